@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from core.views import under_construction
+
+admin.site.site_header = "按比例就业网报系统 · 审核后台"
+admin.site.site_title = "残联审核后台"
+admin.site.index_title = "审核工作台"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("core.urls")),
+    path("", under_construction, {"title": "首页"}, name="home"),
+    path("employer/", include("employers.urls")),
+    path("feeds/", include("feeds.urls")),
+    path("placements/", include("placements.urls")),
+    path("declarations/", include("declarations.urls")),
+    path("levy/", include("levy.urls")),
+    path("notices/", include("notices.urls")),
+    path("relief/", include("relief.urls")),
+    path("manual/", under_construction, {"title": "系统操作手册"}, name="manual"),
+    path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
+]

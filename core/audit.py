@@ -1,0 +1,45 @@
+"""Writing the audit trail. Services call :func:`record` inside their transaction."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from core.models import AuditEvent
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of ``fields`` as JSON-friendly strings, for before/after comparison."""
+    out = {}
+    for name in fields:
+        value = getattr(obj, name, None)
+        if isinstance(value, models.Model):
+            value = value.pk
+        out[name] = None if value is None else str(value)
+    return out
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: {"before": before.get(k), "after": after.get(k)} for k in after if before.get(k) != after.get(k)}
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model,
+    reason: str = "",
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = getattr(actor, "get_username", lambda: "")() if user is not None else (str(actor) if actor else "系统")
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=label,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        reason=reason,
+        changes=changes or {},
+    )

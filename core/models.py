@@ -1,0 +1,203 @@
+"""Reference data and cross-cutting records: regions, the working calendar, the audit trail, stored files."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", "省级"
+    CITY = "city", "市级"
+    COUNTY = "county", "县级"
+
+
+class Region(models.Model):
+    """A GB/T 2260 administrative division (six-digit code). Abolished codes stay for old ID numbers."""
+
+    code = models.CharField("行政区划代码", max_length=6, primary_key=True)
+    name = models.CharField("名称", max_length=64)
+    full_name = models.CharField("全称", max_length=200, blank=True)
+    level = models.CharField("级别", max_length=10, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级区划", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    abolished = models.BooleanField("已撤销", default=False)
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.name
+
+    @property
+    def prefix(self) -> str:
+        """The code prefix that every region inside this one shares (2, 4 or 6 digits)."""
+        if self.level == RegionLevel.PROVINCE:
+            return self.code[:2]
+        if self.level == RegionLevel.CITY:
+            return self.code[:4]
+        return self.code
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", "法定节假日（休息）"
+    WORKDAY = "workday", "调休上班日"
+
+
+class CalendarDay(models.Model):
+    """Admin-editable override for dates chinese-calendar cannot answer (or gets wrong)."""
+
+    date = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=10, choices=CalendarDayKind.choices)
+    name = models.CharField("说明", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "工作日历调整"
+        verbose_name_plural = "工作日历调整"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class AuditEvent(models.Model):
+    """Append-only audit trail written by services. Nothing in the UI may change or delete it."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField("操作人（记录时）", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=64, db_index=True)
+    object_type = models.CharField("对象类型", max_length=100, db_index=True)
+    object_id = models.CharField("对象ID", max_length=64, db_index=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    reason = models.TextField("原因", blank=True)
+    changes = models.JSONField("变更（前/后）", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+
+def _random_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _upload_path(instance: "StoredFile", filename: str) -> str:
+    # Random, unguessable, no user-supplied part; the extension comes from the sniffed content type.
+    return f"uploads/{instance.token[:2]}/{instance.token}.{instance.extension}"
+
+
+class StoredFile(models.Model):
+    """A file that went through the upload pipeline (core.uploads). Served only by core.views.download."""
+
+    token = models.CharField(max_length=64, unique=True, default=_random_token, editable=False)
+    file = models.FileField(upload_to=_upload_path, max_length=200)
+    original_name = models.CharField("原文件名", max_length=255)
+    content_type = models.CharField(max_length=64)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    kind = models.CharField("用途", max_length=32, blank=True)
+    employer = models.ForeignKey(
+        "employers.Employer",
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stored_files",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    public = models.BooleanField("公开（如通知附件）", default=False)
+
+    class Meta:
+        verbose_name = "上传文件"
+        verbose_name_plural = "上传文件"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EmploymentRatio(models.Model):
+    """安排比例: the share of staff a unit must employ, per province and year (default 1.5 %)."""
+
+    province_code = models.CharField("省级代码", max_length=2)
+    year = models.PositiveSmallIntegerField("年度")
+    ratio_percent = models.DecimalField("安排比例(%)", max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = "安排比例"
+        verbose_name_plural = "安排比例"
+        constraints = [models.UniqueConstraint(fields=["province_code", "year"], name="uniq_ratio_province_year")]
+        ordering = ["province_code", "-year"]
+
+    def __str__(self) -> str:
+        return f"{self.province_code} {self.year}: {self.ratio_percent}%"
+
+
+class MinimumWage(models.Model):
+    """月最低工资标准 for a region prefix (2, 4 or 6 digits) from a date; the most specific prefix wins."""
+
+    region_code = models.CharField("区划代码前缀", max_length=6)
+    effective_from = models.DateField("生效日期")
+    amount = models.DecimalField("月最低工资(元)", max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = "月最低工资标准"
+        verbose_name_plural = "月最低工资标准"
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "effective_from"], name="uniq_minwage_region_from")
+        ]
+        ordering = ["region_code", "-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.effective_from}: {self.amount}"
+
+
+class SocialAverageWage(models.Model):
+    """社会平均工资 (annual) per province and year; the levy's wage cap is twice this."""
+
+    province_code = models.CharField("省级代码", max_length=2)
+    year = models.PositiveSmallIntegerField("年度")
+    annual_amount = models.DecimalField("年平均工资(元)", max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = "社会平均工资"
+        verbose_name_plural = "社会平均工资"
+        constraints = [models.UniqueConstraint(fields=["province_code", "year"], name="uniq_socavg_province_year")]
+        ordering = ["province_code", "-year"]
+
+    def __str__(self) -> str:
+        return f"{self.province_code} {self.year}: {self.annual_amount}"
+
+
+class FilingWindow(models.Model):
+    """The filing window of a province for one business year (e.g. 2026-03-01 … 2026-10-31 for 2025)."""
+
+    province_code = models.CharField("省级代码", max_length=2)
+    business_year = models.PositiveSmallIntegerField("业务年度")
+    opens_on = models.DateField("开始日期")
+    closes_on = models.DateField("截止日期")
+
+    class Meta:
+        verbose_name = "申报期"
+        verbose_name_plural = "申报期"
+        constraints = [
+            models.UniqueConstraint(fields=["province_code", "business_year"], name="uniq_window_province_year")
+        ]
+        ordering = ["province_code", "-business_year"]
+
+    def __str__(self) -> str:
+        return f"{self.province_code} {self.business_year}: {self.opens_on}…{self.closes_on}"

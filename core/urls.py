@@ -1,0 +1,9 @@
+from django.urls import path
+
+from core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("files/<str:token>/", views.download, name="download"),
+]

@@ -1,0 +1,49 @@
+"""Cross-cutting pages: the placeholder for screens not built yet, and permission-checked file downloads."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from core.models import StoredFile
+from employers.access import employer_for_user, reviewer_region_prefix
+
+
+@login_required
+def under_construction(request: HttpRequest, title: str = "") -> HttpResponse:
+    return render(request, "core/under_construction.html", {"title": title or "建设中"})
+
+
+def _may_view(user, stored: StoredFile) -> bool:
+    if stored.public:
+        return True
+    if not user.is_authenticated:
+        return False
+    employer = employer_for_user(user)
+    if employer is not None:
+        return stored.employer_id == employer.pk
+    prefix = reviewer_region_prefix(user)
+    if prefix is None:
+        return False
+    if prefix == "" or stored.employer_id is None:
+        return user.is_staff
+    return stored.employer is not None and stored.employer.federation_region_id.startswith(prefix)
+
+
+@xframe_options_sameorigin
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    """Serve a stored upload to whoever may see it; everyone else gets 404 (not 403: no existence oracle)."""
+    stored = get_object_or_404(StoredFile.objects.select_related("employer"), token=token)
+    if not _may_view(request.user, stored):
+        raise Http404
+    inline = request.GET.get("inline") == "1"
+    response = FileResponse(
+        stored.file.open("rb"),
+        content_type=stored.content_type,
+        as_attachment=not inline,
+        filename=stored.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response

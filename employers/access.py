@@ -1,0 +1,74 @@
+"""Who may act for which unit: the one place that turns a login into its employer or a reviewer's scope."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from employers.models import Employer
+
+
+def employer_for_user(user) -> Employer | None:
+    if not user.is_authenticated:
+        return None
+    account = getattr(user, "employer_account", None)
+    return account.employer if account is not None else None
+
+
+def employer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Log-in required; sets ``request.employer``. A login without a unit gets 403 (reviewers use /admin/)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            account = request.user.employer_account
+        except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist
+            raise PermissionDenied("该账号未绑定用人单位。审核人员请使用管理后台。") from None
+        request.employer = Employer.objects.select_related(
+            "federation_region", "tax_region", "registration_region"
+        ).get(pk=account.employer_id)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class EmployerRequiredMixin:
+    """Class-based-view form of :func:`employer_required`."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return employer_required(super().as_view(**initkwargs))
+
+
+def reviewer_region_prefix(user) -> str | None:
+    """'' for superusers (everything), the region prefix for reviewers, None for anyone else."""
+    if user.is_superuser:
+        return ""
+    profile = getattr(user, "reviewer_profile", None)
+    if profile is None:
+        return None
+    return profile.region.prefix
+
+
+def employers_in_scope(user) -> QuerySet[Employer]:
+    """The units whose 残联主管部门 lies inside the reviewer's region."""
+    prefix = reviewer_region_prefix(user)
+    if prefix is None:
+        return Employer.objects.none()
+    if prefix == "":
+        return Employer.objects.all()
+    return Employer.objects.filter(federation_region__code__startswith=prefix)
+
+
+def employer_scope_q(user, lookup: str = "employer") -> Q:
+    """A Q limiting any model with an employer FK (``lookup``) to the reviewer's scope."""
+    prefix = reviewer_region_prefix(user)
+    if prefix is None:
+        return Q(pk__in=[])
+    if prefix == "":
+        return Q()
+    return Q(**{f"{lookup}__federation_region__code__startswith": prefix})

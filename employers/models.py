@@ -1,0 +1,142 @@
+"""The employer (用人单位), its related units, and who may act for it or review it."""
+
+from django.conf import settings
+from django.db import models
+
+from employers.constants import EconomicKind, Industry, LegalRepIdType, Relation, UnitKind
+
+
+class Employer(models.Model):
+    """A unit (用人单位). The USCC is its identity (domain.md §3)."""
+
+    name = models.CharField("单位名称", max_length=200)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    tax_registration_no = models.CharField("税务登记证号", max_length=20, blank=True)
+    organization_code = models.CharField("组织机构代码", max_length=10, blank=True)
+    unit_kind = models.CharField("单位性质", max_length=16, choices=UnitKind.choices)
+    economic_kind = models.CharField("经济性质", max_length=16, choices=EconomicKind.choices)
+    industry = models.CharField("行业类别", max_length=1, choices=Industry.choices)
+    federation_region = models.ForeignKey(
+        "core.Region", verbose_name="残联主管部门", on_delete=models.PROTECT, related_name="+"
+    )
+    tax_region = models.ForeignKey(
+        "core.Region", verbose_name="税务主管部门", on_delete=models.PROTECT, related_name="+"
+    )
+    registration_region = models.ForeignKey(
+        "core.Region", verbose_name="单位所属行政区", on_delete=models.PROTECT, related_name="+"
+    )
+    legal_rep_name = models.CharField("法人姓名", max_length=50)
+    legal_rep_id_type = models.CharField(
+        "法人证件类型", max_length=16, choices=LegalRepIdType.choices, default=LegalRepIdType.RESIDENT_ID
+    )
+    legal_rep_id_number = models.CharField("法人身份证号", max_length=32)
+    legal_rep_phone = models.CharField("法人电话", max_length=20)
+    phone = models.CharField("单位电话", max_length=20, blank=True)
+    contact_name = models.CharField("经办人姓名", max_length=50)
+    contact_phone = models.CharField("经办人电话", max_length=20)
+    business_address = models.CharField("单位经营地址", max_length=200)
+    registered_address = models.CharField("单位注册地址", max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = "用人单位"
+        verbose_name_plural = "用人单位"
+        indexes = [models.Index(fields=["federation_region"]), models.Index(fields=["tax_region"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RelatedUnit(models.Model):
+    """关联单位: a parent/subsidiary, a labour-dispatch firm or another related unit of an employer."""
+
+    employer = models.ForeignKey(
+        Employer, verbose_name="所属单位", on_delete=models.CASCADE, related_name="related_units"
+    )
+    region = models.ForeignKey("core.Region", verbose_name="行政划分区域", on_delete=models.PROTECT, related_name="+")
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    tax_registration_no = models.CharField("税务登记证号码", max_length=20, blank=True)
+    organization_code = models.CharField("组织机构代码", max_length=10, blank=True)
+    name = models.CharField("单位名称", max_length=200)
+    phone = models.CharField("单位电话", max_length=20, blank=True)
+    address = models.CharField("单位地址", max_length=200, blank=True)
+    relation = models.CharField("关联关系", max_length=20, choices=Relation.choices)
+    is_active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "关联单位"
+        verbose_name_plural = "关联单位"
+        ordering = ["employer", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def identifier(self) -> str:
+        """The identifier the feeds use for this unit (USCC first)."""
+        return self.uscc or self.tax_registration_no or self.organization_code
+
+
+class RelatedUnitProof(models.Model):
+    """An uploaded proof (劳务派遣协议 or relationship proof) of a related unit. Kept when replaced."""
+
+    class Kind(models.TextChoices):
+        DISPATCH_AGREEMENT = "dispatch_agreement", "劳务派遣协议"
+        RELATION_PROOF = "relation_proof", "关联关系证明"
+
+    class ReviewState(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "审核通过"
+        REJECTED = "rejected", "审核不通过"
+
+    related_unit = models.ForeignKey(RelatedUnit, on_delete=models.CASCADE, related_name="proofs")
+    kind = models.CharField("材料类型", max_length=20, choices=Kind.choices)
+    file = models.ForeignKey("core.StoredFile", verbose_name="文件", on_delete=models.PROTECT, related_name="+")
+    review_state = models.CharField("审核状态", max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING)
+    review_reason = models.TextField("审核意见", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn = models.BooleanField("已撤回", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "关联单位证明材料"
+        verbose_name_plural = "关联单位证明材料"
+
+    def __str__(self) -> str:
+        return f"{self.related_unit} · {self.get_kind_display()}"
+
+
+class EmployerAccount(models.Model):
+    """Links a login to the unit it files for (the unit's 经办人 account)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="employer_account")
+    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="accounts")
+
+    class Meta:
+        verbose_name = "单位账号"
+        verbose_name_plural = "单位账号"
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.employer}"
+
+
+class ReviewerProfile(models.Model):
+    """A 残联 reviewer and the region they review (a province, a city or a county)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile")
+    region = models.ForeignKey("core.Region", verbose_name="管辖区域", on_delete=models.PROTECT, related_name="+")
+    organisation = models.CharField("所属残联", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "审核人员"
+        verbose_name_plural = "审核人员"
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.region})"

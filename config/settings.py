@@ -1,8 +1,8 @@
 """Settings driven by environment variables (see README.md, "Configuration")."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
-import os
 
 import dj_database_url
 

@@ -69,6 +69,10 @@ class PensionContribution(MonthlyFact):
         verbose_name_plural = "养老保险缴费"
         constraints = [models.UniqueConstraint(fields=["id_number", "unit_uscc", "month"], name="uniq_pension_key")]
 
+    def __str__(self) -> str:
+        return f"{self.id_number} {self.unit_uscc} {self.month}"
+
+
 
 class MedicalContribution(MonthlyFact):
     """医保: a medical-insurance contribution of a person in a month by a unit."""
@@ -80,6 +84,10 @@ class MedicalContribution(MonthlyFact):
         verbose_name_plural = "医疗保险缴费"
         constraints = [models.UniqueConstraint(fields=["id_number", "unit_uscc", "month"], name="uniq_medical_key")]
 
+    def __str__(self) -> str:
+        return f"{self.id_number} {self.unit_uscc} {self.month}"
+
+
 
 class WageRecord(MonthlyFact):
     """税务: a wage payment (个税代扣代缴 工资薪金) to a person in a month by a unit."""
@@ -90,3 +98,6 @@ class WageRecord(MonthlyFact):
         verbose_name = "工资发放记录"
         verbose_name_plural = "工资发放记录"
         constraints = [models.UniqueConstraint(fields=["id_number", "unit_uscc", "month"], name="uniq_wage_key")]
+
+    def __str__(self) -> str:
+        return f"{self.id_number} {self.unit_uscc} {self.month}"

@@ -73,7 +73,6 @@ class PensionContribution(MonthlyFact):
         return f"{self.id_number} {self.unit_uscc} {self.month}"
 
 
-
 class MedicalContribution(MonthlyFact):
     """医保: a medical-insurance contribution of a person in a month by a unit."""
 
@@ -86,7 +85,6 @@ class MedicalContribution(MonthlyFact):
 
     def __str__(self) -> str:
         return f"{self.id_number} {self.unit_uscc} {self.month}"
-
 
 
 class WageRecord(MonthlyFact):

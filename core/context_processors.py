@@ -17,8 +17,7 @@ def navigation(request: HttpRequest) -> dict:
     path = request.path
     items = []
     for key, label, url in NAVIGATION:
-        current = path == "/" if url == "/" else path.startswith(url.rstrip("/").rsplit("/", 1)[0] + "/")
-        if url == "/levy/calculator/":
-            current = path.startswith("/levy/")
+        section = "/levy/" if key == "levy" else url
+        current = path == "/" if url == "/" else path.startswith(section)
         items.append({"key": key, "label": label, "url": url, "current": current})
     return {"nav_items": items}

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "levy",
     "notices",
     "relief",
+    "manual",
 ]
 
 MIDDLEWARE = [

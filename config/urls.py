@@ -20,6 +20,6 @@ urlpatterns = [
     path("levy/", include("levy.urls")),
     path("notices/", include("notices.urls")),
     path("relief/", include("relief.urls")),
-    path("manual/", under_construction, {"title": "系统操作手册"}, name="manual"),
+    path("manual/", include("manual.urls")),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
 ]

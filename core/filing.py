@@ -1,0 +1,74 @@
+"""The filing window (申报期) and the current filing year (domain.md §2).
+
+The current filing year of a province is the business year whose filing window contains today; outside every window
+it is the previous calendar year (the employer can look but not declare). ``pick_filing_year`` is the pure rule
+(tested without a database); ``current_filing_year`` and ``filing_window`` read ``FilingWindow`` (one query each).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from core.models import FilingWindow
+
+DEFAULT_OPENS = (3, 1)  # month, day of the year after the business year
+DEFAULT_CLOSES = (10, 31)
+
+
+@dataclass(frozen=True)
+class Window:
+    province_code: str
+    business_year: int
+    opens_on: date
+    closes_on: date
+    configured: bool  # False: no FilingWindow row, the default dates are assumed
+
+    def contains(self, day: date) -> bool:
+        return self.opens_on <= day <= self.closes_on
+
+
+def province_of(code: str) -> str:
+    """``"11"`` for ``"11"``, ``"110000"`` or ``"110105"``."""
+    code = (code or "").strip()
+    if len(code) < 2 or not code[:2].isdigit():
+        raise ValueError(f"not a region code: {code!r}")
+    return code[:2]
+
+
+def default_window(province_code: str, business_year: int) -> Window:
+    return Window(
+        province_of(province_code),
+        business_year,
+        date(business_year + 1, *DEFAULT_OPENS),
+        date(business_year + 1, *DEFAULT_CLOSES),
+        configured=False,
+    )
+
+
+def pick_filing_year(windows: Iterable[Window], today: date) -> int:
+    """The latest business year whose window contains ``today``, else the previous calendar year."""
+    open_years = [w.business_year for w in windows if w.contains(today)]
+    return max(open_years) if open_years else today.year - 1
+
+
+def _window_from_row(row) -> Window:
+    return Window(row.province_code, row.business_year, row.opens_on, row.closes_on, configured=True)
+
+
+def current_filing_year(province_code: str, today: date) -> int:
+    """The business year a unit of this province files for on ``today``."""
+    rows = FilingWindow.objects.filter(
+        province_code=province_of(province_code), opens_on__lte=today, closes_on__gte=today
+    )
+    return pick_filing_year((_window_from_row(r) for r in rows), today)
+
+
+def filing_window(province_code: str, year: int) -> Window:
+    """The window of business ``year``: the admin's row, else the default 03-01 … 10-31 of the next year."""
+    province = province_of(province_code)
+    row = FilingWindow.objects.filter(province_code=province, business_year=year).first()
+    return _window_from_row(row) if row is not None else default_window(province, year)
+
+
+def is_filing_open(province_code: str, year: int, today: date) -> bool:
+    return filing_window(province_code, year).contains(today)

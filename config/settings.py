@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # widget templates for FORM_RENDERER = TemplatesSetting
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",

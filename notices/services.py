@@ -143,10 +143,11 @@ def notice_delete(*, notice: Notice, by) -> None:
     notice.delete()
 
 
-@transaction.atomic
-def notice_mark_read(*, notice: Notice, employer: Employer) -> NoticeRead:
-    """Mark a notice read for a unit (idempotent; a concurrent second mark finds the first)."""
+def notice_mark_read(*, notice: Notice, employer: Employer) -> None:
+    """Mark a notice read for a unit. One ``INSERT … ON CONFLICT DO NOTHING``: idempotent, atomic on its own,
+    and a concurrent second mark simply does nothing. Skipped when the caller already knows it is read."""
     if notice.employer_id not in (None, employer.pk):
         raise NoticeError("该通知不属于本单位。")
-    read, _ = NoticeRead.objects.get_or_create(notice=notice, employer=employer)
-    return read
+    if getattr(notice, "is_read", False):
+        return
+    NoticeRead.objects.bulk_create([NoticeRead(notice=notice, employer=employer)], ignore_conflicts=True)

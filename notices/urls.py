@@ -1,9 +1,10 @@
 from django.urls import path
 
-from core.views import under_construction
+from notices import views
 
 app_name = "notices"
 
 urlpatterns = [
-    path("", under_construction, {"title": "通知公告"}, name="index"),
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.detail, name="detail"),
 ]

@@ -4,12 +4,12 @@ from core.models import AuditEvent
 from notices.constants import NoticeKind
 from notices.models import Notice
 from notices.services import notice_send_to_unit
-from tests import factories
+from tests.notices import factories as nf
 
 
 @pytest.mark.django_db
 def test_send_to_unit_escapes_and_formats_plain_text(employer):
-    reviewer = factories.reviewer_user()
+    reviewer = nf.reviewer()
     notice = notice_send_to_unit(
         employer=employer,
         title='安置人员"王伟"资料审核完成通知',

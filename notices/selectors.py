@@ -1,0 +1,76 @@
+"""Reads for the notice pages and the navigation badge. Every query here is bounded."""
+
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from employers.models import Employer
+from notices.constants import PAGE_SIZE
+from notices.models import Notice, NoticeAttachment
+from notices.querysets import NoticeQuerySet
+
+
+def notices_visible_to(employer: Employer, now: datetime | None = None) -> NoticeQuerySet:
+    """What a unit may see: national, its regions', its own; published only; pinned first, then newest."""
+    return Notice.objects.visible_to(employer, now or timezone.now()).newest_first()
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from the query string: garbage → 1, below 1 → 1 (past the end is clamped by the paginator)."""
+    try:
+        number = int(str(raw).strip()[:9])
+    except (TypeError, ValueError):
+        return 1
+    return max(number, 1)
+
+
+def notice_page(*, employer: Employer, query: str | None, page: str | None, now: datetime | None = None) -> Page:
+    """One page of the unit's notices (20 a page) with the read flag; a page past the end shows the last page."""
+    qs = (
+        notices_visible_to(employer, now)
+        .search(query)
+        .with_read_flag(employer)
+        .select_related("region")
+        .only("id", "title", "kind", "publish_at", "pinned", "employer_id", "region__name", "region__full_name")
+    )
+    return Paginator(qs, PAGE_SIZE).get_page(page_number(page))
+
+
+def notice_for_employer(*, employer: Employer, pk: int, now: datetime | None = None) -> Notice:
+    """One notice the unit may see, with its attachments; anything else (another unit's, unpublished) → 404."""
+    attachments = Prefetch("attachments", queryset=NoticeAttachment.objects.select_related("file"))
+    notice = (
+        notices_visible_to(employer, now)
+        .with_read_flag(employer)
+        .select_related("region")
+        .prefetch_related(attachments)
+        .filter(pk=pk)
+        .first()
+    )
+    if notice is None:
+        raise Http404
+    return notice
+
+
+def unread_notice_count(employer: Employer, now: datetime | None = None) -> int:
+    return notices_visible_to(employer, now).order_by().unread_by(employer).count()
+
+
+def unread_count_for_request(request: HttpRequest) -> int:
+    """The navigation badge: one COUNT per request (two when the view did not load the unit), cached on the request."""
+    cached = getattr(request, "_unread_notice_count", None)
+    if cached is not None:
+        return cached
+    employer = getattr(request, "employer", None)
+    if employer is None:
+        employer = (
+            Employer.objects.filter(accounts__user_id=request.user.pk)
+            .only("pk", "federation_region_id", "tax_region_id", "registration_region_id")
+            .first()
+        )
+    count = unread_notice_count(employer) if employer is not None else 0
+    request._unread_notice_count = count
+    return count

@@ -1,0 +1,32 @@
+"""通知公告 for units: the list (search, pagination, unread markers) and the detail page."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from employers.access import employer_required
+from notices.constants import SEARCH_MAX_CHARS
+from notices.selectors import notice_for_employer, notice_page
+from notices.services import notice_mark_read
+
+
+@employer_required
+def index(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_CHARS]
+    page = notice_page(employer=request.employer, query=query, page=request.GET.get("page"))
+    page_range = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    return render(
+        request,
+        "notices/index.html",
+        {"title": "通知公告", "page": page, "page_range": page_range, "q": query},
+    )
+
+
+@employer_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = notice_for_employer(employer=request.employer, pk=pk)
+    notice_mark_read(notice=notice, employer=request.employer)
+    return render(
+        request,
+        "notices/detail.html",
+        {"title": notice.title, "notice": notice, "attachments": list(notice.attachments.all())},
+    )

@@ -37,8 +37,12 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     if not _may_view(request.user, stored):
         raise Http404
     inline = request.GET.get("inline") == "1"
+    try:
+        handle = stored.file.open("rb")
+    except OSError:  # missing from storage
+        raise Http404 from None
     response = FileResponse(
-        stored.file.open("rb"),
+        handle,
         content_type=stored.content_type,
         as_attachment=not inline,
         filename=stored.original_name,

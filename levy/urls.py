@@ -1,9 +1,9 @@
 from django.urls import path
 
-from core.views import under_construction
+from levy import views
 
 app_name = "levy"
 
 urlpatterns = [
-    path("calculator/", under_construction, {"title": "残保金计算器"}, name="calculator"),
+    path("calculator/", views.calculator, name="calculator"),
 ]

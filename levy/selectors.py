@@ -1,0 +1,175 @@
+"""Reads for the levy pages: the unit's reference data and its confirmed person-months (bounded queries).
+
+Years: the calculator works in business years (业务年度 Y, the year the placements belong to). The levy for Y is paid
+in Y + 1, so the rules of levy year Y + 1 apply (ADR 0004). The ratio and the social average wage are read for Y.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.db.models import Count
+
+from core.filing import current_filing_year
+from core.models import EmploymentRatio, SocialAverageWage
+from levy.calculator import SEVERE_WEIGHT
+from levy.rules import MIN_LEVY_YEAR
+
+DEFAULT_RATIO_PERCENT = Decimal("1.5")
+CONFIRMED_REVIEW_STATES = ("auto", "confirmed")
+
+
+def levy_year_for(business_year: int) -> int:
+    """The levy year (whose rules apply) of a business year: the levy is paid the year after."""
+    return business_year + 1
+
+
+def business_years(today: date) -> list[int]:
+    """Business years the calculator offers, newest first."""
+    return list(range(today.year, MIN_LEVY_YEAR - 2, -1))
+
+
+def province_code_of(employer) -> str:
+    """The province whose ratio and wages apply: the one of the unit's 残联主管部门."""
+    return employer.federation_region_id[:2]
+
+
+@dataclass(frozen=True)
+class RatioSetting:
+    ratio_percent: Decimal
+    year: int | None  # the year of the row used; None = the national default
+    note: str
+
+
+def employment_ratio(province_code: str, year: int) -> RatioSetting:
+    """The province's 安排比例 for ``year``: that year's row, else the latest earlier one, else 1.5 % (one query)."""
+    row = (
+        EmploymentRatio.objects.filter(province_code=province_code, year__lte=year)
+        .order_by("-year")
+        .values("year", "ratio_percent")
+        .first()
+    )
+    if row is None:
+        return RatioSetting(DEFAULT_RATIO_PERCENT, None, "本省未设置安排比例，按默认 1.5% 计算")
+    note = f"本省 {row['year']} 年规定比例"
+    if row["year"] != year:
+        note += f"（{year} 年未设置，沿用最近一年）"
+    return RatioSetting(row["ratio_percent"], row["year"], note)
+
+
+@dataclass(frozen=True)
+class WageSetting:
+    annual_amount: Decimal | None
+    year: int | None
+    note: str
+
+
+def social_average_wage(province_code: str, year: int) -> WageSetting:
+    """The province's 社会平均工资 for ``year``, else the latest published earlier one (one query)."""
+    row = (
+        SocialAverageWage.objects.filter(province_code=province_code, year__lte=year)
+        .order_by("-year")
+        .values("year", "annual_amount")
+        .first()
+    )
+    if row is None:
+        return WageSetting(None, None, "本省未设置社会平均工资，不计算工资上限")
+    note = f"本省 {row['year']} 年社会平均工资"
+    if row["year"] != year:
+        note += f"（{year} 年尚未公布，暂用最近一年）"
+    return WageSetting(row["annual_amount"], row["year"], note)
+
+
+@dataclass(frozen=True)
+class PersonMonths:
+    severe: int  # confirmed months of weight 2 (1–2 级 / 残疾军人证 1–3 级)
+    other: int  # confirmed months of weight 1
+    available: bool  # False while the placements app does not provide PlacementMonth yet
+
+
+def _placement_month_model():
+    """``placements.PlacementMonth`` when it has the fields this selector needs, else None."""
+    try:
+        model = apps.get_model("placements", "PlacementMonth")
+    except LookupError:
+        return None
+    try:
+        for name in ("review_state", "weight", "placement"):
+            model._meta.get_field(name)
+        placement = model._meta.get_field("placement").related_model
+        for name in ("employer", "year"):
+            placement._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return model
+
+
+def confirmed_person_months(*, employer, year: int) -> PersonMonths:
+    """The unit's confirmed person-months of business ``year`` by weight (one query).
+
+    Reads ``placements.PlacementMonth`` defensively: while that model (or one of the fields used here) does not
+    exist yet, it answers zeros with ``available=False`` so the calculator still works.
+    """
+    model = _placement_month_model()
+    if model is None:
+        return PersonMonths(0, 0, available=False)
+    filters = {
+        "placement__employer": employer,
+        "placement__year": year,
+        "review_state__in": CONFIRMED_REVIEW_STATES,
+    }
+    try:
+        model._meta.get_field("selected")
+        filters["selected"] = True
+    except FieldDoesNotExist:
+        pass
+    try:
+        rows = model.objects.filter(**filters).values("weight").annotate(n=Count("pk")).order_by()
+        counts = {row["weight"]: row["n"] for row in rows}
+    except FieldError:
+        return PersonMonths(0, 0, available=False)
+    severe = counts.get(SEVERE_WEIGHT, 0)
+    other = sum(n for weight, n in counts.items() if weight != SEVERE_WEIGHT and weight)
+    return PersonMonths(severe, other, available=True)
+
+
+@dataclass(frozen=True)
+class CalculatorDefaults:
+    """What the calculator is pre-filled with, and where each value came from."""
+
+    initial: dict
+    business_year: int
+    notes: tuple[str, ...]
+
+
+def calculator_defaults(*, employer, today: date) -> CalculatorDefaults:
+    """Pre-fill values: generic ones for anyone, the unit's data for a logged-in employer (≤ 5 queries)."""
+    if employer is None:
+        year = today.year - 1
+        return CalculatorDefaults(
+            initial={"ratio": DEFAULT_RATIO_PERCENT, "kind": "企业", "severe": 0, "other": 0, "year": year},
+            business_year=year,
+            notes=(),
+        )
+    province = province_code_of(employer)
+    year = current_filing_year(province, today)
+    ratio = employment_ratio(province, year)
+    wage = social_average_wage(province, year)
+    months = confirmed_person_months(employer=employer, year=year)
+    notes = [f"安置比例：{ratio.note}", f"社会平均工资：{wage.note}"]
+    if months.available:
+        notes.append(f"安置人月数：{year} 年已确认的安置月数（1-2级 {months.severe}，3-4级 {months.other}）")
+    else:
+        notes.append("安置人月数：暂无法读取安置登记数据，请手工填写")
+    initial = {
+        "name": employer.name,
+        "ratio": ratio.ratio_percent,
+        "kind": employer.unit_kind,
+        "social_wage": wage.annual_amount,
+        "severe": months.severe,
+        "other": months.other,
+        "year": year,
+    }
+    return CalculatorDefaults(initial=initial, business_year=year, notes=tuple(notes))

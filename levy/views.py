@@ -1,0 +1,76 @@
+"""The 残保金计算器 page: a GET form, so every result is a link; works without JavaScript."""
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from employers.access import employer_for_user
+from levy import selectors
+from levy.calculator import LevyInputError, calculate
+from levy.forms import INPUT_TO_FORM_FIELD, MAX_MONTHS, LevyCalculatorForm
+
+STEPPABLE = ("severe", "other")
+
+
+def _stepped_query(request: HttpRequest) -> str | None:
+    """The query after a − / + button without JavaScript (``step=severe:+1``), or None when there is no step."""
+    step = request.GET.get("step")
+    if step is None:
+        return None
+    query = request.GET.copy()
+    del query["step"]
+    name, _, delta = step.partition(":")
+    if name in STEPPABLE and delta in ("+1", "-1"):
+        try:
+            current = int(query.get(name) or 0)
+        except ValueError:
+            current = 0
+        query[name] = str(min(max(current + int(delta), 0), MAX_MONTHS))
+    return query.urlencode()
+
+
+def calculator(request: HttpRequest) -> HttpResponse:
+    """Open to everyone; a logged-in employer gets its unit's data filled in."""
+    stepped = _stepped_query(request)
+    if stepped is not None:
+        return HttpResponseRedirect(f"{reverse('levy:calculator')}?{stepped}", status=303)
+
+    today = timezone.localdate()
+    employer = employer_for_user(request.user)
+    defaults = selectors.calculator_defaults(employer=employer, today=today)
+    years = selectors.business_years(today)
+    if defaults.business_year not in years:
+        years.insert(0, defaults.business_year)
+
+    submitted = any(name in request.GET for name in LevyCalculatorForm.base_fields)
+    if submitted:
+        data = {name: "" if value is None else str(value) for name, value in defaults.initial.items()}
+        data.update(request.GET.dict())
+        form = LevyCalculatorForm(data, years=years)
+    else:
+        form = LevyCalculatorForm(initial=defaults.initial, years=years)
+
+    result = None
+    if form.is_bound and form.is_valid():
+        try:
+            result = calculate(form.levy_input())
+        except LevyInputError as exc:
+            for field, message in exc.errors.items():
+                form.add_error(INPUT_TO_FORM_FIELD.get(field), message)
+    if form.is_bound:
+        form.mark_errors()
+
+    return render(
+        request,
+        "levy/calculator.html",
+        {
+            "title": "残保金计算器",
+            "form": form,
+            "input_fields": [(form[name], form.units.get(name, "")) for name in form.input_fields],
+            "result": result,
+            "employer": employer,
+            "notes": defaults.notes,
+            "business_year": form.cleaned_data.get("year") if result else None,
+        },
+    )

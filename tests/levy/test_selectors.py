@@ -1,0 +1,75 @@
+"""Reads behind the calculator's pre-fill: ratio, social wage, confirmed person-months (defensive)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+
+from core.models import EmploymentRatio, SocialAverageWage
+from levy import selectors
+from tests.levy.conftest import add_months
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ratio_of_the_year_else_latest_earlier_else_default():
+    assert selectors.employment_ratio("11", 2025).ratio_percent == Decimal("1.5")
+    assert selectors.employment_ratio("11", 2025).year is None
+    EmploymentRatio.objects.create(province_code="11", year=2023, ratio_percent=Decimal("1.60"))
+    setting = selectors.employment_ratio("11", 2025)
+    assert (setting.ratio_percent, setting.year) == (Decimal("1.60"), 2023)
+    assert "沿用最近一年" in setting.note
+    EmploymentRatio.objects.create(province_code="11", year=2025, ratio_percent=Decimal("1.70"))
+    EmploymentRatio.objects.create(province_code="31", year=2025, ratio_percent=Decimal("1.50"))
+    assert selectors.employment_ratio("11", 2025).ratio_percent == Decimal("1.70")
+
+
+def test_social_wage_of_the_year_else_latest_published():
+    assert selectors.social_average_wage("11", 2025).annual_amount is None
+    SocialAverageWage.objects.create(province_code="11", year=2024, annual_amount=Decimal("146000"))
+    wage = selectors.social_average_wage("11", 2025)
+    assert wage.annual_amount == Decimal("146000") and "尚未公布" in wage.note
+    SocialAverageWage.objects.create(province_code="11", year=2026, annual_amount=Decimal("999999"))
+    assert selectors.social_average_wage("11", 2025).annual_amount == Decimal("146000")
+
+
+def test_confirmed_person_months_count_only_confirmed_selected_months(employer, other_employer):
+    add_months(employer, 2025, weight=2, months=[1, 2, 3], state="auto")
+    add_months(employer, 2025, weight=2, months=[4], state="confirmed")
+    add_months(employer, 2025, weight=1, months=[1, 2, 3, 4, 5], state="confirmed")
+    add_months(employer, 2025, weight=1, months=[6], state="pending")
+    add_months(employer, 2025, weight=1, months=[7], state="rejected")
+    add_months(employer, 2025, weight=1, months=[8], selected=False)
+    add_months(employer, 2024, weight=1, months=[1, 2])
+    add_months(other_employer, 2025, weight=2, months=[1, 2])
+    months = selectors.confirmed_person_months(employer=employer, year=2025)
+    assert (months.severe, months.other, months.available) == (4, 5, True)
+
+
+def test_confirmed_person_months_is_zero_while_the_model_is_missing(employer, monkeypatch):
+    def missing(app_label, model_name):
+        raise LookupError(model_name)
+
+    monkeypatch.setattr(apps, "get_model", missing)
+    months = selectors.confirmed_person_months(employer=employer, year=2025)
+    assert (months.severe, months.other, months.available) == (0, 0, False)
+
+
+def test_defaults_for_an_employer(employer, beijing_reference, django_assert_max_num_queries):
+    add_months(employer, 2025, weight=2, months=[1, 2])
+    with django_assert_max_num_queries(5):
+        defaults = selectors.calculator_defaults(employer=employer, today=date(2026, 5, 1))
+    assert defaults.business_year == 2025
+    assert defaults.initial["name"] == employer.name
+    assert defaults.initial["ratio"] == Decimal("1.70")
+    assert defaults.initial["social_wage"] == Decimal("120000.00")
+    assert (defaults.initial["severe"], defaults.initial["other"]) == (2, 0)
+    assert defaults.initial["kind"] == "企业"
+
+
+def test_defaults_for_anyone_else():
+    defaults = selectors.calculator_defaults(employer=None, today=date(2026, 5, 1))
+    assert defaults.business_year == 2025
+    assert defaults.initial["ratio"] == Decimal("1.5")
+    assert "name" not in defaults.initial

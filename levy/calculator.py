@@ -332,9 +332,9 @@ def _steps(data: LevyInput, core: _Core) -> tuple[LevyStep, ...]:
     steps = [
         LevyStep(
             "base",
-            "基数（按规定比例计算的应缴额）",
+            "基数",
             _money(core.base),
-            f"应安排 {_fmt_num(core.required)} 人，实际安排 {_fmt_num(core.placed)} 人"
+            f"按规定比例计算的应缴额：应安排 {_fmt_num(core.required)} 人，实际安排 {_fmt_num(core.placed)} 人"
             f"（安置核定 {core.weighted} 人月 ÷ 12），差 {_fmt_num(core.shortfall)} 人；"
             f"× 单位年平均工资 {_fmt_money(_money(core.annual_wage))} 元",
         )

@@ -1,0 +1,274 @@
+"""Reads of the placements app: the facts behind a grid (bounded queries), the list rows and the year's totals."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import BigIntegerField, CharField, Count, DecimalField, F, Max, Q, Sum, Value
+from django.db.models.functions import Cast
+
+from employers.models import Employer
+from feeds.models import Certificate, MedicalContribution, PensionContribution, WageRecord
+from placements.constants import DocumentReview, PlacementStatus
+from placements.models import Contract, HandCertificate, Placement, PlacementMonth
+from placements.querysets import PlacementQuerySet
+from placements.rules import (
+    CERT_CANCELLED,
+    CERT_PENDING,
+    CERT_REJECTED,
+    CERT_VALID,
+    CertFacts,
+    ContractFacts,
+    MinWageRow,
+    PersonFacts,
+    minimum_wages_for_year,
+)
+
+_HAND_STATE = {
+    DocumentReview.APPROVED: CERT_VALID,
+    DocumentReview.PENDING: CERT_PENDING,
+    DocumentReview.REJECTED: CERT_REJECTED,
+    DocumentReview.NOT_REQUIRED: CERT_VALID,
+}
+_PENSION, _MEDICAL, _WAGE = "p", "m", "w"
+
+
+def facts_for_placement(placement: Placement) -> PersonFacts:
+    """The facts of one placement's grid. At most 6 queries whatever the number of months or contracts
+    (none for the employer when ``placement.employer`` is already loaded)."""
+    return facts_for_placements([placement])[placement.pk]
+
+
+def facts_for_placements(placements: Sequence[Placement]) -> dict[int, PersonFacts]:
+    """The facts of many placements, one query per source for the whole batch:
+
+    employers (skipped when already loaded), contracts with their paying units, certificates (registry ∪ hand-added),
+    monthly facts (pension ∪ medical ∪ wages), minimum wages, and the months other units hold.
+    """
+    placements = list(placements)
+    if not placements:
+        return {}
+    ids = sorted({p.id_number for p in placements})
+    pks = [p.pk for p in placements]
+    years = {p.year for p in placements}
+    lo, hi = min(years) * 100 + 1, max(years) * 100 + 12
+
+    units = _employer_units(placements)
+    contracts = _contracts(pks, units, placements)
+    registry, hand = _certificates(ids, pks)
+    wages, pension, medical = _monthly_facts(ids, lo, hi)
+    min_wages = _minimum_wages({code for _, code in units.values()}, years)
+    held = _held_months(ids, lo, hi)
+
+    out: dict[int, PersonFacts] = {}
+    for p in placements:
+        uscc, region = units[p.employer_id]
+        taken = frozenset(month for month, pk in held.get(p.id_number, ()) if pk != p.pk)
+        out[p.pk] = PersonFacts(
+            id_number=p.id_number,
+            year=p.year,
+            employer_uscc=uscc,
+            birth_date=p.birth_date,
+            gender=p.gender,
+            baseline=p.retirement_baseline,
+            contracts=contracts.get(p.pk, ()),
+            certificates=registry.get(p.id_number, []) + hand.get(p.pk, []),
+            wages=wages.get(p.id_number, {}),
+            pension=pension.get(p.id_number, {}),
+            medical=medical.get(p.id_number, {}),
+            min_wages=min_wages[(region, p.year)],
+            taken_months=taken,
+        )
+    return out
+
+
+def _employer_units(placements: Sequence[Placement]) -> dict[int, tuple[str, str]]:
+    """employer pk → (USCC, registration region code)."""
+    field = Placement._meta.get_field("employer")
+    units = {}
+    missing = set()
+    for p in placements:
+        if field.is_cached(p):
+            units[p.employer_id] = (p.employer.uscc, p.employer.registration_region_id)
+        else:
+            missing.add(p.employer_id)
+    if missing:
+        rows = Employer.objects.filter(pk__in=missing).values_list("pk", "uscc", "registration_region_id")
+        units.update({pk: (uscc, region) for pk, uscc, region in rows})
+    return units
+
+
+def _contracts(
+    pks: list[int], units: dict[int, tuple[str, str]], placements: Sequence[Placement]
+) -> dict[int, list[ContractFacts]]:
+    own = {p.pk: units[p.employer_id][0] for p in placements}
+    rows = Contract.objects.filter(placement_id__in=pks).values_list(
+        "placement_id",
+        "start",
+        "end",
+        "contract_type",
+        "is_dispatched",
+        "review_state",
+        "wage_unit__uscc",
+        "pension_unit__uscc",
+        "medical_unit__uscc",
+        "wage_unit_id",
+        "pension_unit_id",
+        "medical_unit_id",
+    )
+    out: dict[int, list[ContractFacts]] = defaultdict(list)
+    for pk, start, end, ctype, dispatched, review, wage, pension, medical, wage_id, pension_id, medical_id in rows:
+        this = own[pk]
+        out[pk].append(
+            ContractFacts(
+                start=start,
+                end=end,
+                contract_type=ctype,
+                is_dispatched=dispatched,
+                # A null unit is this employer; a related unit without a USCC matches no feed row.
+                wage_unit=this if wage_id is None else wage or "",
+                pension_unit=this if pension_id is None else pension or "",
+                medical_unit=this if medical_id is None else medical or "",
+                rejected=review == DocumentReview.REJECTED,
+            )
+        )
+    return out
+
+
+def _certificates(ids: list[str], pks: list[int]) -> tuple[dict[str, list[CertFacts]], dict[int, list[CertFacts]]]:
+    """Registry certificates by ID number and hand-added ones by placement, in one UNION query."""
+    columns = ("cert_no", "cert_type", "grade", "valid_from", "valid_to")
+    registry_qs = (
+        Certificate.objects.filter(id_number__in=ids)
+        .annotate(k_id=F("id_number"), k_pk=Cast(Value(None), output_field=BigIntegerField()), k_state=F("status"))
+        .values_list("k_id", "k_pk", "k_state", *columns)
+        .order_by()
+    )
+    hand_qs = (
+        HandCertificate.objects.filter(placement_id__in=pks)
+        .annotate(k_id=Value("", output_field=CharField()), k_pk=F("placement_id"), k_state=F("review_state"))
+        .values_list("k_id", "k_pk", "k_state", *columns)
+        .order_by()
+    )
+    registry: dict[str, list[CertFacts]] = defaultdict(list)
+    hand: dict[int, list[CertFacts]] = defaultdict(list)
+    for id_number, pk, state, cert_no, cert_type, grade, valid_from, valid_to in registry_qs.union(hand_qs, all=True):
+        if pk is None:
+            cert = CertFacts(
+                cert_no, cert_type, grade, valid_from, valid_to, CERT_VALID if state == "有效" else CERT_CANCELLED
+            )
+            registry[id_number].append(cert)
+        else:
+            hand[pk].append(
+                CertFacts(cert_no, cert_type, grade, valid_from, valid_to, _HAND_STATE.get(state, CERT_PENDING))
+            )
+    return registry, hand
+
+
+def _monthly_facts(ids: list[str], lo: int, hi: int):
+    """Pension, medical and wage rows of these persons in [lo, hi], in one UNION ALL query."""
+    no_amount = Cast(Value(None), output_field=DecimalField(max_digits=12, decimal_places=2))
+
+    def source(model, kind, amount):
+        return (
+            model.objects.filter(id_number__in=ids, month__gte=lo, month__lte=hi)
+            .annotate(k_kind=Value(kind, output_field=CharField()), k_amount=amount)
+            .values_list("id_number", "unit_uscc", "month", "k_kind", "k_amount")
+            .order_by()
+        )
+
+    union = source(PensionContribution, _PENSION, no_amount).union(
+        source(MedicalContribution, _MEDICAL, no_amount), source(WageRecord, _WAGE, F("amount")), all=True
+    )
+    wages: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    pension: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    medical: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for id_number, unit, month, kind, amount in union:
+        if kind == _WAGE:
+            wages[id_number][month][unit] = amount
+        elif kind == _PENSION:
+            pension[id_number][month].add(unit)
+        else:
+            medical[id_number][month].add(unit)
+    return wages, pension, medical
+
+
+def _minimum_wages(regions: Iterable[str], years: set[int]) -> dict[tuple[str, int], dict[int, Decimal | None]]:
+    """(region, year) → {month: minimum wage in force on its first day}. One query for every region and year."""
+    from core.models import MinimumWage
+
+    regions = set(regions)
+    prefixes = set()
+    for code in regions:
+        prefixes |= {code[:2], code[:4], code, code[:2] + "0000", code[:4] + "00"}
+    rows = [
+        MinWageRow(code, effective_from, amount)
+        for code, effective_from, amount in MinimumWage.objects.filter(
+            region_code__in=prefixes, effective_from__lte=date(max(years), 12, 1)
+        ).values_list("region_code", "effective_from", "amount")
+    ]
+    return {(code, year): minimum_wages_for_year(rows, code, year) for code in regions for year in years}
+
+
+def _held_months(ids: list[str], lo: int, hi: int) -> dict[str, list[tuple[int, int]]]:
+    """ID number → [(month, placement pk)] of the months held (selected, not rejected) by any placement."""
+    rows = PlacementMonth.objects.held().filter(id_number__in=ids, month__gte=lo, month__lte=hi)
+    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for id_number, month, pk in rows.values_list("id_number", "month", "placement_id"):
+        out[id_number].append((month, pk))
+    return out
+
+
+# --- the list page and its totals --------------------------------------------------------------------------------
+
+
+def placement_list_rows(
+    employer: Employer, year: int, *, search: str = "", status: str | None = None
+) -> PlacementQuerySet:
+    """The rows of the placement list (§4): one query with the month counts, the status and a certificate number.
+
+    Each row has ``n_registered`` 安置登记, ``n_confirmed`` 安置确认, ``n_approved`` 安置核定, ``n_rejected``
+    安置不通过, ``status`` (PlacementStatus value) and ``cert_no`` (the latest month's certificate, unmasked: mask
+    it in the template). ``search`` matches the exact ID number or a part of the name.
+    """
+    qs = Placement.objects.of(employer, year).with_status().annotate(cert_no=Max("months__cert_no"))
+    search = (search or "").strip()[:50]
+    if search:
+        qs = qs.filter(Q(id_number=search.upper()) | Q(name__contains=search))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("id")
+
+
+def placement_totals(employer: Employer, year: int) -> dict[str, int]:
+    """The year's totals and the list's counters in one query.
+
+    ``persons`` 已登记 (placements), ``registered`` / ``confirmed`` / ``approved`` / ``rejected`` months, and one
+    ``status_<value>`` count per PlacementStatus.
+    """
+    qs = Placement.objects.of(employer, year).with_status()
+    row = qs.aggregate(
+        persons=Count("pk"),
+        registered=Sum("n_registered"),
+        confirmed=Sum("n_confirmed"),
+        approved=Sum("n_approved"),
+        rejected=Sum("n_rejected"),
+        **{f"status_{value}": Count("pk", filter=Q(status=value)) for value in PlacementStatus.values},
+    )
+    return {key: int(value or 0) for key, value in row.items()}
+
+
+def month_grid(placement: Placement) -> list[PlacementMonth]:
+    """The twelve PlacementMonth rows of a placement, in month order (one query)."""
+    return list(PlacementMonth.objects.filter(placement=placement).order_by("month"))
+
+
+def held_elsewhere(id_number: str, year: int, *, exclude_placement: int | None = None) -> dict[int, int]:
+    """month → placement pk holding it, for a person in a year (other than ``exclude_placement``)."""
+    rows = PlacementMonth.objects.held().filter(id_number=id_number, year=year)
+    if exclude_placement is not None:
+        rows = rows.exclude(placement_id=exclude_placement)
+    return dict(rows.values_list("month", "placement_id"))

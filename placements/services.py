@@ -1,0 +1,390 @@
+"""Writes of the placements app: recomputing the month grid and selecting months (domain.md §5, docs/adr/0001).
+
+The grid is written by one upsert statement per batch (PostgreSQL: COPY into a temporary table first; SQLite:
+executemany). The statement also applies the review-state consequences of new facts, on the current row, so a
+concurrent selection is never overwritten with stale values:
+
+- a selected ``auto`` month whose checks now fail becomes ``pending`` and, lacking evidence, ``evidence_missing``:
+  it stays registered (the person-month stays held for this unit) and the placement reads 资料待完善 until the
+  employer adds evidence or unticks it;
+- a selected ``pending`` month whose checks now all pass becomes ``auto`` (no reviewer needed any more);
+- reviewers' decisions (``confirmed`` / ``rejected``) are never changed, nor is any selection: selecting is the
+  employer's act (months_select), and a bulk job must not race the cross-employer constraint.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from core.audit import record
+from placements.constants import MonthReview
+from placements.errors import MonthsTakenError, PlacementFrozenError, SelectionError, StaleVersionError, SubmitError
+from placements.models import Placement, PlacementMonth
+from placements.rules import (
+    CHECK_BITS,
+    CHECKS,
+    TAKEN_TEXT,
+    MonthOption,
+    MonthResult,
+    SelectionPlan,
+    evaluate_year,
+    missing_evidence,
+    plan_selection,
+)
+from placements.selectors import facts_for_placements, held_elsewhere
+
+logger = logging.getLogger(__name__)
+
+TABLE = PlacementMonth._meta.db_table
+# Columns the recompute writes (in this order), then the insert-only defaults of a new row.
+CHECK_COLUMNS = (
+    "wage_ok",
+    "pension_ok",
+    "medical_ok",
+    "cert_ok",
+    "age_ok",
+    "contract_ok",
+    "taken_elsewhere",
+    "verified",
+    "reasons",
+    "dispatched",
+    "cert_type",
+    "cert_grade",
+    "cert_no",
+    "weight",
+)
+KEY_COLUMNS = ("placement_id", "id_number", "year", "month")
+TIME_COLUMNS = ("checked_at", "updated_at")
+DEFAULT_COLUMNS = ("selected", "review_state", "evidence_mask", "evidence_missing", "decision_reason")
+DEFAULT_VALUES = (False, MonthReview.NONE.value, 0, False, "")
+ROW_COLUMNS = KEY_COLUMNS + CHECK_COLUMNS + TIME_COLUMNS
+_STAGE_TYPES = {
+    "placement_id": "bigint",
+    "id_number": "varchar(18)",
+    "year": "smallint",
+    "month": "integer",
+    "reasons": "varchar(200)",
+    "cert_type": "varchar(8)",
+    "cert_grade": "smallint",
+    "cert_no": "varchar(40)",
+    "weight": "smallint",
+    "checked_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
+COPY_THRESHOLD = 240  # rows; below it one multi-row INSERT is cheaper than staging
+_CHECK_FIELD = {check: f"{check}_ok" for check in CHECKS}
+
+
+# --- recompute ----------------------------------------------------------------------------------------------------
+
+
+def grid_recompute(*, placement: Placement) -> list[MonthResult]:
+    """Recompute the twelve months of one placement from the current facts; returns the results.
+
+    A frozen (declared) placement is evaluated but not written. Query budget: the facts selector (≤ 6) + one upsert.
+    """
+    results = evaluate_year(facts_for_placements([placement])[placement.pk])
+    if not placement.frozen:
+        _write(_rows(placement, results, timezone.now()))
+    return results
+
+
+def grid_recompute_many(
+    *,
+    placements_qs,
+    chunk: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Set-based recompute of many placements, ``chunk`` at a time: one query per fact source per chunk and one
+    upsert per chunk, each chunk in its own transaction. Frozen placements are skipped. Returns how many
+    placements were recomputed; ``progress`` is called with the running count after each chunk."""
+    qs = (
+        placements_qs.filter(frozen=False)
+        .select_related("employer")
+        .only(
+            "pk",
+            "employer_id",
+            "year",
+            "id_number",
+            "birth_date",
+            "gender",
+            "retirement_baseline",
+            "frozen",
+            "employer__uscc",
+            "employer__registration_region_id",
+        )
+        .order_by("pk")
+    )
+    done, last_pk = 0, 0
+    while True:
+        batch = list(qs.filter(pk__gt=last_pk)[:chunk])
+        if not batch:
+            return done
+        now = timezone.now()
+        with transaction.atomic():
+            facts = facts_for_placements(batch)
+            rows: list[tuple] = []
+            for p in batch:
+                rows.extend(_rows(p, evaluate_year(facts[p.pk]), now))
+            _write(rows)
+        done += len(batch)
+        last_pk = batch[-1].pk
+        if progress:
+            progress(done)
+
+
+def grids_recompute_for_persons(*, id_numbers: Iterable[str] | None, year: int | None) -> int:
+    """Recompute the open placements of these persons (None: everyone) in ``year`` (None: every year).
+
+    Entry point of the ``recompute_persons`` task that feed imports enqueue.
+    """
+    qs = Placement.objects.open()
+    if year is not None:
+        qs = qs.filter(year=year)
+    if id_numbers is None:
+        return grid_recompute_many(placements_qs=qs)
+    ids = sorted({i.strip().upper() for i in id_numbers if i})
+    done = 0
+    for start in range(0, len(ids), 5000):
+        done += grid_recompute_many(placements_qs=qs.filter(id_number__in=ids[start : start + 5000]))
+    return done
+
+
+def _rows(p: Placement, results: Sequence[MonthResult], now: datetime) -> list[tuple]:
+    return [
+        (
+            p.pk,
+            p.id_number,
+            p.year,
+            r.month,
+            r.wage_ok,
+            r.pension_ok,
+            r.medical_ok,
+            r.cert_ok,
+            r.age_ok,
+            r.contract_ok,
+            r.taken_elsewhere,
+            r.verified,
+            ",".join(r.reasons),
+            r.dispatched,
+            r.cert_type,
+            r.cert_grade,
+            r.cert_no,
+            r.weight,
+            now,
+            now,
+        )
+        for r in results
+    ]
+
+
+def _upsert_sql(source: str) -> str:
+    """INSERT … ON CONFLICT (placement, month) DO UPDATE, only when a check column changed (PostgreSQL, SQLite)."""
+    pg = connection.vendor == "postgresql"
+    t = TABLE
+    fail_mask = " + ".join(
+        f"(CASE WHEN excluded.{field} THEN 0 ELSE {CHECK_BITS[check]} END)" for check, field in _CHECK_FIELD.items()
+    )
+    distinct = " IS DISTINCT FROM " if pg else " IS NOT "
+    changed = " OR ".join(f"{t}.{c}{distinct}excluded.{c}" for c in CHECK_COLUMNS)
+    sets = ", ".join(f"{c} = excluded.{c}" for c in CHECK_COLUMNS + TIME_COLUMNS)
+    held = f"{t}.selected AND {t}.review_state IN ('auto', 'pending')"
+    return (
+        f"INSERT INTO {t} ({', '.join(ROW_COLUMNS + DEFAULT_COLUMNS)}) {source} "
+        f"ON CONFLICT (placement_id, month) DO UPDATE SET {sets}, "
+        f"review_state = CASE WHEN {held} THEN "
+        f"(CASE WHEN excluded.verified THEN 'auto' ELSE 'pending' END) ELSE {t}.review_state END, "
+        f"evidence_missing = ({held} AND NOT excluded.verified AND (({fail_mask}) & ~{t}.evidence_mask) <> 0) "
+        f"WHERE {changed}"
+    )
+
+
+def _write(rows: list[tuple]) -> int:
+    """Upsert grid rows (tuples in ROW_COLUMNS order). Returns the number of rows inserted or changed."""
+    if not rows:
+        return 0
+    placeholders = "(" + ", ".join(["%s"] * (len(ROW_COLUMNS) + len(DEFAULT_COLUMNS))) + ")"
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(_upsert_sql(f"VALUES {placeholders}"), [row + DEFAULT_VALUES for row in rows])
+            return cursor.rowcount
+        if len(rows) <= COPY_THRESHOLD:
+            values = ", ".join([placeholders] * len(rows))
+            params = [v for row in rows for v in row + DEFAULT_VALUES]
+            cursor.execute(_upsert_sql(f"VALUES {values}"), params)
+            return cursor.rowcount
+        columns = ", ".join(f"{c} {_STAGE_TYPES.get(c, 'boolean')}" for c in ROW_COLUMNS)
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS placements_month_stage ({columns}) ON COMMIT DELETE ROWS")
+        cursor.execute("TRUNCATE placements_month_stage")
+        cursor.copy_expert(f"COPY placements_month_stage ({', '.join(ROW_COLUMNS)}) FROM STDIN", _copy_buffer(rows))
+        defaults = ", ".join(["%s"] * len(DEFAULT_COLUMNS))
+        cursor.execute(
+            _upsert_sql(f"SELECT {', '.join(ROW_COLUMNS)}, {defaults} FROM placements_month_stage"), DEFAULT_VALUES
+        )
+        return cursor.rowcount
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return r"\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _copy_buffer(rows: list[tuple]) -> io.StringIO:
+    text = "\n".join("\t".join(map(_copy_text, row)) for row in rows)
+    return io.StringIO(text + "\n")
+
+
+# --- selection ----------------------------------------------------------------------------------------------------
+
+
+def _fail_mask(month: PlacementMonth) -> int:
+    return sum(bit for check, bit in CHECK_BITS.items() if not getattr(month, _CHECK_FIELD[check]))
+
+
+def month_option(month: PlacementMonth) -> MonthOption:
+    return MonthOption(
+        month=month.month,
+        fail_mask=_fail_mask(month),
+        taken_elsewhere=month.taken_elsewhere,
+        dispatched=month.dispatched,
+        selected=month.selected,
+        review_state=month.review_state,
+    )
+
+
+def _lock(placement: Placement, expected_version: int | None) -> Placement:
+    locked = Placement.objects.select_for_update().select_related("employer").get(pk=placement.pk)
+    if locked.frozen:
+        raise PlacementFrozenError()
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersionError()
+    return locked
+
+
+@transaction.atomic
+def months_select(
+    *, placement: Placement, months: Iterable[int], by, expected_version: int | None = None
+) -> SelectionPlan:
+    """Register the months the employer ticked (§5.2); returns the applied plan.
+
+    Refreshes the checks first, then applies :func:`placements.rules.plan_selection`: locked months (auto-verified,
+    not dispatched) are included whatever was asked; ticked ✗ months become ``pending`` (``evidence_missing`` until
+    their evidence is recorded); unticked months drop their state. Raises :class:`SelectionError` (or
+    :class:`MonthsTakenError` for 已在其他单位登记) and :class:`StaleVersionError` when ``expected_version`` is
+    given and the placement changed meanwhile. The partial unique constraint is the final guard against another
+    unit registering the same person-month at the same moment.
+    """
+    p = _lock(placement, expected_version)
+    grid_recompute(placement=p)
+    rows = list(PlacementMonth.objects.select_for_update().filter(placement=p).order_by("month"))
+    plan = plan_selection([month_option(m) for m in rows], months)
+    if plan.errors:
+        taken = {m: why for m, why in plan.errors.items() if why == TAKEN_TEXT}
+        raise (MonthsTakenError(plan.errors) if taken else SelectionError(plan.errors))
+
+    before = [m.month for m in rows if m.selected]
+    changed, newly_held = [], []
+    for row in rows:
+        state = plan.states[row.month]
+        selected = state != MonthReview.NONE
+        evidence_missing = state == MonthReview.PENDING and bool(missing_evidence(_fail_mask(row), row.evidence_mask))
+        if (row.selected, row.review_state, row.evidence_missing) == (selected, state, evidence_missing):
+            continue
+        if selected and not (row.selected and row.review_state != MonthReview.REJECTED):
+            newly_held.append(row.month)
+        if state in (MonthReview.NONE, MonthReview.AUTO, MonthReview.PENDING):
+            row.decided_by, row.decided_at, row.decision_reason = None, None, ""
+        row.selected, row.review_state, row.evidence_missing = selected, state, evidence_missing
+        changed.append(row)
+    if changed:
+        try:
+            with transaction.atomic():
+                PlacementMonth.objects.bulk_update(
+                    changed,
+                    ["selected", "review_state", "evidence_missing", "decided_by", "decided_at", "decision_reason"],
+                )
+        except IntegrityError as exc:
+            holders = held_elsewhere(p.id_number, p.year, exclude_placement=p.pk)
+            taken = [m for m in newly_held if m in holders] or newly_held
+            raise MonthsTakenError(dict.fromkeys(taken, TAKEN_TEXT)) from exc
+
+    p.version += 1
+    p.save(update_fields=["version", "updated_at"])
+    record(
+        actor=by,
+        action="placement.months_select",
+        obj=p,
+        changes={"selected": {"before": before, "after": plan.selected}},
+    )
+    if newly_held or set(before) - set(plan.selected):
+        # Other units' grids of this person show 已在其他单位登记 from their next recompute: do it now.
+        transaction.on_commit(lambda: _enqueue_person(p.id_number, p.year))
+    return plan
+
+
+def _enqueue_person(id_number: str, year: int) -> None:
+    from placements.tasks import recompute_persons
+
+    try:
+        recompute_persons.enqueue([id_number], year)
+    except Exception:  # a follow-up refresh must never break the employer's save
+        logger.exception("could not enqueue the grid recompute of %s/%s", id_number, year)
+
+
+@transaction.atomic
+def months_evidence_record(*, placement: Placement, months: Iterable[int], checks: Iterable[str], by) -> int:
+    """Record that evidence covering ``checks`` was uploaded for ``months`` (called by the evidence upload service);
+    recomputes ``evidence_missing``. Returns the number of months updated."""
+    bits = sum(CHECK_BITS[c] for c in checks)
+    p = _lock(placement, None)
+    rows = list(PlacementMonth.objects.select_for_update().filter(placement=p, month__in=list(months)))
+    for row in rows:
+        row.evidence_mask |= bits
+        row.evidence_missing = (
+            row.selected
+            and row.review_state == MonthReview.PENDING
+            and bool(missing_evidence(_fail_mask(row), row.evidence_mask))
+        )
+    PlacementMonth.objects.bulk_update(rows, ["evidence_mask", "evidence_missing"])
+    p.version += 1
+    p.save(update_fields=["version", "updated_at"])
+    record(actor=by, action="placement.evidence_record", obj=p, changes={"months": sorted(r.month for r in rows)})
+    return len(rows)
+
+
+@transaction.atomic
+def placement_submit(*, placement: Placement, by, expected_version: int | None = None) -> Placement:
+    """Finish the registration (wizard step 4): at least one month registered and every ticked ✗ month has its
+    evidence. With only auto-verified months the placement is thereby 审核通过(系统) at once (§5.2)."""
+    p = _lock(placement, expected_version)
+    months = PlacementMonth.objects.filter(placement=p)
+    if not months.selected().exists():
+        raise SubmitError("请至少登记一个月份")
+    missing = sorted(months.needing_evidence().values_list("month", flat=True))
+    if missing:
+        from placements.errors import month_label
+
+        raise SubmitError("以下月份尚缺证明材料：" + "、".join(month_label(m) for m in missing))
+    first = not p.wizard_completed
+    p.wizard_completed, p.wizard_step = True, 4
+    if first or p.submitted_at is None:
+        p.submitted_at = timezone.now()
+    p.version += 1
+    p.save(update_fields=["wizard_completed", "wizard_step", "submitted_at", "version", "updated_at"])
+    record(actor=by, action="placement.submit", obj=p)
+    return p

@@ -59,7 +59,8 @@ def registry_cert(id_number: str, *, grade: int = 2, cert_type: str = "残疾人
         "status": "有效",
     }
     data.update(fields)
-    return Certificate.objects.create(**data)
+    cert, _ = Certificate.objects.update_or_create(cert_no=data.pop("cert_no"), defaults=data)
+    return cert
 
 
 def monthly_facts(

@@ -1,0 +1,184 @@
+"""Recomputing grids on a small realistic unit, and what new facts do to registered months."""
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from feeds.models import WageRecord
+from placements.models import Placement, PlacementMonth
+from placements.rules import reason_texts
+from placements.services import (
+    grid_recompute,
+    grid_recompute_many,
+    grids_recompute_for_persons,
+    months_evidence_record,
+    months_select,
+    placement_submit,
+)
+from placements.tasks import recompute_persons
+from tests.placements import factories as pf
+
+pytestmark = pytest.mark.django_db
+
+
+def grid(p) -> dict[int, PlacementMonth]:
+    return {m.month % 100: m for m in PlacementMonth.objects.filter(placement=p)}
+
+
+def status(p) -> str:
+    return Placement.objects.with_status().get(pk=p.pk).status
+
+
+@pytest.fixture
+def unit(employer):
+    """A unit in 110101 (Beijing) with a subsidiary; Beijing's minimum wage rises from July in the city."""
+    pf.min_wage("11", "2420.00", date(2024, 9, 1))
+    pf.min_wage("1101", "2540.00", date(2025, 7, 1))
+    return employer
+
+
+def test_a_small_unit_with_realistic_gaps(unit):
+    subsidiary = pf.related_unit(unit)
+    # A: 二级, wages under the minimum in March and in August (after the rise), no pension in June.
+    a = pf.placement(unit)
+    pf.contract(a)
+    pf.registry_cert(a.id_number, grade=2)
+    pf.monthly_facts(a.id_number, unit.uscc, wage={**dict.fromkeys(range(1, 13), "2600.00"), 3: "2400.00", 8: "2500"})
+    WageRecord.objects.filter(id_number=a.id_number, month=202507).update(amount="2540.00")
+    from feeds.models import PensionContribution
+
+    PensionContribution.objects.filter(id_number=a.id_number, month=202506).delete()
+    # B: 残疾军人证 三级, a woman worker born 1975-06 (retires at 50y3m, 2025-09-10), paid by the subsidiary.
+    b = pf.placement(unit, id_number=pf.person_id(date(1975, 6, 10), male=False), retirement_baseline="worker50")
+    pf.contract(b, contract_type="fixed_term", start=date(2024, 1, 1), end=date(2026, 12, 31), wage_unit=subsidiary)
+    pf.registry_cert(b.id_number, cert_type="残疾军人证", grade=3)
+    pf.monthly_facts(b.id_number, unit.uscc, wage={})
+    pf.monthly_facts(b.id_number, subsidiary.uscc, wage="5000.00", pension=False, medical=False)
+    # C: a hand-added, approved 三级 certificate from 2025-03-20, a ten-month contract.
+    c = pf.placement(unit)
+    pf.contract(c, contract_type="fixed_term", start=date(2025, 3, 1), end=date(2025, 12, 31))
+    c.hand_certificates.create(
+        cert_no=c.id_number + "43",
+        cert_type="残疾人证",
+        valid_from=date(2025, 3, 20),
+        valid_to=date(2030, 3, 19),
+        grade=3,
+        category=4,
+        review_state="approved",
+    )
+    pf.monthly_facts(c.id_number, unit.uscc, months=range(3, 13))
+
+    assert grid_recompute_many(placements_qs=Placement.objects.all(), chunk=2) == 3
+
+    ga = grid(a)
+    assert [m for m, row in ga.items() if not row.verified] == [3, 6, 8]
+    assert reason_texts(ga[3].reasons) == ["工资低于最低工资标准"]
+    assert reason_texts(ga[6].reasons) == ["未参保"]
+    assert reason_texts(ga[8].reasons) == ["工资低于最低工资标准"]
+    assert ga[7].wage_ok  # exactly the new minimum
+    assert {row.weight for row in ga.values()} == {2}
+
+    gb = grid(b)
+    assert [m for m, row in gb.items() if row.verified] == list(range(1, 10))
+    assert all(reason_texts(gb[m].reasons) == ["已达法定退休年龄"] for m in (10, 11, 12))
+    assert (gb[1].cert_type, gb[1].cert_grade, gb[1].weight) == ("残疾军人证", 3, 2)
+
+    gc = grid(c)
+    assert reason_texts(gc[1].reasons) == ["无工资发放记录", "未参保", "未参保", "残疾证不在有效期", "无有效合同"]
+    assert gc[3].cert_ok and gc[3].weight == 1 and gc[3].cert_no == c.id_number + "43"
+    assert reason_texts(gc[4].reasons) == ["合同期限不足一年"]
+
+
+def test_recompute_is_idempotent_and_writes_nothing_when_nothing_changed(employer):
+    p = pf.complete_person(employer)
+    grid_recompute(placement=p)
+    first = {m.month: m.checked_at for m in PlacementMonth.objects.filter(placement=p)}
+    grid_recompute(placement=p)
+    assert {m.month: m.checked_at for m in PlacementMonth.objects.filter(placement=p)} == first
+    assert PlacementMonth.objects.filter(placement=p).count() == 12
+
+
+def test_an_auto_month_whose_facts_change_needs_evidence_then_review(employer, employer_user):
+    p = pf.complete_person(employer)
+    months_select(placement=p, months=[], by=employer_user)
+    placement_submit(placement=p, by=employer_user)
+    assert status(p) == "approved_system"
+
+    WageRecord.objects.filter(id_number=p.id_number, month=202505).delete()
+    grid_recompute(placement=p)
+    may = grid(p)[5]
+    assert (may.selected, may.review_state, may.evidence_missing) == (True, "pending", True)
+    assert status(p) == "incomplete"
+
+    months_evidence_record(placement=p, months=[202505], checks=["wage"], by=employer_user)
+    assert grid(p)[5].evidence_missing is False
+    assert status(p) == "pending"
+
+    pf.monthly_facts(p.id_number, employer.uscc, months=[5], pension=False, medical=False)
+    grid_recompute(placement=p)
+    assert grid(p)[5].review_state == "auto"
+    assert status(p) == "approved_system"
+
+
+def test_reviewers_decisions_survive_a_recompute(employer, employer_user):
+    p = pf.complete_person(employer)
+    WageRecord.objects.filter(id_number=p.id_number, month__in=[202503, 202504]).delete()
+    months_select(placement=p, months=[202503, 202504], by=employer_user)
+    PlacementMonth.objects.filter(placement=p, month=202503).update(review_state="confirmed")
+    PlacementMonth.objects.filter(placement=p, month=202504).update(review_state="rejected")
+    pf.monthly_facts(p.id_number, employer.uscc, months=[3, 4], pension=False, medical=False)
+    grid_recompute(placement=p)
+    g = grid(p)
+    assert (g[3].review_state, g[4].review_state) == ("confirmed", "rejected")
+    assert g[3].verified and g[4].verified
+
+
+def test_set_based_and_single_recompute_agree(employer, other_employer):
+    placements = [pf.complete_person(employer if i % 2 else other_employer) for i in range(25)]
+    WageRecord.objects.filter(id_number=placements[3].id_number, month=202502).delete()
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 25  # 300 rows: the COPY path on PostgreSQL
+    bulk = {(m.placement_id, m.month): (m.verified, m.reasons, m.weight) for m in PlacementMonth.objects.all()}
+    PlacementMonth.objects.all().delete()
+    for p in placements:
+        grid_recompute(placement=p)
+    single = {(m.placement_id, m.month): (m.verified, m.reasons, m.weight) for m in PlacementMonth.objects.all()}
+    assert bulk == single
+    assert len(bulk) == 300
+    assert bulk[(placements[3].pk, 202502)] == (False, "wage_missing", 2)
+
+
+def test_frozen_placements_are_not_recomputed(employer):
+    p = pf.complete_person(employer, frozen=True)
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 0
+    grid_recompute(placement=p)
+    assert not PlacementMonth.objects.filter(placement=p).exists()
+
+
+def test_the_task_recomputes_the_persons_a_feed_touched(employer):
+    touched, untouched = pf.complete_person(employer), pf.complete_person(employer)
+    result = recompute_persons.enqueue([touched.id_number.lower()], 2025)
+    assert result.return_value == 1
+    assert PlacementMonth.objects.filter(placement=touched).count() == 12
+    assert not PlacementMonth.objects.filter(placement=untouched).exists()
+    assert grids_recompute_for_persons(id_numbers=None, year=None) == 2
+
+
+def test_recompute_grids_command(employer, other_employer):
+    pf.complete_person(employer)
+    pf.complete_person(other_employer)
+    out = StringIO()
+    call_command("recompute_grids", year=2025, employer=employer.uscc, stdout=out)
+    assert "recompute_grids: 1 placements of 2025 recomputed (12 months)" in out.getvalue()
+    assert PlacementMonth.objects.count() == 12
+    out = StringIO()
+    call_command("recompute_grids", year=2025, dry_run=True, stdout=out)
+    assert "2 placements of 2025 would be recomputed" in out.getvalue()
+
+
+def test_recompute_grids_command_refuses_an_unknown_unit(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no employer"):
+        call_command("recompute_grids", year=2025, employer="91110000000000000X")

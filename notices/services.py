@@ -133,6 +133,16 @@ def notice_attach(*, notice: Notice, stored_file: StoredFile, by) -> NoticeAttac
 
 
 @transaction.atomic
+def notice_detach(*, attachment: NoticeAttachment, by) -> None:
+    """Remove an attachment from a notice (the stored file itself stays, as every upload does)."""
+    notice = attachment.notice
+    if notice.is_announcement:
+        check_publish_scope(region=notice.region, by=by)
+    record(actor=by, action="notice_attachment_removed", obj=notice, changes={"file": attachment.file_id})
+    attachment.delete()
+
+
+@transaction.atomic
 def notice_delete(*, notice: Notice, by) -> None:
     """Remove a published notice (its read markers and attachment links go with it; the files stay)."""
     notice = Notice.objects.select_for_update().select_related("region").get(pk=notice.pk)

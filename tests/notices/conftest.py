@@ -24,6 +24,19 @@ def otp_login(client, user) -> TOTPDevice:
     return device
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    """Uploads go to a temporary directory, never to var/uploads."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    return tmp_path / "media"
+
+
 @pytest.fixture
 def reviewer(db):
     return nf.reviewer("110000", username="bj-reviewer")

@@ -1,0 +1,305 @@
+"""The annual declaration (年审申报, domain.md §7): one Declaration per unit and year with its state; one Submission
+per 完成申报 holding the frozen snapshot the documents are made from; withdrawals; the tax office queue and batches.
+
+Rows are written by ``declarations.services`` only (state fields are read-only in admin).
+"""
+
+import secrets
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from declarations.constants import DeclarationStatus, RecordType, WithdrawalState
+from declarations.transitions import State
+
+# Crockford's base32 (no I, L, O, U): easy to read aloud and to type from paper.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 20  # 100 bits
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str) -> str:
+    """Upper-case, without spaces or dashes; Crockford's look-alikes read as digits (O→0, I/L→1)."""
+    cleaned = "".join(ch for ch in (text or "").upper() if ch not in " -")
+    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+
+
+def format_code(code: str) -> str:
+    """``ABCD-EFGH-…`` groups of four, as printed on the certificate."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def actual_employed(approved_months: int) -> Decimal:
+    """实际安排人数 = 安置核定月数 / 12, not rounded (domain.md §5.3)."""
+    return Decimal(approved_months) / Decimal(12)
+
+
+def actual_employed_2dp(approved_months: int) -> Decimal:
+    """实际安排人数 as printed and exported: two decimals, ROUND_HALF_UP, done once at the end."""
+    return actual_employed(approved_months).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+class Declaration(models.Model):
+    """年审申报 of one unit for one business year. ``status`` follows ``declarations.transitions``."""
+
+    employer = models.ForeignKey(
+        "employers.Employer", verbose_name="用人单位", on_delete=models.PROTECT, related_name="declarations"
+    )
+    year = models.PositiveSmallIntegerField("业务年度")
+    status = models.CharField(
+        "申报状态", max_length=12, choices=DeclarationStatus.choices, default=DeclarationStatus.FILLING
+    )
+    previous_status = models.CharField(
+        "撤回前状态", max_length=12, choices=DeclarationStatus.choices, blank=True, help_text="仅撤回申请中时有值"
+    )
+    current = models.ForeignKey(
+        "Submission",
+        verbose_name="当前申报记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sent_to_tax_at = models.DateTimeField("发送税务时间", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "年审申报"
+        verbose_name_plural = "年审申报"
+        ordering = ["-year", "employer"]
+        constraints = [models.UniqueConstraint(fields=["employer", "year"], name="uniq_declaration_unit_year")]
+        indexes = [models.Index(fields=["status", "year"], name="declaration_status_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度年审申报（{self.get_status_display()}）"
+
+    @property
+    def state(self) -> State:
+        return State(self.status, self.previous_status)
+
+    @property
+    def locked(self) -> bool:
+        return self.state.locked
+
+
+class Submission(models.Model):
+    """One 完成申报: the snapshot (unit, persons, months, totals) every document and export row is made from.
+
+    Later changes to the unit or its placements never alter it. A withdrawal voids it (``voided_at``); it is never
+    deleted, and its documents stay stored.
+    """
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="submissions")
+    number = models.PositiveSmallIntegerField("第几次申报")
+    form_token = models.CharField(max_length=64, blank=True, editable=False)
+    declared_at = models.DateTimeField("完成申报时间")
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申报人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    declared_by_label = models.CharField("申报人（记录时）", max_length=150, blank=True)
+    # The unit as it was when declaring.
+    unit_name = models.CharField("单位名称", max_length=200)
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    issuer = models.CharField("发证残联", max_length=200)
+    federation_region_code = models.CharField("残联主管部门", max_length=6)
+    tax_authority = models.CharField("税务主管部门", max_length=6)
+    # Totals (domain.md §5.3).
+    persons = models.PositiveIntegerField("申报人数")
+    registered_months = models.PositiveIntegerField("安置登记(月)")
+    confirmed_months = models.PositiveIntegerField("安置确认(月)")
+    approved_months = models.PositiveIntegerField("安置核定(月)")
+    # The 审核认定书.
+    certificate_no = models.CharField("认定书编号", max_length=24, unique=True)
+    verification_code = models.CharField("验证码", max_length=CODE_LENGTH, unique=True, default=new_verification_code)
+    certificate_file = models.ForeignKey(
+        "core.StoredFile", verbose_name="审核认定书", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    certificate_issued_at = models.DateTimeField("认定书生成时间", null=True, blank=True)
+    commitment_file = models.ForeignKey(
+        "core.StoredFile", verbose_name="承诺书", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    voided_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    void_reason = models.TextField("撤销原因", blank=True)
+
+    class Meta:
+        verbose_name = "申报记录"
+        verbose_name_plural = "申报记录"
+        ordering = ["declaration", "number"]
+        constraints = [models.UniqueConstraint(fields=["declaration", "number"], name="uniq_submission_number")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_name} 第{self.number}次申报（{self.certificate_no}）"
+
+    @property
+    def actual_employed(self) -> Decimal:
+        return actual_employed(self.approved_months)
+
+    @property
+    def actual_employed_2dp(self) -> Decimal:
+        return actual_employed_2dp(self.approved_months)
+
+    @property
+    def valid(self) -> bool:
+        return self.voided_at is None
+
+    @property
+    def verification_code_display(self) -> str:
+        return format_code(self.verification_code)
+
+
+class SubmissionPerson(models.Model):
+    """A person declared in a submission, as the placement stood at 完成申报."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="people")
+    position = models.PositiveIntegerField("序号")
+    placement = models.ForeignKey(
+        "placements.Placement", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField("姓名", max_length=50)
+    id_number = models.CharField("身份证号", max_length=18)
+    cert_no = models.CharField("残疾证号", max_length=40, blank=True)
+    registered_months = models.PositiveSmallIntegerField("安置登记(月)")
+    confirmed_months = models.PositiveSmallIntegerField("安置确认(月)")
+    approved_months = models.PositiveSmallIntegerField("安置核定(月)")
+    months = models.CharField("确认月份", max_length=60, blank=True, help_text="如 1-8,10")
+    weight = models.CharField("计算倍数", max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = "申报人员"
+        verbose_name_plural = "申报人员"
+        ordering = ["submission", "position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Withdrawal(models.Model):
+    """年审申报撤回: the employer's request and the reviewer's decision."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="withdrawals")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="withdrawals")
+    reason = models.TextField("撤回理由", max_length=500)
+    from_status = models.CharField("申请时状态", max_length=12, choices=DeclarationStatus.choices)
+    requested_at = models.DateTimeField("申请时间")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state = models.CharField(
+        "审核状态", max_length=10, choices=WithdrawalState.choices, default=WithdrawalState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_reason = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        verbose_name = "年审申报撤回"
+        verbose_name_plural = "年审申报撤回"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration"], condition=Q(state="pending"), name="uniq_pending_withdrawal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"撤回申请 #{self.pk}（{self.get_state_display()}）"
+
+
+class CertificateCounter(models.Model):
+    """The last certificate sequence number issued per province and year (``{province}{year}{sequence}``)."""
+
+    province_code = models.CharField("省级代码", max_length=2)
+    year = models.PositiveSmallIntegerField("业务年度")
+    last = models.PositiveIntegerField("已用序号", default=0)
+
+    class Meta:
+        verbose_name = "认定书编号计数"
+        verbose_name_plural = "认定书编号计数"
+        constraints = [models.UniqueConstraint(fields=["province_code", "year"], name="uniq_certcounter")]
+
+    def __str__(self) -> str:
+        return f"{self.province_code}{self.year}: {self.last}"
+
+
+class ExportBatch(models.Model):
+    """One export file for one 税务主管部门: its rows are the TaxRecords pointing at it (frozen, ordered by id)."""
+
+    authority = models.CharField("税务主管部门", max_length=6)
+    number = models.PositiveIntegerField("批次号")
+    created_at = models.DateTimeField("导出时间", auto_now_add=True)
+    created_by = models.CharField("导出人", max_length=150, blank=True)
+    row_count = models.PositiveIntegerField("记录数", default=0)
+    sha256 = models.CharField("记录校验值(SHA-256)", max_length=64, blank=True)
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "税务导出批次"
+        verbose_name_plural = "税务导出批次"
+        ordering = ["authority", "-number"]
+        constraints = [models.UniqueConstraint(fields=["authority", "number"], name="uniq_exportbatch")]
+
+    def __str__(self) -> str:
+        return f"{self.authority} 第{self.number}批"
+
+
+class TaxRecord(models.Model):
+    """A line for the tax office: queued when a declaration is made (or a sent one withdrawn), values frozen then;
+    ``batch`` is set when it is exported. Ordered by id inside a batch, so a re-export is byte-identical."""
+
+    authority = models.CharField("税务主管部门", max_length=6)
+    record_type = models.CharField("记录类型", max_length=8, choices=RecordType.choices)
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="tax_records")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="tax_records")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    unit_name = models.CharField("单位名称", max_length=200)
+    year = models.PositiveSmallIntegerField("业务年度")
+    approved_months = models.PositiveIntegerField("安置核定月数")
+    actual_employed = models.DecimalField("实际安排人数", max_digits=12, decimal_places=2)
+    declared_at = models.DateTimeField("申报时间")
+    certificate_no = models.CharField("认定书编号", max_length=24)
+    event_at = models.DateTimeField("事件时间", help_text="申报结果：完成申报时间；撤回：批准撤回时间")
+    queued_at = models.DateTimeField("入队时间", auto_now_add=True)
+    cancelled = models.BooleanField("已取消（未发送即撤回）", default=False)
+    batch = models.ForeignKey(
+        ExportBatch, verbose_name="导出批次", null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+    )
+
+    class Meta:
+        verbose_name = "税务推送记录"
+        verbose_name_plural = "税务推送记录"
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["authority", "id"],
+                condition=Q(batch__isnull=True, cancelled=False),
+                name="taxrecord_queued_idx",
+            ),
+            models.Index(fields=["batch", "id"], name="taxrecord_batch_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_record_type_display()} {self.uscc} {self.year}"

@@ -64,6 +64,6 @@ def region_options(parent_codes: Iterable[str]) -> dict[str | None, list[Region]
     for region in Region.objects.filter(q, abolished=False).only("code", "name", "level", "parent_id"):
         if region.level == RegionLevel.PROVINCE:
             out[None].append(region)
-        if region.parent_id in out:
+        elif region.parent_id in out:
             out[region.parent_id].append(region)
     return out

@@ -5,13 +5,36 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from core.forms import PLACEHOLDERS
 from core.models import StoredFile
+from core.selectors import region_options as region_children
 from employers.access import employer_for_user, reviewer_region_prefix
 
 
 @login_required
 def under_construction(request: HttpRequest, title: str = "") -> HttpResponse:
     return render(request, "core/under_construction.html", {"title": title or "建设中"})
+
+
+@login_required
+def region_options(request: HttpRequest) -> HttpResponse:
+    """htmx: the ``<option>``s of the next select of a region picker (``?source=<select name>&level=1|2``).
+
+    The changed select sends its own value under its name; ``source`` says which parameter that is. ``clear`` is
+    the id of the grandchild select, emptied out-of-band when the province changes.
+    """
+    source = request.GET.get("source", "")
+    parent = request.GET.get(source, "") if source else ""
+    level = 2 if request.GET.get("level") == "2" else 1
+    regions = region_children([parent])[parent] if parent.isdigit() and len(parent) == 6 else []
+    clear = request.GET.get("clear", "")
+    context = {
+        "regions": regions,
+        "placeholder": PLACEHOLDERS[level],
+        "clear": clear if clear.replace("_", "").replace("-", "").isalnum() else "",
+        "clear_placeholder": PLACEHOLDERS[2],
+    }
+    return render(request, "core/region_options.html", context)
 
 
 def _may_view(user, stored: StoredFile) -> bool:

@@ -64,11 +64,19 @@ def employers_in_scope(user) -> QuerySet[Employer]:
     return Employer.objects.filter(federation_region__code__startswith=prefix)
 
 
-def employer_scope_q(user, lookup: str = "employer") -> Q:
-    """A Q limiting any model with an employer FK (``lookup``) to the reviewer's scope."""
+def region_scope_q(user, region_lookup: str = "region") -> Q:
+    """A Q limiting any model with a Region FK (``region_lookup``) to the reviewer's region."""
     prefix = reviewer_region_prefix(user)
     if prefix is None:
         return Q(pk__in=[])
     if prefix == "":
         return Q()
-    return Q(**{f"{lookup}__federation_region__code__startswith": prefix})
+    return Q(**{f"{region_lookup}__code__startswith": prefix})
+
+
+def employer_scope_q(user, lookup: str = "employer") -> Q:
+    """A Q limiting any model with an employer FK (``lookup``) to the reviewer's scope.
+
+    ``lookup=""`` scopes the Employer model itself.
+    """
+    return region_scope_q(user, f"{lookup}__federation_region" if lookup else "federation_region")

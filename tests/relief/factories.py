@@ -54,3 +54,15 @@ def grant_relief_review(user) -> None:
             content_type__app_label="relief", codename__in=["view_reliefapplication", "change_reliefapplication"]
         )
     )
+
+
+def otp_login(client, user) -> None:
+    """Sign ``user`` in to the admin with a confirmed TOTP device and a verified session (core/otp.py)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

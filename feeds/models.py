@@ -4,6 +4,7 @@ They carry no foreign keys on purpose: a feed may name persons and units this sy
 Months are stored as ``YYYYMM`` integers (see core.months.YearMonth.key).
 """
 
+from django.conf import settings
 from django.db import models
 
 from feeds.constants import CertStatus, CertType, Gender
@@ -99,3 +100,35 @@ class WageRecord(MonthlyFact):
 
     def __str__(self) -> str:
         return f"{self.id_number} {self.unit_uscc} {self.month}"
+
+
+class FeedImport(models.Model):
+    """One run of ``import_feed`` that was written (dry runs leave no trace). The operator's import history."""
+
+    kind = models.CharField("数据类型", max_length=20)
+    file_name = models.CharField("文件名", max_length=255)
+    method = models.CharField("导入方式", max_length=10)
+    started_at = models.DateTimeField("开始时间")
+    finished_at = models.DateTimeField("完成时间")
+    rows_read = models.PositiveIntegerField("读取行数")
+    rows_inserted = models.PositiveIntegerField("新增")
+    rows_updated = models.PositiveIntegerField("更新")
+    rows_unchanged = models.PositiveIntegerField("未变")
+    rows_rejected = models.PositiveIntegerField("拒绝")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    by_label = models.CharField("操作人（记录时）", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "数据导入记录"
+        verbose_name_plural = "数据导入记录"
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} {self.started_at:%Y-%m-%d %H:%M}"

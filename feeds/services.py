@@ -1,0 +1,252 @@
+"""Importing feed files (feeds.md). ``import_feed`` and the demo loader both call :func:`feed_import`."""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from core.audit import record
+from core.models import EmploymentRatio, MinimumWage, Region, SocialAverageWage
+from feeds.merge import MergeOutcome, merge_copy, merge_portable
+from feeds.models import (
+    Certificate,
+    FeedImport,
+    MedicalContribution,
+    PensionContribution,
+    RegistryPerson,
+    WageRecord,
+)
+from feeds.parsing import KINDS, Bounds, RegionIndex, make_row_validator
+from feeds.reader import FeedFile, FeedFileError, open_feed
+
+logger = logging.getLogger(__name__)
+
+KIND_MODELS: dict[str, type[models.Model]] = {
+    "persons": RegistryPerson,
+    "certificates": Certificate,
+    "pension": PensionContribution,
+    "medical": MedicalContribution,
+    "wages": WageRecord,
+    "min_wages": MinimumWage,
+    "social_avg_wages": SocialAverageWage,
+    "ratios": EmploymentRatio,
+}
+REGION_KINDS = {"persons", "min_wages", "social_avg_wages", "ratios"}
+SAMPLE_REJECTS = 20
+RECOMPUTE_CHUNK = 5000
+
+__all__ = ["KIND_MODELS", "FeedFileError", "ImportResult", "feed_import"]
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    method: str
+    dry_run: bool
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    superseded: int = 0
+    warnings: list[str] = field(default_factory=list)
+    samples: list[tuple[int, str]] = field(default_factory=list)  # the first rejections, for the console
+    touched_persons: int = 0
+    seconds: float = 0.0
+
+    @property
+    def summary(self) -> str:
+        """The last line of ``import_feed``'s output (feeds.md)."""
+        return (
+            f"{self.kind}: {self.read} read, {self.inserted} inserted, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.rejected} rejected"
+        )
+
+
+class _Rejects:
+    """Rejected rows in file order: counted, the first few kept for the console, all spooled for the report."""
+
+    def __init__(self, keep_all: bool) -> None:
+        self.count = 0
+        self.samples: list[tuple[int, str]] = []
+        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="") if keep_all else None  # noqa: SIM115
+        self._writer = csv.writer(self._spool) if self._spool else None
+
+    def add(self, line: int, reason: str, fields: list[str]) -> None:
+        self.count += 1
+        if len(self.samples) < SAMPLE_REJECTS:
+            self.samples.append((line, reason))
+        if self._writer is not None:
+            self._writer.writerow([line, reason, *fields])
+
+    def spooled(self) -> Iterator[list]:
+        if self._spool is None:
+            return
+        self._spool.seek(0)
+        for row in csv.reader(self._spool):
+            yield [int(row[0]), *row[1:]]
+
+    def close(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+
+
+def _validated(feed: FeedFile, validate, result: ImportResult, rejects: _Rejects) -> Iterator[tuple[int, tuple]]:
+    """The valid rows of the file as ``(line, clean)``; everything else goes to ``rejects``."""
+    width = feed.width
+    read = 0
+    reject = rejects.add
+    try:
+        for line, fields, error in feed.records():
+            read += 1
+            if error is not None:
+                reject(line, error, fields)
+            elif len(fields) != width:
+                reject(line, f"字段数为{len(fields)}，与表头的{width}列不一致", fields)
+            else:
+                clean = validate(fields)
+                if clean.__class__ is str:
+                    reject(line, clean, fields)
+                else:
+                    yield line, clean
+    finally:
+        result.read = read
+
+
+def _known_regions(kind: str) -> RegionIndex | None:
+    if kind not in REGION_KINDS:
+        return None
+    return RegionIndex.from_stdnum(Region.objects.values_list("code", flat=True))
+
+
+def _write_report(report_path: Path, feed: FeedFile, rejects: _Rejects, superseded: list[tuple[int, int]]) -> None:
+    """line, reason, then the row's original fields; rejected and superseded rows merged in line order."""
+    raw = feed.raw_lines({line for line, _ in superseded}) if superseded else {}
+    superseded_rows = ([line, f"被第{winner}行（相同主键）覆盖", *raw.get(line, [])] for line, winner in superseded)
+    tmp = report_path.with_name(report_path.name + ".part")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["line", "reason", *feed.header])
+        writer.writerows(heapq.merge(rejects.spooled(), superseded_rows, key=lambda row: row[0]))
+    os.replace(tmp, report_path)
+
+
+def feed_import(
+    *,
+    kind: str,
+    path: str | os.PathLike,
+    dry_run: bool = False,
+    report_path: str | os.PathLike | None = None,
+    by=None,
+    method: str = "auto",
+    today: date | None = None,
+) -> ImportResult:
+    """Validate ``path`` as a feed of ``kind`` and upsert its valid rows; see feeds.md.
+
+    ``method``: ``auto`` (COPY on PostgreSQL, portable elsewhere), ``copy`` or ``portable``. The whole import is one
+    transaction: a file-level problem (:class:`FeedFileError`) found anywhere in the file rolls everything back.
+    ``dry_run`` runs the same code and rolls back. After a real import the grids of the touched persons are queued
+    for recomputation once the transaction commits. ``by``: the user or a label for the audit trail.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown feed kind: {kind}")
+    spec, model = KINDS[kind], KIND_MODELS[kind]
+    if method == "auto":
+        method = "copy" if connection.vendor == "postgresql" else "portable"
+    if method == "copy" and connection.vendor != "postgresql":
+        raise ValueError("the COPY path needs PostgreSQL")
+    today = today or timezone.localdate()
+    started, started_at = time.monotonic(), timezone.now()
+    result = ImportResult(kind=kind, method=method, dry_run=dry_run)
+    rejects = _Rejects(keep_all=report_path is not None)
+    try:
+        with open_feed(path, spec) as feed:
+            result.warnings = list(feed.warnings)
+            validate = make_row_validator(
+                kind, feed.positions, bounds=Bounds.for_today(today), regions=_known_regions(kind)
+            )
+            merge = merge_copy if method == "copy" else merge_portable
+            with transaction.atomic():
+                outcome = merge(spec, model, _validated(feed, validate, result, rejects))
+                _fill(result, outcome, rejects)
+                if dry_run:
+                    transaction.set_rollback(True)
+                else:
+                    _log(result, feed, by, started_at)
+            if report_path is not None:
+                _write_report(Path(report_path), feed, rejects, outcome.superseded)
+    finally:
+        rejects.close()
+    result.seconds = time.monotonic() - started
+    if not dry_run:
+        # Runs now, or when the caller's outer transaction commits.
+        transaction.on_commit(lambda: queue_recompute(kind=kind, outcome=outcome, today=today))
+    return result
+
+
+def _fill(result: ImportResult, outcome: MergeOutcome, rejects: _Rejects) -> None:
+    result.inserted, result.updated, result.unchanged = outcome.inserted, outcome.updated, outcome.unchanged
+    result.superseded = len(outcome.superseded)
+    result.rejected = rejects.count + result.superseded
+    result.samples = sorted(
+        [*rejects.samples, *((line, f"被第{winner}行（相同主键）覆盖") for line, winner in outcome.superseded)]
+    )[:SAMPLE_REJECTS]
+    result.touched_persons = len(outcome.touched_ids)
+
+
+def _log(result: ImportResult, feed: FeedFile, by, started_at) -> None:
+    user = by if getattr(by, "is_authenticated", False) else None
+    entry = FeedImport.objects.create(
+        kind=result.kind,
+        file_name=feed.path.name[:255],
+        method=result.method,
+        started_at=started_at,
+        finished_at=timezone.now(),
+        rows_read=result.read,
+        rows_inserted=result.inserted,
+        rows_updated=result.updated,
+        rows_unchanged=result.unchanged,
+        rows_rejected=result.rejected,
+        by=user,
+        by_label=(user.get_username() if user else str(by or "系统"))[:150],
+    )
+    record(actor=by, action="feeds.import", obj=entry, changes={"summary": result.summary})
+
+
+def queue_recompute(*, kind: str, outcome: MergeOutcome, today: date) -> int:
+    """Queue the grid recomputation an import calls for; returns the number of tasks queued.
+
+    Person feeds: the touched ID numbers, in chunks (the task arguments stay small enough for the database
+    queue). ``min_wages``: any person may be affected, so ``id_numbers=None`` ("every placement") for each year
+    from the earliest changed ``effective_from`` on — or ``year=None`` (every open year) when that reaches back
+    more than three years. ``social_avg_wages`` and ``ratios`` feed the levy, which reads them live: nothing to do.
+    """
+    try:
+        from placements.tasks import recompute_persons
+    except ImportError:  # pragma: no cover - the engine app ships the task
+        logger.warning("placements.tasks.recompute_persons is missing: grids not recomputed after the %s import", kind)
+        return 0
+    queued = 0
+    if KINDS[kind].person_field:
+        ids = outcome.touched_ids
+        for start in range(0, len(ids), RECOMPUTE_CHUNK):
+            recompute_persons.enqueue(id_numbers=ids[start : start + RECOMPUTE_CHUNK], year=None)
+            queued += 1
+    elif kind == "min_wages" and outcome.first_changed is not None:
+        first_year = outcome.first_changed.year
+        years = [None] if today.year - first_year > 3 else list(range(first_year, today.year + 1))
+        for year in years:
+            recompute_persons.enqueue(id_numbers=None, year=year)
+            queued += 1
+    return queued

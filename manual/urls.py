@@ -1,9 +1,10 @@
 from django.urls import path
 
-from core.views import under_construction
+from manual import views
 
 app_name = "manual"
 
 urlpatterns = [
-    path("", under_construction, {"title": "系统操作手册"}, name="index"),
+    path("", views.index, name="index"),
+    path("manual.pdf", views.download, name="download"),
 ]

@@ -105,13 +105,22 @@ def _copy_lines(spec: KindSpec, rows: Rows, counter: MergeOutcome, probe: _Dupli
 
 
 class _ChunkReader:
-    """A read()-able view of an iterator of str chunks, for ``cursor.copy_expert``."""
+    """A read()-able view of an iterator of str chunks, for ``cursor.copy_expert``.
+
+    psycopg2 would wrap an exception raised inside ``read()`` into a database error; instead the COPY is ended and
+    the original exception (e.g. a FeedFileError found deep in the file) is kept for the caller to re-raise.
+    """
 
     def __init__(self, chunks: Iterator[str]) -> None:
         self._chunks = chunks
+        self.error: BaseException | None = None
 
     def read(self, size: int = -1) -> str:
-        return next(self._chunks, "")
+        try:
+            return next(self._chunks, "")
+        except Exception as exc:  # noqa: BLE001 - re-raised by merge_copy after the COPY
+            self.error = exc
+            return ""
 
     def readline(self, size: int = -1) -> str:  # pragma: no cover - psycopg2 only calls read()
         return self.read(size)
@@ -145,10 +154,10 @@ def merge_copy(spec: KindSpec, model: type[models.Model], rows: Rows) -> MergeOu
         cursor.execute(f"DROP TABLE IF EXISTS {stage}")
         cursor.execute(f"CREATE TEMPORARY TABLE {stage} (line integer NOT NULL, {stage_columns}) ON COMMIT DROP")
         clock = time.monotonic()
-        cursor.copy_expert(
-            f"COPY {stage} (line, {', '.join(q(c) for c in columns)}) FROM STDIN",
-            _ChunkReader(_copy_lines(spec, rows, outcome, probe)),
-        )
+        reader = _ChunkReader(_copy_lines(spec, rows, outcome, probe))
+        cursor.copy_expert(f"COPY {stage} (line, {', '.join(q(c) for c in columns)}) FROM STDIN", reader)
+        if reader.error is not None:
+            raise reader.error
         cursor.execute(f"ANALYZE {stage}")
         outcome.timings["validate+copy"] = time.monotonic() - clock
         clock = time.monotonic()

@@ -1,0 +1,118 @@
+"""File-level checks of a feed file (pure, no database): encoding, header, framing, line numbers."""
+
+import pytest
+
+from feeds.parsing import KINDS
+from feeds.reader import FeedFileError, open_feed
+
+PENSION = KINDS["pension"]
+HEADER = "id_number,unit_uscc,month,base_amount\n"
+
+
+def records(path):
+    with open_feed(path, PENSION) as feed:
+        return list(feed.records())
+
+
+def write(tmp_path, data: bytes | str):
+    path = tmp_path / "feed.csv"
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def test_line_numbers_skip_blank_lines(tmp_path):
+    path = write(tmp_path, HEADER + "a,b,202501,1\n\n\nc,d,202502,2\n")
+    assert records(path) == [(2, ["a", "b", "202501", "1"], None), (5, ["c", "d", "202502", "2"], None)]
+
+
+def test_quoted_newline_keeps_the_start_line(tmp_path):
+    path = write(tmp_path, HEADER + 'a,"b\nb",202501,1\nc,d,202502,2\n')
+    assert [r[0] for r in records(path)] == [2, 4]
+
+
+def test_bom_and_crlf_accepted(tmp_path):
+    path = write(tmp_path, "\ufeff" + HEADER.replace("\n", "\r\n") + "a,b,202501,1\r\n")
+    with open_feed(path, PENSION) as feed:
+        assert feed.header == list(PENSION.columns)
+        assert list(feed.records()) == [(2, ["a", "b", "202501", "1"], None)]
+
+
+def test_header_order_is_free_and_extra_columns_warn(tmp_path):
+    path = write(tmp_path, "month, base_amount ,note,unit_uscc,id_number\n202501,1,x,b,a\n")
+    with open_feed(path, PENSION) as feed:
+        assert feed.positions == {"month": 0, "base_amount": 1, "unit_uscc": 3, "id_number": 4}
+        assert feed.warnings == ["忽略多余的列：note"]
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ("id_number,unit_uscc,month\na,b,202501\n", "缺少必需的列：base_amount"),
+        ("", "文件为空"),
+        ("\n", "文件为空"),
+        ("id_number,id_number,unit_uscc,month,base_amount\n", "列重复"),
+        ("身份证号,单位,月份,金额\n", "缺少必需的列"),
+    ],
+)
+def test_bad_header_refused(tmp_path, data, fragment):
+    with pytest.raises(FeedFileError) as exc:
+        open_feed(write(tmp_path, data), PENSION)
+    assert fragment in exc.value.message
+
+
+def test_missing_file_refused(tmp_path):
+    with pytest.raises(FeedFileError) as exc:
+        open_feed(tmp_path / "nope.csv", PENSION)
+    assert "无法读取文件" in exc.value.message
+
+
+def test_gbk_file_refused_in_the_header(tmp_path):
+    path = write(tmp_path, "id_number,unit_uscc,month,base_amount,备注\n".encode("gbk"))
+    with pytest.raises(FeedFileError) as exc:
+        open_feed(path, PENSION)
+    assert "UTF-8" in exc.value.message
+
+
+def test_gbk_bytes_deep_in_the_file_refused_when_reached(tmp_path):
+    body = "".join(f"a,b,2025{m:02d},1\n" for m in range(1, 13)) * 2000
+    path = write(tmp_path, HEADER.encode() + body.encode() + "张三,b,202501,1\n".encode("gbk"))
+    with pytest.raises(FeedFileError) as exc:
+        records(path)
+    assert "不是 UTF-8 编码" in exc.value.message
+
+
+def test_truncated_last_line_refused(tmp_path):
+    path = write(tmp_path, HEADER + "a,b,202501,1\nc,d,2025")
+    with pytest.raises(FeedFileError) as exc:
+        records(path)
+    assert "第3行" in exc.value.message and "截断" in exc.value.message
+
+
+def test_unterminated_quote_at_the_end_refused(tmp_path):
+    path = write(tmp_path, HEADER + 'a,b,202501,1\nc,d,202502,"12\n')
+    with pytest.raises(FeedFileError) as exc:
+        records(path)
+    assert "引号未闭合" in exc.value.message
+
+
+def test_short_last_line_with_newline_is_a_row_problem_not_a_file_problem(tmp_path):
+    path = write(tmp_path, HEADER + "a,b,202501,1\nc,d\n")
+    assert records(path)[-1] == (3, ["c", "d"], None)
+
+
+def test_complete_last_line_without_newline_is_fine(tmp_path):
+    path = write(tmp_path, HEADER + "a,b,202501,1\nc,d,202502,2")
+    assert records(path)[-1] == (3, ["c", "d", "202502", "2"], None)
+
+
+def test_bad_quoting_in_the_middle_rejects_that_record_only(tmp_path):
+    path = write(tmp_path, HEADER + 'a,"b"x,202501,1\nc,d,202502,2\n')
+    found = records(path)
+    assert found[0][0] == 2 and found[0][2].startswith("CSV格式错误")
+    assert found[1] == (3, ["c", "d", "202502", "2"], None)
+
+
+def test_raw_lines_second_pass(tmp_path):
+    path = write(tmp_path, HEADER + "a,b,202501,1\nc,d,202502,2\ne,f,202503,3\n")
+    with open_feed(path, PENSION) as feed:
+        assert feed.raw_lines({2, 4}) == {2: ["a", "b", "202501", "1"], 4: ["e", "f", "202503", "3"]}

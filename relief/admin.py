@@ -35,11 +35,11 @@ class ReliefApplicationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
             {
                 "fields": (
                     "requested",
-                    "levy_estimate",
+                    "levy_estimate_text",
                     "staff_count",
-                    "avg_monthly_wage",
+                    "avg_monthly_wage_text",
                     "reason",
-                    "loss_amount",
+                    "loss_amount_text",
                     "loss_description",
                     "files",
                     "submitted_at",
@@ -59,11 +59,11 @@ class ReliefApplicationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
         "year",
         "kind",
         "requested",
-        "levy_estimate",
+        "levy_estimate_text",
         "staff_count",
-        "avg_monthly_wage",
+        "avg_monthly_wage_text",
         "reason",
-        "loss_amount",
+        "loss_amount_text",
         "loss_description",
         "files",
         "submitted_at",
@@ -83,6 +83,17 @@ class ReliefApplicationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        # every field is read-only: no save buttons (decisions go through the 审核 view)
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_queryset(self, request: HttpRequest):
         return (
             super()
@@ -100,6 +111,18 @@ class ReliefApplicationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="申请内容")
     def requested(self, obj: ReliefApplication) -> str:
         return obj.requested_text
+
+    @admin.display(description="预计全年应缴残保金")
+    def levy_estimate_text(self, obj: ReliefApplication) -> str:
+        return f"{obj.levy_estimate:,.2f} 元" if obj.levy_estimate is not None else "—"
+
+    @admin.display(description="上年职工月平均工资")
+    def avg_monthly_wage_text(self, obj: ReliefApplication) -> str:
+        return f"{obj.avg_monthly_wage:,.2f} 元"
+
+    @admin.display(description="直接经济损失金额")
+    def loss_amount_text(self, obj: ReliefApplication) -> str:
+        return f"{obj.loss_amount:,.2f} 元"
 
     @admin.display(description="审核操作")
     def review_link(self, obj: ReliefApplication) -> str:

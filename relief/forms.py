@@ -116,3 +116,12 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="必填。审核通过的申请将连同审批机关、文号和此意见一并公示，请勿填写个人信息。",
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == Action.APPROVE.value:
+            if not (cleaned.get("approving_body") or "").strip():
+                self.add_error("approving_body", "审核通过须填写审批机关")
+            if not (cleaned.get("document_number") or "").strip():
+                self.add_error("document_number", "审核通过须填写批准文号")
+        return cleaned

@@ -17,6 +17,7 @@ urlpatterns = [
     path("feeds/", include("feeds.urls")),
     path("placements/", include("placements.urls")),
     path("declarations/", include("declarations.urls")),
+    path("verify/", include("declarations.verify_urls")),
     path("levy/", include("levy.urls")),
     path("notices/", include("notices.urls")),
     path("relief/", include("relief.urls")),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,9 +14,10 @@ from core import filing
 from core.selectors import available_from_working_day
 from declarations.constants import CERTIFICATE_WORKING_DAYS, WithdrawalState
 from declarations.models import Declaration, Submission, SubmissionPerson, TaxRecord, Withdrawal
+from declarations.months import compress_months
 from declarations.transitions import FILLING, LOCKED_STATUSES, State
 from employers.models import Employer
-from placements.models import Placement
+from placements.models import Placement, PlacementMonth
 
 DONE, CURRENT, NOT_STARTED = "done", "current", "not_started"
 STEP_LABELS = {DONE: "已完成", CURRENT: "进行中", NOT_STARTED: "未开始"}
@@ -41,6 +43,46 @@ def declaration_for(employer: Employer, year: int) -> Declaration | None:
 
 def state_of(declaration: Declaration | None) -> State:
     return declaration.state if declaration is not None else State(FILLING)
+
+
+def declaration_snapshot(employer: Employer, year: int) -> tuple[list[dict], dict[str, int]]:
+    """Per-person rows (the persons with confirmed months) and totals of the year as they stand now: what 完成申报
+    freezes into the Submission and what the 承诺书 page previews. Two queries whatever the number of persons."""
+    placements = list(
+        Placement.objects.of(employer, year)
+        .with_counts()
+        .annotate(last_cert=Max("months__cert_no"))
+        .order_by("id")
+        .values("pk", "name", "id_number", "last_cert", "n_registered", "n_confirmed", "n_approved")
+    )
+    months: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    confirmed = PlacementMonth.objects.confirmed().filter(placement__employer=employer, placement__year=year)
+    for pk, month, weight in confirmed.values_list("placement_id", "month", "weight"):
+        months[pk].append((month % 100, weight))
+    totals = {"registered": 0, "confirmed": 0, "approved": 0}
+    people = []
+    for row in placements:
+        totals["registered"] += row["n_registered"]
+        totals["confirmed"] += row["n_confirmed"]
+        totals["approved"] += row["n_approved"]
+        if not row["n_confirmed"]:
+            continue  # nothing of this person is declared (all months rejected)
+        weights = sorted({w for _, w in months[row["pk"]]})
+        people.append(
+            {
+                "placement_id": row["pk"],
+                "name": row["name"],
+                "id_number": row["id_number"],
+                "cert_no": row["last_cert"] or "",
+                "registered_months": row["n_registered"],
+                "confirmed_months": row["n_confirmed"],
+                "approved_months": row["n_approved"],
+                "months": compress_months([m for m, _ in months[row["pk"]]]),
+                "weight": "/".join(str(w) for w in weights),
+            }
+        )
+    totals["persons"] = len(people)
+    return people, totals
 
 
 # --- the home page ------------------------------------------------------------------------------------------------

@@ -1,0 +1,301 @@
+"""Reviewers' admin of declarations and withdrawal requests, scoped to the reviewer's region.
+
+State fields are read-only; a withdrawal is approved or rejected only through the two admin actions, which ask for a
+reason (a standard one and/or free text) on an intermediate page and call ``declarations.services``. Both outcomes
+send the unit a notice (done by the services).
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+
+from core.errors import DomainError
+from declarations import services
+from declarations.constants import APPROVE_REASONS, DECISION_REASON_MAX, REJECT_REASONS, WithdrawalState
+from declarations.models import Declaration, ExportBatch, Submission, SubmissionPerson, TaxRecord, Withdrawal
+from employers.access import reviewer_region_prefix
+from employers.admin_scoping import RegionScopedAdminMixin
+
+
+class ReviewerAccessMixin(RegionScopedAdminMixin):
+    """Read access follows the reviewer's region (like the notices admin), not Django model permissions."""
+
+    def has_module_permission(self, request):
+        return reviewer_region_prefix(request.user) is not None
+
+    def has_view_permission(self, request, obj=None):
+        return reviewer_region_prefix(request.user) is not None
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+
+class SubmissionInline(ReadOnlyInline):
+    model = Submission
+    fields = (
+        "number",
+        "declared_at",
+        "declared_by_label",
+        "persons",
+        "confirmed_months",
+        "approved_months",
+        "certificate_no",
+        "verification_code",
+        "certificate_issued_at",
+        "voided_at",
+    )
+    verbose_name_plural = "申报记录"
+
+
+class WithdrawalInline(ReadOnlyInline):
+    model = Withdrawal
+    fields = ("requested_at", "reason", "from_status", "state", "decided_by", "decided_at", "decision_reason")
+    verbose_name_plural = "撤回申请"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("decided_by")
+
+
+@admin.register(Declaration)
+class DeclarationAdmin(ReviewerAccessMixin, admin.ModelAdmin):
+    scope_lookup = "employer"
+    list_display = ("employer", "uscc", "year", "status", "certificate_no", "sent_to_tax_at", "updated_at")
+    list_filter = ("status", "year")
+    list_select_related = ("employer", "current")
+    search_fields = ("employer__name", "=employer__uscc", "=current__certificate_no")
+    search_help_text = "按单位名称、统一社会信用代码或认定书编号检索"
+    show_full_result_count = False
+    ordering = ("-year", "-updated_at")
+    readonly_fields = ("employer", "year", "status", "previous_status", "current", "sent_to_tax_at", "created_at")
+    fields = readonly_fields
+    inlines = (SubmissionInline, WithdrawalInline)
+
+    @admin.display(description="统一社会信用代码", ordering="employer__uscc")
+    def uscc(self, obj: Declaration) -> str:
+        return obj.employer.uscc
+
+    @admin.display(description="认定书编号")
+    def certificate_no(self, obj: Declaration) -> str:
+        return obj.current.certificate_no if obj.current_id else "—"
+
+
+class SubmissionPersonInline(ReadOnlyInline):
+    model = SubmissionPerson
+    fields = ("position", "name", "id_number", "months", "confirmed_months", "weight", "approved_months")
+    verbose_name_plural = "申报人员（完成申报时的快照）"
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReviewerAccessMixin, admin.ModelAdmin):
+    scope_lookup = "declaration__employer"
+    list_display = ("unit_name", "year", "number", "declared_at", "approved_months", "certificate_no", "validity")
+    list_select_related = ("declaration",)
+    list_filter = ("declaration__year",)
+    search_fields = ("unit_name", "=uscc", "=certificate_no", "=verification_code")
+    show_full_result_count = False
+    ordering = ("-declared_at",)
+    exclude = ("form_token",)
+    inlines = (SubmissionPersonInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Submission._meta.fields if f.name != "form_token"]
+
+    @admin.display(description="业务年度", ordering="declaration__year")
+    def year(self, obj: Submission) -> int:
+        return obj.declaration.year
+
+    @admin.display(description="认定书状态")
+    def validity(self, obj: Submission) -> str:
+        return "✓ 有效" if obj.voided_at is None else "✗ 已撤销"
+
+
+class DecisionForm(forms.Form):
+    standard_reason = forms.ChoiceField(label="常用意见", required=False)
+    reason = forms.CharField(
+        label="审核意见（补充）",
+        required=False,
+        max_length=DECISION_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
+    )
+
+    def __init__(self, *args, standard: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["standard_reason"].choices = [("", "（不选）"), *((r, r) for r in standard)]
+
+    def clean(self):
+        data = super().clean()
+        text = "；".join(part for part in (data.get("standard_reason"), (data.get("reason") or "").strip()) if part)
+        if not text:
+            raise forms.ValidationError("请选择常用意见或填写审核意见。")
+        if len(text) > DECISION_REASON_MAX:
+            raise forms.ValidationError(f"审核意见最多 {DECISION_REASON_MAX} 个字。")
+        data["text"] = text
+        return data
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(ReviewerAccessMixin, admin.ModelAdmin):
+    scope_lookup = "declaration__employer"
+    list_display = ("unit", "year", "requested_at", "short_reason", "from_status", "state_label", "decided_at")
+    list_filter = ("state",)
+    list_select_related = ("declaration__employer",)
+    search_fields = ("declaration__employer__name", "=declaration__employer__uscc")
+    show_full_result_count = False
+    ordering = ("-requested_at",)
+    actions = ("approve_selected", "reject_selected")
+    readonly_fields = (
+        "declaration",
+        "submission",
+        "reason",
+        "from_status",
+        "requested_at",
+        "requested_by",
+        "state",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    )
+    fields = readonly_fields
+
+    def has_decide_permission(self, request) -> bool:
+        return reviewer_region_prefix(request.user) is not None
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="单位", ordering="declaration__employer__name")
+    def unit(self, obj: Withdrawal) -> str:
+        return obj.declaration.employer.name
+
+    @admin.display(description="业务年度", ordering="declaration__year")
+    def year(self, obj: Withdrawal) -> int:
+        return obj.declaration.year
+
+    @admin.display(description="撤回理由")
+    def short_reason(self, obj: Withdrawal) -> str:
+        return obj.reason if len(obj.reason) <= 40 else obj.reason[:40] + "…"
+
+    @admin.display(description="审核状态", ordering="state")
+    def state_label(self, obj: Withdrawal) -> str:
+        marks = {WithdrawalState.PENDING: "…", WithdrawalState.APPROVED: "✓", WithdrawalState.REJECTED: "✗"}
+        return format_html("{} {}", marks.get(obj.state, ""), obj.get_state_display())
+
+    @admin.action(description="批准所选撤回申请（作废认定书、重新开放该年度）", permissions=["decide"])
+    def approve_selected(self, request, queryset):
+        return self._decide(request, queryset, approve=True)
+
+    @admin.action(description="驳回所选撤回申请", permissions=["decide"])
+    def reject_selected(self, request, queryset):
+        return self._decide(request, queryset, approve=False)
+
+    def _decide(self, request, queryset, *, approve: bool):
+        pending = list(queryset.filter(state=WithdrawalState.PENDING).select_related("declaration__employer"))
+        standard = APPROVE_REASONS if approve else REJECT_REASONS
+        form = DecisionForm(request.POST if "apply" in request.POST else None, standard=standard)
+        if "apply" in request.POST and form.is_valid():
+            service = services.withdrawal_approve if approve else services.withdrawal_reject
+            done, failed = 0, []
+            for withdrawal in pending:
+                try:
+                    service(withdrawal=withdrawal, reason=form.cleaned_data["text"], by=request.user)
+                except DomainError as error:
+                    failed.append(f"{withdrawal.declaration.employer.name}：{error.message}")
+                else:
+                    done += 1
+            verb = "批准" if approve else "驳回"
+            if done:
+                self.message_user(request, f"已{verb} {done} 个撤回申请，并已通知相关单位。", messages.SUCCESS)
+            for line in failed:
+                self.message_user(request, line, messages.ERROR)
+            if not pending:
+                self.message_user(request, "所选申请均已审核，没有待审核的撤回申请。", messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "批准撤回申请" if approve else "驳回撤回申请",
+            "opts": self.model._meta,
+            "form": form,
+            "withdrawals": pending,
+            "approve": approve,
+            "action": "approve_selected" if approve else "reject_selected",
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        }
+        return TemplateResponse(request, "declarations/admin/withdrawal_decide.html", context)
+
+
+@admin.register(ExportBatch)
+class ExportBatchAdmin(admin.ModelAdmin):
+    """Export batches are operators' business: superusers only, read-only."""
+
+    list_display = ("authority", "number", "created_at", "row_count", "file_name", "sha256")
+    list_filter = ("authority",)
+    show_full_result_count = False
+    readonly_fields = ("authority", "number", "created_at", "created_by", "row_count", "sha256", "file_name")
+    fields = readonly_fields
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TaxRecord)
+class TaxRecordAdmin(ExportBatchAdmin):
+    list_display = ("authority", "record_type", "uscc", "unit_name", "year", "approved_months", "batch", "cancelled")
+    list_filter = ("record_type", "cancelled")
+    list_select_related = ("batch",)
+    search_fields = ("=uscc", "=certificate_no")
+    readonly_fields = (
+        "authority",
+        "record_type",
+        "uscc",
+        "unit_name",
+        "year",
+        "approved_months",
+        "actual_employed",
+        "declared_at",
+        "certificate_no",
+        "event_at",
+        "queued_at",
+        "cancelled",
+        "batch",
+    )
+    fields = readonly_fields
+    raw_id_fields = ()

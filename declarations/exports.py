@@ -1,0 +1,188 @@
+"""发送税务部门: the batch export of queued TaxRecords for one 税务主管部门 (domain.md §7, §10).
+
+A new batch, in ONE transaction: create the ExportBatch, attach every queued record of the authority to it (one
+UPDATE), apply the SEND transition to their declarations (two UPDATEs, targets taken from the pure table), write
+the file to a temporary name, store count and checksum, and rename the file into place. Any error on the way rolls
+everything back and removes the temporary file: no half-marked batch, no half-written file.
+
+A re-export (``batch_number``) reads the frozen rows of that batch in id order and writes the identical file; it
+changes nothing in the database.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from core import audit
+from declarations import taxfile
+from declarations.constants import RecordType
+from declarations.models import Declaration, ExportBatch, TaxRecord
+from declarations.transitions import DECLARED, SENT, WITHDRAWING, Event, State, apply
+
+ROW_FIELDS = (
+    "record_type",
+    "uscc",
+    "unit_name",
+    "year",
+    "approved_months",
+    "actual_employed",
+    "declared_at",
+    "certificate_no",
+    "event_at",
+)
+CHUNK = 5000
+
+
+class ExportError(Exception):
+    """The export cannot run (Chinese message for the operator)."""
+
+
+class _NothingQueued(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    authority: str
+    batch_number: int | None
+    path: Path | None
+    rows: int
+    declarations: int = 0
+    withdrawals: int = 0
+    sent: int = 0
+    sha256: str = ""
+    reexport: bool = False
+
+
+def default_output_dir() -> Path:
+    return Path(getattr(settings, "TAX_EXPORT_DIR", Path(settings.BASE_DIR) / "var" / "exports" / "tax"))
+
+
+def file_name(authority: str, number: int) -> str:
+    return f"tax_{authority}_{number:06d}.csv"
+
+
+def queued(authority: str):
+    return TaxRecord.objects.filter(authority=authority, batch__isnull=True, cancelled=False)
+
+
+def _rows(batch: ExportBatch):
+    return TaxRecord.objects.filter(batch=batch).order_by("id").values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK)
+
+
+def write_temp(batch: ExportBatch, path: Path) -> tuple[Path, int, str]:
+    """Write the batch's file to a temporary name beside ``path``; ``(temporary path, count, sha256)``.
+
+    Removed again if writing fails. The caller renames it into place (:func:`os.replace`, atomic) as its last step,
+    so ``path`` is either absent, the previous file, or the complete new one — never half written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as out:
+            count, sha = taxfile.write(out, _rows(batch))
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, count, sha
+
+
+def write_batch_file(batch: ExportBatch, path: Path) -> tuple[int, str]:
+    tmp, count, sha = write_temp(batch, path)
+    os.replace(tmp, path)
+    return count, sha
+
+
+def _send_targets() -> tuple[State, State]:
+    """What SEND does, from the pure table: 已完成申报 → 已发送税务; 撤回申请中 (from 已完成申报) keeps its status
+    and now returns to 已发送税务 if the withdrawal is rejected."""
+    declared = apply(State(DECLARED), Event.SEND)
+    withdrawing = apply(State(WITHDRAWING, DECLARED), Event.SEND)
+    if declared != State(SENT) or withdrawing != State(WITHDRAWING, SENT):  # pragma: no cover - table sanity
+        raise RuntimeError("declarations.transitions: SEND no longer means what the export does")
+    return declared, withdrawing
+
+
+def tax_export(
+    *,
+    authority: str,
+    batch_number: int | None = None,
+    output_dir: Path | None = None,
+    by_label: str = "",
+    dry_run=False,
+) -> ExportResult:
+    """Export the queued records of ``authority`` as a new batch, or re-export batch ``batch_number``."""
+    output_dir = Path(output_dir) if output_dir is not None else default_output_dir()
+    if batch_number is not None:
+        return _reexport(authority, batch_number, output_dir)
+    if dry_run:
+        return ExportResult(authority, None, None, queued(authority).count())
+    try:
+        return _export_new(authority, output_dir, by_label)
+    except _NothingQueued:
+        return ExportResult(authority, None, None, 0)
+
+
+def _reexport(authority: str, number: int, output_dir: Path) -> ExportResult:
+    batch = ExportBatch.objects.filter(authority=authority, number=number).first()
+    if batch is None:
+        raise ExportError(f"税务主管部门 {authority} 没有第 {number} 批导出记录。")
+    path = output_dir / (batch.file_name or file_name(authority, number))
+    count, sha = write_batch_file(batch, path)
+    if (count, sha) != (batch.row_count, batch.sha256):
+        raise ExportError(f"第 {number} 批的记录与首次导出时不一致（记录数 {count}/{batch.row_count}），请联系管理员。")
+    return ExportResult(authority, number, path, count, sha256=sha, reexport=True)
+
+
+@transaction.atomic
+def _export_new(authority: str, output_dir: Path, by_label: str) -> ExportResult:
+    last = ExportBatch.objects.filter(authority=authority).aggregate(n=Max("number"))["n"] or 0
+    batch = ExportBatch.objects.create(authority=authority, number=last + 1, created_by=by_label[:150])
+    rows = queued(authority).update(batch=batch)
+    if not rows:
+        raise _NothingQueued  # rolls the empty batch back
+    now = timezone.now()
+    declared, withdrawing = _send_targets()
+    declaration_ids = TaxRecord.objects.filter(batch=batch, record_type=RecordType.DECLARATION).values("declaration_id")
+    sent = Declaration.objects.filter(pk__in=declaration_ids, status=DECLARED).update(
+        status=declared.status, previous_status=declared.previous, sent_to_tax_at=now, version=F("version") + 1
+    )
+    sent += Declaration.objects.filter(pk__in=declaration_ids, status=WITHDRAWING, previous_status=DECLARED).update(
+        previous_status=withdrawing.previous, sent_to_tax_at=now, version=F("version") + 1
+    )
+    n_declare = TaxRecord.objects.filter(batch=batch, record_type=RecordType.DECLARATION).count()
+    name = file_name(authority, batch.number)
+    path = output_dir / name
+    tmp, count, sha = write_temp(batch, path)
+    try:
+        batch.row_count, batch.sha256, batch.file_name = count, sha, name
+        batch.save(update_fields=["row_count", "sha256", "file_name"])
+        audit.record(
+            actor=by_label or None,
+            action="declaration.send_batch",
+            obj=batch,
+            changes={"rows": {"before": None, "after": count}, "declarations_sent": {"before": None, "after": sent}},
+        )
+        os.replace(tmp, path)  # the last step: until here a failure leaves neither file nor marks
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return ExportResult(
+        authority,
+        batch.number,
+        path,
+        count,
+        declarations=n_declare,
+        withdrawals=count - n_declare,
+        sent=sent,
+        sha256=sha,
+    )

@@ -322,3 +322,57 @@ class PlacementMonth(models.Model):
         from placements.rules import reason_texts
 
         return reason_texts(self.reasons)
+
+
+class Evidence(models.Model):
+    """证明材料 (domain.md §6): one uploaded file standing in for one failing check, covering one or more months.
+
+    Written by ``placements.registration.evidence_upload`` only. Evidence is never deleted while its placement
+    exists: a withdrawn file keeps its row (``withdrawn``) and its file, so the audit trail can show it.
+    """
+
+    class Kind(models.TextChoices):
+        # Values are the check codes of placements.rules (EVIDENCE_KINDS): the evidence covers that check.
+        WAGE = "wage", "工资证明"
+        PENSION = "pension", "社保参保证明"
+        MEDICAL = "medical", "医保参保证明"
+        CONTRACT = "contract", "合同或劳务派遣协议"
+        CERT = "cert", "残疾证件"
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField("材料类型", max_length=10, choices=Kind.choices)
+    months = models.JSONField("适用月份", default=list, help_text="YYYYMM 整数列表")
+    file = models.ForeignKey("core.StoredFile", verbose_name="文件", on_delete=models.PROTECT, related_name="+")
+    client_token = models.CharField(
+        "提交标识", max_length=40, blank=True, help_text="表单的一次性标识：重复提交同一表单不会重复保存"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    withdrawn = models.BooleanField("已撤回", default=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "证明材料"
+        verbose_name_plural = "证明材料"
+        ordering = ["placement", "uploaded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["placement", "client_token"],
+                condition=~Q(client_token=""),
+                name="uniq_evidence_client_token",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{len(self.months)}个月）"
+
+    @property
+    def month_labels(self) -> list[str]:
+        from placements.errors import month_label
+
+        return [month_label(m) for m in sorted(self.months)]

@@ -142,6 +142,7 @@ def html_to_pdf(html: str, *, base_url: str | None = None, **options: Any) -> by
         base_url = (Path(settings.BASE_DIR) / "templates").resolve().as_uri() + "/"
     if not cjk_fonts_available():
         logger.warning("PDF rendered without the CJK fonts (%s): Chinese text may show as empty boxes", FONT_PACKAGES)
+    options.setdefault("pdf_tags", True)  # tagged PDF: reading order and structure for screen readers, ~free
     document = HTML(string=html, base_url=base_url, url_fetcher=_make_url_fetcher())
     return document.write_pdf(**options)
 

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 PDF_FILENAME = "按比例就业网报系统操作手册.pdf"
 PDF_FALLBACK_FILENAME = "manual.pdf"
-_SOURCE_DIRS = ("templates/manual", "templates/pdf")
+_SOURCE_GLOBS = ("templates/manual/**/*", "templates/pdf/*")  # not templates/pdf/<app>/: other documents
 _SOURCE_FILES = ("core/pdf.py", "manual/content.py", "manual/build.py", "manual/outline.py", "pyproject.toml")
 _render_lock = threading.Lock()
 
@@ -59,7 +59,7 @@ def fingerprint(context: dict[str, Any] | None = None) -> str:
     base = Path(settings.BASE_DIR)
     digest = hashlib.sha256()
     digest.update(f"weasyprint {_weasyprint_version()}\n".encode())
-    paths = [path for directory in _SOURCE_DIRS for path in sorted((base / directory).rglob("*")) if path.is_file()]
+    paths = [path for pattern in _SOURCE_GLOBS for path in sorted(base.glob(pattern)) if path.is_file()]
     paths += [base / name for name in _SOURCE_FILES if (base / name).is_file()]
     for path in paths:
         digest.update(str(path.relative_to(base)).encode() + b"\0")

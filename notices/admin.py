@@ -115,18 +115,23 @@ class NoticeAttachmentInline(admin.TabularInline):
             max(1, obj.file.size // 1024),
         )
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    # Attachments are part of the notice: whoever may change the notice may add or remove them.
+    def _parent_may_change(self, request, obj) -> bool:
         prefix = reviewer_region_prefix(request.user)
-        return prefix is not None and (obj is None or region_within(obj.region_id, prefix))
+        in_scope = prefix is not None and (obj is None or region_within(obj.region_id, prefix))
+        return in_scope and request.user.has_perm("notices.change_notice")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._parent_may_change(request, obj)
 
     def has_add_permission(self, request, obj=None) -> bool:
-        return self.has_change_permission(request, obj)
+        return self._parent_may_change(request, obj) or (obj is None and request.user.has_perm("notices.add_notice"))
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return self.has_change_permission(request, obj)
+        return self._parent_may_change(request, obj)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return reviewer_region_prefix(request.user) is not None
+        return reviewer_region_prefix(request.user) is not None and request.user.has_perm("notices.view_notice")
 
 
 class PublishStateFilter(admin.SimpleListFilter):
@@ -162,13 +167,13 @@ class ScopeLevelFilter(admin.SimpleListFilter):
 
 
 class ReviewerScopedAdmin(admin.ModelAdmin):
-    """Access follows the reviewer's region (employers.access), not Django model permissions."""
+    """Access needs both a reviewer's region (employers.access) and the model permission (the 审核人员 group)."""
 
     def has_module_permission(self, request) -> bool:
-        return reviewer_region_prefix(request.user) is not None
+        return reviewer_region_prefix(request.user) is not None and super().has_module_permission(request)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return reviewer_region_prefix(request.user) is not None
+        return reviewer_region_prefix(request.user) is not None and super().has_view_permission(request, obj)
 
 
 @admin.register(Notice)
@@ -209,16 +214,17 @@ class NoticeAdmin(ReviewerScopedAdmin):
         return qs
 
     def has_add_permission(self, request) -> bool:
-        return reviewer_region_prefix(request.user) is not None
+        return reviewer_region_prefix(request.user) is not None and super().has_add_permission(request)
+
+    def _in_scope(self, request, obj) -> bool:
+        prefix = reviewer_region_prefix(request.user)
+        return prefix is not None and (obj is None or region_within(obj.region_id, prefix))
 
     def has_change_permission(self, request, obj=None) -> bool:
-        prefix = reviewer_region_prefix(request.user)
-        if prefix is None:
-            return False
-        return obj is None or region_within(obj.region_id, prefix)
+        return self._in_scope(request, obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return self.has_change_permission(request, obj)
+        return self._in_scope(request, obj) and super().has_delete_permission(request, obj)
 
     @admin.display(description="范围", ordering="region")
     def scope(self, obj: Notice) -> str:

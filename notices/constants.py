@@ -16,3 +16,12 @@ SYSTEM_KINDS = frozenset(k for k in NoticeKind.values if k != NoticeKind.ANNOUNC
 PAGE_SIZE = 20
 SEARCH_MAX_CHARS = 100
 SEARCH_MAX_TERMS = 5
+
+# What the 「审核人员」 group needs for the notice admin (added by notices.demo via reviewer_group_ensure).
+REVIEW_PERMISSIONS = (
+    "notices.view_notice",
+    "notices.add_notice",
+    "notices.change_notice",
+    "notices.delete_notice",
+    "notices.view_systemnotice",
+)

@@ -48,5 +48,11 @@ def to_unit(employer, title: str = '安置人员"王伟"资料审核完成通知
 
 
 def reviewer(region_code: str = "110000", **kwargs):
+    """A reviewer of ``region_code`` in the 审核人员 group, with the notice permissions added to the group."""
+    from employers.services import reviewer_group_ensure
+    from notices.constants import REVIEW_PERMISSIONS
+
     region(region_code)
-    return factories.reviewer_user(region_code, **kwargs)
+    user = factories.reviewer_user(region_code, **kwargs)
+    user.groups.add(reviewer_group_ensure(extra_permissions=REVIEW_PERMISSIONS))
+    return user

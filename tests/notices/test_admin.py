@@ -240,3 +240,12 @@ def test_staff_without_reviewer_profile_sees_no_notices(client):
     assert client.get(ADD).status_code == 403
     factories.employer()  # nothing else to see either
     assert client.get(SYSTEM_CHANGELIST).status_code == 403
+
+
+@pytest.mark.django_db
+def test_reviewer_outside_the_reviewer_group_sees_no_notices(client):
+    nf.region("110000")
+    lone = factories.reviewer_user("110000", username="no-group")
+    otp_login(client, lone)
+    assert client.get(CHANGELIST).status_code == 403
+    assert client.get(SYSTEM_CHANGELIST).status_code == 403

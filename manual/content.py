@@ -108,7 +108,8 @@ EMPLOYER_FIELDS: list[tuple[str, bool, str]] = [
     ("tax_region", True, "缴纳残疾人就业保障金的所在地。"),
     ("registration_region", True, "单位注册登记的所在地；决定适用的月最低工资标准。"),
     ("legal_rep_name", True, ""),
-    ("legal_rep_id_number", True, "默认按居民身份证校验；港澳台居民或外国人请先在“法人证件类型”中选择 {id_types}。"),
+    ("legal_rep_id_type", True, "默认居民身份证；港澳台居民或外国人可选择 {id_types}。"),
+    ("legal_rep_id_number", True, "证件类型为居民身份证时按 18 位身份证号校验，其他证件按所选类型填写。"),
     ("legal_rep_phone", True, ""),
     ("phone", False, ""),
     ("contact_name", True, "本单位办理网上申报的工作人员。"),
@@ -188,9 +189,137 @@ def levy_policy_rows() -> list[dict[str, str]]:
     return rows
 
 
+# What each 审核状态 means and what the clerk does about it (domain.md §5.4), keyed by placements' status values.
+PLACEMENT_STATUS_TEXT = {
+    "incomplete": (
+        "四个步骤还没有全部完成（包括刚导入的上一年人员），还不是有效的安置登记。",
+        "点击编辑，完成第二步至第四步。",
+    ),
+    "pending": (
+        "有勾选的月份正在等待残联审核（上传了工资、社保、医保证明，劳务派遣协议或补充的残疾证件）。",
+        "等待审核结果通知。",
+    ),
+    "approved": (
+        "所有勾选的月份均已确认，没有不通过的月份。计数中分为“{system}”（全部由系统自动核验通过）"
+        "和“{manual}”（有月份经残联审核通过）。",
+        "无需操作。",
+    ),
+    "partially_rejected": ("部分月份确认、部分月份审核不通过。", "查看不通过原因，可补充材料后重新登记。"),
+    "rejected": ("勾选的月份全部审核不通过。", "查看不通过原因，可重新登记或删除。"),
+}
+DECLARATION_STATUS_TEXT = {
+    "filling": "可以添加、编辑、重新登记和删除人员。",
+    "declared": "单位已确认承诺书；人员不能再修改；可下载承诺书，第 {days} 个工作日起可下载审核认定书。",
+    "sent": "申报结果已发送税务主管部门。",
+    "withdrawing": "单位申请了年审申报撤回，等待残联审核；批准后回到“{filling}”，驳回后回到撤回前的状态。",
+}
+MONTH_REVIEW_TEXT = {
+    "auto": "六项核验全部通过，自动确认。",
+    "pending": "勾选了有 ✗ 的月份并上传了材料，等待残联审核。",
+    "confirmed": "残联审核确认。",
+    "rejected": "残联审核不予确认，附原因。",
+}
+
+
+def screen_facts() -> dict[str, Any]:
+    """Labels and limits owned by the placements and declarations apps, as their screens show them.
+
+    Imported lazily with a fallback so the manual stays up while those apps change; ``tests/manual`` asserts the
+    imports resolve, so a rename there fails the tests instead of silently leaving the manual behind.
+    """
+    facts: dict[str, Any] = {
+        "placement_statuses": [],
+        "placement_counters": "已登记、审核通过(系统)、审核通过(人工)、部分审核不通过、审核不通过、待审核、资料待完善",
+        "contract_types": "固定期限 / 无固定期限 / 以完成一定工作任务为期限 / 劳务派遣协议",
+        "contract_relations": "本单位 / 上下级 / 其他关联单位",
+        "retirement_baselines": "“女职工（原50周岁）”或“女干部（原55周岁）”",
+        "declaration_statuses": [],
+        "declaration_label": {
+            "filling": "填报中",
+            "declared": "已完成申报",
+            "sent": "已发送税务",
+            "withdrawing": "撤回申请中",
+        },
+        "month_reviews": [],
+        "withdraw_reason_max": 500,
+        "certificate_working_days": 3,
+        "declare_url": "/placements/declare/",
+        "verify_url": "/verify/<验证码>/",
+        "sources": [],
+    }
+    try:
+        from placements.constants import (
+            ContractRelation,
+            ContractType,
+            MonthReview,
+            PlacementStatus,
+            RetirementBaseline,
+        )
+    except ImportError:
+        pass
+    else:
+        facts["sources"].append("placements.constants")
+        facts["contract_types"] = " / ".join(ContractType.labels)
+        facts["contract_relations"] = " / ".join(ContractRelation.labels)
+        facts["retirement_baselines"] = "或".join(f"“{label}”" for label in RetirementBaseline.labels)
+        facts["placement_counters"] = "、".join(["已登记", *PlacementStatus.labels])
+        approved = {PlacementStatus.APPROVED_SYSTEM, PlacementStatus.APPROVED_MANUAL}
+        rows = []
+        for status in PlacementStatus:
+            if status == PlacementStatus.APPROVED_MANUAL:
+                continue
+            key = "approved" if status in approved else status.value
+            meaning, todo = PLACEMENT_STATUS_TEXT.get(key, ("", ""))
+            meaning = meaning.format(
+                system=PlacementStatus.APPROVED_SYSTEM.label, manual=PlacementStatus.APPROVED_MANUAL.label
+            )
+            rows.append({"label": status.list_label, "meaning": meaning, "todo": todo})
+        facts["placement_statuses"] = rows
+        facts["month_reviews"] = [
+            {"label": review.label, "meaning": MONTH_REVIEW_TEXT.get(review.value, "")}
+            for review in MonthReview
+            if review != MonthReview.NONE
+        ]
+    try:
+        from declarations.constants import CERTIFICATE_WORKING_DAYS, WITHDRAWAL_REASON_MAX, DeclarationStatus
+    except ImportError:
+        pass
+    else:
+        facts["sources"].append("declarations.constants")
+        facts["withdraw_reason_max"] = WITHDRAWAL_REASON_MAX
+        facts["certificate_working_days"] = CERTIFICATE_WORKING_DAYS
+        filling = DeclarationStatus.FILLING.label
+        facts["declaration_label"] = {status.value: status.label for status in DeclarationStatus}
+        facts["declaration_statuses"] = [
+            {
+                "label": status.label,
+                "meaning": DECLARATION_STATUS_TEXT.get(status.value, "").format(
+                    days=CERTIFICATE_WORKING_DAYS, filling=filling
+                ),
+            }
+            for status in DeclarationStatus
+        ]
+        facts["declare_url"] = _url_pattern("declarations:declare", "/placements/declare/", year="<业务年度>")
+        facts["verify_url"] = _url_pattern("verify:check", "/verify/<验证码>/", code="<验证码>")
+    return facts
+
+
+def _url_pattern(name: str, fallback: str, **placeholders: str) -> str:
+    """A URL with its parameters shown as placeholders, e.g. ``/declarations/<业务年度>/declare/``."""
+    sentinels = {key: f"9{index}9{index}9" for index, key in enumerate(placeholders)}
+    try:
+        url = reverse(name, kwargs={key: int(value) if key == "year" else value for key, value in sentinels.items()})
+    except NoReverseMatch:
+        return fallback
+    for key, sentinel in sentinels.items():
+        url = url.replace(sentinel, placeholders[key])
+    return url
+
+
 def manual_context() -> dict[str, Any]:
     """Everything the chapter templates quote, as plain values (so it can be hashed into the cache key)."""
     chapter_list = chapters()
+    screen = screen_facts()
     nav = {key: {"label": label, "url": url, "purpose": NAV_PURPOSES.get(key, "")} for key, label, url in NAVIGATION}
     return {
         "title": "系统操作手册",
@@ -209,9 +338,9 @@ def manual_context() -> dict[str, Any]:
             "manual_pdf": _url("manual:download", "/manual/manual.pdf"),
             "placements_new": "/placements/new/",
             "placements_import": "/placements/import-last-year/",
-            "placements_declare": "/placements/declare/",
+            "placements_declare": screen["declare_url"],
             "employer_related": "/employer/related/",
-            "verify": "/verify/",
+            "verify": screen["verify_url"],
         },
         "limits": {
             "login_failures": int(getattr(settings, "AXES_FAILURE_LIMIT", 5)),
@@ -219,9 +348,10 @@ def manual_context() -> dict[str, Any]:
             "password_min_length": _password_min_length(),
             "session_hours": int(settings.SESSION_COOKIE_AGE // 3600),
             "upload_max_mb": int(getattr(settings, "UPLOAD_MAX_BYTES", 10 * 1024 * 1024) // (1024 * 1024)),
-            "withdraw_reason_max": 500,
-            "certificate_working_days": 3,
+            "withdraw_reason_max": screen["withdraw_reason_max"],
+            "certificate_working_days": screen["certificate_working_days"],
         },
+        "screen": screen,
         "employer_fields": employer_field_rows(),
         "related_unit_fields": related_unit_field_rows(),
         "relations": list(Relation.labels),

@@ -12,7 +12,7 @@ import manual.build as build
 import manual.content as content
 from core.context_processors import NAVIGATION
 from manual.build import PDF_FILENAME, fingerprint, get_manual_pdf, render_body
-from manual.content import manual_context
+from manual.content import manual_context, screen_facts
 from tests.manual.conftest import ARTIFACTS, run
 
 MIN_PAGES = 15
@@ -78,6 +78,19 @@ def test_facts_come_from_the_code(manual_pages_text):
     assert "11,700,000.00" in text  # the seed's levy example, computed
     assert "外国人永久居留身份证" in text  # employers.constants.LegalRepIdType
     assert "有限责任(公司)" in text  # employers.constants.EconomicKind
+
+
+def test_labels_of_the_placements_and_declarations_screens(manual_pages_text):
+    from declarations.constants import WITHDRAWAL_REASON_MAX, DeclarationStatus
+    from placements.constants import ContractType, PlacementStatus
+
+    # the imports in manual.content resolve (a rename there must fail here, not leave the manual behind)
+    assert screen_facts()["sources"] == ["placements.constants", "declarations.constants"]
+    text = squeeze("".join(manual_pages_text))
+    for label in [*PlacementStatus.labels, *DeclarationStatus.labels, *ContractType.labels, "已审核确认"]:
+        assert squeeze(label) in text, label
+    assert f"不超过{WITHDRAWAL_REASON_MAX}字" in text
+    assert "/verify/<验证码>/" in text
 
 
 def test_table_of_contents_page_numbers_are_right(manual_pages_layout):

@@ -164,9 +164,6 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    def get_actions(self, request):
-        return {}
-
     @admin.display(description="变更（前 → 后）")
     def changes_table(self, obj):
         if not obj.changes:
@@ -191,9 +188,6 @@ class StoredFileAdmin(RegionScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdm
     show_full_result_count = False
     fields = ("original_name", "kind", "employer", "content_type", "size", "sha256", "uploaded_by", "uploaded_at")
     readonly_fields = (*fields, "download_link")
-
-    def get_actions(self, request):
-        return {}
 
     @admin.display(description="文件")
     def download_link(self, obj):

@@ -198,7 +198,9 @@ def content_disposition(filename: str, *, fallback: str = "document.pdf", inline
     Old clients use the ASCII ``filename``; every current browser prefers ``filename*`` with the Chinese name.
     """
     disposition = "inline" if inline else "attachment"
-    safe_fallback = "".join(ch for ch in fallback if 0x20 < ord(ch) < 0x7F and ch not in '"\\;') or "document.pdf"
+    safe_fallback = "".join(ch for ch in fallback if 0x20 < ord(ch) < 0x7F and ch not in '"\\;')
+    if not safe_fallback.split(".")[0]:  # nothing left but an extension
+        safe_fallback = "document.pdf"
     if filename.isascii() and filename == safe_fallback:
         return f'{disposition}; filename="{safe_fallback}"'
     return f"{disposition}; filename=\"{safe_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

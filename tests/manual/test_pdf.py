@@ -240,7 +240,12 @@ def test_system_check_warns_when_a_font_or_harfbuzz_is_missing(monkeypatch):
             "inline; filename=\"commitment.pdf\"; filename*=UTF-8''%E6%89%BF%E8%AF%BA%E4%B9%A6%202025.pdf",
         ),
         ('a";b.pdf', 'x"\\;y.pdf', False, "attachment; filename=\"xy.pdf\"; filename*=UTF-8''a%22%3Bb.pdf"),
-        ("报告.pdf", "报告.pdf", False, "attachment; filename=\".pdf\"; filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf"),
+        (
+            "报告.pdf",
+            "报告.pdf",
+            False,
+            "attachment; filename=\"document.pdf\"; filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf",
+        ),
     ],
 )
 def test_content_disposition(filename, fallback, inline, expected):

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "notices",
     "relief",
     "manual",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -111,7 +112,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "dashboard:index"
 LOGOUT_REDIRECT_URL = "login"
 
 # django-axes: 5 failures for one account from one address lock that pair for 15 minutes.

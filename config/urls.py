@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from core.views import under_construction
 
 admin.site.site_header = "按比例就业网报系统 · 审核后台"
 admin.site.site_title = "残联审核后台"
@@ -12,7 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("core.urls")),
-    path("", under_construction, {"title": "首页"}, name="home"),
+    path("", include("dashboard.urls")),
     path("employer/", include("employers.urls")),
     path("feeds/", include("feeds.urls")),
     path("placements/", include("placements.urls")),

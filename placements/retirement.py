@@ -50,6 +50,8 @@ def add_months(d: date, months: int) -> date:
     index = d.year * 12 + (d.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
+    if d.day <= 28:
+        return date(year, month, d.day)
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 

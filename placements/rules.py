@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from feeds.certificates import GRADE_NAMES, MILITARY, grade_counts, grade_weight
 from placements.retirement import add_months, retirement_date, sixteenth_birthday
@@ -184,8 +185,9 @@ def minimum_wages_for_year(rows: Iterable[MinWageRow], region_code: str, year: i
 # --- the six checks -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class MonthResult:
+class MonthResult(NamedTuple):
+    """The grid row of one month (a tuple: cheap to build for a million months)."""
+
     month: int
     wage_ok: bool
     pension_ok: bool
@@ -204,7 +206,7 @@ class MonthResult:
     @property
     def verified(self) -> bool:
         """System-verified: all six checks pass and no other unit holds the month."""
-        return self.fail_mask == 0 and not self.taken_elsewhere
+        return not self.reasons
 
     @property
     def fail_mask(self) -> int:
@@ -236,43 +238,67 @@ def contract_term_qualifies(c: ContractFacts) -> str | None:
     return "contract_too_short"
 
 
-def _cert_rank(c: CertFacts) -> tuple[int, int, date]:
-    # Higher weight first, then the registry's (valid) over others, then the later expiry.
-    return (grade_weight(c.cert_type, c.grade), c.state == CERT_VALID, c.valid_to)
-
-
 def _cert_failure(c: CertFacts) -> str:
     if c.cert_type == MILITARY and c.grade in (9, 10):
         return f"cert_military_{c.grade}"
     return "cert_grade_invalid"
 
 
+def _ym(d: date) -> int:
+    return d.year * 100 + d.month
+
+
+NO_END = 999912
+
+
 def evaluate_year(facts: PersonFacts) -> list[MonthResult]:
-    """The twelve month results of a placement (§5.1, §5.3)."""
-    year = facts.year
-    if facts.birth_date is not None:
-        adult_on = sixteenth_birthday(facts.birth_date)
-        retires_on = retirement_date(facts.birth_date, facts.gender, facts.baseline)
-    contracts = [(c, contract_term_qualifies(c)) for c in facts.contracts]
+    """The twelve month results of a placement (§5.1, §5.3).
+
+    Everything "valid on at least one day of M" compares year-month keys: a period from ``a`` to ``b`` touches M
+    exactly when ym(a) ≤ M ≤ ym(b). The certificate, age and contract checks depend only on such periods, so they
+    are decided once per distinct situation rather than for every month; the loop looks up the monthly facts.
+    """
+    base = facts.year * 100
+    keys = range(base + 1, base + 13)
     own = facts.employer_uscc
+
+    # 合同状态 and the paying units: per month, or once when every contract spans the whole year.
+    contracts = [
+        (_ym(c.start), _ym(c.end) if c.end else NO_END, c, contract_term_qualifies(c)) for c in facts.contracts
+    ]
+    if all(x[0] <= base + 1 and x[1] >= base + 12 for x in contracts):
+        by_contract = [_contract_month(contracts, contracts, own)] * 12
+    else:
+        by_contract = [_contract_month([x for x in contracts if x[0] <= k <= x[1]], contracts, own) for k in keys]
+
+    # 残疾证状态 and the weight (§5.3).
+    certs = [
+        (_ym(c.valid_from), _ym(c.valid_to), c, grade_weight(c.cert_type, c.grade), grade_counts(c.cert_type, c.grade))
+        for c in facts.certificates
+        if c.state != CERT_REJECTED
+    ]
+    if all(x[0] <= base + 1 and x[1] >= base + 12 for x in certs):
+        by_cert = [_cert_month(certs, certs)] * 12
+    else:
+        by_cert = [_cert_month([x for x in certs if x[0] <= k <= x[1]], certs) for k in keys]
+
+    # 是否就业年龄段: 16 by the month's last day, retirement age not reached before its first day (§5.5).
+    if facts.birth_date is None:
+        by_age = ["age_unknown"] * 12
+    else:
+        adult_key = _ym(sixteenth_birthday(facts.birth_date))
+        retire_key = _ym(retirement_date(facts.birth_date, facts.gender, facts.baseline))
+        by_age = ["age_under_16" if adult_key > k else "age_retired" if retire_key < k else None for k in keys]
+
+    wages, pension, medical, min_wages = facts.wages, facts.pension, facts.medical, facts.min_wages
+    taken_months = facts.taken_months
     results = []
-    for m in range(1, 13):
-        key = year * 100 + m
-        first, last = date(year, m, 1), date(year, m, calendar.monthrange(year, m)[1])
+    for i, key in enumerate(keys):
         reasons: list[str] = []
+        contract_why, (wage_units, pension_units, medical_units), dispatched = by_contract[i]
 
-        covering = [(c, why) for c, why in contracts if c.start <= last and (c.end is None or c.end >= first)]
-        paying = covering or contracts
-        if paying:
-            wage_units = {c.wage_unit for c, _ in paying}
-            pension_units = {c.pension_unit for c, _ in paying}
-            medical_units = {c.medical_unit for c, _ in paying}
-        else:
-            wage_units = pension_units = medical_units = {own}
-        dispatched = any(c.is_dispatched or c.contract_type == DISPATCH for c, _ in paying)
-
-        # 工资信息
-        paid = facts.wages.get(key)
+        # 工资信息: by the contract's 工资发放单位, at least the minimum in force on the month's first day.
+        paid = wages.get(key)
         if not paid:
             wage_ok = False
             reasons.append("wage_missing")
@@ -282,96 +308,104 @@ def evaluate_year(facts: PersonFacts) -> list[MonthResult]:
                 wage_ok = False
                 reasons.append("wage_other_unit")
             else:
-                minimum = facts.min_wages.get(key)
+                minimum = min_wages.get(key)
                 best = max(amounts)
                 wage_ok = best >= minimum if minimum is not None else best > 0
                 if not wage_ok:
                     reasons.append("wage_below_min")
 
-        # 社保 / 医保参保状态
-        pension_ok = _insured(facts.pension.get(key), pension_units, "pension", reasons)
-        medical_ok = _insured(facts.medical.get(key), medical_units, "medical", reasons)
+        # 社保 / 医保参保状态: by the contract's 社保 / 医保参保单位.
+        paid_by = pension.get(key)
+        pension_ok = bool(paid_by) and not pension_units.isdisjoint(paid_by)
+        if not pension_ok:
+            reasons.append("pension_other_unit" if paid_by else "pension_none")
+        paid_by = medical.get(key)
+        medical_ok = bool(paid_by) and not medical_units.isdisjoint(paid_by)
+        if not medical_ok:
+            reasons.append("medical_other_unit" if paid_by else "medical_none")
 
-        # 残疾证状态 and the weight
-        overlapping = [c for c in facts.certificates if c.valid_from <= last and c.valid_to >= first]
-        usable = [c for c in overlapping if c.state == CERT_VALID]
-        counting = [c for c in usable if grade_counts(c.cert_type, c.grade)]
-        shown: CertFacts | None
-        if counting:
-            shown = max(counting, key=_cert_rank)
-            cert_ok, weight = True, grade_weight(shown.cert_type, shown.grade)
-        else:
-            cert_ok, weight = False, 1
-            if usable:
-                shown = max(usable, key=_cert_rank)
-                reasons.append(_cert_failure(shown))
-                weight = 0
-            elif any(c.state == CERT_PENDING for c in overlapping):
-                shown = max((c for c in overlapping if c.state == CERT_PENDING), key=_cert_rank)
-                reasons.append("cert_pending")
-            elif any(c.state == CERT_CANCELLED for c in overlapping):
-                shown = max(overlapping, key=_cert_rank)
-                reasons.append("cert_cancelled")
-            else:
-                known = [c for c in facts.certificates if c.state != CERT_REJECTED]
-                shown = max(known, key=lambda c: c.valid_to) if known else None
-                reasons.append("cert_expired" if known else "cert_none")
-
-        # 是否就业年龄段
-        if facts.birth_date is None:
-            age_ok = False
-            reasons.append("age_unknown")
-        elif adult_on > last:
-            age_ok = False
-            reasons.append("age_under_16")
-        elif retires_on < first:
-            age_ok = False
-            reasons.append("age_retired")
-        else:
-            age_ok = True
-
-        # 合同状态
-        if not covering:
-            contract_ok = False
-            reasons.append("contract_none")
-        elif any(why is None for _, why in covering):
-            contract_ok = True
-        else:
-            contract_ok = False
-            reasons.append(covering[0][1] or "contract_none")
-
-        taken = key in facts.taken_months
+        cert_why, weight, shown = by_cert[i]
+        if cert_why:
+            reasons.append(cert_why)
+        age_why = by_age[i]
+        if age_why:
+            reasons.append(age_why)
+        if contract_why:
+            reasons.append(contract_why)
+        taken = key in taken_months
         if taken:
             reasons.append(TAKEN_ELSEWHERE)
         results.append(
             MonthResult(
-                month=key,
-                wage_ok=wage_ok,
-                pension_ok=pension_ok,
-                medical_ok=medical_ok,
-                cert_ok=cert_ok,
-                age_ok=age_ok,
-                contract_ok=contract_ok,
-                reasons=tuple(reasons),
-                taken_elsewhere=taken,
-                dispatched=dispatched,
-                cert_type=shown.cert_type if shown else "",
-                cert_grade=shown.grade if shown else None,
-                cert_no=shown.cert_no if shown else "",
-                weight=weight,
+                key,
+                wage_ok,
+                pension_ok,
+                medical_ok,
+                cert_why is None,
+                age_why is None,
+                contract_why is None,
+                tuple(reasons),
+                taken,
+                dispatched,
+                shown.cert_type if shown else "",
+                shown.grade if shown else None,
+                shown.cert_no if shown else "",
+                weight,
             )
         )
     return results
 
 
-def _insured(paid_by: Iterable[str] | None, units: set[str], kind: str, reasons: list[str]) -> bool:
-    if not paid_by:
-        reasons.append(f"{kind}_none")
-        return False
-    if units.isdisjoint(paid_by):
-        reasons.append(f"{kind}_other_unit")
-        return False
-    return True
+def _contract_month(covering: list[tuple], contracts: list[tuple], own: str) -> tuple:
+    """(reason or None, paying units, dispatched) of a month given the contracts covering it.
+
+    The paying units are those of the covering contracts, or of all contracts when none covers the month (so the
+    wage and insurance columns still say something useful), or this unit when there is no contract at all.
+    """
+    paying = covering or contracts
+    if paying:
+        units = (
+            {x[2].wage_unit for x in paying},
+            {x[2].pension_unit for x in paying},
+            {x[2].medical_unit for x in paying},
+        )
+    else:
+        units = ({own}, {own}, {own})
+    dispatched = any(x[2].is_dispatched or x[2].contract_type == DISPATCH for x in paying)
+    if not covering:
+        return "contract_none", units, dispatched
+    if any(x[3] is None for x in covering):
+        return None, units, dispatched
+    return covering[0][3], units, dispatched
+
+
+def _rank(x: tuple) -> tuple[int, bool, date]:
+    # Higher weight first, then a valid one, then the later expiry.
+    return (x[3], x[2].state == CERT_VALID, x[2].valid_to)
+
+
+def _cert_month(overlapping: list[tuple], certs: list[tuple]) -> tuple[str | None, int, CertFacts | None]:
+    """(reason or None, weight, certificate shown) of a month given the certificates touching it.
+
+    Passing: the counting certificate giving the highest weight. Failing: weight 1 (the base: a reviewer may still
+    confirm the month on evidence), except when the only valid certificate is a 残疾军人证 九/十级 (0).
+    """
+    counting = [x for x in overlapping if x[4] and x[2].state == CERT_VALID]
+    if counting:
+        best = max(counting, key=_rank)
+        return None, best[3], best[2]
+    usable = [x for x in overlapping if x[2].state == CERT_VALID]
+    if usable:
+        shown = max(usable, key=_rank)[2]
+        return _cert_failure(shown), 0, shown
+    pending = [x for x in overlapping if x[2].state == CERT_PENDING]
+    if pending:
+        return "cert_pending", 1, max(pending, key=_rank)[2]
+    if overlapping:
+        return "cert_cancelled", 1, max(overlapping, key=_rank)[2]
+    if certs:
+        return "cert_expired", 1, max(certs, key=lambda x: x[2].valid_to)[2]
+    return "cert_none", 1, None
 
 
 def month_weight(certificates: Iterable[CertFacts], month: int) -> int:

@@ -6,7 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import BigIntegerField, CharField, Count, DecimalField, F, Max, Q, Sum, Value
 from django.db.models.functions import Cast
 
@@ -36,13 +38,47 @@ _HAND_STATE = {
 _PENSION, _MEDICAL, _WAGE = "p", "m", "w"
 
 
+class PlacementRef(NamedTuple):
+    """What the engine needs of a placement, read without building model instances (bulk recompute)."""
+
+    pk: int
+    employer_id: int
+    year: int
+    id_number: str
+    birth_date: date | None
+    gender: str
+    retirement_baseline: str
+    frozen: bool
+    employer_uscc: str
+    employer_region: str
+
+
+def placement_refs(qs) -> list[PlacementRef]:
+    """The placements of ``qs`` as :class:`PlacementRef` (one query, joined to their employers)."""
+    return [
+        PlacementRef(*row)
+        for row in qs.values_list(
+            "pk",
+            "employer_id",
+            "year",
+            "id_number",
+            "birth_date",
+            "gender",
+            "retirement_baseline",
+            "frozen",
+            "employer__uscc",
+            "employer__registration_region_id",
+        )
+    ]
+
+
 def facts_for_placement(placement: Placement) -> PersonFacts:
     """The facts of one placement's grid. At most 6 queries whatever the number of months or contracts
     (none for the employer when ``placement.employer`` is already loaded)."""
     return facts_for_placements([placement])[placement.pk]
 
 
-def facts_for_placements(placements: Sequence[Placement]) -> dict[int, PersonFacts]:
+def facts_for_placements(placements: Sequence[Placement | PlacementRef]) -> dict[int, PersonFacts]:
     """The facts of many placements, one query per source for the whole batch:
 
     employers (skipped when already loaded), contracts with their paying units, certificates (registry ∪ hand-added),
@@ -85,13 +121,15 @@ def facts_for_placements(placements: Sequence[Placement]) -> dict[int, PersonFac
     return out
 
 
-def _employer_units(placements: Sequence[Placement]) -> dict[int, tuple[str, str]]:
+def _employer_units(placements: Sequence[Placement | PlacementRef]) -> dict[int, tuple[str, str]]:
     """employer pk → (USCC, registration region code)."""
     field = Placement._meta.get_field("employer")
     units = {}
     missing = set()
     for p in placements:
-        if field.is_cached(p):
+        if isinstance(p, PlacementRef):
+            units[p.employer_id] = (p.employer_uscc, p.employer_region)
+        elif field.is_cached(p):
             units[p.employer_id] = (p.employer.uscc, p.employer.registration_region_id)
         else:
             missing.add(p.employer_id)
@@ -102,7 +140,7 @@ def _employer_units(placements: Sequence[Placement]) -> dict[int, tuple[str, str
 
 
 def _contracts(
-    pks: list[int], units: dict[int, tuple[str, str]], placements: Sequence[Placement]
+    pks: list[int], units: dict[int, tuple[str, str]], placements: Sequence[Placement | PlacementRef]
 ) -> dict[int, list[ContractFacts]]:
     own = {p.pk: units[p.employer_id][0] for p in placements}
     rows = Contract.objects.filter(placement_id__in=pks).values_list(
@@ -186,14 +224,24 @@ def _monthly_facts(ids: list[str], lo: int, hi: int):
     wages: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     pension: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     medical: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for id_number, unit, month, kind, amount in union:
+    for id_number, unit, month, kind, amount in _fetch_raw(union):
         if kind == _WAGE:
-            wages[id_number][month][unit] = amount
+            # PostgreSQL returns Decimal; SQLite a number.
+            wages[id_number][month][unit] = amount if isinstance(amount, Decimal) else Decimal(str(amount))
         elif kind == _PENSION:
             pension[id_number][month].add(unit)
         else:
             medical[id_number][month].add(unit)
     return wages, pension, medical
+
+
+def _fetch_raw(qs) -> list[tuple]:
+    """The rows of a values_list queryset straight from the cursor, without Django's per-row conversion (the
+    monthly facts of a batch are ~100,000 rows of plain strings, ints and decimals)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _minimum_wages(regions: Iterable[str], years: set[int]) -> dict[tuple[str, int], dict[int, Decimal | None]]:

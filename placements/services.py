@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -37,7 +39,7 @@ from placements.rules import (
     missing_evidence,
     plan_selection,
 )
-from placements.selectors import facts_for_placements, held_elsewhere
+from placements.selectors import PlacementRef, facts_for_placements, held_elsewhere, placement_refs
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +93,7 @@ def grid_recompute(*, placement: Placement) -> list[MonthResult]:
     """
     results = evaluate_year(facts_for_placements([placement])[placement.pk])
     if not placement.frozen:
-        _write(_rows(placement, results, timezone.now()))
+        _write([(placement, results)], timezone.now())
     return results
 
 
@@ -100,43 +102,75 @@ def grid_recompute_many(
     placements_qs,
     chunk: int = 2000,
     progress: Callable[[int], None] | None = None,
+    pipeline: bool | None = None,
 ) -> int:
     """Set-based recompute of many placements, ``chunk`` at a time: one query per fact source per chunk and one
-    upsert per chunk, each chunk in its own transaction. Frozen placements are skipped. Returns how many
-    placements were recomputed; ``progress`` is called with the running count after each chunk."""
-    qs = (
-        placements_qs.filter(frozen=False)
-        .select_related("employer")
-        .only(
-            "pk",
-            "employer_id",
-            "year",
-            "id_number",
-            "birth_date",
-            "gender",
-            "retirement_baseline",
-            "frozen",
-            "employer__uscc",
-            "employer__registration_region_id",
-        )
-        .order_by("pk")
-    )
+    upsert per chunk, each chunk written in its own transaction. Frozen placements are skipped. Returns how many
+    placements were recomputed; ``progress`` is called with the running count after each chunk.
+
+    ``pipeline`` (default: on PostgreSQL outside a transaction) writes each chunk from a second thread with its own
+    connection while the next chunk's facts are read and evaluated, so the database and Python work overlap.
+    """
+    qs = placements_qs.filter(frozen=False).order_by("pk")
+    if pipeline is None:
+        pipeline = connection.vendor == "postgresql" and not connection.in_atomic_block
+    writer = _ChunkWriter() if pipeline else None
     done, last_pk = 0, 0
-    while True:
-        batch = list(qs.filter(pk__gt=last_pk)[:chunk])
-        if not batch:
-            return done
-        now = timezone.now()
-        with transaction.atomic():
+    try:
+        while True:
+            batch = placement_refs(qs.filter(pk__gt=last_pk)[:chunk])
+            if not batch:
+                break
+            now = timezone.now()
             facts = facts_for_placements(batch)
-            rows: list[tuple] = []
-            for p in batch:
-                rows.extend(_rows(p, evaluate_year(facts[p.pk]), now))
-            _write(rows)
-        done += len(batch)
-        last_pk = batch[-1].pk
-        if progress:
-            progress(done)
+            grids = [(p, evaluate_year(facts[p.pk])) for p in batch]
+            if writer is not None:
+                writer.submit(grids, now)
+            else:
+                with transaction.atomic():
+                    _write(grids, now)
+            done += len(batch)
+            last_pk = batch[-1].pk
+            if progress:
+                progress(done)
+    finally:
+        if writer is not None:
+            writer.close()
+    return done
+
+
+class _ChunkWriter:
+    """Writes chunks from one background thread (its own database connection), one chunk queued at a time."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="grid-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (item := self.queue.get()) is not None:
+                if self.error is None:
+                    try:
+                        with transaction.atomic():
+                            _write(*item)
+                    except Exception as exc:  # noqa: BLE001 — re-raised in the submitting thread (close)
+                        self.error = exc
+        finally:
+            connection.close()
+
+    def submit(self, grids, now) -> None:
+        if self.error is not None:
+            self.close()
+        self.queue.put((grids, now))
+
+    def close(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def grids_recompute_for_persons(*, id_numbers: Iterable[str] | None, year: int | None) -> int:
@@ -156,32 +190,41 @@ def grids_recompute_for_persons(*, id_numbers: Iterable[str] | None, year: int |
     return done
 
 
-def _rows(p: Placement, results: Sequence[MonthResult], now: datetime) -> list[tuple]:
+Grids = list[tuple[Placement | PlacementRef, list[MonthResult]]]
+
+
+def _rows(grids: Grids, now: datetime) -> list[tuple]:
+    """Parameter tuples in ROW_COLUMNS + DEFAULT_COLUMNS order."""
     return [
         (
-            p.pk,
-            p.id_number,
-            p.year,
-            r.month,
-            r.wage_ok,
-            r.pension_ok,
-            r.medical_ok,
-            r.cert_ok,
-            r.age_ok,
-            r.contract_ok,
-            r.taken_elsewhere,
-            r.verified,
-            ",".join(r.reasons),
-            r.dispatched,
-            r.cert_type,
-            r.cert_grade,
-            r.cert_no,
-            r.weight,
-            now,
-            now,
+            *(p.pk, p.id_number, p.year, r.month, *r[1:7], r.taken_elsewhere, not r.reasons, ",".join(r.reasons)),
+            *(r.dispatched, r.cert_type, r.cert_grade, r.cert_no, r.weight, now, now, *DEFAULT_VALUES),
         )
+        for p, results in grids
         for r in results
     ]
+
+
+_COPY_BOOL = ("f", "t")
+_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_lines(grids: Grids, now: datetime) -> io.StringIO:
+    """The rows in COPY text format (ROW_COLUMNS order), built directly: this runs for every month of a batch."""
+    b = _COPY_BOOL
+    stamp = now.isoformat()
+    out = []
+    for p, results in grids:
+        head = f"{p.pk}\t{p.id_number}\t{p.year}\t"
+        for r in results:
+            grade = "\\N" if r.cert_grade is None else r.cert_grade
+            out.append(
+                f"{head}{r.month}\t{b[r.wage_ok]}\t{b[r.pension_ok]}\t{b[r.medical_ok]}\t{b[r.cert_ok]}\t"
+                f"{b[r.age_ok]}\t{b[r.contract_ok]}\t{b[r.taken_elsewhere]}\t{b[not r.reasons]}\t"
+                f"{','.join(r.reasons)}\t{b[r.dispatched]}\t{r.cert_type}\t{grade}\t"
+                f"{r.cert_no.translate(_COPY_ESCAPE)}\t{r.weight}\t{stamp}\t{stamp}\n"
+            )
+    return io.StringIO("".join(out))
 
 
 def _upsert_sql(source: str) -> str:
@@ -205,48 +248,31 @@ def _upsert_sql(source: str) -> str:
     )
 
 
-def _write(rows: list[tuple]) -> int:
-    """Upsert grid rows (tuples in ROW_COLUMNS order). Returns the number of rows inserted or changed."""
-    if not rows:
+def _write(grids: Grids, now: datetime) -> int:
+    """Upsert the grid rows of these placements. Returns the number of rows inserted or changed."""
+    n_rows = sum(len(results) for _, results in grids)
+    if not n_rows:
         return 0
     placeholders = "(" + ", ".join(["%s"] * (len(ROW_COLUMNS) + len(DEFAULT_COLUMNS))) + ")"
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            cursor.executemany(_upsert_sql(f"VALUES {placeholders}"), [row + DEFAULT_VALUES for row in rows])
+            cursor.executemany(_upsert_sql(f"VALUES {placeholders}"), _rows(grids, now))
             return cursor.rowcount
-        if len(rows) <= COPY_THRESHOLD:
-            values = ", ".join([placeholders] * len(rows))
-            params = [v for row in rows for v in row + DEFAULT_VALUES]
-            cursor.execute(_upsert_sql(f"VALUES {values}"), params)
+        if n_rows <= COPY_THRESHOLD:
+            rows = _rows(grids, now)
+            cursor.execute(_upsert_sql("VALUES " + ", ".join([placeholders] * len(rows))), [v for r in rows for v in r])
             return cursor.rowcount
         columns = ", ".join(f"{c} {_STAGE_TYPES.get(c, 'boolean')}" for c in ROW_COLUMNS)
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS placements_month_stage ({columns}) ON COMMIT DELETE ROWS")
         cursor.execute("TRUNCATE placements_month_stage")
-        cursor.copy_expert(f"COPY placements_month_stage ({', '.join(ROW_COLUMNS)}) FROM STDIN", _copy_buffer(rows))
+        cursor.copy_expert(
+            f"COPY placements_month_stage ({', '.join(ROW_COLUMNS)}) FROM STDIN", _copy_lines(grids, now)
+        )
         defaults = ", ".join(["%s"] * len(DEFAULT_COLUMNS))
         cursor.execute(
             _upsert_sql(f"SELECT {', '.join(ROW_COLUMNS)}, {defaults} FROM placements_month_stage"), DEFAULT_VALUES
         )
         return cursor.rowcount
-
-
-def _copy_text(value) -> str:
-    if value is None:
-        return r"\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _copy_buffer(rows: list[tuple]) -> io.StringIO:
-    text = "\n".join("\t".join(map(_copy_text, row)) for row in rows)
-    return io.StringIO(text + "\n")
 
 
 # --- selection ----------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from feeds.models import WageRecord
 from placements.models import Placement, PlacementMonth
@@ -182,3 +183,38 @@ def test_recompute_grids_command_refuses_an_unknown_unit(db):
 
     with pytest.raises(CommandError, match="no employer"):
         call_command("recompute_grids", year=2025, employer="91110000000000000X")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the writer thread needs its own connection")
+def test_the_pipelined_recompute_writes_what_the_serial_one_does():
+    from tests import factories
+
+    units = [factories.employer(), factories.employer(region_code="310101")]
+    placements = [pf.complete_person(units[i % 2]) for i in range(30)]
+    WageRecord.objects.filter(id_number=placements[5].id_number, month=202507).delete()
+    assert grid_recompute_many(placements_qs=Placement.objects.all(), chunk=7, pipeline=True) == 30
+    piped = {(m.placement_id, m.month): (m.verified, m.reasons, m.weight) for m in PlacementMonth.objects.all()}
+    PlacementMonth.objects.all().delete()
+    assert grid_recompute_many(placements_qs=Placement.objects.all(), chunk=7, pipeline=False) == 30
+    serial = {(m.placement_id, m.month): (m.verified, m.reasons, m.weight) for m in PlacementMonth.objects.all()}
+    assert piped == serial and len(piped) == 360
+    assert piped[(placements[5].pk, 202507)] == (False, "wage_missing", 2)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the writer thread needs its own connection")
+def test_an_error_in_the_writer_thread_reaches_the_caller(monkeypatch):
+    from placements import services
+    from tests import factories
+
+    unit = factories.employer()
+    for _ in range(3):
+        pf.complete_person(unit)
+
+    def broken(grids, now):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_write", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        grid_recompute_many(placements_qs=Placement.objects.all(), chunk=1, pipeline=True)

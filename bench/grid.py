@@ -1,0 +1,364 @@
+"""Benchmark of the month-grid engine on PostgreSQL (issue 3).
+
+    .venv/bin/python bench/grid.py [--placements 100000] [--employers 200] [--keep]
+
+Sets Django up itself on the database ``dev_engine_bench`` (created if missing; override with BENCH_DATABASE_URL),
+migrates it, bulk-loads 200 employers, 100,000 placements with their contracts and certificates and twelve months
+of pension / medical / wage facts (with realistic gaps) by COPY, then prints:
+
+- placements/s of the set-based recompute (placements.services.grid_recompute_many): the first run (creates the
+  1.2 M grid rows), a second run with no fact changed, and a run after 5 % of the wage rows changed;
+- the number of queries of one placement's grid (facts selector + recompute) for a placement with 1 and with
+  5 contracts.
+
+Targets (issue 3): ≥ 2,000 placements/s; one grid in ≤ 8 queries whatever its size.
+"""
+
+import argparse
+import io
+import os
+import platform
+import random
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dev_engine_bench")
+os.environ["DATABASE_URL"] = DB_URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+YEAR = 2025
+REGIONS = ["110101", "110105", "110108", "310101", "310115", "440106", "440305", "330106"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红玉文博宇浩然欣怡子涵梓轩雨桐"
+
+
+def ensure_database() -> None:
+    import psycopg2
+
+    name = DB_URL.rsplit("/", 1)[1]
+    admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
+    conn = psycopg2.connect(admin_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not cur.fetchone():
+            cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
+    buf = io.StringIO()
+    n = 0
+    for row in rows:
+        buf.write("\t".join(r"\N" if v is None else str(v) for v in row))
+        buf.write("\n")
+        n += 1
+    buf.seek(0)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buf)
+    return n
+
+
+def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
+    from django.db import connection
+    from stdnum.cn import ric, uscc
+
+    from core.models import MinimumWage, Region, RegionLevel
+    from employers.models import Employer, RelatedUnit
+    from feeds.models import Certificate, MedicalContribution, PensionContribution, WageRecord
+    from placements.models import Contract, Placement, PlacementMonth
+
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    tables = [
+        PlacementMonth,
+        Contract,
+        Placement,
+        RelatedUnit,
+        Certificate,
+        PensionContribution,
+        MedicalContribution,
+        WageRecord,
+        MinimumWage,
+    ]
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE "
+            + ", ".join(m._meta.db_table for m in tables)
+            + f", {Employer._meta.db_table} RESTART IDENTITY CASCADE"
+        )
+    for code in REGIONS:
+        prov, _ = Region.objects.get_or_create(
+            code=code[:2] + "0000", defaults={"name": code[:2], "level": RegionLevel.PROVINCE}
+        )
+        city, _ = Region.objects.get_or_create(
+            code=code[:4] + "00", defaults={"name": code[:4], "level": RegionLevel.CITY, "parent": prov}
+        )
+        Region.objects.get_or_create(code=code, defaults={"name": code, "level": RegionLevel.COUNTY, "parent": city})
+    for prefix, amount, start in [
+        ("11", "2420", date(2024, 9, 1)),
+        ("1101", "2540", date(2025, 7, 1)),
+        ("31", "2690", date(2024, 7, 1)),
+        ("44", "1900", date(2022, 3, 1)),
+        ("440305", "2360", date(2022, 3, 1)),
+        ("33", "2490", date(2025, 1, 1)),
+    ]:
+        MinimumWage.objects.create(region_code=prefix, effective_from=start, amount=amount)
+
+    employers = []
+    for i in range(n_employers):
+        body = f"9111{i:013d}"[:17]
+        region = REGIONS[i % len(REGIONS)]
+        employers.append(
+            Employer(
+                name=f"基准测试单位{i:04d}有限公司",
+                uscc=body + uscc.calc_check_digit(body),
+                unit_kind="企业",
+                economic_kind="私有",
+                industry="C",
+                federation_region_id=region,
+                tax_region_id=region,
+                registration_region_id=region,
+                legal_rep_name="张伟",
+                legal_rep_id_number="110101197001010011",
+                legal_rep_phone="13800000000",
+                contact_name="李娜",
+                contact_phone="13900000000",
+                business_address="测试路1号",
+                registered_address="测试路1号",
+            )
+        )
+    Employer.objects.bulk_create(employers, batch_size=1000)
+    employers = list(Employer.objects.order_by("pk").values_list("pk", "uscc", "registration_region_id"))
+    related = RelatedUnit.objects.bulk_create(
+        RelatedUnit(
+            employer_id=pk,
+            region_id=region,
+            uscc=(b := f"9131{pk:013d}"[:17]) + uscc.calc_check_digit(b),
+            name=f"关联子公司{pk}",
+            relation="parent_subsidiary",
+        )
+        for pk, _, region in employers
+    )
+    related_by_employer = {r.employer_id: (r.pk, r.uscc) for r in related}
+
+    now = "2026-03-01 00:00:00+08"
+    people = []  # (placement pk, id_number, employer pk, employer uscc, related uscc, birth, gender)
+    with connection.cursor() as cur:
+        placement_rows = []
+        for n in range(n_placements):
+            emp_pk, emp_uscc, region = employers[n % len(employers)]
+            roll = rng.random()
+            if roll < 0.03:
+                born = date(1965, rng.randint(1, 12), rng.randint(1, 28))  # retires during the year
+            elif roll < 0.05:
+                born = date(1975, rng.randint(1, 12), rng.randint(1, 28))  # women workers near retirement
+            else:
+                born = date(rng.randint(1968, 2005), rng.randint(1, 12), rng.randint(1, 28))
+            male = rng.random() < 0.6
+            body = f"{region}{born:%Y%m%d}{(n % 499) * 2 + (1 if male else 0):03d}"
+            id_number = body + ric.calc_check_digit(body)
+            # Unique per person: the sequence part makes collisions rare; skip the few that collide.
+            gender = "男" if male else "女"
+            baseline = "" if male else rng.choice(["worker50", "cadre55"])
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+            placement_rows.append(
+                (emp_pk, YEAR, id_number, name, gender, born, baseline, 3, "t", "f", 0, now, now, emp_uscc, n)
+            )
+        seen = set()
+        unique_rows = []
+        for row in placement_rows:
+            if row[2] in seen:
+                continue
+            seen.add(row[2])
+            unique_rows.append(row)
+        placement_columns = [
+            *("employer_id", "year", "id_number", "name", "gender", "birth_date", "retirement_baseline"),
+            *("wizard_step", "wizard_completed", "frozen", "version", "created_at", "updated_at"),
+            *("household_address", "phone", "education", "guardian_name", "guardian_phone", "is_graduate"),
+        ]
+        copy_rows(
+            cur, Placement._meta.db_table, placement_columns, ((*r[:13], "", "", "", "", "", "f") for r in unique_rows)
+        )
+        cur.execute(f"SELECT id, id_number, employer_id FROM {Placement._meta.db_table}")
+        pk_by_id = {idn: (pk, emp) for pk, idn, emp in cur.fetchall()}
+        uscc_by_emp = {pk: u for pk, u, _ in employers}
+        for row in unique_rows:
+            pk, emp = pk_by_id[row[2]]
+            people.append((pk, row[2], emp, uscc_by_emp[emp], related_by_employer[emp][1], row[5], row[4]))
+
+        # Contracts: mostly open-ended; 10 % a second contract; 4 % too short; 8 % wages paid by the subsidiary.
+        contract_rows = []
+        wage_unit_of = {}
+        for pk, _idn, emp, emp_uscc, rel_uscc, *_ in people:
+            r = rng.random()
+            via_related = r < 0.08
+            wage_unit_of[pk] = rel_uscc if via_related else emp_uscc
+            wage_unit = related_by_employer[emp][0] if via_related else None
+            if r > 0.96:
+                contract_rows.append((pk, "f", "self", "fixed_term", date(2025, 2, 1), date(2025, 12, 31), wage_unit))
+            elif r > 0.86:
+                contract_rows.append((pk, "f", "self", "fixed_term", date(2023, 1, 1), date(2025, 6, 30), wage_unit))
+                contract_rows.append((pk, "f", "self", "fixed_term", date(2025, 7, 1), date(2028, 6, 30), wage_unit))
+            else:
+                contract_rows.append((pk, "f", "self", "open_ended", date(2019, 3, 1), None, wage_unit))
+        copy_rows(
+            cur,
+            Contract._meta.db_table,
+            [
+                "placement_id",
+                "is_dispatched",
+                "relation",
+                "contract_type",
+                "start",
+                "end",
+                "wage_unit_id",
+                "job",
+                "monthly_salary",
+                "review_state",
+                "review_reason",
+                "created_at",
+                "updated_at",
+            ],
+            ((*row, "普工", "4000.00", "not_required", "", now, now) for row in contract_rows),
+        )
+
+        # Certificates: all grades, 5 % military, 6 % expiring mid-year, 2 % cancelled.
+        cert_rows = []
+        for _pk, idn, *_ in people:
+            r = rng.random()
+            if r < 0.05:
+                grade = rng.randint(1, 10)
+                cert_rows.append(
+                    (f"军残{idn}", idn, "残疾军人证", None, grade, date(2015, 1, 1), date(2035, 1, 1), "有效")
+                )
+                continue
+            grade = rng.randint(1, 4)
+            valid_to = date(2025, rng.randint(1, 12), 15) if r < 0.11 else date(2030, 12, 31)
+            status = "注销" if r > 0.98 else "有效"
+            cert_rows.append((f"{idn}4{grade}", idn, "残疾人证", 4, grade, date(2018, 1, 1), valid_to, status))
+        copy_rows(
+            cur,
+            Certificate._meta.db_table,
+            [
+                "cert_no",
+                "id_number",
+                "cert_type",
+                "category",
+                "grade",
+                "valid_from",
+                "valid_to",
+                "status",
+                "imported_at",
+            ],
+            ((*row, now) for row in cert_rows),
+        )
+
+        # Twelve months of facts with gaps: 3 % missing wage months, 2 % under the minimum, 2 % missing insurance.
+        def facts(kind: str):
+            for pk, idn, _emp, emp_uscc, *_ in people:
+                unit = wage_unit_of[pk] if kind == "w" else emp_uscc
+                for m in range(1, 13):
+                    r = rng.random()
+                    if r < 0.02 or (kind == "w" and r < 0.03):
+                        continue
+                    amount = "2300.00" if kind == "w" and r < 0.05 else f"{rng.randint(3000, 12000)}.00"
+                    yield (idn, unit, YEAR * 100 + m, amount)
+
+        for model, kind, amount_col in (
+            (PensionContribution, "p", "base_amount"),
+            (MedicalContribution, "m", "base_amount"),
+            (WageRecord, "w", "amount"),
+        ):
+            n = copy_rows(cur, model._meta.db_table, ["id_number", "unit_uscc", "month", amount_col], facts(kind))
+            print(f"  {model.__name__}: {n:,} rows")
+        cur.execute("ANALYZE")
+    print(f"generated {len(people):,} placements over {len(employers)} employers in {time.perf_counter() - t0:.1f} s")
+
+
+def measure() -> None:
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    from feeds.models import WageRecord
+    from placements.models import Contract, Placement, PlacementMonth
+    from placements.services import grid_recompute, grid_recompute_many
+
+    qs = Placement.objects.filter(year=YEAR)
+    total = qs.count()
+
+    def run(label: str) -> float:
+        started = time.perf_counter()
+        done = grid_recompute_many(placements_qs=qs, chunk=2000)
+        elapsed = time.perf_counter() - started
+        rate = done / elapsed
+        print(f"{label}: {done:,} placements in {elapsed:.1f} s = {rate:,.0f} placements/s")
+        return rate
+
+    rates = [run("recompute, first run (creates the grid rows)")]
+    print(f"  grid rows: {PlacementMonth.objects.count():,}")
+    rates.append(run("recompute, nothing changed"))
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {WageRecord._meta.db_table} SET amount = amount - 5000 WHERE id % 20 = 0")
+        print(f"  changed {cur.rowcount:,} wage rows")
+        cur.execute("ANALYZE")
+    rates.append(run("recompute, after 5 % of the wage rows changed"))
+
+    # One placement's grid: facts + recompute, for 1 and for 5 contracts.
+    sample = qs.order_by("pk").first()
+    counts = {}
+    for n_contracts in (1, 5):
+        Contract.objects.filter(placement=sample).delete()
+        for i in range(n_contracts):
+            Contract.objects.create(
+                placement=sample,
+                contract_type="fixed_term",
+                start=date(2021 + i, 1, 1),
+                end=date(2031 + i, 12, 31),
+                job="普工",
+                monthly_salary="4000",
+            )
+        placement = Placement.objects.get(pk=sample.pk)
+        reset_queries()
+        with CaptureQueriesContext(connection) as ctx:
+            grid_recompute(placement=placement)  # gathers the facts itself
+        counts[n_contracts] = len(ctx.captured_queries)
+        print(f"one grid with {n_contracts} contract(s): {counts[n_contracts]} queries (facts + upsert)")
+    print(
+        f"SUMMARY placements={total:,} first={rates[0]:,.0f}/s unchanged={rates[1]:,.0f}/s "
+        f"changed={rates[2]:,.0f}/s grid_queries={max(counts.values())} "
+        f"(target ≥ 2,000/s, ≤ 8 queries) machine={platform.node()} {os.cpu_count()} CPU {platform.python_version()}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--placements", type=int, default=100_000)
+    parser.add_argument("--employers", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run (no generation)")
+    args = parser.parse_args()
+
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("bench/grid.py needs PostgreSQL")
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute("SELECT version()")
+        print(cur.fetchone()[0])
+    if not args.keep:
+        generate(args.placements, args.employers)
+    measure()
+
+
+if __name__ == "__main__":
+    main()

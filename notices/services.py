@@ -73,7 +73,7 @@ def notice_save_published(*, notice: Notice, by) -> Notice:
     check_publish_scope(region=notice.region, by=by)
     before = {}
     if notice.pk is not None:
-        current = Notice.objects.select_for_update().select_related("region").get(pk=notice.pk)
+        current = Notice.objects.select_for_update(of=("self",)).select_related("region").get(pk=notice.pk)
         check_publish_scope(region=current.region, by=by)
         before = snapshot(current, _AUDITED_FIELDS)
     created = notice.pk is None
@@ -145,7 +145,7 @@ def notice_detach(*, attachment: NoticeAttachment, by) -> None:
 @transaction.atomic
 def notice_delete(*, notice: Notice, by) -> None:
     """Remove a published notice (its read markers and attachment links go with it; the files stay)."""
-    notice = Notice.objects.select_for_update().select_related("region").get(pk=notice.pk)
+    notice = Notice.objects.select_for_update(of=("self",)).select_related("region").get(pk=notice.pk)
     if not notice.is_announcement:
         raise NoticeError("系统通知不能删除。")
     check_publish_scope(region=notice.region, by=by)

@@ -11,7 +11,7 @@ from django.forms.utils import ErrorDict
 from django.urls import reverse
 
 from core.models import Region
-from core.selectors import region_options
+from core.selectors import pickable_regions, region_options
 
 REFRESH_FIELD = "_refresh"
 LEVEL_LABELS = ("省", "市", "区县")
@@ -104,7 +104,7 @@ class RegionPickerField(forms.MultiValueField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if region.abolished:
             raise forms.ValidationError(self.error_messages["abolished"], code="abolished")
-        if Region.objects.filter(parent_id=code, abolished=False).exists():
+        if pickable_regions().filter(parent_id=code).exists():
             level = LEVEL_LABELS[min(len(chosen), 2)]
             raise forms.ValidationError(self.error_messages["incomplete"].format(level=level), code="incomplete")
         return region

@@ -48,6 +48,14 @@ def is_working_day(d: date) -> tuple[bool, bool]:
 
 # --- regions -------------------------------------------------------------------------------------------------------
 
+# County-level "市辖区" codes (e.g. 440101) are statistical placeholders, not districts: kept, never offered.
+PLACEHOLDER_COUNTY_NAMES = ("市辖区",)
+
+
+def pickable_regions():
+    """Regions a picker may offer: current ones, without the county-level placeholders."""
+    return Region.objects.filter(abolished=False).exclude(level=RegionLevel.COUNTY, name__in=PLACEHOLDER_COUNTY_NAMES)
+
 
 def region_options(parent_codes: Iterable[str]) -> dict[str | None, list[Region]]:
     """Current (not abolished) provinces and the current children of ``parent_codes``, in one query.
@@ -61,7 +69,7 @@ def region_options(parent_codes: Iterable[str]) -> dict[str | None, list[Region]
     out: dict[str | None, list[Region]] = {None: []}
     for code in parents:
         out[code] = []
-    for region in Region.objects.filter(q, abolished=False).only("code", "name", "level", "parent_id"):
+    for region in pickable_regions().filter(q).only("code", "name", "level", "parent_id"):
         if region.level == RegionLevel.PROVINCE:
             out[None].append(region)
         elif region.parent_id in out:

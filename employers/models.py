@@ -48,6 +48,12 @@ class Employer(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def uscc_locked(self) -> bool:
+        """True once a declaration was sent to tax (see ``employers.services.uscc_is_locked`` and its hook)."""
+        from employers.services import uscc_is_locked
+
+        return uscc_is_locked(self)
+
 
 class RelatedUnit(models.Model):
     """关联单位: a parent/subsidiary, a labour-dispatch firm or another related unit of an employer."""

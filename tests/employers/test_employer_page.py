@@ -250,3 +250,8 @@ def test_region_options_need_login(client, regions):
 def test_page_query_count_is_bounded(employer_client, employer, regions, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         assert employer_client.get(URL).status_code == 200
+
+
+def test_county_level_placeholders_are_not_offered(employer_client, regions):
+    html = employer_client.get("/regions/options/", {"source": "x_1", "x_1": "440100", "level": "2"}).content.decode()
+    assert "越秀区" in html and ">市辖区<" not in html  # 440101 is a statistical placeholder

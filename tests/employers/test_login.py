@@ -82,3 +82,9 @@ def test_logout_is_a_post_and_password_change_works(client, clerk):
     assert clerk.password.startswith("argon2")
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/employer/").status_code == 302
+
+
+def test_password_reset_page_points_to_the_federation(client):
+    html = client.get("/accounts/password_reset/").content.decode()
+    assert "联系本单位残联主管部门重置密码" in html
+    assert 'href="/accounts/password_reset/"' in client.get(LOGIN).content.decode()

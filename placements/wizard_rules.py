@@ -1,0 +1,236 @@
+"""Rules of the registration wizard (domain.md §4, §5.2, §6). Pure: no ORM.
+
+The forms check the shape of the input; these functions decide what the services refuse: the contract rules
+(劳务派遣 and 关联单位), when a hand-added certificate is allowed, whether a person can be registered in a year at all
+(working age), which list actions a placement offers, and what evidence the ticked ✗ months still lack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from placements.errors import month_label
+from placements.retirement import retirement_date, sixteenth_birthday
+from placements.rules import CHECK_BITS, CHECK_LABELS, EVIDENCE_KINDS, checks_of, missing_evidence
+
+# constants.ContractRelation / ContractType / PlacementStatus values (this module imports no Django).
+SELF, PARENT_SUBSIDIARY, OTHER = "self", "parent_subsidiary", "other"
+FIXED_TERM, OPEN_ENDED, TASK, DISPATCH = "fixed_term", "open_ended", "task", "dispatch"
+INCOMPLETE, PENDING = "incomplete", "pending"
+APPROVED_SYSTEM, APPROVED_MANUAL = "approved_system", "approved_manual"
+PARTIALLY_REJECTED, REJECTED = "partially_rejected", "rejected"
+APPROVED = (APPROVED_SYSTEM, APPROVED_MANUAL)
+
+# --- contracts (§4 合同管理) -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContractInput:
+    """A contract as the clerk entered it. A paying unit is ``None`` when it is this unit itself."""
+
+    is_dispatched: bool
+    relation: str
+    contract_type: str
+    start: date | None
+    end: date | None
+    dispatch_unit: int | None = None
+    pension_unit: int | None = None
+    medical_unit: int | None = None
+    wage_unit: int | None = None
+
+
+def contract_errors(c: ContractInput) -> dict[str, str]:
+    """{field: Chinese message} of every rule the contract breaks; empty when it is acceptable.
+
+    - 合同结束日期 not before 合同开始日期; none for 无固定期限; required for 固定期限.
+    - 劳务派遣: a dispatched contract names its 劳务派遣单位 (a related unit).
+    - 关联单位: not dispatched and the relation is 上下级 or 其他关联单位 → at least one of 社保参保单位 / 医保参保单位 /
+      工资发放单位 is this unit itself.
+    """
+    errors: dict[str, str] = {}
+    if c.contract_type == OPEN_ENDED and c.end is not None:
+        errors["end"] = "无固定期限合同不填写合同结束日期。"
+    elif c.contract_type == FIXED_TERM and c.end is None:
+        errors["end"] = "固定期限合同请填写合同结束日期。"
+    elif c.start is not None and c.end is not None and c.end < c.start:
+        errors["end"] = "合同结束日期不能早于合同开始日期。"
+    if c.is_dispatched and c.dispatch_unit is None:
+        errors["dispatch_unit"] = (
+            "劳务派遣人员请选择劳务派遣单位（在“单位信息维护管理”中添加关联单位，关系选“劳务派遣单位”）。"
+        )
+    if not c.is_dispatched and c.dispatch_unit is not None:
+        errors["dispatch_unit"] = "非劳务派遣人员不选择劳务派遣单位。"
+    if not c.is_dispatched and c.relation in (PARENT_SUBSIDIARY, OTHER):
+        if None not in (c.pension_unit, c.medical_unit, c.wage_unit):
+            errors["wage_unit"] = (
+                "关联单位关系为“上下级”或“其他关联单位”的非劳务派遣人员，社保参保单位、医保参保单位、"
+                "工资发放单位中至少有一个须为本单位。"
+            )
+    return errors
+
+
+def contract_still_valid(start: date, end: date | None, year: int) -> bool:
+    """Whether a contract of last year still runs in business ``year`` (导入上一年申报名单 copies those)."""
+    return end is None or end >= date(year, 1, 1)
+
+
+# --- hand-added certificates (§4 残疾证管理) --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryCert:
+    valid_from: date
+    valid_to: date
+    valid: bool  # status 有效
+
+
+def hand_certificate_allowed(registry: Iterable[RegistryCert], year: int) -> bool:
+    """A historical certificate may be added by hand when the registry has no valid certificate touching business
+    ``year``, or when the current one (the latest valid) was issued during the year, i.e. it is less than a year old
+    and leaves the year's first months uncovered."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    covering = [c for c in registry if c.valid and c.valid_from <= last and c.valid_to >= first]
+    if not covering:
+        return True
+    current = max(covering, key=lambda c: c.valid_from)
+    return current.valid_from > first
+
+
+HAND_CERT_REFUSED = (
+    "残疾人基础库中已有覆盖本业务年度的有效残疾证，不需要补录。只有系统中没有本年度的残疾证，"
+    "或现有残疾证为本年度新办（不足一年）时，才可补录历史残疾证。"
+)
+
+
+# --- working age (§5.5): can the person be registered in the year at all? ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgeVerdict:
+    refuse: bool  # no month of the year is in working age: the placement cannot be registered
+    message: str  # "" when every month is in working age
+
+
+def _ym(d: date) -> int:
+    return d.year * 100 + d.month
+
+
+def age_verdict(birth_date: date | None, gender: str, baseline: str, year: int) -> AgeVerdict:
+    """Refuse a person who is outside working age in every month of ``year`` (such months can never be registered:
+    no evidence cures the age check); warn when only some months are outside."""
+    if birth_date is None:
+        return AgeVerdict(True, "无法从身份证号识别出生日期。")
+    adult = _ym(sixteenth_birthday(birth_date))  # first month in working age
+    retire = _ym(retirement_date(birth_date, gender, baseline))  # last month in working age
+    first, last = year * 100 + 1, year * 100 + 12
+    if adult > last:
+        return AgeVerdict(True, f"该人员在{year}年未满16周岁，不在法定就业年龄段，不能登记。")
+    if retire < first:
+        hint = ""
+        if gender == "女" and baseline != "cadre55":
+            hint = "如该人员为女干部（原55周岁退休），请在“退休年龄基准”中选择“女干部”。"
+        return AgeVerdict(True, f"该人员在{year}年之前已达到法定退休年龄，不在法定就业年龄段，不能登记。{hint}")
+    notes = []
+    if adult > first:
+        notes.append(f"该人员{adult // 100}年{adult % 100}月起年满16周岁，此前的月份不在就业年龄段")
+    if retire < last:
+        notes.append(f"该人员于{retire // 100}年{retire % 100}月达到法定退休年龄，此后的月份不在就业年龄段")
+    return AgeVerdict(False, "；".join(notes) + ("，不能登记。" if notes else ""))
+
+
+def age_on(birth_date: date | None, day: date) -> int | None:
+    """Age in whole years on ``day``."""
+    if birth_date is None:
+        return None
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+# --- list actions -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Actions:
+    view: bool
+    resume: bool  # 继续填写: the wizard is not finished
+    edit: bool  # 编辑: finished, not (yet) confirmed
+    reregister: bool  # 重新登记: finished
+    delete: bool
+
+
+def placement_actions(status: str, wizard_completed: bool, locked: bool) -> Actions:
+    """操作 of a list row. After 完成申报 (``locked``) only 查看. 已审核确认 placements are re-opened by 重新登记."""
+    if locked:
+        return Actions(True, False, False, False, False)
+    return Actions(
+        view=True,
+        resume=not wizard_completed,
+        edit=wizard_completed and status not in APPROVED,
+        reregister=wizard_completed,
+        delete=True,
+    )
+
+
+def may_edit(status: str, wizard_completed: bool) -> bool:
+    """The wizard's steps may change the placement: not while it is 已审核确认 (重新登记 re-opens it first)."""
+    return not (wizard_completed and status in APPROVED)
+
+
+# --- evidence (§6) -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MonthEvidence:
+    month: int
+    failing: tuple[str, ...]  # checks that fail (in grid order)
+    needed: tuple[str, ...]  # checks whose evidence is still missing
+    provided: tuple[str, ...]  # checks already covered by evidence
+
+    @property
+    def complete(self) -> bool:
+        return not self.needed
+
+    @property
+    def failing_labels(self) -> list[str]:
+        return [CHECK_LABELS[c] for c in self.failing]
+
+    @property
+    def needed_labels(self) -> list[str]:
+        return [EVIDENCE_KINDS[c] for c in self.needed if c in EVIDENCE_KINDS]
+
+    @property
+    def provided_labels(self) -> list[str]:
+        return [EVIDENCE_KINDS[c] for c in self.provided if c in EVIDENCE_KINDS]
+
+
+def month_evidence(month: int, fail_mask: int, evidence_mask: int) -> MonthEvidence:
+    failing = tuple(checks_of(fail_mask))
+    needed = tuple(c for c in checks_of(missing_evidence(fail_mask, evidence_mask)) if c in EVIDENCE_KINDS)
+    provided = tuple(c for c in failing if evidence_mask & CHECK_BITS[c])
+    return MonthEvidence(month, failing, needed, provided)
+
+
+def evidence_mask_of(uploads: Iterable[tuple[str, Sequence[int]]], month: int) -> int:
+    """The evidence bits of ``month`` from the non-withdrawn uploads [(check, months)]."""
+    mask = 0
+    for check, months in uploads:
+        if month in months:
+            mask |= CHECK_BITS[check]
+    return mask
+
+
+def evidence_upload_errors(check: str, months: Iterable[int], fail_masks: dict[int, int]) -> list[str]:
+    """Why an upload of evidence for ``check`` cannot cover ``months`` (``fail_masks``: the ticked ✗ months)."""
+    errors = []
+    months = sorted(set(months))
+    if not months:
+        return ["请至少选择一个适用月份。"]
+    if check not in EVIDENCE_KINDS:
+        return ["材料类型无效。"]
+    for m in months:
+        if m not in fail_masks:
+            errors.append(f"{month_label(m)}不是已勾选的未通过月份，无需上传证明材料。")
+        elif not fail_masks[m] & CHECK_BITS[check]:
+            errors.append(f"{month_label(m)}的{CHECK_LABELS[check]}已通过核验，无需上传{EVIDENCE_KINDS[check]}。")
+    return errors

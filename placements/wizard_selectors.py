@@ -1,0 +1,344 @@
+"""Reads of the placement list and the registration wizard. Every function runs a fixed number of queries whatever
+the number of rows (the list page stays within 10 queries, see tests/placements/test_views_list.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Max, Q, Window
+
+from core.filing import current_filing_year
+from employers.constants import Relation
+from employers.models import Employer, RelatedUnit
+from feeds.models import Certificate, RegistryPerson
+from placements.constants import MonthReview
+from placements.models import Contract, Evidence, GraduateRecord, HandCertificate, Placement, PlacementMonth
+from placements.rules import (
+    CHECK_LABELS,
+    CHECKS,
+    EVIDENCE_KINDS,
+    TAKEN_ELSEWHERE,
+    grade_label,
+    is_locked,
+    reasons_by_check,
+    unselectable_reason,
+)
+from placements.services import month_option
+from placements.wizard_rules import RegistryCert, hand_certificate_allowed, month_evidence
+
+PAGE_SIZE = 50
+SEARCH_MAX = 50
+
+# --- the list ----------------------------------------------------------------------------------------------------
+
+
+def year_choices(employer: Employer, today: date) -> tuple[list[int], int]:
+    """(years offered by the 业务年度 picker, newest first; the current filing year). Two queries."""
+    filing_year = current_filing_year(employer.federation_region_id, today)
+    years = set(Placement.objects.filter(employer=employer).order_by().values_list("year", flat=True).distinct())
+    years.add(filing_year)
+    return sorted(years, reverse=True), filing_year
+
+
+def normalise_search(text: str | None) -> str:
+    return (text or "").strip()[:SEARCH_MAX]
+
+
+def _search_q(search: str) -> Q:
+    return Q(id_number=search.upper()) | Q(name__contains=search)
+
+
+@dataclass
+class ListPage:
+    rows: list[Placement]
+    number: int
+    count: int
+    page_size: int = PAGE_SIZE
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.page_size
+
+
+def list_page(
+    employer: Employer, year: int, *, search: str = "", status: str = "", page: int = 1, totals: dict[str, int]
+) -> ListPage:
+    """One page of the list (§4), one query. Each row has ``n_registered`` / ``n_confirmed`` / ``n_approved`` /
+    ``n_rejected``, ``status`` and ``cert_no`` (unmasked: the template masks it).
+
+    ``totals`` (placement_totals of the year) gives the row count of an unfiltered list or of a status filter, so no
+    COUNT query is needed; with a search the count comes from a window over the same query.
+    """
+    page = max(1, page)
+    offset = (page - 1) * PAGE_SIZE
+    base = Placement.objects.of(employer, year)
+    annotate = {"cert_no": Max("months__cert_no")}
+    if not search and not status:
+        # Aggregate only the page's placements: the page's ids first (an index range), the counts for those.
+        ids = base.order_by("id").values("pk")[offset : offset + PAGE_SIZE]
+        rows = list(Placement.objects.filter(pk__in=ids).with_status().annotate(**annotate).order_by("id"))
+        return ListPage(rows, page, totals.get("persons", 0))
+    qs = base.with_status().annotate(**annotate)
+    if search:
+        qs = qs.filter(_search_q(search))
+    if status:
+        qs = qs.filter(status=status)
+    if not search:
+        rows = list(qs.order_by("id")[offset : offset + PAGE_SIZE])
+        return ListPage(rows, page, totals.get(f"status_{status}", 0))
+    rows = list(qs.annotate(full_count=Window(Count("pk"))).order_by("id")[offset : offset + PAGE_SIZE])
+    return ListPage(rows, page, rows[0].full_count if rows else 0)
+
+
+# --- one placement -----------------------------------------------------------------------------------------------
+
+
+def placement_with_status(employer: Employer, pk: int) -> Placement | None:
+    """The unit's placement with its counts and status (one query), or None (→ 404 in the view)."""
+    return (
+        Placement.objects.with_status()
+        .select_related("household_region", "employer")
+        .filter(pk=pk, employer=employer)
+        .first()
+    )
+
+
+def related_units(employer: Employer) -> list[RelatedUnit]:
+    return list(RelatedUnit.objects.filter(employer=employer, is_active=True).order_by("relation", "name"))
+
+
+def dispatch_firms(units: list[RelatedUnit]) -> list[RelatedUnit]:
+    return [u for u in units if u.relation == Relation.DISPATCH_FIRM]
+
+
+def contracts_of(placement: Placement) -> list[Contract]:
+    return list(
+        Contract.objects.filter(placement=placement)
+        .select_related("dispatch_unit", "pension_unit", "medical_unit", "wage_unit", "contract_file")
+        .order_by("start", "id")
+    )
+
+
+def graduates_of(placement: Placement) -> list[GraduateRecord]:
+    return list(GraduateRecord.objects.filter(placement=placement).order_by("graduation_date", "id"))
+
+
+def hand_certificates_of(placement: Placement) -> list[HandCertificate]:
+    return list(HandCertificate.objects.filter(placement=placement).select_related("image").order_by("valid_from"))
+
+
+def registry_certificates(id_number: str) -> list[Certificate]:
+    return list(Certificate.objects.filter(id_number=id_number).order_by("-valid_from"))
+
+
+def hand_certificate_is_allowed(certificates: list[Certificate], year: int) -> bool:
+    return hand_certificate_allowed(
+        (RegistryCert(c.valid_from, c.valid_to, c.status == "有效") for c in certificates), year
+    )
+
+
+@dataclass(frozen=True)
+class RegistryLookup:
+    person: RegistryPerson | None
+    certificates: list[Certificate]
+
+    @property
+    def found(self) -> bool:
+        return self.person is not None
+
+
+def registry_lookup(id_number: str) -> RegistryLookup:
+    """What the disabled-persons registry knows of a person (two queries)."""
+    return RegistryLookup(RegistryPerson.objects.filter(id_number=id_number).first(), registry_certificates(id_number))
+
+
+# --- the month grid (step 2) -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GridCell:
+    check: str
+    label: str  # column header, e.g. 工资信息
+    ok: bool
+    reason: str  # why it failed ("" when ok)
+    accessible_name: str  # e.g. "2025年3月 工资信息 未通过：工资低于最低工资标准"
+    dom_id: str
+
+
+@dataclass
+class GridRow:
+    month: int
+    label: str  # 2025年3月
+    cells: list[GridCell]
+    cert_type: str
+    cert_grade: str
+    weight: int
+    verified: bool
+    taken_elsewhere: bool
+    locked: bool  # auto-verified, not dispatched: ticked and cannot be unticked
+    selectable: bool
+    not_selectable_reason: str
+    selected: bool  # current selection (or, for a fresh grid, the default)
+    checked: bool  # what the checkbox shows (may differ from ``selected`` after a refused POST)
+    review_state: str
+    review_label: str
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def failing(self) -> bool:
+        return not self.verified
+
+
+def _grade_text(cert_type: str, grade: int | None) -> str:
+    return grade_label(cert_type, grade) if grade else ""
+
+
+def grid_rows(placement: Placement, months: list[PlacementMonth], requested: set[int] | None = None) -> list[GridRow]:
+    """The grid of §5 as rows for the template. ``requested``: the months the clerk ticked in a refused POST (to
+    show them again); otherwise the current selection, or — before anything was selected — the auto-verified months
+    (the system ticks them by default, §5.2)."""
+    fresh = not any(m.selected for m in months)
+    review_labels = dict(MonthReview.choices)
+    rows = []
+    for m in months:
+        option = month_option(m)
+        label = str(m.year_month)
+        by_check = reasons_by_check(m.reasons)
+        cells = []
+        for check in CHECKS:
+            ok = getattr(m, f"{check}_ok")
+            reason = "" if ok else by_check.get(check, "未通过")
+            name = f"{label} {CHECK_LABELS[check]} " + ("通过" if ok else f"未通过：{reason}")
+            cells.append(GridCell(check, CHECK_LABELS[check], ok, reason, name, f"r{m.month}-{check}"))
+        locked = is_locked(option)
+        why = "" if locked else (unselectable_reason(option) or "")
+        if fresh:
+            selected_default = m.verified
+        else:
+            selected_default = m.selected
+        checked = locked or (m.month in requested if requested is not None else selected_default)
+        reasons = [f"{c.label}：{c.reason}" for c in cells if not c.ok]
+        if m.taken_elsewhere:
+            reasons.append(by_check.get(TAKEN_ELSEWHERE, "已在其他单位登记"))
+        rows.append(
+            GridRow(
+                month=m.month,
+                label=label,
+                cells=cells,
+                cert_type=m.cert_type,
+                cert_grade=_grade_text(m.cert_type, m.cert_grade),
+                weight=m.weight,
+                verified=m.verified,
+                taken_elsewhere=m.taken_elsewhere,
+                locked=locked,
+                selectable=not why,
+                not_selectable_reason=why,
+                selected=m.selected,
+                checked=checked and not why,
+                review_state=m.review_state,
+                review_label=review_labels.get(m.review_state, "") if m.selected else "未登记",
+                reasons=reasons,
+            )
+        )
+    return rows
+
+
+def month_grid(placement: Placement) -> list[PlacementMonth]:
+    return list(PlacementMonth.objects.filter(placement=placement).order_by("month"))
+
+
+# --- evidence (step 3) -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EvidencePage:
+    months: list  # MonthEvidence of every ticked ✗ month (selected, pending)
+    uploads: list[Evidence]
+    kinds: list[tuple[str, str]]  # (check, evidence kind) offered in the upload form
+    decided: set[int]  # months a reviewer already decided
+
+    @property
+    def missing(self) -> list:
+        return [m for m in self.months if not m.complete]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def _fail_mask(m: PlacementMonth) -> int:
+    return month_option(m).fail_mask
+
+
+def evidence_page(placement: Placement, months: list[PlacementMonth] | None = None) -> EvidencePage:
+    """Two queries: the grid and the uploads."""
+    months = month_grid(placement) if months is None else months
+    pending = [m for m in months if m.selected and m.review_state == MonthReview.PENDING]
+    needs = [month_evidence(m.month, _fail_mask(m), m.evidence_mask) for m in pending]
+    failing_checks = {c for n in needs for c in n.failing}
+    kinds = [(c, EVIDENCE_KINDS[c]) for c in CHECKS if c in failing_checks and c in EVIDENCE_KINDS]
+    uploads = list(
+        Evidence.objects.filter(placement=placement).select_related("file").order_by("withdrawn", "uploaded_at")
+    )
+    decided = {
+        m.month for m in months if m.selected and m.review_state in (MonthReview.CONFIRMED, MonthReview.REJECTED)
+    }
+    return EvidencePage(needs, uploads, kinds, decided)
+
+
+def pending_fail_masks(months: list[PlacementMonth]) -> dict[int, int]:
+    """{month: fail mask} of the ticked ✗ months (what an evidence upload may cover)."""
+    return {m.month: _fail_mask(m) for m in months if m.selected and m.review_state == MonthReview.PENDING}
+
+
+@dataclass(frozen=True)
+class Summary:
+    registered: int
+    confirmed: int
+    pending: int
+    rejected: int
+    approved: int  # 安置核定 so far
+    expected: int  # 预计安置核定 if every pending month is confirmed
+
+
+def summary_of(months: list[PlacementMonth]) -> Summary:
+    selected = [m for m in months if m.selected]
+    confirmed = [m for m in selected if m.review_state in (MonthReview.AUTO, MonthReview.CONFIRMED)]
+    pending = [m for m in selected if m.review_state == MonthReview.PENDING]
+    return Summary(
+        registered=len(selected),
+        confirmed=len(confirmed),
+        pending=len(pending),
+        rejected=sum(1 for m in selected if m.review_state == MonthReview.REJECTED),
+        approved=sum(m.weight for m in confirmed),
+        expected=sum(m.weight for m in confirmed) + sum(m.weight for m in pending),
+    )
+
+
+# --- 导入上一年申报名单 ---------------------------------------------------------------------------------------------
+
+
+def import_candidates(employer: Employer, year: int, search: str = "", limit: int = 500) -> list[Placement]:
+    """Last year's registered persons of the unit who are not yet in ``year`` (one query)."""
+    this_year = Placement.objects.filter(employer=employer, year=year).values("id_number")
+    qs = (
+        Placement.objects.filter(employer=employer, year=year - 1, wizard_completed=True)
+        .exclude(id_number__in=this_year)
+        .order_by("id")
+    )
+    if search:
+        qs = qs.filter(_search_q(search))
+    return list(qs.only("pk", "name", "id_number", "year")[:limit])

@@ -1,0 +1,56 @@
+// 残疾人安置管理: progressive enhancement only — every page works without this file.
+(function () {
+  "use strict";
+
+  // 业务年度: switch on change (the 切换 button stays for keyboard users and without JavaScript).
+  function yearPicker(root) {
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+  }
+
+  // STEP.02: show how many months are ticked.
+  function monthCounter(root) {
+    var grid = root.querySelector("#month-grid");
+    var out = root.querySelector("#selected-count");
+    if (!grid || !out) return;
+    function update() {
+      var n = grid.querySelectorAll("input[type=checkbox]:checked").length;
+      out.textContent = "已勾选 " + n + " 个月";
+    }
+    grid.addEventListener("change", update);
+    update();
+  }
+
+  // 导入上一年申报名单: a 全选 box.
+  function selectAll(root) {
+    root.querySelectorAll("[data-select-all]").forEach(function (box) {
+      var name = box.getAttribute("data-select-all");
+      box.hidden = false;
+      box.addEventListener("change", function () {
+        box.form.querySelectorAll("input[name='" + name + "']").forEach(function (b) { b.checked = box.checked; });
+      });
+    });
+  }
+
+  // STEP.01: the ID number is looked up on blur (htmx re-renders the form with the registry's data); then move on
+  // to the next field that still needs input.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var form = document.getElementById("person-form");
+    if (!form || !form.contains(event.detail.elt) && event.detail.elt !== form) return;
+    var bad = form.querySelector("#id_id_number.is-invalid");
+    var next = bad || form.querySelector("#id_name");
+    var empty = Array.prototype.find.call(
+      form.querySelectorAll("input[required]:not([disabled]), select[required]:not([disabled])"),
+      function (el) { return !el.value; }
+    );
+    (bad || empty || next || form).focus();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    yearPicker(document);
+    monthCounter(document);
+    selectAll(document);
+    document.querySelectorAll("[data-autosubmit-button]").forEach(function (b) { b.classList.add("visually-hidden-focusable"); });
+  });
+})();

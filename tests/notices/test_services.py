@@ -154,7 +154,7 @@ def test_context_processor_for_anonymous():
 
 
 @pytest.mark.django_db
-def test_home_page_shows_the_badge_without_employer_required(employer_client, employer):
+def test_badge_on_a_page_without_employer_required(employer_client, employer):
     nf.to_unit(employer)
-    response = employer_client.get("/")
+    response = employer_client.get("/accounts/password_change/")
     assert 'aria-label="未读 1 条"' in response.content.decode()

@@ -185,11 +185,6 @@ class WithdrawalAdmin(ReviewerAccessMixin, admin.ModelAdmin):
     def has_decide_permission(self, request) -> bool:
         return reviewer_region_prefix(request.user) is not None
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
     @admin.display(description="单位", ordering="declaration__employer__name")
     def unit(self, obj: Withdrawal) -> str:
         return obj.declaration.employer.name

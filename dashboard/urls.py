@@ -1,9 +1,9 @@
 from django.urls import path
 
-from core.views import under_construction
+from dashboard import views
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path("", under_construction, {"title": "首页"}, name="index"),
+    path("", views.index, name="index"),
 ]

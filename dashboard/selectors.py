@@ -1,0 +1,364 @@
+"""Reads for the home page (首页, domain.md §9): everything it shows, in a fixed number of queries.
+
+One request costs at most 12 queries whatever the number of placements, months or notices (session and user
+included): the unit with its latest 缓减免申请 figures (1), the province's filing windows (1), the years with
+placements (1), the declarations (1), the year's months grouped (1), the 安排比例 and 社会平均工资 (2), the notices with
+the unread count (1) and the persons with a reminder (1). The facts are folded by ``dashboard.rules``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Avg, Case, Count, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, When, Window
+
+from core import filing
+from core.models import FilingWindow
+from dashboard import rules
+from declarations.models import Declaration
+from declarations.transitions import State
+from employers.models import Employer
+from feeds.constants import CertStatus
+from feeds.models import Certificate
+from levy import selectors as levy_selectors
+from levy.calculator import LevyInput, LevyInputError, LevyResult, calculate
+from notices.models import Notice
+from notices.selectors import notices_visible_to
+from placements.constants import DocumentReview
+from placements.models import HandCertificate, Placement, PlacementMonth
+from relief.models import ReliefApplication
+
+HOME_NOTICES = 7
+REMINDER_NAMES = 10  # names listed per reminder; the rest are counted
+# Hand-added certificates that count or may soon count (a rejected one never will).
+_HAND_COUNTING = (DocumentReview.APPROVED, DocumentReview.PENDING, DocumentReview.NOT_REQUIRED)
+
+
+# --- the unit -------------------------------------------------------------------------------------------------------
+
+
+def home_employer(user) -> Employer | None:
+    """The user's unit with its regions, and the figures of its latest 缓减免申请 (``relief_staff``,
+    ``relief_wage``, ``relief_year``; None without one). One query; None for a login without a unit."""
+    if not user.is_authenticated:
+        return None
+    latest = ReliefApplication.objects.filter(employer=OuterRef("pk")).order_by("-year", "-created_at", "-id")
+    return (
+        Employer.objects.select_related("federation_region", "tax_region", "registration_region")
+        .filter(accounts__user_id=user.pk)
+        .annotate(
+            relief_staff=Subquery(latest.values("staff_count")[:1]),
+            relief_wage=Subquery(latest.values("avg_monthly_wage")[:1]),
+            relief_year=Subquery(latest.values("year")[:1]),
+        )
+        .first()
+    )
+
+
+# --- the year -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearContext:
+    year: int
+    years: tuple[int, ...]  # the picker's years, newest first
+    filing_year: int  # the current filing year of the unit's province
+    window: filing.Window  # the filing window of ``year``
+    state: State  # the declaration's state of ``year``
+    persons: int  # placements of ``year``
+    contract_salary: Decimal | None  # the mean 合同月薪 of the year's contracts (the calculator's 残疾员工月薪)
+
+
+def _windows(province: str) -> list[filing.Window]:
+    """Every filing window of the province (one row per business year: one short query)."""
+    rows = FilingWindow.objects.filter(province_code=province).values_list(
+        "province_code", "business_year", "opens_on", "closes_on"
+    )
+    return [filing.Window(code, year, opens, closes, configured=True) for code, year, opens, closes in rows]
+
+
+def year_context(employer: Employer, requested: str | int | None, today: date) -> YearContext:
+    """The year shown (``?year=`` when the picker offers it, else the current filing year) and its facts.
+
+    Three queries: the filing windows, the placements (and their mean contract salary) per year, the declarations.
+    The picker offers the years with placements or a declaration, and the current filing year.
+    """
+    province = filing.province_of(employer.federation_region_id)
+    windows = _windows(province)
+    filing_year = filing.pick_filing_year(windows, today)
+    per_year = {
+        year: (n, salary)
+        for year, n, salary in Placement.objects.filter(employer=employer)
+        .order_by()
+        .values("year")
+        .annotate(n=Count("pk", distinct=True), salary=Avg("contracts__monthly_salary"))
+        .values_list("year", "n", "salary")
+    }
+    states = {
+        year: State(status, previous)
+        for year, status, previous in Declaration.objects.filter(employer=employer).values_list(
+            "year", "status", "previous_status"
+        )
+    }
+    years = tuple(sorted({filing_year, *per_year, *states}, reverse=True))
+    year = _int(requested)
+    if year not in years:
+        year = filing_year
+    window = next(
+        (w for w in windows if w.business_year == year),
+        filing.default_window(province, year),
+    )
+    return YearContext(
+        year=year,
+        years=years,
+        filing_year=filing_year,
+        window=window,
+        state=states.get(year, State()),
+        persons=per_year.get(year, (0, None))[0],
+        contract_salary=_money(per_year.get(year, (0, None))[1]),
+    )
+
+
+def _money(value) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(str(value).strip()[:6])
+    except (TypeError, ValueError):
+        return None
+
+
+def year_figures(employer: Employer, year: int, persons: int) -> rules.YearFigures:
+    """The year's totals and the month chart from the selected months, grouped in the database (one query, at most
+    12 months × 5 states × 3 weights × 2 rows)."""
+    rows = (
+        PlacementMonth.objects.filter(placement__employer=employer, placement__year=year, selected=True)
+        .order_by()
+        .values("month", "review_state", "weight", "evidence_missing")
+        .annotate(n=Count("pk"))
+        .values_list("month", "review_state", "weight", "evidence_missing", "n")
+    )
+    return rules.year_figures(persons, rows)
+
+
+# --- the levy estimate ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevyEstimate:
+    """The unit's levy estimate for business ``year`` (domain.md §8: its confirmed 核定 months for the year)."""
+
+    year: int
+    levy_year: int
+    ratio: levy_selectors.RatioSetting
+    social_wage: levy_selectors.WageSetting
+    staff_count: Decimal | None  # None: unknown (no 缓减免申请 states it)
+    avg_monthly_wage: Decimal | None
+    source_year: int | None  # the business year of the 缓减免申请 the figures come from
+    placed_persons: Decimal
+    result: LevyResult | None = None
+    error: str = ""
+    calculator_query: str = ""
+
+    @property
+    def staff_known(self) -> bool:
+        return self.staff_count is not None and self.staff_count > 0
+
+    @property
+    def actual_ratio_percent(self) -> Decimal | None:
+        """实际安排比例 = 实际安排人数 / 员工人数 × 100 (not rounded; the template shows 2 decimals)."""
+        if self.result is not None:
+            return self.result.actual_ratio_percent
+        if not self.staff_known:
+            return None
+        return self.placed_persons / self.staff_count * 100
+
+
+def levy_estimate(
+    employer: Employer, year: int, figures: rules.YearFigures, *, disabled_wage: Decimal | None = None
+) -> LevyEstimate:
+    """The calculator (``levy.calculator``) with the unit's data, as the calculator page and the 缓减免 ceiling fill
+    it in: the province's ratio and social wage for ``year`` (two queries), the confirmed person-months of the year
+    by weight, the 单位性质, the rules of levy year ``year + 1``; the staff count and monthly wage the unit stated in
+    its latest 缓减免申请 (read with the unit). Without a staff count there is no estimate, only the ratio.
+    ``disabled_wage`` (残疾员工月薪, the mean contract salary) changes only the calculator's cost and savings, not
+    the payable; it goes into the calculator link so the page opens with a result."""
+    province = levy_selectors.province_code_of(employer)
+    ratio = levy_selectors.employment_ratio(province, year)
+    wage = levy_selectors.social_average_wage(province, year)
+    staff = getattr(employer, "relief_staff", None)
+    monthly = getattr(employer, "relief_wage", None)
+    levy_year = levy_selectors.levy_year_for(year)
+    base = {
+        "year": year,
+        "levy_year": levy_year,
+        "ratio": ratio,
+        "social_wage": wage,
+        "staff_count": staff,
+        "avg_monthly_wage": monthly,
+        "source_year": getattr(employer, "relief_year", None),
+        "placed_persons": figures.placed_persons,
+    }
+    if staff is None or staff <= 0 or monthly is None:
+        return LevyEstimate(**{**base, "staff_count": staff if staff and staff > 0 else None})
+    data = LevyInput(
+        staff_count=staff,
+        ratio_percent=ratio.ratio_percent,
+        avg_monthly_wage=monthly,
+        disabled_monthly_wage=disabled_wage or Decimal(0),
+        severe_person_months=figures.severe_months,
+        other_person_months=figures.other_months,
+        unit_kind=employer.unit_kind,
+        social_avg_annual_wage=wage.annual_amount,
+        year=levy_year,
+    )
+    try:
+        result = calculate(data)
+    except LevyInputError as exc:
+        return LevyEstimate(**base, error="；".join(exc.errors.values()))
+    query = {
+        "name": employer.name,
+        "ratio": ratio.ratio_percent,
+        "staff": staff,
+        "wage": monthly,
+        "disabled_wage": disabled_wage or Decimal(0),
+        "kind": employer.unit_kind,
+        "social_wage": wage.annual_amount if wage.annual_amount is not None else "",
+        "year": year,
+        "severe": figures.severe_months,
+        "other": figures.other_months,
+    }
+    return LevyEstimate(**base, result=result, calculator_query=urlencode(query))
+
+
+# --- notices --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeNotices:
+    items: list[Notice]  # each with ``is_read``
+    unread_total: int  # every unread notice of the unit (the navigation badge), not only these
+
+
+def latest_notices(employer: Employer, now: datetime, limit: int = HOME_NOTICES) -> HomeNotices:
+    """The unit's latest notices in the list page's order, with the read flag and, in the same query (a window
+    over every visible notice), how many are unread."""
+    unread = Sum(Case(When(is_read=False, then=Value(1)), default=Value(0), output_field=IntegerField()))
+    rows = list(
+        notices_visible_to(employer, now)
+        .with_read_flag(employer)
+        .annotate(unread_total=Window(unread))
+        .only("id", "title", "kind", "publish_at", "pinned", "employer_id")[:limit]
+    )
+    return HomeNotices(items=rows, unread_total=int(rows[0].unread_total or 0) if rows else 0)
+
+
+# --- reminders ------------------------------------------------------------------------------------------------------
+
+
+def reminder_people(employer: Employer, year: int) -> list[rules.PersonFacts]:
+    """The year's placements that may need a reminder — a certificate ending in the year, an age that may reach
+    retirement in the year, months lacking evidence — with those facts (one query; correlated subqueries, no
+    per-row queries). ``dashboard.rules.reminders`` decides."""
+    registry_end = (
+        Certificate.objects.filter(id_number=OuterRef("id_number"), status=CertStatus.VALID)
+        .order_by()
+        .values("id_number")
+        .annotate(last=Max("valid_to"))
+        .values("last")
+    )
+    hand_end = (
+        HandCertificate.objects.filter(placement=OuterRef("pk"), review_state__in=_HAND_COUNTING)
+        .order_by()
+        .values("placement")
+        .annotate(last=Max("valid_to"))
+        .values("last")
+    )
+    missing = (
+        PlacementMonth.objects.filter(placement=OuterRef("pk"), selected=True, evidence_missing=True)
+        .order_by()
+        .values("placement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    ages = rules.birth_years_reaching_retirement(year)
+    may_retire = Q()
+    for gender, (first, last) in ages.items():
+        may_retire |= Q(gender=gender, birth_date__gte=date(first, 1, 1), birth_date__lte=date(last, 12, 31))
+    in_year = {"gte": date(year, 1, 1), "lte": date(year, 12, 31)}
+    rows = (
+        Placement.objects.of(employer, year)
+        .annotate(
+            registry_end=Subquery(registry_end),
+            hand_end=Subquery(hand_end),
+            n_missing=Subquery(missing, output_field=IntegerField()),
+        )
+        .filter(
+            Q(n_missing__gt=0)
+            | Q(registry_end__gte=in_year["gte"], registry_end__lte=in_year["lte"])
+            | Q(hand_end__gte=in_year["gte"], hand_end__lte=in_year["lte"])
+            | may_retire
+        )
+        .order_by("id")
+        .values_list(
+            "pk", "name", "birth_date", "gender", "retirement_baseline", "n_missing", "registry_end", "hand_end"
+        )
+    )
+    return [
+        rules.PersonFacts(
+            placement_id=pk,
+            name=name,
+            birth_date=birth,
+            gender=gender,
+            baseline=baseline,
+            missing_months=n_missing or 0,
+            certificate_ends=tuple(d for d in (registry_end, hand_end) if d is not None),
+        )
+        for pk, name, birth, gender, baseline, n_missing, registry_end, hand_end in rows
+    ]
+
+
+# --- the page -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomePage:
+    employer: Employer
+    year: YearContext
+    progress: rules.Progress
+    figures: rules.YearFigures
+    levy: LevyEstimate
+    notices: HomeNotices
+    reminders: rules.Reminders
+    chart_label: str
+    reminder_names: int = REMINDER_NAMES
+    chart: dict = field(default_factory=dict)
+
+
+def home_page(*, employer: Employer, requested_year: str | int | None, today: date, now: datetime) -> HomePage:
+    """Everything the home page shows for ``employer`` (already read with :func:`home_employer`). 9 queries."""
+    ctx = year_context(employer, requested_year, today)
+    figures = year_figures(employer, ctx.year, ctx.persons)
+    deadline = rules.deadline_note(ctx.window, today, declared=ctx.state.locked)
+    return HomePage(
+        employer=employer,
+        year=ctx,
+        progress=rules.progress(ctx.year, ctx.state, has_placements=ctx.persons > 0),
+        figures=figures,
+        levy=levy_estimate(employer, ctx.year, figures, disabled_wage=ctx.contract_salary),
+        notices=latest_notices(employer, now),
+        reminders=rules.reminders(reminder_people(employer, ctx.year), ctx.year, deadline),
+        chart_label=rules.chart_summary(figures, ctx.year),
+        chart={
+            "months": [bar.label for bar in figures.months],
+            "confirmed": [bar.confirmed for bar in figures.months],
+            "approved": [bar.approved for bar in figures.months],
+        },
+    )

@@ -1,0 +1,57 @@
+// 首页: the 安置情况分析 bar chart and the year picker. Progressive enhancement only: without this file the page
+// shows the data table and the picker has a 切换 button.
+(() => {
+  "use strict";
+
+  const autosubmit = () => {
+    document.querySelectorAll("#home-year-form select[data-autosubmit]").forEach((select) => {
+      select.addEventListener("change", () => select.form.submit());
+    });
+    document.querySelectorAll("#home-year-form [data-autosubmit-button]").forEach((button) => {
+      button.classList.add("visually-hidden-focusable");
+    });
+  };
+
+  const chart = () => {
+    const host = document.getElementById("home-chart");
+    const source = document.getElementById("home-chart-data");
+    if (!host || !source || !window.echarts) return;
+    const data = JSON.parse(source.textContent);
+    host.replaceChildren();
+    const styles = getComputedStyle(document.documentElement);
+    const brand = styles.getPropertyValue("--brand").trim() || "#8f1d21";
+    const instance = window.echarts.init(host, null, { renderer: "canvas" });
+    instance.setOption({
+      // The container carries the accessible name and the table below has the numbers; ECharts' own
+      // generated description would only repeat them.
+      aria: { enabled: false },
+      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
+      color: ["#2f6f9f", brand],
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0, data: ["安置确认", "安置核定"] },
+      grid: { left: 40, right: 16, top: 40, bottom: 28 },
+      xAxis: { type: "category", data: data.months, axisTick: { alignWithLabel: true } },
+      yAxis: { type: "value", name: "人", minInterval: 1 },
+      series: [
+        { name: "安置确认", type: "bar", data: data.confirmed, barMaxWidth: 18, label: { show: false } },
+        {
+          name: "安置核定",
+          type: "bar",
+          data: data.approved,
+          barMaxWidth: 18,
+          itemStyle: { decal: { symbol: "rect", dashArrayX: [1, 0], dashArrayY: [3, 3], rotation: -Math.PI / 4 } },
+        },
+      ],
+    });
+    let pending = null;
+    window.addEventListener("resize", () => {
+      cancelAnimationFrame(pending);
+      pending = requestAnimationFrame(() => instance.resize());
+    });
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    autosubmit();
+    chart();
+  });
+})();

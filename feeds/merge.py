@@ -1,7 +1,8 @@
 """Writing validated feed rows: PostgreSQL COPY + one set-based merge, or a portable chunked ORM path.
 
-Both take an iterator of ``(line, clean_tuple)`` (clean tuples in ``KindSpec.columns`` order, the key columns
-first) and return the same :class:`MergeOutcome` for the same input. Duplicate keys: the row on the later line
+The portable path takes an iterator of ``(line, clean_tuple)`` (clean tuples in ``KindSpec.columns`` order, the
+key columns first), the COPY path a :class:`feeds.staging.CopyStream` over the same file and validator; both
+return the same :class:`MergeOutcome` for the same file. Duplicate keys: the row on the later line
 wins, the earlier ones are reported as superseded. Rows whose values equal the stored ones are left untouched
 (no write at all), so importing a file twice changes nothing. Callers run them inside a transaction.
 """
@@ -14,17 +15,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import islice
 
 from django.db import connection, models
 from django.utils import timezone
 
 from feeds.parsing import KindSpec
+from feeds.staging import CopyStream
 
 Rows = Iterable[tuple[int, tuple]]
 
-COPY_CHUNK_ROWS = 4000
-DUPLICATE_PROBE_LIMIT = 5_000_000
 PORTABLE_CHUNK = 500
 
 
@@ -55,55 +54,6 @@ def _first_changed_field(spec: KindSpec) -> str | None:
 # --- PostgreSQL ------------------------------------------------------------------------------------------------------
 
 
-def _copy_value(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if value.__class__ is str:
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return str(value)
-
-
-class _DuplicateProbe:
-    """Whether a key may occur twice in the file, from a bounded set of key hashes.
-
-    Conservative: a hash collision (or growing past ``limit`` keys) only costs the exact deduplication in SQL; a
-    file with no repeated key (the usual case) skips that sort of the whole staging table.
-    """
-
-    def __init__(self, limit: int = DUPLICATE_PROBE_LIMIT) -> None:
-        self.seen: set[int] = set()
-        self.limit = limit
-        self.maybe = False
-
-    def add_all(self, keys: Iterable[tuple]) -> None:
-        if self.maybe:
-            return
-        seen = self.seen
-        before = len(seen)
-        batch = [hash(k) for k in keys]
-        seen.update(batch)
-        if len(seen) - before != len(batch) or len(seen) > self.limit:
-            self.maybe = True
-            self.seen = set()
-
-
-def _copy_lines(spec: KindSpec, rows: Rows, counter: MergeOutcome, probe: _DuplicateProbe) -> Iterator[str]:
-    """Chunks of COPY text-format lines. Monthly facts carry only validated digits/letters: no escaping needed."""
-    rows = iter(rows)
-    monthly = spec.key == ("id_number", "unit_uscc", "month")
-    n_key = len(spec.key)
-    while True:
-        batch = list(islice(rows, COPY_CHUNK_ROWS))
-        if not batch:
-            return
-        counter.staged += len(batch)
-        probe.add_all(c[:n_key] for _, c in batch)
-        if monthly:
-            yield "".join([f"{line}\t{c[0]}\t{c[1]}\t{c[2]}\t{c[3]}\n" for line, c in batch])
-        else:
-            yield "".join(["\t".join([str(line), *map(_copy_value, c)]) + "\n" for line, c in batch])
-
-
 class _ChunkReader:
     """A read()-able view of an iterator of str chunks, for ``cursor.copy_expert``.
 
@@ -126,7 +76,7 @@ class _ChunkReader:
         return self.read(size)
 
 
-def merge_copy(spec: KindSpec, model: type[models.Model], rows: Rows) -> MergeOutcome:
+def merge_copy(spec: KindSpec, model: type[models.Model], stream: CopyStream) -> MergeOutcome:
     """COPY the rows into a temporary staging table, then one statement merges and counts.
 
     The merge compares first and writes only new or changed rows, so a re-import neither writes nor locks the
@@ -145,19 +95,21 @@ def merge_copy(spec: KindSpec, model: type[models.Model], rows: Rows) -> MergeOu
         f"{q(c)} {fields[c].db_type(connection)}" + (' COLLATE "C"' if isinstance(fields[c], models.CharField) else "")
         for c in columns
     )
-    probe = _DuplicateProbe()
     stamp = _has_imported_at(model)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0xFEED, zlib.crc32(spec.name.encode()) & 0x7FFFFFFF])
         cursor.execute(f"DROP TABLE IF EXISTS {stage}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {stage} (line integer NOT NULL, {stage_columns}) ON COMMIT DROP")
+        cursor.execute(f"CREATE TEMPORARY TABLE {stage} (seq bigserial, {stage_columns}) ON COMMIT DROP")
         clock = time.monotonic()
-        reader = _ChunkReader(_copy_lines(spec, rows, outcome, probe))
-        cursor.copy_expert(f"COPY {stage} (line, {', '.join(q(c) for c in columns)}) FROM STDIN", reader)
+        reader = _ChunkReader(stream.chunks())
+        copy_columns = ", ".join(q(c) for c in stream.columns)
+        cursor.copy_expert(f"COPY {stage} ({copy_columns}) FROM STDIN WITH (FORMAT csv)", reader)
         if reader.error is not None:
             raise reader.error
+        outcome.staged = stream.staged
+        probe = stream.probe
         cursor.execute(f"ANALYZE {stage}")
         outcome.timings["validate+copy"] = time.monotonic() - clock
         clock = time.monotonic()
@@ -178,7 +130,7 @@ def merge_copy(spec: KindSpec, model: type[models.Model], rows: Rows) -> MergeOu
         else:
             touched = "NULL"
         if probe.maybe:  # the later line wins
-            source = f"SELECT DISTINCT ON ({key_list}) {all_list} FROM {stage} ORDER BY {key_list}, line DESC"
+            source = f"SELECT DISTINCT ON ({key_list}) {all_list} FROM {stage} ORDER BY {key_list}, seq DESC"
         else:
             source = f"SELECT {all_list} FROM {stage}"
         cursor.execute(
@@ -211,13 +163,13 @@ def merge_copy(spec: KindSpec, model: type[models.Model], rows: Rows) -> MergeOu
         if outcome.staged > outcome.distinct:
             cursor.execute(
                 f"""
-                SELECT line, winner FROM (
-                    SELECT line, first_value(line) OVER w AS winner, row_number() OVER w AS rn FROM {stage}
-                    WINDOW w AS (PARTITION BY {key_list} ORDER BY line DESC)
-                ) x WHERE rn > 1 ORDER BY line
+                SELECT seq, winner FROM (
+                    SELECT seq, first_value(seq) OVER w AS winner, row_number() OVER w AS rn FROM {stage}
+                    WINDOW w AS (PARTITION BY {key_list} ORDER BY seq DESC)
+                ) x WHERE rn > 1 ORDER BY seq
                 """
             )
-            outcome.superseded = [tuple(r) for r in cursor.fetchall()]
+            outcome.superseded = [(stream.line_of(seq), stream.line_of(winner)) for seq, winner in cursor.fetchall()]
         cursor.execute(f"DROP TABLE {stage}")
     return outcome
 

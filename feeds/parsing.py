@@ -307,6 +307,7 @@ class KindSpec:
         return tuple(c for c in self.columns if c not in self.key)
 
 
+MONTHLY_KINDS = ("pension", "medical", "wages")
 _MONTHLY_KEY = ("id_number", "unit_uscc", "month")
 KINDS: dict[str, KindSpec] = {
     spec.name: spec
@@ -380,7 +381,7 @@ def make_row_validator(
     """A function that turns one CSV row of ``kind`` into a clean tuple (in ``KINDS[kind].columns`` order) or a
     Chinese reason. ``positions`` maps each column to its index in the row (the header may order them freely)."""
     regions = regions or RegionIndex.from_stdnum()
-    if kind in ("pension", "medical", "wages"):
+    if kind in MONTHLY_KINDS:
         return _monthly_validator(kind, positions, bounds)
     return {
         "persons": _persons_validator,

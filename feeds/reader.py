@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 from feeds.parsing import KindSpec
@@ -28,12 +29,56 @@ class FeedFileError(Exception):
 
 
 # A data record: (line where it starts — the header is line 1 —, its fields, a CSV framing error confined to it).
-Record = tuple[int, list[str], str | None]
+Record = tuple[int, Sequence[str], str | None]
+
+BLOCK_CHARS = 1 << 20
+CSV_BATCH = 8192
+
+
+class Batch:
+    """Consecutive records of a feed file.
+
+    Plain blocks (no quotes, ``\n`` line ends, every record with exactly ``width`` fields) come column-major in
+    ``columns`` and keep their ``text`` (without blank lines) so that a consumer may hand them to COPY as they are;
+    other blocks come as ``rows``. ``errors`` maps an index in the batch to a CSV framing error of that record.
+    """
+
+    __slots__ = ("_rows", "columns", "errors", "lines", "text")
+
+    def __init__(
+        self,
+        lines: Sequence[int],
+        *,
+        rows: list[Sequence[str]] | None = None,
+        columns: list[list[str]] | None = None,
+        text: str | None = None,
+        errors: dict[int, str] | None = None,
+    ) -> None:
+        self.lines = lines
+        self._rows = rows
+        self.columns = columns
+        self.text = text
+        self.errors = errors or {}
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @property
+    def rows(self) -> list[Sequence[str]]:
+        if self._rows is None:
+            assert self.columns is not None
+            self._rows = list(zip(*self.columns, strict=True))
+        return self._rows
+
+    def records(self) -> Iterator[Record]:
+        errors = self.errors
+        for index, (line, fields) in enumerate(zip(self.lines, self.rows, strict=True)):
+            yield line, fields, errors.get(index)
 
 
 @dataclass
 class FeedFile:
-    """An open feed file whose header has been checked. Iterate :meth:`records` once."""
+    """An open feed file whose header has been checked. Iterate :meth:`batches` (or :meth:`records`) once."""
 
     path: Path
     spec: KindSpec
@@ -58,15 +103,97 @@ class FeedFile:
         self.close()
 
     def records(self) -> Iterator[Record]:
-        """Data records in file order (blank lines skipped). Raises FeedFileError for file-level problems.
+        """Data records in file order (empty lines skipped). Raises FeedFileError for file-level problems."""
+        for batch in self.batches():
+            yield from batch.records()
 
-        One record of look-ahead, to know which one is the last (a short last line without a newline means the
-        file was cut off).
+    def batches(self) -> Iterator[Batch]:
+        """The records in batches, in file order. Raises FeedFileError for file-level problems.
+
+        Reads blocks of about a megabyte. While the text is plain CSV (no quote character, no ``\r``), a block
+        is split with string methods — a million rows cost a few C calls, not a million Python iterations. From
+        the first block that is not plain, the rest of the file goes through the ``csv`` module.
         """
         assert self._text is not None
-        reader = csv.reader(self._text, strict=True)
-        previous: Record | None = None
+        text, width = self._text, self.width
         line = 2  # where the next record starts
+        pending = ""  # an incomplete last line of the previous block
+        while True:
+            try:
+                chunk = text.read(BLOCK_CHARS)
+            except UnicodeDecodeError as exc:
+                raise FeedFileError(f"文件不是 UTF-8 编码（第{line}行之后无法解码），整个文件未导入") from exc
+            if not chunk:
+                break
+            buffer = pending + chunk
+            cut = buffer.rfind("\n")
+            if cut < 0:
+                pending = buffer
+                continue
+            block, pending = buffer[:cut], buffer[cut + 1 :]
+            if '"' in block or "\r" in block:
+                yield from self._csv_batches(self._rest(block, pending), line)
+                return
+            lines = block.split("\n")
+            numbers: Sequence[int] = range(line, line + len(lines))
+            line += len(lines)
+            plain = "" not in lines
+            if not plain:
+                kept = [(n, text_line) for n, text_line in zip(numbers, lines, strict=True) if text_line]
+                numbers, lines = [n for n, _ in kept], [text_line for _, text_line in kept]
+                if not lines:
+                    continue
+            if set(map(str.count, lines, repeat(",", len(lines)))) == {width - 1}:
+                flat = ",".join(lines).split(",")
+                columns = [flat[i::width] for i in range(width)]
+                yield Batch(numbers, columns=columns, text=block if plain else None)
+            else:
+                yield Batch(numbers, rows=[text_line.split(",") for text_line in lines])
+        if pending:  # the last line has no line end
+            if '"' in pending or "\r" in pending:
+                yield from self._csv_batches(io.StringIO(pending, newline=""), line)
+                return
+            fields = pending.split(",")
+            self._check_last(line, fields)
+            yield Batch([line], rows=[fields])
+
+    def _rest(self, head: str, pending: str) -> Iterator[str]:
+        """``head`` (complete lines), then the partial line ``pending`` completed, then the rest of the file."""
+        assert self._text is not None
+        yield from io.StringIO(head + "\n", newline="")
+        tail = pending + self._text.readline()
+        if tail:
+            yield tail
+        yield from self._text
+
+    def _check_last(self, line: int, fields: Sequence[str]) -> None:
+        if not self._ends_with_newline and len(fields) < self.width:
+            raise FeedFileError(
+                f"文件最后一行（第{line}行）只有{len(fields)}个字段（表头{self.width}个）且没有换行符，"
+                "文件可能被截断，整个文件未导入"
+            )
+
+    def _csv_batches(self, source: Iterable[str], first_line: int) -> Iterator[Batch]:
+        lines: list[int] = []
+        rows: list[Sequence[str]] = []
+        errors: dict[int, str] = {}
+        for line, fields, error in self._csv_records(source, first_line):
+            if error is not None:
+                errors[len(rows)] = error
+            lines.append(line)
+            rows.append(fields)
+            if len(rows) >= CSV_BATCH:
+                yield Batch(lines, rows=rows, errors=errors)
+                lines, rows, errors = [], [], {}
+        if rows:
+            yield Batch(lines, rows=rows, errors=errors)
+
+    def _csv_records(self, source: Iterable[str], first_line: int) -> Iterator[Record]:
+        """Records parsed by the csv module, with one record of look-ahead to recognise the last one."""
+        reader = csv.reader(source, strict=True)
+        offset = first_line - 1  # reader.line_num counts from 1 within ``source``
+        previous: Record | None = None
+        line = first_line
         while True:
             try:
                 fields = next(reader)
@@ -74,29 +201,25 @@ class FeedFile:
                 break
             except UnicodeDecodeError as exc:
                 raise FeedFileError(
-                    f"文件不是 UTF-8 编码（第{reader.line_num + 2}行附近无法解码），整个文件未导入"
+                    f"文件不是 UTF-8 编码（第{reader.line_num + offset + 1}行附近无法解码），整个文件未导入"
                 ) from exc
             except csv.Error as exc:
                 if "unexpected end of data" in str(exc):
                     raise FeedFileError(
                         f"文件最后一行（第{line}行）不完整（引号未闭合），文件可能被截断，整个文件未导入"
                     ) from exc
-                record = (line, [], f"CSV格式错误：{exc}")
+                record: Record = (line, [], f"CSV格式错误：{exc}")
             else:
-                if not fields or (len(fields) == 1 and not fields[0].strip()):
-                    line = reader.line_num + 2
+                if not fields:
+                    line = reader.line_num + offset + 1
                     continue
                 record = (line, fields, None)
-            line = reader.line_num + 2
+            line = reader.line_num + offset + 1
             if previous is not None:
                 yield previous
             previous = record
         if previous is not None:
-            if not self._ends_with_newline and len(previous[1]) < self.width:
-                raise FeedFileError(
-                    f"文件最后一行（第{previous[0]}行）只有{len(previous[1])}个字段（表头{self.width}个）且没有换行符，"
-                    "文件可能被截断，整个文件未导入"
-                )
+            self._check_last(previous[0], previous[1])
             yield previous
 
     def raw_lines(self, wanted: set[int]) -> dict[int, list[str]]:
@@ -105,7 +228,7 @@ class FeedFile:
         with open_feed(self.path, self.spec) as again:
             for line, fields, _ in again.records():
                 if line in wanted:
-                    found[line] = fields
+                    found[line] = list(fields)
         return found
 
 

@@ -29,6 +29,7 @@ from feeds.models import (
 )
 from feeds.parsing import KINDS, Bounds, RegionIndex, make_row_validator
 from feeds.reader import FeedFile, FeedFileError, open_feed
+from feeds.staging import CopyStream
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class ImportResult:
     samples: list[tuple[int, str]] = field(default_factory=list)  # the first rejections, for the console
     touched_persons: int = 0
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
@@ -173,12 +175,17 @@ def feed_import(
     try:
         with open_feed(path, spec) as feed:
             result.warnings = list(feed.warnings)
-            validate = make_row_validator(
-                kind, feed.positions, bounds=Bounds.for_today(today), regions=_known_regions(kind)
-            )
-            merge = merge_copy if method == "copy" else merge_portable
+            bounds = Bounds.for_today(today)
+            validate = make_row_validator(kind, feed.positions, bounds=bounds, regions=_known_regions(kind))
             with transaction.atomic():
-                outcome = merge(spec, model, _validated(feed, validate, result, rejects))
+                if method == "copy":
+                    stream = CopyStream(feed, spec, validate, rejects.add, bounds)
+                    try:
+                        outcome = merge_copy(spec, model, stream)
+                    finally:
+                        result.read = stream.read
+                else:
+                    outcome = merge_portable(spec, model, _validated(feed, validate, result, rejects))
                 _fill(result, outcome, rejects)
                 if dry_run:
                     transaction.set_rollback(True)
@@ -203,6 +210,7 @@ def _fill(result: ImportResult, outcome: MergeOutcome, rejects: _Rejects) -> Non
         [*rejects.samples, *((line, f"被第{winner}行（相同主键）覆盖") for line, winner in outcome.superseded)]
     )[:SAMPLE_REJECTS]
     result.touched_persons = len(outcome.touched_ids)
+    result.timings = dict(outcome.timings)
 
 
 def _log(result: ImportResult, feed: FeedFile, by, started_at) -> None:

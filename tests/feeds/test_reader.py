@@ -11,7 +11,7 @@ HEADER = "id_number,unit_uscc,month,base_amount\n"
 
 def records(path):
     with open_feed(path, PENSION) as feed:
-        return list(feed.records())
+        return [(line, list(fields), error) for line, fields, error in feed.records()]
 
 
 def write(tmp_path, data: bytes | str):
@@ -34,7 +34,7 @@ def test_bom_and_crlf_accepted(tmp_path):
     path = write(tmp_path, "\ufeff" + HEADER.replace("\n", "\r\n") + "a,b,202501,1\r\n")
     with open_feed(path, PENSION) as feed:
         assert feed.header == list(PENSION.columns)
-        assert list(feed.records()) == [(2, ["a", "b", "202501", "1"], None)]
+        assert [(n, list(f), e) for n, f, e in feed.records()] == [(2, ["a", "b", "202501", "1"], None)]
 
 
 def test_header_order_is_free_and_extra_columns_warn(tmp_path):
@@ -116,3 +116,32 @@ def test_raw_lines_second_pass(tmp_path):
     path = write(tmp_path, HEADER + "a,b,202501,1\nc,d,202502,2\ne,f,202503,3\n")
     with open_feed(path, PENSION) as feed:
         assert feed.raw_lines({2, 4}) == {2: ["a", "b", "202501", "1"], 4: ["e", "f", "202503", "3"]}
+
+
+def test_blocks_and_the_csv_module_agree(tmp_path, monkeypatch):
+    """Small blocks force plain blocks, a switch to the csv module mid-file and a line split across blocks."""
+    from feeds import reader
+
+    body = "".join(f"a{n},b,2025{n % 12 + 1:02d},{n}\n" for n in range(300))
+    body += "\n" + 'q,"b",202501,1\n' + "x,y\n" + "".join(f"c{n},d,202501,{n}\n" for n in range(50))
+    path = write(tmp_path, HEADER + body)
+    expected = records(path)
+    monkeypatch.setattr(reader, "BLOCK_CHARS", 97)
+    assert records(path) == expected
+    assert expected[300] == (303, ["q", "b", "202501", "1"], None)
+    assert expected[301] == (304, ["x", "y"], None)
+    assert len(expected) == 352
+
+
+def test_plain_blocks_are_column_major_with_their_text(tmp_path):
+    path = write(tmp_path, HEADER + "a,b,202501,1\nc,d,202502,2\n")
+    with open_feed(path, PENSION) as feed:
+        (batch,) = list(feed.batches())
+    assert batch.columns == [["a", "c"], ["b", "d"], ["202501", "202502"], ["1", "2"]]
+    assert batch.text == "a,b,202501,1\nc,d,202502,2"
+    assert list(batch.lines) == [2, 3]
+
+
+def test_whitespace_only_line_is_a_short_record(tmp_path):
+    path = write(tmp_path, HEADER + "a,b,202501,1\n   \nc,d,202502,2\n")
+    assert records(path)[1] == (3, ["   "], None)

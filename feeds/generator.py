@@ -214,7 +214,7 @@ class World:
             raise ValueError("employers must be ≥ 1 and persons ≥ 0")
         self.year, self.seed, self.size = year, seed, persons
         self.regions = usable_regions(region_codes)
-        self._region_cache: dict[tuple[int, str], list[str]] = {}
+        self._region_cache: dict[int, dict[str, list[str]]] = {}
         rng = random.Random(f"units-{seed}")
         names = stdnum_regions()
         self.units: list[Unit] = []
@@ -254,16 +254,33 @@ class World:
         return unit, rng.choice(self._regions_for(birth.year, province)), birth, gender
 
     def _regions_for(self, year: int, province: str) -> list[str]:
-        key = (year, province)
-        if key not in self._region_cache:
+        by_province = self._region_cache.get(year)
+        if by_province is None:
             known = stdnum_regions()
-            valid = [c for c in self.regions if known[c].valid_in(year)]
-            self._region_cache[key] = [c for c in valid if c.startswith(province)] or valid or self.regions
-        return self._region_cache[key]
+            by_province = {"": [c for c in self.regions if known[c].valid_in(year)] or self.regions}
+            for code in by_province[""]:
+                by_province.setdefault(code[:2], []).append(code)
+            self._region_cache[year] = by_province
+        return by_province.get(province) or by_province[""]
+
+    def _plan(self, rng: random.Random, unit: Unit) -> dict:
+        """The draws the monthly feeds need, right after the identity (so they can skip the rest)."""
+        return {
+            "wage": rng.randrange(2600, 12000, 10),
+            "first_month": rng.randint(2, 9) if rng.random() < 0.05 else 1,
+            "pension_missing": _months(rng, 0.06),
+            "medical_missing": _months(rng, 0.05),
+            "wage_missing": _months(rng, 0.07),
+            "wage_low": _months(rng, 0.04, 6),
+            "insured_by_related": bool(unit.related_uscc)
+            and unit.related_relation != "劳务派遣单位"
+            and rng.random() < 0.2,
+        }
 
     def person(self, index: int) -> Person:
         rng = random.Random(self._person_seed(index))
         unit, region, birth, gender = self._identity(rng)
+        plan = self._plan(rng, unit)
         number = self._ids[index]
         place = stdnum_regions()[region]
         return Person(
@@ -277,16 +294,8 @@ class World:
             phone=f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
             education=rng.choice(EDUCATION),
             unit=unit,
-            wage=rng.randrange(2600, 12000, 10),
-            first_month=rng.randint(2, 9) if rng.random() < 0.05 else 1,
-            pension_missing=_months(rng, 0.06),
-            medical_missing=_months(rng, 0.05),
-            wage_missing=_months(rng, 0.07),
-            wage_low=_months(rng, 0.04, 6),
-            insured_by_related=bool(unit.related_uscc)
-            and unit.related_relation != "劳务派遣单位"
-            and rng.random() < 0.2,
             certificates=certificate_rows(rng, number, self.year),
+            **plan,
         )
 
     def people(self) -> Iterator[Person]:
@@ -312,15 +321,17 @@ class World:
 
     def _monthly(self, kind: str) -> Iterator[tuple]:
         year = self.year
-        for p in self.people():
-            payer = p.unit.related_uscc if p.insured_by_related and kind != "wages" else p.unit.uscc
-            missing = {"pension": p.pension_missing, "medical": p.medical_missing, "wages": p.wage_missing}[kind]
-            base = f"{p.wage}.00"
-            for month in range(p.first_month, 13):
-                if month in missing:
-                    continue
-                amount = "1500.00" if kind == "wages" and month in p.wage_low else base
-                yield (p.id_number, payer, year * 100 + month, amount)
+        missing_key = {"pension": "pension_missing", "medical": "medical_missing", "wages": "wage_missing"}[kind]
+        for index in range(self.size):
+            rng = random.Random(self._person_seed(index))
+            unit = self._identity(rng)[0]
+            plan = self._plan(rng, unit)
+            payer = unit.related_uscc if plan["insured_by_related"] and kind != "wages" else unit.uscc
+            missing, low = plan[missing_key], plan["wage_low"] if kind == "wages" else ()
+            number, base = self._ids[index], f"{plan['wage']}.00"
+            for month in range(plan["first_month"], 13):
+                if month not in missing:
+                    yield (number, payer, year * 100 + month, "1500.00" if month in low else base)
 
     def _rows_pension(self) -> Iterator[tuple]:
         return self._monthly("pension")

@@ -357,3 +357,15 @@ def test_copy_method_needs_postgresql(tmp_path, ids, unit):
         pytest.skip("SQLite-only check")
     with pytest.raises(CommandError):
         run("pension", write_csv(tmp_path / "p.csv", "pension", []), "--method", "copy")
+
+
+def test_the_real_recompute_task_accepts_the_arguments(tmp_path, ids, unit, django_capture_on_commit_callbacks):
+    """With the immediate backend the task runs at once; its arguments must be JSON-serialisable."""
+    path = write_csv(tmp_path / "p.csv", "pension", pension_rows(ids, unit))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        feed_import(kind="pension", path=path)
+    assert len(callbacks) == 1
+    wages = write_csv(tmp_path / "m.csv", "min_wages", [("11", "2025-09-01", "2540")])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        feed_import(kind="min_wages", path=wages, today=TODAY)
+    assert len(callbacks) == 1

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from core.masking import mask_number
@@ -85,3 +86,18 @@ def test_feed_import_log_lists(admin_client):
         rows_inserted=1, rows_updated=0, rows_unchanged=0, rows_rejected=0, by_label="系统",
     )  # fmt: skip
     assert "p.csv" in admin_client.get(reverse("admin:feeds_feedimport_changelist")).content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner estimates are a PostgreSQL feature")
+def test_unfiltered_list_uses_the_planner_estimate_not_count(admin_client):
+    from django.test.utils import CaptureQueriesContext
+
+    make_pension(30)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE feeds_pensioncontribution")
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(reverse("admin:feeds_pensioncontribution_changelist"))
+    assert response.status_code == 200
+    sql = " ".join(q["sql"] for q in captured.captured_queries if "feeds_pensioncontribution" in q["sql"])
+    assert "COUNT(" not in sql.upper()
+    assert response.context["cl"].result_count == 30

@@ -36,6 +36,18 @@ def otp_required() -> bool:
     return getattr(settings, "ADMIN_REQUIRE_OTP", True)
 
 
+def is_verified(user) -> bool:
+    """Whether the session passed the second factor (False where OTPMiddleware did not run)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False
+
+
+def second_factor_ok(user) -> bool:
+    """For views outside the admin that serve reviewers (e.g. file downloads): a staff session counts only once
+    it passed the second factor. Always True when ``ADMIN_REQUIRE_OTP`` is off or for non-staff users."""
+    return not (otp_required() and getattr(user, "is_staff", False)) or is_verified(user)
+
+
 def confirmed_devices(user) -> list:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -104,11 +116,11 @@ class OTPAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         if not super().has_permission(request):
             return False
-        return not otp_required() or request.user.is_verified()
+        return not otp_required() or is_verified(request.user)
 
     def needs_second_factor(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(otp_required() and user.is_active and user.is_staff and not user.is_verified())
+        return bool(otp_required() and user.is_active and user.is_staff and not is_verified(user))
 
     def _next_url(self, request: HttpRequest, source: dict | None = None) -> str:
         source = request.POST if source is None else source

@@ -97,6 +97,9 @@ def test_a_published_attachment_downloads_for_units_in_scope(reviewer_client, em
     download = employer_client.get(reverse("core:download", args=[token]))
     assert download.status_code == 200
     assert download["Content-Type"] == "image/png"
+    # Decision: attachments of published notices are public documents (StoredFile.public); the unguessable link
+    # only appears on the detail page of a notice the reader may see.
+    assert Client().get(reverse("core:download", args=[token])).status_code == 200
 
 
 @pytest.mark.django_db

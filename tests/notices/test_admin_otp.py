@@ -200,3 +200,16 @@ def test_unconfirmed_device_alone_does_not_verify_a_session(client, new_reviewer
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     assert client.get(ADMIN)["Location"].startswith(SETUP)
+
+
+@pytest.mark.django_db
+def test_second_factor_ok_helper_for_views_outside_the_admin(rf, reviewer, employer_user, settings):
+    from core.otp import second_factor_ok
+
+    assert second_factor_ok(employer_user) is True
+    assert second_factor_ok(reviewer) is False  # no OTPMiddleware: not verified
+    reviewer.is_verified = lambda: True
+    assert second_factor_ok(reviewer) is True
+    settings.ADMIN_REQUIRE_OTP = False
+    del reviewer.is_verified
+    assert second_factor_ok(reviewer) is True

@@ -291,12 +291,31 @@ def measure() -> None:
     qs = Placement.objects.filter(year=YEAR)
     total = qs.count()
 
-    def run(label: str) -> float:
-        started = time.perf_counter()
-        done = grid_recompute_many(placements_qs=qs, chunk=2000)
-        elapsed = time.perf_counter() - started
+    def backend_cpu() -> float:
+        """CPU seconds used so far by this connection's PostgreSQL backend (same machine, /proc)."""
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def run(label: str, pipeline: bool | None = None) -> float:
+        load = os.getloadavg()[0]
+        started, cpu, pg = time.perf_counter(), time.process_time(), backend_cpu()
+        done = grid_recompute_many(placements_qs=qs, chunk=2000, pipeline=pipeline)
+        elapsed, cpu, pg = time.perf_counter() - started, time.process_time() - cpu, backend_cpu() - pg
         rate = done / elapsed
-        print(f"{label}: {done:,} placements in {elapsed:.1f} s = {rate:,.0f} placements/s")
+        line = (
+            f"{label}: {done:,} placements in {elapsed:.1f} s = {rate:,.0f} placements/s "
+            f"(load average {load:.1f}; Python CPU {cpu:.1f} s"
+        )
+        if pipeline is False:  # every statement on this connection: its backend's CPU is the database's share
+            line += f", PostgreSQL CPU {pg:.1f} s; CPU-bound: {done / (cpu + pg):,.0f}/s serial on one free core"
+            line += f", {done / max(cpu, pg):,.0f}/s with the writer thread on two free cores"
+        print(line + ")")
         return rate
 
     rates = [run("recompute, first run (creates the grid rows)")]
@@ -307,6 +326,9 @@ def measure() -> None:
         print(f"  changed {cur.rowcount:,} wage rows")
         cur.execute("ANALYZE")
     rates.append(run("recompute, after 5 % of the wage rows changed"))
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {WageRecord._meta.db_table} SET amount = amount + 5000 WHERE id % 20 = 0")
+    run("recompute, serial (no writer thread), after the same rows changed back", pipeline=False)
 
     # One placement's grid: facts + recompute, for 1 and for 5 contracts.
     sample = qs.order_by("pk").first()

@@ -144,8 +144,9 @@ class PersonFacts:
     contracts: Sequence[ContractFacts] = ()
     certificates: Sequence[CertFacts] = ()
     wages: Mapping[int, Mapping[str, Decimal]] = field(default_factory=dict)  # month → {unit: amount}
-    pension: Mapping[int, Iterable[str]] = field(default_factory=dict)  # month → units that paid
-    medical: Mapping[int, Iterable[str]] = field(default_factory=dict)
+    # Insurance paid, per paying unit, as a 12-bit mask of the year's months (bit m-1 = month m): see months_mask.
+    pension: Mapping[str, int] = field(default_factory=dict)
+    medical: Mapping[str, int] = field(default_factory=dict)
     min_wages: Mapping[int, Decimal | None] = field(default_factory=dict)  # month → minimum in force on its 1st
     taken_months: frozenset[int] = frozenset()  # held by another unit (selected there and not rejected)
 
@@ -244,6 +245,18 @@ def _cert_failure(c: CertFacts) -> str:
     return "cert_grade_invalid"
 
 
+def months_mask(months: Iterable[int]) -> int:
+    """The 12-bit mask of months given as 1–12 or as YYYYMM keys (bit m-1 = month m)."""
+    return sum(1 << (m % 100 - 1) for m in set(months))
+
+
+def _units_mask(paid: Mapping[str, int], units: set[str]) -> int:
+    mask = 0
+    for unit in units:
+        mask |= paid.get(unit, 0)
+    return mask
+
+
 def _ym(d: date) -> int:
     return d.year * 100 + d.month
 
@@ -266,10 +279,13 @@ def evaluate_year(facts: PersonFacts) -> list[MonthResult]:
     contracts = [
         (_ym(c.start), _ym(c.end) if c.end else NO_END, c, contract_term_qualifies(c)) for c in facts.contracts
     ]
+    insured = facts.pension, facts.medical
     if all(x[0] <= base + 1 and x[1] >= base + 12 for x in contracts):
-        by_contract = [_contract_month(contracts, contracts, own)] * 12
+        by_contract = [_contract_month(contracts, contracts, own, insured)] * 12
     else:
-        by_contract = [_contract_month([x for x in contracts if x[0] <= k <= x[1]], contracts, own) for k in keys]
+        by_contract = [
+            _contract_month([x for x in contracts if x[0] <= k <= x[1]], contracts, own, insured) for k in keys
+        ]
 
     # 残疾证状态 and the weight (§5.3).
     certs = [
@@ -290,12 +306,14 @@ def evaluate_year(facts: PersonFacts) -> list[MonthResult]:
         retire_key = _ym(retirement_date(facts.birth_date, facts.gender, facts.baseline))
         by_age = ["age_under_16" if adult_key > k else "age_retired" if retire_key < k else None for k in keys]
 
-    wages, pension, medical, min_wages = facts.wages, facts.pension, facts.medical, facts.min_wages
-    taken_months = facts.taken_months
+    wages, min_wages, taken_months = facts.wages, facts.min_wages, facts.taken_months
+    pension_any = _units_mask(facts.pension, set(facts.pension))
+    medical_any = _units_mask(facts.medical, set(facts.medical))
     results = []
     for i, key in enumerate(keys):
         reasons: list[str] = []
-        contract_why, (wage_units, pension_units, medical_units), dispatched = by_contract[i]
+        bit = 1 << i
+        contract_why, wage_units, pension_mask, medical_mask, dispatched = by_contract[i]
 
         # 工资信息: by the contract's 工资发放单位, at least the minimum in force on the month's first day.
         paid = wages.get(key)
@@ -315,14 +333,12 @@ def evaluate_year(facts: PersonFacts) -> list[MonthResult]:
                     reasons.append("wage_below_min")
 
         # 社保 / 医保参保状态: by the contract's 社保 / 医保参保单位.
-        paid_by = pension.get(key)
-        pension_ok = bool(paid_by) and not pension_units.isdisjoint(paid_by)
+        pension_ok = bool(pension_mask & bit)
         if not pension_ok:
-            reasons.append("pension_other_unit" if paid_by else "pension_none")
-        paid_by = medical.get(key)
-        medical_ok = bool(paid_by) and not medical_units.isdisjoint(paid_by)
+            reasons.append("pension_other_unit" if pension_any & bit else "pension_none")
+        medical_ok = bool(medical_mask & bit)
         if not medical_ok:
-            reasons.append("medical_other_unit" if paid_by else "medical_none")
+            reasons.append("medical_other_unit" if medical_any & bit else "medical_none")
 
         cert_why, weight, shown = by_cert[i]
         if cert_why:
@@ -356,27 +372,29 @@ def evaluate_year(facts: PersonFacts) -> list[MonthResult]:
     return results
 
 
-def _contract_month(covering: list[tuple], contracts: list[tuple], own: str) -> tuple:
-    """(reason or None, paying units, dispatched) of a month given the contracts covering it.
+def _contract_month(covering: list[tuple], contracts: list[tuple], own: str, insured: tuple) -> tuple:
+    """(reason or None, wage units, pension mask, medical mask, dispatched) of a month given the contracts
+    covering it; the masks are the months the contracts' 社保 / 医保参保单位 paid.
 
     The paying units are those of the covering contracts, or of all contracts when none covers the month (so the
     wage and insurance columns still say something useful), or this unit when there is no contract at all.
     """
     paying = covering or contracts
+    pension, medical = insured
     if paying:
-        units = (
-            {x[2].wage_unit for x in paying},
-            {x[2].pension_unit for x in paying},
-            {x[2].medical_unit for x in paying},
-        )
+        wage_units = {x[2].wage_unit for x in paying}
+        pension_mask = _units_mask(pension, {x[2].pension_unit for x in paying})
+        medical_mask = _units_mask(medical, {x[2].medical_unit for x in paying})
     else:
-        units = ({own}, {own}, {own})
+        wage_units, pension_mask, medical_mask = {own}, pension.get(own, 0), medical.get(own, 0)
     dispatched = any(x[2].is_dispatched or x[2].contract_type == DISPATCH for x in paying)
     if not covering:
-        return "contract_none", units, dispatched
-    if any(x[3] is None for x in covering):
-        return None, units, dispatched
-    return covering[0][3], units, dispatched
+        why = "contract_none"
+    elif any(x[3] is None for x in covering):
+        why = None
+    else:
+        why = covering[0][3]
+    return why, wage_units, pension_mask, medical_mask, dispatched
 
 
 def _rank(x: tuple) -> tuple[int, bool, date]:

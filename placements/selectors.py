@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import BigIntegerField, CharField, Count, DecimalField, F, Max, Q, Sum, Value
+from django.db.models import BigIntegerField, CharField, Count, F, Max, Q, Sum, Value
 from django.db.models.functions import Cast
 
 from employers.models import Employer
@@ -35,7 +35,7 @@ _HAND_STATE = {
     DocumentReview.REJECTED: CERT_REJECTED,
     DocumentReview.NOT_REQUIRED: CERT_VALID,
 }
-_PENSION, _MEDICAL, _WAGE = "p", "m", "w"
+_PENSION, _MEDICAL, _WAGE = "p", "m", "w"  # kinds in the monthly facts union
 
 
 class PlacementRef(NamedTuple):
@@ -113,8 +113,8 @@ def facts_for_placements(placements: Sequence[Placement | PlacementRef]) -> dict
             contracts=contracts.get(p.pk, ()),
             certificates=registry.get(p.id_number, []) + hand.get(p.pk, []),
             wages=wages.get(p.id_number, {}),
-            pension=pension.get(p.id_number, {}),
-            medical=medical.get(p.id_number, {}),
+            pension=pension.get((p.id_number, p.year), {}),
+            medical=medical.get((p.id_number, p.year), {}),
             min_wages=min_wages[(region, p.year)],
             taken_months=taken,
         )
@@ -206,42 +206,58 @@ def _certificates(ids: list[str], pks: list[int]) -> tuple[dict[str, list[CertFa
     return registry, hand
 
 
+def _in_clause(column: str, values: list) -> tuple[str, list]:
+    """``column`` among ``values``: one array parameter on PostgreSQL, a list of parameters elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def _monthly_facts(ids: list[str], lo: int, hi: int):
-    """Pension, medical and wage rows of these persons in [lo, hi], in one UNION ALL query."""
-    no_amount = Cast(Value(None), output_field=DecimalField(max_digits=12, decimal_places=2))
+    """Pension, medical and wage facts of these persons in months [lo, hi], in one UNION ALL query.
 
-    def source(model, kind, amount):
-        return (
-            model.objects.filter(id_number__in=ids, month__gte=lo, month__lte=hi)
-            .annotate(k_kind=Value(kind, output_field=CharField()), k_amount=amount)
-            .values_list("id_number", "unit_uscc", "month", "k_kind", "k_amount")
-            .order_by()
-        )
-
-    union = source(PensionContribution, _PENSION, no_amount).union(
-        source(MedicalContribution, _MEDICAL, no_amount), source(WageRecord, _WAGE, F("amount")), all=True
+    Insurance comes back aggregated per (person, paying unit, year) as a 12-bit month mask (bit m-1 = month m;
+    the feeds' unique key makes SUM of distinct powers of two a bitwise OR), which divides the rows to read by 12.
+    Wages come back per month with their amount. Returns ``wages`` {id: {month: {unit: amount}}} and ``pension`` /
+    ``medical`` {(id, year): {unit: mask}}.
+    """
+    where, id_params = _in_clause("id_number", ids)
+    insured = (
+        "SELECT id_number, unit_uscc, month / 100, %s, SUM(1 << (month %% 100 - 1)), CAST(NULL AS NUMERIC) "
+        "FROM {table} WHERE {where} AND month >= %s AND month <= %s GROUP BY id_number, unit_uscc, month / 100"
     )
-    wages: dict[str, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    pension: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-    medical: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for id_number, unit, month, kind, amount in _fetch_raw(union):
-        if kind == _WAGE:
-            # PostgreSQL returns Decimal; SQLite a number.
-            wages[id_number][month][unit] = amount if isinstance(amount, Decimal) else Decimal(str(amount))
-        elif kind == _PENSION:
-            pension[id_number][month].add(unit)
-        else:
-            medical[id_number][month].add(unit)
-    return wages, pension, medical
-
-
-def _fetch_raw(qs) -> list[tuple]:
-    """The rows of a values_list queryset straight from the cursor, without Django's per-row conversion (the
-    monthly facts of a batch are ~100,000 rows of plain strings, ints and decimals)."""
-    sql, params = qs.query.sql_with_params()
+    sql = " UNION ALL ".join(
+        [
+            insured.format(table=PensionContribution._meta.db_table, where=where),
+            insured.format(table=MedicalContribution._meta.db_table, where=where),
+            f"SELECT id_number, unit_uscc, month, %s, CAST(NULL AS INTEGER), amount "
+            f"FROM {WageRecord._meta.db_table} WHERE {where} AND month >= %s AND month <= %s",
+        ]
+    )
+    params = [p for kind in (_PENSION, _MEDICAL, _WAGE) for p in (kind, *id_params, lo, hi)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    wages: dict[str, dict[int, dict[str, Decimal]]] = {}
+    pension: dict[tuple[str, int], dict[str, int]] = {}
+    medical: dict[tuple[str, int], dict[str, int]] = {}
+    for id_number, unit, period, kind, mask, amount in rows:
+        if kind == _WAGE:
+            by_month = wages.get(id_number)
+            if by_month is None:
+                by_month = wages[id_number] = {}
+            paid = by_month.get(period)
+            if paid is None:
+                paid = by_month[period] = {}
+            # PostgreSQL returns Decimal; SQLite a number.
+            paid[unit] = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+        else:
+            target = pension if kind == _PENSION else medical
+            units = target.get((id_number, period))
+            if units is None:
+                units = target[(id_number, period)] = {}
+            units[unit] = int(mask)
+    return wages, pension, medical
 
 
 def _minimum_wages(regions: Iterable[str], years: set[int]) -> dict[tuple[str, int], dict[int, Decimal | None]]:

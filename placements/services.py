@@ -214,15 +214,19 @@ def _copy_lines(grids: Grids, now: datetime) -> io.StringIO:
     b = _COPY_BOOL
     stamp = now.isoformat()
     out = []
+    escaped: dict[str, str] = {}
     for p, results in grids:
         head = f"{p.pk}\t{p.id_number}\t{p.year}\t"
         for r in results:
             grade = "\\N" if r.cert_grade is None else r.cert_grade
+            cert_no = escaped.get(r.cert_no)
+            if cert_no is None:
+                cert_no = escaped[r.cert_no] = r.cert_no.translate(_COPY_ESCAPE)
             out.append(
                 f"{head}{r.month}\t{b[r.wage_ok]}\t{b[r.pension_ok]}\t{b[r.medical_ok]}\t{b[r.cert_ok]}\t"
                 f"{b[r.age_ok]}\t{b[r.contract_ok]}\t{b[r.taken_elsewhere]}\t{b[not r.reasons]}\t"
                 f"{','.join(r.reasons)}\t{b[r.dispatched]}\t{r.cert_type}\t{grade}\t"
-                f"{r.cert_no.translate(_COPY_ESCAPE)}\t{r.weight}\t{stamp}\t{stamp}\n"
+                f"{cert_no}\t{r.weight}\t{stamp}\t{stamp}\n"
             )
     return io.StringIO("".join(out))
 

@@ -11,6 +11,7 @@ OWN = "91110105700000001E"
 RELATED = "91110105700000002C"
 MONTHS = [YEAR * 100 + m for m in range(1, 13)]
 MINIMUM = Decimal("2420.00")
+ALL_MONTHS = 0b1111_1111_1111  # insurance paid every month (rules.months_mask)
 
 
 def contract(**fields) -> ContractFacts:
@@ -51,8 +52,8 @@ def person(**fields) -> PersonFacts:
         "contracts": [contract()],
         "certificates": [cert()],
         "wages": {m: {OWN: Decimal("3000.00")} for m in MONTHS},
-        "pension": {m: {OWN} for m in MONTHS},
-        "medical": {m: {OWN} for m in MONTHS},
+        "pension": {OWN: ALL_MONTHS},
+        "medical": {OWN: ALL_MONTHS},
         "min_wages": dict.fromkeys(MONTHS, MINIMUM),
     }
     data.update(fields)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from placements.models import Placement, PlacementMonth
+from placements.rules import months_mask
 from placements.selectors import facts_for_placement, facts_for_placements
 from placements.services import grid_recompute
 from tests.placements import factories as pf
@@ -95,7 +96,7 @@ def test_facts_resolve_paying_units_certificates_and_holdings(employer, other_em
     assert sorted((x.grade, x.state) for x in facts.certificates) == [(1, "cancelled"), (2, "pending"), (3, "valid")]
     assert facts.wages[202501] == {unit.uscc: Decimal("2500.50")}
     assert 202412 not in facts.wages
-    assert set(facts.pension) == {202503}
+    assert facts.pension == {employer.uscc: months_mask([202503])}
     assert facts.taken_months == frozenset({202505})  # a rejected month holds nothing
     assert facts.birth_date == date(1985, 6, 15) and facts.gender == "男"
 

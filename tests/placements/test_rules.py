@@ -17,6 +17,7 @@ from placements.rules import (
     minimum_wage,
     minimum_wages_for_year,
     month_weight,
+    months_mask,
     next_state_after_recompute,
     placement_status,
     plan_selection,
@@ -177,8 +178,8 @@ def test_without_a_minimum_wage_any_positive_wage_passes():
 def test_insurance_paid_by_the_related_unit_the_contract_names():
     facts = person(
         contracts=[contract(pension_unit=RELATED, medical_unit=RELATED)],
-        pension={m: {RELATED} for m in MONTHS},
-        medical={m: {OWN} for m in MONTHS},
+        pension={RELATED: months_mask(MONTHS)},
+        medical={OWN: months_mask(MONTHS)},
     )
     result = by_month(facts)[202501]
     assert result.pension_ok
@@ -428,3 +429,16 @@ def states(*pairs):
 )
 def test_placement_status(completed, months, status):
     assert placement_status(completed=completed, months=months) == status
+
+
+def test_insurance_paid_in_some_months_only():
+    facts = person(pension={OWN: months_mask([202501, 202502]), RELATED: months_mask([202503])})
+    results = by_month(facts)
+    assert results[202502].pension_ok
+    assert reasons_by_check(results[202503].reasons) == {"pension": "非本单位参保"}
+    assert reasons_by_check(results[202504].reasons) == {"pension": "未参保"}
+
+
+def test_months_mask():
+    assert months_mask([1, 12]) == 0b1000_0000_0001
+    assert months_mask([202503, 202503]) == 0b100

@@ -201,9 +201,17 @@ class DeadlineNote:
     """The filing window of the year, in words. ``days`` is the number the sentence turns on (or None)."""
 
     kind: str  # "open" / "not_yet" / "closed" / "done"
-    text: str
+    year: int
+    opens_on: date
+    closes_on: date
+    message: str  # what follows the period: "距截止还有 31 天。", "已截止。…"
     days: int | None
     urgent: bool = False
+
+    @property
+    def text(self) -> str:
+        separator = "；" if self.kind == "done" else "，"
+        return f"{self.year}年度申报期 {self.opens_on:%Y-%m-%d} 至 {self.closes_on:%Y-%m-%d}{separator}{self.message}"
 
 
 @dataclass(frozen=True)
@@ -232,18 +240,18 @@ class WindowLike(Protocol):
 
 def deadline_note(window: WindowLike, today: date, *, declared: bool) -> DeadlineNote:
     """Days left until the province's filing deadline for the year (domain.md §2), or why none are counted."""
-    opens, closes = f"{window.opens_on:%Y-%m-%d}", f"{window.closes_on:%Y-%m-%d}"
-    period = f"{window.business_year}年度申报期 {opens} 至 {closes}"
+    period = {"year": window.business_year, "opens_on": window.opens_on, "closes_on": window.closes_on}
     if declared:
-        return DeadlineNote("done", f"{period}；本年度已完成申报。", None)
+        return DeadlineNote("done", **period, message="本年度已完成申报。", days=None)
     if today < window.opens_on:
         days = (window.opens_on - today).days
-        return DeadlineNote("not_yet", f"{period}，还有 {days} 天开始。", days)
+        return DeadlineNote("not_yet", **period, message=f"还有 {days} 天开始。", days=days)
     if today > window.closes_on:
-        return DeadlineNote("closed", f"{period}，已截止。如需补报，请联系残联主管部门。", None, urgent=True)
+        message = "已截止。如需补报，请联系残联主管部门。"
+        return DeadlineNote("closed", **period, message=message, days=None, urgent=True)
     days = (window.closes_on - today).days
-    when = "今天截止" if days == 0 else f"距截止还有 {days} 天"
-    return DeadlineNote("open", f"{period}，{when}。", days, urgent=days <= DEADLINE_URGENT_DAYS)
+    message = "今天截止。" if days == 0 else f"距截止还有 {days} 天。"
+    return DeadlineNote("open", **period, message=message, days=days, urgent=days <= DEADLINE_URGENT_DAYS)
 
 
 def retiring_on(person: PersonFacts, year: int) -> date | None:

@@ -171,6 +171,20 @@ class LevyEstimate:
     def staff_known(self) -> bool:
         return self.staff_count is not None and self.staff_count > 0
 
+    def _step(self, key: str) -> str:
+        if self.result is None:
+            return ""
+        return next((step.explanation for step in self.result.steps if step.key == key), "")
+
+    @property
+    def tier_text(self) -> str:
+        """Why the payable is what it is: the calculator's words for the tier step."""
+        return self._step("tier")
+
+    @property
+    def exemption_text(self) -> str:
+        return self._step("exemption")
+
     @property
     def actual_ratio_percent(self) -> Decimal | None:
         """实际安排比例 = 实际安排人数 / 员工人数 × 100 (not rounded; the template shows 2 decimals)."""

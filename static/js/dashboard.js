@@ -20,6 +20,7 @@
     host.replaceChildren();
     const styles = getComputedStyle(document.documentElement);
     const brand = styles.getPropertyValue("--brand").trim() || "#8f1d21";
+    const empty = !data.confirmed.some(Boolean) && !data.approved.some(Boolean);
     const instance = window.echarts.init(host, null, { renderer: "canvas" });
     instance.setOption({
       // The container carries the accessible name and the table below has the numbers; ECharts' own
@@ -32,6 +33,9 @@
       grid: { left: 40, right: 16, top: 40, bottom: 28 },
       xAxis: { type: "category", data: data.months, axisTick: { alignWithLabel: true } },
       yAxis: { type: "value", name: "人", minInterval: 1 },
+      graphic: empty
+        ? [{ type: "text", left: "center", top: "middle", style: { text: "暂无已确认的安置月份", fontSize: 15, fill: "#555" } }]
+        : [],
       series: [
         { name: "安置确认", type: "bar", data: data.confirmed, barMaxWidth: 18, label: { show: false } },
         {

@@ -226,11 +226,20 @@ def test_estimate_uses_the_latest_relief_figures_and_the_confirmed_months(employ
     assert expected.payable == Decimal("33600.00")
     assert f'data-testid="levy-payable">{expected.payable:,.2f} 元<' in content
     assert 'data-testid="actual-ratio">1.25<' in content
+    assert "实际安排比例 1.25%，达到 1%（含）但低于规定比例，按应缴额的 50% 缴纳" in text_of(content)
+    assert "如未安置残疾人，应缴 " in text_of(content)
     assert "本单位 2025 年度缓减免申请填报的职工人数 200 人、月平均工资 8,000.00 元" in text_of(content)
     link = re.search(r'href="/levy/calculator/\?([^"]+)">在残保金计算器中查看计算过程', content).group(1)
     query = html.unescape(link)
     for part in ("staff=200", "wage=8000", "severe=12", "other=6", "year=2025", "ratio=1.6", "disabled_wage=5000.00"):
         assert part in query
+
+
+def test_a_small_enterprise_is_exempt(employer_client, employer):
+    hf.relief(employer, staff="25", wage="8000")
+    text = text_of(page(employer_client))
+    assert "预计缴纳残保金：0.00 元" in text
+    assert "30 人（含）以下，免征" in text
 
 
 def test_the_calculator_link_opens_with_the_same_payable(employer_client, employer):

@@ -130,12 +130,15 @@ def merge_copy(spec: KindSpec, model: type[models.Model], stream: CopyStream) ->
         else:
             touched = "NULL"
         if probe.maybe:  # the later line wins
-            source = f"SELECT DISTINCT ON ({key_list}) {all_list} FROM {stage} ORDER BY {key_list}, seq DESC"
-        else:
-            source = f"SELECT {all_list} FROM {stage}"
+            source = (
+                f"MATERIALIZED (SELECT DISTINCT ON ({key_list}) {all_list} FROM {stage} ORDER BY {key_list}, seq DESC)"
+            )
+            distinct = "(SELECT count(*) FROM src)"
+        else:  # no key twice: the staging table as it is (inlined)
+            source, distinct = f"NOT MATERIALIZED (SELECT {all_list} FROM {stage})", str(int(outcome.staged))
         cursor.execute(
             f"""
-            WITH src AS MATERIALIZED ({source}),
+            WITH src AS {source},
             chg AS MATERIALIZED (
                 SELECT s.*, t.id AS feed_target_id
                 FROM src s LEFT JOIN {table} t ON {join_on}
@@ -151,7 +154,7 @@ def merge_copy(spec: KindSpec, model: type[models.Model], stream: CopyStream) ->
                 SELECT {insert_values} FROM chg WHERE feed_target_id IS NULL
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), {touched}
+            SELECT {distinct}, (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), {touched}
             """
         )
         outcome.distinct, outcome.inserted, outcome.updated, touched_value = cursor.fetchone()

@@ -85,14 +85,17 @@ def write_temp(batch: ExportBatch, path: Path) -> tuple[Path, int, str]:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    rows = _rows(batch)
     try:
         with tmp.open("wb") as out:
-            count, sha = taxfile.write(out, _rows(batch))
+            count, sha = taxfile.write(out, rows)
             out.flush()
             os.fsync(out.fileno())
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        rows.close()  # close the server-side cursor now, inside the transaction, not at garbage collection
     return tmp, count, sha
 
 

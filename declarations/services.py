@@ -154,9 +154,11 @@ def declaration_declare(*, employer: Employer, year: int, by, token: str = "", t
     now = timezone.now()
     today = today or timezone.localdate(now)
     # The unit's row is the lock serialising 完成申报 with placement writes (selectors.year_locked(for_update=True)).
-    employer = Employer.objects.select_for_update().select_related("federation_region").get(pk=employer.pk)
+    employer = Employer.objects.select_for_update(of=("self",)).select_related("federation_region").get(pk=employer.pk)
     Declaration.objects.get_or_create(employer=employer, year=year)
-    declaration = Declaration.objects.select_for_update().select_related("current").get(employer=employer, year=year)
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",)).select_related("current").get(employer=employer, year=year)
+    )
     if token and declaration.locked and declaration.current and declaration.current.form_token == token:
         return declaration.current
     state = _transition(declaration, Event.DECLARE)
@@ -237,7 +239,10 @@ def withdrawal_request(*, employer: Employer, year: int, reason: str, by) -> Wit
     """The employer asks to withdraw the year's declaration (reason required, ≤ 500 characters)."""
     reason = _clean_reason(reason, field="reason", limit=WITHDRAWAL_REASON_MAX, label="撤回理由")
     declaration = (
-        Declaration.objects.select_for_update().select_related("current").filter(employer=employer, year=year).first()
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("current")
+        .filter(employer=employer, year=year)
+        .first()
     )
     if declaration is None:
         raise DeclarationError(f"{year}年度尚未完成申报，无需撤回。", code="state")
@@ -273,7 +278,9 @@ def _check_reviewer(by, employer: Employer) -> None:
 def _lock_withdrawal(withdrawal: Withdrawal, by) -> tuple[Withdrawal, Declaration]:
     locked = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
     declaration = (
-        Declaration.objects.select_for_update().select_related("employer", "current").get(pk=locked.declaration_id)
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("employer", "current")
+        .get(pk=locked.declaration_id)
     )
     _check_reviewer(by, declaration.employer)
     if locked.state != WithdrawalState.PENDING:
@@ -409,7 +416,9 @@ def certificate_issue(*, submission: Submission, by=None, today: date | None = N
     """The 审核认定书 of a submission: generated and stored on the first call from its availability date, the stored
     file afterwards. Raises :class:`NotYetAvailable` before the 3rd working day after 完成申报."""
     locked = (
-        Submission.objects.select_for_update().select_related("declaration", "certificate_file").get(pk=submission.pk)
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("declaration", "certificate_file")
+        .get(pk=submission.pk)
     )
     if locked.certificate_file is not None:
         return locked.certificate_file
@@ -437,7 +446,9 @@ def certificate_issue(*, submission: Submission, by=None, today: date | None = N
 def commitment_issue(*, submission: Submission, by=None) -> StoredFile:
     """The 承诺书 of a submission as PDF: generated and stored on the first call, the stored file afterwards."""
     locked = (
-        Submission.objects.select_for_update().select_related("declaration", "commitment_file").get(pk=submission.pk)
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("declaration", "commitment_file")
+        .get(pk=submission.pk)
     )
     if locked.commitment_file is not None:
         return locked.commitment_file

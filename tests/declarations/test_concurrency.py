@@ -1,0 +1,49 @@
+"""Two 确定 clicks at the same moment (PostgreSQL only: real concurrent transactions)."""
+
+import threading
+
+import pytest
+import time_machine
+from django.db import connection, connections
+
+from declarations import services
+from declarations.models import Submission, TaxRecord
+from tests import factories
+from tests.declarations import factories as df
+from tests.declarations.conftest import DECLARE_AT
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("same_token", [True, False])
+def test_two_simultaneous_declarations_make_one(same_token):
+    employer = factories.employer()
+    df.placement(employer)
+    barrier = threading.Barrier(2, timeout=20)
+    outcomes: dict[int, object] = {}
+
+    def click(n: int) -> None:
+        try:
+            with time_machine.travel(DECLARE_AT, tick=False):
+                barrier.wait()
+                token = "same" if same_token else f"tab-{n}"
+                outcomes[n] = services.declaration_declare(employer=employer, year=df.YEAR, by=None, token=token)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            outcomes[n] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click, args=(n,)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Submission.objects.count() == 1 and TaxRecord.objects.count() == 1
+    results = list(outcomes.values())
+    submissions = [r for r in results if isinstance(r, Submission)]
+    if same_token:
+        assert len(submissions) == 2 and submissions[0].pk == submissions[1].pk  # both clicks see the one declaration
+    else:
+        errors = [r for r in results if isinstance(r, services.DeclarationError)]
+        assert len(submissions) == 1 and len(errors) == 1 and "已完成申报" in errors[0].message

@@ -10,7 +10,7 @@ setup:
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_reference_data
-	$(PY) manage.py load_demo_data
+	DEBUG=1 $(PY) manage.py load_demo_data
 	@echo ""
 	@echo "按比例就业网报系统: http://127.0.0.1:$(PORT)/"
 	@echo "  用人单位登录: demo / demo-pass-2026"

@@ -67,6 +67,18 @@ def machine() -> str:
     return f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; load average {load}"
 
 
+def backend_cpu(connection) -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine: /proc), or -1."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -95,6 +107,7 @@ def main() -> None:
         cursor.execute("SELECT version()")
         pg_version = cursor.fetchone()[0].split(" on ")[0]
     print(f"machine: {machine()}")
+    print("(wall-clock figures depend on the load of the machine; the CPU seconds much less)")
     print(f"database: {pg_version}, {name}")
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-feeds-"))
@@ -112,9 +125,10 @@ def main() -> None:
 
     runs = {}
     for label in ("first import", "re-import"):
-        clock = time.monotonic()
+        clock, cpu, db_cpu = time.monotonic(), time.process_time(), backend_cpu(connection)
         result = feed_import(kind="pension", path=path, by="bench/feeds.py")
         total = time.monotonic() - clock
+        cpu, db_cpu = time.process_time() - cpu, backend_cpu(connection) - db_cpu
         runs[label] = result
         rate = result.read / result.seconds
         verdict = "OK" if rate >= TARGET else "BELOW TARGET"
@@ -123,7 +137,7 @@ def main() -> None:
             f"  (grid recompute queued afterwards: {total - result.seconds:.1f} s)"
         )
         phases = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
-        print(f"{'':>14}phases: {phases}")
+        print(f"{'':>14}phases: {phases}; CPU: Python {cpu:.2f} s, PostgreSQL backend {db_cpu:.2f} s (incl. recompute)")
     if runs["re-import"].inserted or runs["re-import"].updated:
         print("re-import CHANGED ROWS: it must change nothing")
 
@@ -133,12 +147,16 @@ def main() -> None:
             "CREATE UNLOGGED TABLE bench_raw_copy "
             "(id_number varchar(18), unit_uscc varchar(18), month integer, base_amount numeric(12, 2))"
         )
-        clock = time.monotonic()
+        clock, db_cpu = time.monotonic(), backend_cpu(connection)
         with path.open("rb") as f:
             cursor.copy_expert("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)", f, size=1 << 20)
         raw = time.monotonic() - clock
+        raw_cpu = backend_cpu(connection) - db_cpu
         cursor.execute("DROP TABLE bench_raw_copy")
-    print(f"    raw COPY: {raw:6.2f} s  {written / raw:>9,.0f} rows/s  (UNLOGGED table, no indexes, no validation)")
+    print(
+        f"    raw COPY: {raw:6.2f} s  {written / raw:>9,.0f} rows/s  (UNLOGGED table, no indexes, no validation;"
+        f" backend CPU {raw_cpu:.2f} s)"
+    )
     for label, result in runs.items():
         print(f"ratio {label} / raw COPY: {result.seconds / raw:.1f}×")
 

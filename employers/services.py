@@ -351,6 +351,10 @@ REVIEWER_BASE_PERMISSIONS = (
     "core.view_socialaveragewage",
     "core.view_filingwindow",
     "core.view_storedfile",
+    # The review workplace (placements.review, employers.review): queue, review pages and decisions.
+    "placements.view_placement",
+    "placements.change_placement",
+    "employers.change_relatedunitproof",
 )
 
 

@@ -1,14 +1,15 @@
-"""The read-only placements admin: lists and change pages load, scoped to the reviewer's region."""
+"""The placements admin as a whole: list (全部安置登记) and change pages load, read-only, scoped to the region.
+The review queue and page are tested in test_admin_review.py."""
 
 import pytest
 from django.urls import reverse
 
 from placements.services import grid_recompute
-from tests import factories
 from tests.placements import factories as pf
-from tests.placements.conftest import otp_login
+from tests.placements import review_factories as rf
 
 pytestmark = pytest.mark.django_db
+CHANGELIST = "admin:placements_placement_changelist"
 
 
 @pytest.mark.parametrize("n", [1, 30])
@@ -16,8 +17,9 @@ def test_changelist_bounded_queries(admin_otp_client, employer, django_assert_ma
     for _ in range(n):
         pf.placement(employer)
     with django_assert_max_num_queries(12):
-        response = admin_otp_client.get(reverse("admin:placements_placement_changelist"))
+        response = admin_otp_client.get(reverse(CHANGELIST), {"queue": "all"})
     assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == n
 
 
 def test_change_page_shows_the_grid(admin_otp_client, employer):
@@ -30,8 +32,18 @@ def test_change_page_shows_the_grid(admin_otp_client, employer):
 
 def test_a_reviewer_sees_only_their_region(client, employer, other_employer):
     mine, theirs = pf.placement(employer), pf.placement(other_employer)
-    otp_login(client, factories.reviewer_user("110000"))
-    response = client.get(reverse("admin:placements_placement_changelist"))
+    rf.otp_login(client, rf.reviewer("110000"))
+    response = client.get(reverse(CHANGELIST), {"queue": "all"})
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [mine]
     assert client.get(reverse("admin:placements_placement_change", args=[theirs.pk])).status_code == 302
+
+
+def test_nothing_is_added_changed_or_deleted_here(admin_otp_client, employer):
+    p = pf.placement(employer)
+    assert admin_otp_client.get(reverse("admin:placements_placement_add")).status_code == 403
+    assert admin_otp_client.get(reverse("admin:placements_placement_delete", args=[p.pk])).status_code == 403
+    response = admin_otp_client.post(reverse("admin:placements_placement_change", args=[p.pk]), {"name": "改名"})
+    assert response.status_code == 403
+    p.refresh_from_db()
+    assert p.name != "改名"

@@ -1,0 +1,84 @@
+"""Forms of the review page: they check the shape of a decision (which rows, approve or reject, a reason when
+rejecting); ``placements.review`` checks the rules and applies it. Each form works without JavaScript: the
+decision comes from the submit button pressed."""
+
+from django import forms
+
+from placements.review_rules import APPROVE, REASON_TEXT_MAX, REASONS, REJECT, decision_errors
+
+REASON_CHOICES = [("", "——请选择——"), *REASONS]
+_DECISIONS = (APPROVE, REJECT)
+
+
+class DecisionForm(forms.Form):
+    """Approve or reject one document (a piece of evidence, a hand-added certificate, a dispatch agreement)."""
+
+    decision = forms.ChoiceField(
+        label="审核结果",
+        choices=[(APPROVE, "通过"), (REJECT, "不通过")],
+        widget=forms.HiddenInput,
+        error_messages={"required": "请点击“通过”或“不通过”。", "invalid_choice": "请点击“通过”或“不通过”。"},
+    )
+    reason_code = forms.ChoiceField(
+        label="不通过原因", choices=REASON_CHOICES, required=False, help_text="审核不通过时必选"
+    )
+    reason_text = forms.CharField(
+        label="审核意见",
+        required=False,
+        max_length=REASON_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 50}),
+        help_text="选择“其他”时必填",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        errors = decision_errors(data.get("decision", ""), data.get("reason_code", ""), data.get("reason_text", ""))
+        for name, message in errors.items():
+            self.add_error(name if name in self.fields else None, message)
+        return data
+
+
+class MonthsDecisionForm(DecisionForm):
+    """Months of one placement: per month (the row's buttons), the ticked ones, or all pending months shown.
+
+    ``pending`` are the (id, label) of the months the page showed as awaiting review: "all" means exactly those, so
+    a month decided meanwhile by another reviewer is reported rather than silently included.
+    """
+
+    decision = forms.CharField(required=False, widget=forms.HiddenInput)
+    months = forms.MultipleChoiceField(label="选择月份", required=False, widget=forms.CheckboxSelectMultiple)
+    only = forms.CharField(required=False, widget=forms.HiddenInput)  # "<month id>:<decision>" from a row button
+    every = forms.ChoiceField(required=False, choices=[("", ""), (APPROVE, APPROVE), (REJECT, REJECT)])
+
+    def __init__(self, *args, pending: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending_ids = [pk for pk, _ in pending]
+        self.fields["months"].choices = [(str(pk), label) for pk, label in pending]
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        if self.errors:
+            return data
+        only, every, decision = data.get("only") or "", data.get("every") or "", data.get("decision") or ""
+        if only:
+            month_id, _, decision = only.partition(":")
+            if not month_id.isdigit() or int(month_id) not in self.pending_ids:
+                raise forms.ValidationError("该月份已不在待审核列表中，请刷新页面。")
+            ids = [int(month_id)]
+        elif every:
+            decision, ids = every, list(self.pending_ids)
+        else:
+            ids = [int(pk) for pk in data.get("months") or []]
+            if not ids:
+                self.add_error("months", "请先勾选要审核的月份，或使用“全部待审核月份”按钮。")
+                return data
+        if decision not in _DECISIONS:
+            raise forms.ValidationError("请点击“通过”或“不通过”按钮。")
+        data["decision"], data["month_ids"] = decision, ids
+        for name, message in decision_errors(
+            decision, data.get("reason_code", ""), data.get("reason_text", "")
+        ).items():
+            self.add_error(name if name in self.fields else None, message)
+        return data

@@ -1,0 +1,179 @@
+"""Pure rules of the reviewers' workplace (domain.md §6): the standard reasons, what a decision needs, how long a
+submission has waited (in working days) and the text of the notice a unit receives. No ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from core.masking import mask_number
+from core.months import YearMonth
+
+APPROVE, REJECT = "approve", "reject"
+DECISIONS = {APPROVE: "审核通过", REJECT: "审核不通过"}
+
+# The standard reasons (domain.md §6), in the order the reviewer sees them.
+OTHER = "other"
+REASONS: tuple[tuple[str, str], ...] = (
+    ("unclear", "材料不清晰"),
+    ("wrong_month", "材料与月份不符"),
+    ("wage_below_min", "工资低于最低工资标准"),
+    ("not_own_insurance", "非本单位参保"),
+    ("contract_short", "合同期限不足一年"),
+    (OTHER, "其他"),
+)
+REASON_LABELS = dict(REASONS)
+REASON_TEXT_MAX = 500
+
+# A submission waits at most this many working days before it is overdue (已超期).
+OVERDUE_AFTER_WORKING_DAYS = 5
+OVERDUE_TEXT = "已超期"
+
+
+def decision_errors(decision: str, reason_code: str, reason_text: str) -> dict[str, str]:
+    """{field: Chinese message} of what is wrong with a decision's input; empty when it may be applied.
+
+    Rejecting needs a standard reason, and free text when that reason is 其他. Approving needs nothing, but a
+    reason given anyway must be a known one.
+    """
+    errors: dict[str, str] = {}
+    text = (reason_text or "").strip()
+    if decision not in DECISIONS:
+        errors["decision"] = "请选择审核结果（通过或不通过）。"
+        return errors
+    if reason_code and reason_code not in REASON_LABELS:
+        errors["reason_code"] = "请从列表中选择不通过原因。"
+    elif decision == REJECT and not reason_code:
+        errors["reason_code"] = "审核不通过时必须选择不通过原因。"
+    elif decision == REJECT and reason_code == OTHER and not text:
+        errors["reason_text"] = "选择“其他”时请填写具体原因。"
+    if len(text) > REASON_TEXT_MAX:
+        errors["reason_text"] = f"审核意见不能超过 {REASON_TEXT_MAX} 个字。"
+    return errors
+
+
+def reason_sentence(reason_code: str, reason_text: str) -> str:
+    """The reason as stored on the decided row and quoted in the notice: 「材料不清晰：工资条模糊」."""
+    label = REASON_LABELS.get(reason_code, "") if reason_code != OTHER else ""
+    text = (reason_text or "").strip()
+    if label and text:
+        return f"{label}：{text}"
+    return label or text
+
+
+def month_label(month: int) -> str:
+    return str(YearMonth(month // 100, month % 100))
+
+
+def months_text(months: Iterable[int]) -> str:
+    return "、".join(month_label(m) for m in sorted(months))
+
+
+# --- waiting time ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """How long a submission has waited: working days after the day it was submitted, up to and including today."""
+
+    working_days: int
+    confirmed: bool = True  # False when a day on the way is a Mon–Fri guess (calendar not published)
+
+    @property
+    def overdue(self) -> bool:
+        return self.working_days > OVERDUE_AFTER_WORKING_DAYS
+
+    @property
+    def text(self) -> str:
+        days = f"{self.working_days} 个工作日"
+        if not self.confirmed:
+            days += "（日历未确认）"
+        return f"{OVERDUE_TEXT}（{days}）" if self.overdue else days
+
+
+def waiting(submitted_on: date, today: date, is_working: Callable[[date], tuple[bool, bool]]) -> Waiting:
+    """Working days in (submitted_on, today]; ``is_working(d)`` answers (working day?, answer confirmed?)."""
+    count, confirmed = 0, True
+    day = submitted_on
+    while day < today:
+        day += timedelta(days=1)
+        working, sure = is_working(day)
+        confirmed = confirmed and sure
+        count += working
+    return Waiting(count, confirmed)
+
+
+def last_overdue_day(today: date, is_working: Callable[[date], tuple[bool, bool]]) -> date:
+    """The latest submission day that is overdue today: submitted on it or before, more than
+    :data:`OVERDUE_AFTER_WORKING_DAYS` working days have passed (the queue's age filter)."""
+    count, day = 0, today
+    while count <= OVERDUE_AFTER_WORKING_DAYS:
+        count += is_working(day)[0]
+        day -= timedelta(days=1)
+    return day
+
+
+# --- the notice to the unit ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedItem:
+    """One line of the notice: what was decided (a month or a document), and why when rejected."""
+
+    label: str
+    approved: bool
+    reason: str = ""
+
+
+def notice_title(person_name: str) -> str:
+    return f'安置人员"{person_name}"资料审核完成通知'
+
+
+def notice_body(
+    *,
+    unit_name: str,
+    year: int,
+    person_name: str,
+    id_number: str,
+    items: Sequence[DecidedItem],
+    reviewer_org: str = "",
+) -> str:
+    """Plain text (the notices service turns lines into paragraphs): what was approved, what was rejected and why."""
+    approved = [i.label for i in items if i.approved]
+    rejected = [i for i in items if not i.approved]
+    lines = [
+        f"{unit_name}：",
+        "",
+        f"贵单位{year}年度安置人员 {person_name}（身份证号 {mask_number(id_number)}）提交的资料已审核完成，结果如下：",
+        "",
+    ]
+    if approved:
+        lines.append(f"审核通过：{'、'.join(approved)}。")
+    if rejected:
+        lines.append("审核不通过：")
+        lines.extend(f"· {i.label}：{i.reason or '未说明原因'}" for i in rejected)
+    lines.append("")
+    if rejected:
+        lines.append("对审核不通过的内容，贵单位可在完成申报前重新登记并补充材料后再次提交审核。")
+    lines.append("审核结果已计入安置人员列表，请登录系统查看。")
+    if reviewer_org:
+        lines.extend(["", reviewer_org])
+    return "\n".join(lines)
+
+
+def proof_notice_title(unit_name: str) -> str:
+    return f'关联单位"{unit_name}"证明材料审核完成通知'
+
+
+def proof_notice_body(*, unit_name: str, related_name: str, kind_label: str, approved: bool, reason: str) -> str:
+    result = "审核通过" if approved else f"审核不通过（{reason or '未说明原因'}）"
+    lines = [
+        f"{unit_name}：",
+        "",
+        f"贵单位关联单位「{related_name}」的{kind_label}{result}。",
+    ]
+    if not approved:
+        lines.append("请在“单位信息维护—关联单位”中重新上传证明材料。")
+    return "\n".join(lines)

@@ -1,0 +1,315 @@
+"""Reads of the reviewers' workplace: the queue (what awaits review, bounded per page) and one placement's review
+page (grid, evidence, documents). Every function here runs a fixed number of queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, IntegerField, Max, Min, OuterRef, Q, Value
+from django.utils import timezone
+
+from core import calendar as workdays
+from core.selectors import calendar_data
+from placements.constants import DocumentReview, MonthReview
+from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
+from placements.review_rules import Waiting, last_overdue_day, month_label, waiting
+from placements.rules import CHECK_LABELS, CHECKS, EVIDENCE_KINDS, reasons_by_check
+
+DOCUMENTS = "documents"  # the queue's check filter value for pending certificates / dispatch agreements
+
+
+# --- the queue ---------------------------------------------------------------------------------------------------
+
+
+def _months_awaiting(**extra) -> Exists:
+    return Exists(
+        PlacementMonth.objects.filter(
+            placement=OuterRef("pk"), selected=True, review_state=MonthReview.PENDING, evidence_missing=False, **extra
+        )
+    )
+
+
+def _documents_awaiting() -> Q:
+    certs = HandCertificate.objects.filter(placement=OuterRef("pk"), review_state=DocumentReview.PENDING)
+    agreements = Contract.objects.filter(
+        placement=OuterRef("pk"), is_dispatched=True, review_state=DocumentReview.PENDING
+    )
+    return Q(Exists(certs)) | Q(Exists(agreements))
+
+
+def awaiting_review_q() -> Q:
+    """Placements with something for a reviewer: months awaiting review (their evidence complete), a hand-added
+    certificate or a dispatch agreement awaiting review. Only registrations the unit has finished (submitted)."""
+    return Q(wizard_completed=True, frozen=False) & (Q(_months_awaiting()) | _documents_awaiting())
+
+
+def failing_check_q(check: str) -> Q:
+    """Placements with a month awaiting review that fails ``check`` (or, for ``documents``, a pending document)."""
+    if check == DOCUMENTS:
+        return _documents_awaiting()
+    if check not in CHECKS:
+        return Q()
+    return Q(_months_awaiting(**{f"{check}_ok": False}))
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def working_calendar(start: date, end: date, *, cache: dict | None = None) -> workdays.CalendarData:
+    """The admin calendar table for the whole years ``start``…``end`` (one query), reused from ``cache`` (a dict
+    living as long as one request) when it already covers those years."""
+    if cache is not None and (have := cache.get("calendar")) and have[0] <= start.year and end.year <= have[1]:
+        return have[2]
+    data = calendar_data(start, end)
+    if cache is not None:
+        cache["calendar"] = (start.year, end.year, data)
+    return data
+
+
+def overdue_q(overdue: bool, *, today: date | None = None, cache: dict | None = None) -> Q:
+    """Submitted more than five working days ago (``overdue``) or not."""
+    today = today or timezone.localdate()
+    data = working_calendar(date(today.year - 1, 1, 1), today, cache=cache)
+    cutoff = _local_midnight(last_overdue_day(today, lambda d: workdays.is_working_day(d, data)) + timedelta(days=1))
+    return Q(submitted_at__lt=cutoff) if overdue else Q(submitted_at__gte=cutoff)
+
+
+@dataclass(slots=True)
+class QueueStats:
+    """What the queue shows of one placement beside its own columns."""
+
+    pending: int = 0
+    first: int | None = None
+    last: int | None = None
+    failing: list[str] = field(default_factory=list)  # check labels
+    certificates: int = 0  # hand-added certificates awaiting review
+    agreements: int = 0  # dispatch agreements awaiting review
+    waiting: Waiting | None = None
+
+    @property
+    def months_text(self) -> str:
+        if not self.pending:
+            return "—"
+        span = month_label(self.first) if self.first == self.last else f"{month_label(self.first)}–{self.last % 100}月"
+        return f"{self.pending} 个月（{span}）"
+
+    @property
+    def documents_text(self) -> str:
+        parts = []
+        if self.certificates:
+            parts.append(f"补录残疾证 {self.certificates} 份")
+        if self.agreements:
+            parts.append(f"劳务派遣协议 {self.agreements} 份")
+        return "、".join(parts) or "—"
+
+
+def queue_stats(
+    placements: list[Placement], *, today: date | None = None, cache: dict | None = None
+) -> dict[int, QueueStats]:
+    """The stats of a page of placements: two queries (one UNION over months and documents, one calendar unless
+    ``cache`` holds it)."""
+    pks = [p.pk for p in placements]
+    out = {pk: QueueStats() for pk in pks}
+    if not pks:
+        return out
+    zero = Value(0, output_field=IntegerField())
+    months = (
+        PlacementMonth.objects.filter(
+            placement_id__in=pks, selected=True, review_state=MonthReview.PENDING, evidence_missing=False
+        )
+        .values("placement_id")
+        .annotate(
+            k_kind=Value(1, output_field=IntegerField()),
+            k_n=Count("pk"),
+            k_first=Min("month"),
+            k_last=Max("month"),
+            **{f"k_{c}": Count("pk", filter=Q(**{f"{c}_ok": False})) for c in CHECKS},
+        )
+        .values_list("placement_id", "k_kind", "k_n", "k_first", "k_last", *(f"k_{c}" for c in CHECKS))
+        .order_by()
+    )
+
+    def documents(model, kind: int, **conditions):
+        return (
+            model.objects.filter(placement_id__in=pks, review_state=DocumentReview.PENDING, **conditions)
+            .values("placement_id")
+            .annotate(k_kind=Value(kind, output_field=IntegerField()), k_n=Count("pk"), k_first=zero, k_last=zero)
+            .annotate(**{f"k_{c}": zero for c in CHECKS})
+            .values_list("placement_id", "k_kind", "k_n", "k_first", "k_last", *(f"k_{c}" for c in CHECKS))
+            .order_by()
+        )
+
+    union = months.union(documents(HandCertificate, 2), documents(Contract, 3, is_dispatched=True), all=True).order_by()
+    for pk, kind, n, first, last, *fails in union:
+        stats = out[pk]
+        if kind == 1:
+            stats.pending, stats.first, stats.last = n, first, last
+            stats.failing = [CHECK_LABELS[c] for c, k in zip(CHECKS, fails, strict=True) if k]
+        elif kind == 2:
+            stats.certificates = n
+        else:
+            stats.agreements = n
+    today = today or timezone.localdate()
+    submitted = [timezone.localdate(p.submitted_at) for p in placements if p.submitted_at]
+    if submitted:
+        data = working_calendar(min(min(submitted), date(today.year - 1, 1, 1)), today, cache=cache)
+        for p in placements:
+            if p.submitted_at:
+                out[p.pk].waiting = waiting(
+                    timezone.localdate(p.submitted_at), today, lambda d: workdays.is_working_day(d, data)
+                )
+    return out
+
+
+# --- one placement's review page ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class EvidenceItem:
+    evidence: Evidence
+    months: list[int]
+    pending_months: list[int]  # the months it covers that a reviewer can decide now
+    decided_months: list[tuple[int, str]]  # (month, state label) of those already decided
+
+    @property
+    def is_image(self) -> bool:
+        return self.evidence.file.content_type.startswith("image/")
+
+    @property
+    def months_text(self) -> str:
+        return "、".join(month_label(m) for m in self.months)
+
+    @property
+    def decision_legend(self) -> str:
+        months = "、".join(month_label(m) for m in self.pending_months)
+        return f"据此材料审核其涉及的待审核月份（{len(self.pending_months)} 个：{months}）"
+
+
+@dataclass(slots=True)
+class CheckCell:
+    check: str
+    label: str
+    ok: bool
+    reason: str = ""
+    evidence: list[EvidenceItem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class MonthRow:
+    row: PlacementMonth
+    cells: list[CheckCell]
+    taken_text: str = ""
+
+    @property
+    def label(self) -> str:
+        return month_label(self.row.month)
+
+    @property
+    def decidable(self) -> bool:
+        r = self.row
+        return r.selected and r.review_state == MonthReview.PENDING and not r.evidence_missing
+
+    @property
+    def failing(self) -> list[CheckCell]:
+        return [c for c in self.cells if not c.ok]
+
+
+@dataclass(slots=True)
+class ReviewPage:
+    placement: Placement
+    months: list[MonthRow]
+    evidence: list[EvidenceItem]
+    withdrawn: list[Evidence]
+    certificates: list[HandCertificate]
+    agreements: list[Contract]
+    waiting: Waiting | None
+
+    @property
+    def pending(self) -> list[MonthRow]:
+        return [m for m in self.months if m.decidable]
+
+    @property
+    def needing_evidence(self) -> list[MonthRow]:
+        r = [m for m in self.months if m.row.selected and m.row.evidence_missing]
+        return r
+
+    @property
+    def pending_certificates(self) -> list[HandCertificate]:
+        return [c for c in self.certificates if c.review_state == DocumentReview.PENDING]
+
+    @property
+    def pending_agreements(self) -> list[Contract]:
+        return [c for c in self.agreements if c.review_state == DocumentReview.PENDING]
+
+
+def review_page(placement: Placement, *, today: date | None = None) -> ReviewPage:
+    """Everything the review page shows of one placement (whose employer is loaded): five queries — months,
+    evidence, hand-added certificates, dispatch agreements, and the working calendar."""
+    rows = list(PlacementMonth.objects.filter(placement=placement).select_related("decided_by").order_by("month"))
+    uploads = list(Evidence.objects.filter(placement=placement).select_related("file").order_by("uploaded_at", "pk"))
+    certificates = list(
+        HandCertificate.objects.filter(placement=placement).select_related("image", "reviewed_by").order_by("pk")
+    )
+    agreements = list(
+        Contract.objects.filter(placement=placement, is_dispatched=True)
+        .select_related("contract_file", "dispatch_unit", "reviewed_by")
+        .order_by("start", "pk")
+    )
+    state = {r.month: r for r in rows}
+    decidable = {
+        r.month for r in rows if r.selected and r.review_state == MonthReview.PENDING and not r.evidence_missing
+    }
+    items: list[EvidenceItem] = []
+    by_kind_month: dict[tuple[str, int], list[EvidenceItem]] = defaultdict(list)
+    for ev in uploads:
+        if ev.withdrawn:
+            continue
+        months = sorted(int(m) for m in ev.months)
+        item = EvidenceItem(
+            evidence=ev,
+            months=months,
+            pending_months=[m for m in months if m in decidable],
+            decided_months=[
+                (m, state[m].get_review_state_display())
+                for m in months
+                if m in state and state[m].review_state in (MonthReview.CONFIRMED, MonthReview.REJECTED)
+            ],
+        )
+        items.append(item)
+        for m in months:
+            by_kind_month[(ev.kind, m)].append(item)
+
+    month_rows = []
+    for r in rows:
+        texts = reasons_by_check(r.reasons)
+        cells = [
+            CheckCell(
+                check=c,
+                label=CHECK_LABELS[c],
+                ok=getattr(r, f"{c}_ok"),
+                reason=texts.get(c, ""),
+                evidence=by_kind_month.get((c, r.month), []) if c in EVIDENCE_KINDS else [],
+            )
+            for c in CHECKS
+        ]
+        month_rows.append(MonthRow(row=r, cells=cells, taken_text=texts.get("taken_elsewhere", "")))
+
+    waited = None
+    if placement.submitted_at:
+        today = today or timezone.localdate()
+        submitted = timezone.localdate(placement.submitted_at)
+        data = calendar_data(submitted, today)
+        waited = waiting(submitted, today, lambda d: workdays.is_working_day(d, data))
+    return ReviewPage(
+        placement=placement,
+        months=month_rows,
+        evidence=items,
+        withdrawn=[ev for ev in uploads if ev.withdrawn],
+        certificates=certificates,
+        agreements=agreements,
+        waiting=waited,
+    )

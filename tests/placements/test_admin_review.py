@@ -1,0 +1,363 @@
+"""The reviewers' workplace in the admin: the queue (filters, search, no COUNT, bounded queries, region scope) and
+the review page (the grid, evidence inline, every decision form, refusals)."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from notices.models import Notice
+from placements.constants import DocumentReview, MonthReview
+from tests.placements import review_factories as rf
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = "admin:placements_placement_changelist"
+MAX_QUERIES = 12
+
+
+def review_url(p) -> str:
+    return reverse("admin:placements_placement_review", args=[p.pk])
+
+
+@pytest.fixture
+def reviewer(db):
+    return rf.reviewer("110000")
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    rf.otp_login(client, reviewer)
+    return client
+
+
+# --- the queue -----------------------------------------------------------------------------------------------------
+
+
+def test_queue_lists_what_awaits_review_oldest_first(reviewer_client, employer):
+    newer = rf.submitted_on(rf.pending_placement(employer, name="李娜"), date(2025, 12, 20))
+    older = rf.submitted_on(rf.pending_placement(employer, name="王伟"), date(2025, 12, 1))
+    rf.pending_placement(employer, failing=())  # all months verified: nothing to review
+    rf.pending_placement(employer, submit=False)  # not submitted yet
+    response = reviewer_client.get(reverse(QUEUE))
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [older, newer]
+    html = response.content.decode()
+    assert "3 个月（2025年1月–3月）" in html
+    assert "社保参保状态" in html
+    assert older.id_number not in html and older.id_number[:6] in html  # masked
+
+
+def test_queue_shows_pending_documents(reviewer_client, employer):
+    p = rf.dispatch_pending_placement(employer)
+    q = rf.certificate_pending_placement(employer)
+    response = reviewer_client.get(reverse(QUEUE))
+    assert set(response.context["cl"].result_list) == {p, q}
+    html = response.content.decode()
+    assert "劳务派遣协议 1 份" in html and "补录残疾证 1 份" in html
+
+
+@time_machine.travel(date(2026, 3, 20), tick=False)
+def test_overdue_is_written_as_text_and_filterable(reviewer_client, employer):
+    # Working days after Friday 2026-03-06 up to Friday 2026-03-20: ten. After Monday 2026-03-16: four.
+    late = rf.submitted_on(rf.pending_placement(employer), date(2026, 3, 6))
+    fresh = rf.submitted_on(rf.pending_placement(employer), date(2026, 3, 16))
+    response = reviewer_client.get(reverse(QUEUE))
+    html = response.content.decode()
+    assert "已超期（10 个工作日）" in html
+    assert "4 个工作日" in html
+    overdue = reviewer_client.get(reverse(QUEUE), {"age": "overdue"})
+    assert list(overdue.context["cl"].result_list) == [late]
+    recent = reviewer_client.get(reverse(QUEUE), {"age": "recent"})
+    assert list(recent.context["cl"].result_list) == [fresh]
+
+
+def test_filter_by_failing_check(reviewer_client, employer):
+    pension = rf.pending_placement(employer, check="pension")
+    medical = rf.pending_placement(employer, check="medical")
+    documents = rf.dispatch_pending_placement(employer)
+    cl = lambda **q: list(reviewer_client.get(reverse(QUEUE), q).context["cl"].result_list)  # noqa: E731
+    assert cl(check="pension") == [pension]
+    assert cl(check="medical") == [medical]
+    assert cl(check="documents") == [documents]
+
+
+def test_filter_by_region_and_unit(reviewer_client, employer):
+    other_district = rf.employer_in("110105")
+    mine = rf.pending_placement(employer)
+    theirs = rf.pending_placement(other_district)
+    response = reviewer_client.get(reverse(QUEUE))
+    assert set(response.context["cl"].result_list) == {mine, theirs}
+    regions = {
+        c[0]
+        for c in next(f for f in response.context["cl"].filter_specs if f.parameter_name == "region").lookup_choices
+    }
+    assert {"110101", "110105"} <= regions  # 北京市 → its districts (市辖区 skipped)
+    by_region = reviewer_client.get(reverse(QUEUE), {"region": "110105"})
+    assert list(by_region.context["cl"].result_list) == [theirs]
+    by_unit = reviewer_client.get(reverse(QUEUE), {"unit": str(employer.pk)})
+    assert list(by_unit.context["cl"].result_list) == [mine]
+    assert employer.name in by_unit.content.decode()
+
+
+def test_search_by_unit_name_uscc_and_exact_id(reviewer_client, employer):
+    other = rf.employer_in("110105", name="北京远方制造有限公司")
+    mine, theirs = rf.pending_placement(employer), rf.pending_placement(other)
+    found = lambda term: list(reviewer_client.get(reverse(QUEUE), {"q": term}).context["cl"].result_list)  # noqa: E731
+    assert found("远方制造") == [theirs]
+    assert found(other.uscc) == [theirs]
+    assert found(mine.id_number) == [mine]
+    assert found(mine.id_number.lower()) == [mine]
+    assert found(mine.id_number[:10]) == []  # ID numbers only exactly
+    assert found("%_" * 5000) == []  # long, wildcard characters: bounded and harmless
+
+
+def test_queue_never_counts_the_table(reviewer_client, employer):
+    for _ in range(3):
+        rf.pending_placement(employer)
+    with CaptureQueriesContext(connection) as ctx:
+        response = reviewer_client.get(reverse(QUEUE))
+    assert response.status_code == 200
+    assert not [
+        q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper() and "GROUP BY" not in q["sql"].upper()
+    ]
+
+
+def test_queue_pages_without_counting(reviewer_client, employer, settings):
+    from placements.admin import PlacementAdmin
+
+    ps = [rf.pending_placement(employer) for _ in range(3)]
+    PlacementAdmin.list_per_page = 2
+    try:
+        first = reviewer_client.get(reverse(QUEUE))
+        assert first.context["cl"].has_next and "下一页" in first.content.decode()
+        second = reviewer_client.get(reverse(QUEUE), {"p": "2"})
+        assert list(second.context["cl"].result_list) == [ps[2]]
+        assert "上一页" in second.content.decode() and not second.context["cl"].has_next
+        past = reviewer_client.get(reverse(QUEUE), {"p": "99"})
+        assert past.status_code == 200 and list(past.context["cl"].result_list) == [ps[2]]  # the last page
+    finally:
+        PlacementAdmin.list_per_page = 50
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_queue_bounded_queries(reviewer_client, employer, django_assert_max_num_queries, n):
+    for i in range(n):
+        if i % 10 == 9:
+            rf.dispatch_pending_placement(employer)
+        else:
+            rf.pending_placement(employer)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = reviewer_client.get(reverse(QUEUE))
+    assert len(response.context["cl"].result_list) == n
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = reviewer_client.get(
+            reverse(QUEUE), {"age": "recent", "check": "pension", "region": "110101", "unit": str(employer.pk)}
+        )
+    assert response.status_code == 200
+
+
+def test_a_district_reviewer_sees_only_their_district(client, employer):
+    other = rf.employer_in("110105")
+    mine, theirs = rf.pending_placement(employer), rf.pending_placement(other)
+    rf.otp_login(client, rf.reviewer("110101"))
+    response = client.get(reverse(QUEUE))
+    assert list(response.context["cl"].result_list) == [mine]
+    assert client.get(reverse(QUEUE), {"q": theirs.id_number}).context["cl"].result_list == []
+    assert client.get(review_url(theirs)).status_code == 404
+    assert client.get(review_url(mine)).status_code == 200
+
+
+def test_the_queue_needs_the_second_factor(client, reviewer, employer):
+    client.force_login(reviewer)
+    response = client.get(reverse(QUEUE))
+    assert response.status_code == 302 and "/otp/" in response["Location"]
+
+
+def test_a_reviewer_without_the_group_cannot_open_the_queue(client, employer):
+    from tests import factories
+
+    user = factories.reviewer_user("110000")
+    rf.otp_login(client, user)
+    assert client.get(reverse(QUEUE)).status_code == 403
+
+
+# --- the review page ------------------------------------------------------------------------------------------------
+
+
+def test_review_page_shows_grid_evidence_and_forms(reviewer_client, employer):
+    p = rf.pending_placement(employer, name="王伟", pdf=True)
+    ev = p.evidence.get()
+    response = reviewer_client.get(review_url(p))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "✓" in html and "✗" in html and "未参保" in html
+    download = reverse("core:download", args=[ev.file.token])
+    assert f'<iframe src="{download}?inline=1"' in html  # the PDF in an embedded viewer
+    assert 'name="m-only"' in html and 'name="m-every"' in html
+    for label in ("材料不清晰", "材料与月份不符", "工资低于最低工资标准", "非本单位参保", "合同期限不足一年", "其他"):
+        assert label in html
+    assert reviewer_client.get(f"{download}?inline=1").status_code == 200  # the reviewer may open it
+    assert '<label for="id_m-reason_code">' in html
+
+
+def test_images_are_inline(reviewer_client, employer):
+    p = rf.pending_placement(employer)
+    ev = p.evidence.get()
+    html = reviewer_client.get(review_url(p)).content.decode()
+    assert f'<img src="{reverse("core:download", args=[ev.file.token])}?inline=1"' in html
+
+
+@pytest.mark.parametrize("n_failing", [1, 12])
+def test_review_page_bounded_queries(reviewer_client, employer, django_assert_max_num_queries, n_failing):
+    p = rf.pending_placement(employer, failing=tuple(range(1, n_failing + 1)))
+    rf.hand_certificate(p)
+    for m in range(1, n_failing + 1):
+        rf.evidence(p, "pension", [p.year * 100 + m])
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = reviewer_client.get(review_url(p))
+    assert response.status_code == 200
+
+
+def _post(client, p, **data):
+    return client.post(review_url(p), data)
+
+
+def test_approve_one_month_from_its_row(reviewer_client, employer):
+    p = rf.pending_placement(employer)
+    jan = rf.month(p, 1)
+    response = _post(reviewer_client, p, target="months", **{"m-only": f"{jan.pk}:approve"})
+    assert response.status_code == 302
+    jan.refresh_from_db()
+    assert jan.review_state == MonthReview.CONFIRMED
+    assert "审核通过" in reviewer_client.get(response["Location"]).content.decode()
+
+
+def test_reject_from_a_row_without_reason_shows_the_error_beside_the_field(reviewer_client, employer):
+    p = rf.pending_placement(employer)
+    feb = rf.month(p, 2)
+    response = _post(reviewer_client, p, target="months", **{"m-only": f"{feb.pk}:reject"})
+    assert response.status_code == 200
+    assert "审核不通过时必须选择不通过原因" in response.content.decode()
+    assert rf.month(p, 2).review_state == MonthReview.PENDING
+
+
+def test_reject_a_month_with_reason(reviewer_client, employer):
+    p = rf.pending_placement(employer)
+    feb = rf.month(p, 2)
+    response = _post(
+        reviewer_client,
+        p,
+        target="months",
+        **{"m-only": f"{feb.pk}:reject", "m-reason_code": "unclear", "m-reason_text": "看不清"},
+    )
+    assert response.status_code == 302
+    feb.refresh_from_db()
+    assert (feb.review_state, feb.decision_reason) == (MonthReview.REJECTED, "材料不清晰：看不清")
+
+
+def test_ticked_months(reviewer_client, employer):
+    p = rf.pending_placement(employer)
+    ids = rf.pending_ids(p)
+    response = _post(reviewer_client, p, target="months", **{"m-months": ids[:2], "m-decision": "approve"})
+    assert response.status_code == 302
+    assert [rf.month(p, m).review_state for m in (1, 2, 3)] == [MonthReview.CONFIRMED] * 2 + [MonthReview.PENDING]
+
+
+def test_nothing_ticked_is_an_error(reviewer_client, employer):
+    p = rf.pending_placement(employer)
+    response = _post(reviewer_client, p, target="months", **{"m-decision": "approve"})
+    assert response.status_code == 200
+    assert "请先勾选要审核的月份" in response.content.decode()
+
+
+def test_all_pending_months(reviewer_client, employer):
+    p = rf.pending_placement(employer)
+    response = _post(reviewer_client, p, target="months", **{"m-every": "reject", "m-reason_code": "wage_below_min"})
+    assert response.status_code == 302
+    assert [rf.month(p, m).review_state for m in (1, 2, 3)] == [MonthReview.REJECTED] * 3
+    assert Notice.objects.filter(employer=employer).count() == 1
+
+
+def test_per_evidence_from_the_page(reviewer_client, employer):
+    p = rf.pending_placement(employer)
+    ev = p.evidence.get()
+    response = _post(reviewer_client, p, target=f"ev{ev.pk}", **{f"ev{ev.pk}-decision": "approve"})
+    assert response.status_code == 302
+    assert [rf.month(p, m).review_state for m in (1, 2, 3)] == [MonthReview.CONFIRMED] * 3
+
+
+def test_hand_certificate_from_the_page(reviewer_client, employer):
+    p = rf.certificate_pending_placement(employer)
+    cert = p.hand_certificates.get()
+    html = reviewer_client.get(review_url(p)).content.decode()
+    assert f'<img src="{reverse("core:download", args=[cert.image.token])}?inline=1"' in html
+    key = f"cert{cert.pk}"
+    response = _post(reviewer_client, p, target=key, **{f"{key}-decision": "reject"})
+    assert response.status_code == 200 and "必须选择不通过原因" in response.content.decode()
+    response = _post(reviewer_client, p, target=key, **{f"{key}-decision": "approve"})
+    assert response.status_code == 302
+    cert.refresh_from_db()
+    assert cert.review_state == DocumentReview.APPROVED
+
+
+def test_dispatch_agreement_from_the_page(reviewer_client, employer):
+    p = rf.dispatch_pending_placement(employer)
+    agreement = p.contracts.get()
+    key = f"agr{agreement.pk}"
+    response = _post(
+        reviewer_client, p, target=key, **{f"{key}-decision": "reject", f"{key}-reason_code": "contract_short"}
+    )
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.review_state == DocumentReview.REJECTED
+
+
+def test_a_month_decided_meanwhile_is_reported_not_overridden(reviewer_client, employer):
+    p = rf.pending_placement(employer)
+    ids = rf.pending_ids(p)
+    from placements import review
+
+    review.month_decide(month_ids=[ids[0]], placement=p, decision="approve", by=rf.reviewer("110000"))
+    # The page still shows January as pending: "all" posts the ids it was shown.
+    response = _post(reviewer_client, p, target="months", **{"m-only": f"{ids[0]}:reject", "m-reason_code": "unclear"})
+    assert response.status_code == 200  # the form says January is no longer pending
+    assert rf.month(p, 1).review_state == MonthReview.CONFIRMED
+
+
+def test_view_only_reviewer_sees_no_forms_and_cannot_post(client, employer):
+    from django.contrib.auth.models import Permission
+
+    from tests import factories
+
+    user = factories.reviewer_user("110000")
+    user.user_permissions.add(Permission.objects.get(codename="view_placement"))
+    rf.otp_login(client, user)
+    p = rf.pending_placement(employer)
+    response = client.get(review_url(p))
+    assert response.status_code == 200
+    assert 'name="m-only"' not in response.content.decode()
+    assert "只有查看权限" in response.content.decode()
+    response = _post(client, p, target="months", **{"m-every": "approve"})
+    assert response.status_code == 403
+    assert rf.month(p, 1).review_state == MonthReview.PENDING
+
+
+def test_another_region_cannot_decide_by_posting(client, employer):
+    p = rf.pending_placement(employer)
+    rf.otp_login(client, rf.reviewer("310000"))
+    response = _post(client, p, target="months", **{"m-every": "approve"})
+    assert response.status_code == 404
+    assert rf.month(p, 1).review_state == MonthReview.PENDING
+
+
+def test_change_page_links_to_the_review_page(reviewer_client, employer):
+    p = rf.pending_placement(employer)
+    response = reviewer_client.get(reverse("admin:placements_placement_change", args=[p.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert review_url(p) in html
+    assert 'name="_save"' not in html  # read-only

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from employers.constants import Relation
 from feeds.generator import chinese_name, id_number
-from feeds.parsing import KINDS, id_gender
+from feeds.parsing import id_gender
+from feeds.rows import KINDS
 from feeds.services import feed_import
 
 SEED = 20260301

@@ -22,7 +22,8 @@ from pathlib import Path
 from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
 
-from feeds.parsing import KINDS, stdnum_regions
+from feeds.parsing import stdnum_regions
+from feeds.rows import KINDS
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"

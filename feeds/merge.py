@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.db import connection, models
 from django.utils import timezone
 
-from feeds.parsing import KindSpec
+from feeds.rows import KindSpec
 from feeds.staging import CopyStream
 
 Rows = Iterable[tuple[int, tuple]]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 
-from feeds.parsing import KindSpec
+from feeds.rows import KindSpec
 
 csv.field_size_limit(1 << 20)
 

@@ -27,8 +27,9 @@ from feeds.models import (
     RegistryPerson,
     WageRecord,
 )
-from feeds.parsing import KINDS, Bounds, RegionIndex, make_row_validator
+from feeds.parsing import Bounds, RegionIndex
 from feeds.reader import FeedFile, FeedFileError, open_feed
+from feeds.rows import KINDS, make_row_validator
 from feeds.staging import CopyStream
 
 logger = logging.getLogger(__name__)

@@ -19,17 +19,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from operator import itemgetter
 
-from feeds.parsing import (
-    MONTHLY_KINDS,
-    Bounds,
-    KindSpec,
-    RowValidator,
-    check_id_number,
-    check_uscc,
-    parse_money,
-    parse_month,
-)
+from feeds.parsing import Bounds, check_id_number, check_uscc, parse_money, parse_month
 from feeds.reader import Batch, FeedFile
+from feeds.rows import MONTHLY_KINDS, KindSpec, RowValidator
 
 Reject = Callable[[int, str, Sequence[str]], None]
 CACHE_LIMIT = 500_000

@@ -6,7 +6,7 @@ from itertools import count
 from pathlib import Path
 
 from feeds.generator import id_number, uscc_code
-from feeds.parsing import KINDS
+from feeds.rows import KINDS
 
 _seq = count(1)
 

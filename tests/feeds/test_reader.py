@@ -2,8 +2,8 @@
 
 import pytest
 
-from feeds.parsing import KINDS
 from feeds.reader import FeedFileError, open_feed
+from feeds.rows import KINDS
 
 PENSION = KINDS["pension"]
 HEADER = "id_number,unit_uscc,month,base_amount\n"

@@ -10,7 +10,7 @@ import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
-from feeds.parsing import KINDS
+from feeds.rows import KINDS
 from feeds.services import FeedFileError, feed_import
 
 

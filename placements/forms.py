@@ -26,7 +26,9 @@ from placements.wizard_rules import ContractInput, age_on, contract_errors
 
 YES_NO = [("", "请选择"), ("1", "是"), ("0", "否")]
 DATE_WIDGET = {"type": "date"}
-UPLOAD_HELP = "请上传劳动合同或劳务派遣协议（劳务派遣协议中应明确该人员计入用人单位）。文件不超过 10 MB，格式仅限 JPG、PNG、PDF。"
+UPLOAD_HELP = (
+    "请上传劳动合同或劳务派遣协议（劳务派遣协议中应明确该人员计入用人单位）。文件不超过 10 MB，格式仅限 JPG、PNG、PDF。"
+)
 
 
 def _yes_no(label: str, **kwargs) -> forms.TypedChoiceField:
@@ -118,6 +120,8 @@ class PersonForm(RegionPickersMixin, VersionedForm):
         super().__init__(*args, initial=initial, **kwargs)
         self.looking_up = bool(self.is_bound and self.data.get(self.LOOKUP))
         if placement is not None:
+            if placement.gender == "男":
+                del self.fields["retirement_baseline"]  # men have no baseline (§5.5)
             self.fields["id_number"].disabled = True
             self.fields["id_number"].help_text = "身份证号保存后不能修改；如填错，请删除该人员后重新添加。"
             for name in self.GRADUATE_FIELDS:
@@ -189,7 +193,7 @@ class PersonForm(RegionPickersMixin, VersionedForm):
         cleaned = super().clean()
         number = cleaned.get("id_number")
         _, gender = identity_from_id_number(number) if number else (None, "")
-        if gender == "女" and not cleaned.get("retirement_baseline"):
+        if gender == "女" and "retirement_baseline" in self.fields and not cleaned.get("retirement_baseline"):
             self.add_error("retirement_baseline", "女性请选择退休年龄基准（女职工或女干部）。")
         if gender == "男":
             cleaned["retirement_baseline"] = ""
@@ -293,15 +297,17 @@ class ContractForm(VersionedForm):
         widget=forms.RadioSelect,
         initial="0",
     )
-    relation = forms.ChoiceField(
-        label="关联单位关系", choices=ContractRelation.choices, initial=ContractRelation.SELF
-    )
+    relation = forms.ChoiceField(label="关联单位关系", choices=ContractRelation.choices, initial=ContractRelation.SELF)
     contract_type = forms.ChoiceField(label="合同类型", choices=[("", "请选择"), *ContractType.choices])
     start = _date("合同开始日期")
     end = _date("合同结束日期", required=False, help_text="无固定期限合同不填写。")
     job = forms.CharField(label="岗位工种", max_length=50)
     monthly_salary = forms.DecimalField(
-        label="合同月薪（元）", max_digits=10, decimal_places=2, min_value=0, widget=forms.NumberInput(attrs={"step": "0.01"})
+        label="合同月薪（元）",
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
     )
     dispatch_unit = UnitChoiceField(
         label="劳务派遣单位",
@@ -402,7 +408,9 @@ class HandCertificateForm(VersionedForm):
         choices=[("", "请选择"), *[(k, v) for k, v in CATEGORY_NAMES.items()]],
         help_text="残疾人证必填；残疾军人证不填。",
     )
-    image = SafeFileField(label="残疾证件图片", help_text="请上传残疾证件的照片或扫描件（JPG、PNG、PDF，不超过 10 MB）。")
+    image = SafeFileField(
+        label="残疾证件图片", help_text="请上传残疾证件的照片或扫描件（JPG、PNG、PDF，不超过 10 MB）。"
+    )
 
     def __init__(self, *args, id_number: str, **kwargs):
         self.id_number = id_number
@@ -422,7 +430,9 @@ class HandCertificateForm(VersionedForm):
         return cleaned
 
     def certificate_data(self) -> dict:
-        return {k: self.cleaned_data.get(k) for k in ("cert_no", "cert_type", "valid_from", "valid_to", "grade", "category")}
+        return {
+            k: self.cleaned_data.get(k) for k in ("cert_no", "cert_type", "valid_from", "valid_to", "grade", "category")
+        }
 
 
 # --- step 2: months ----------------------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ from placements.forms import (
 )
 from placements.models import Contract, Evidence, GraduateRecord, HandCertificate, Placement
 from placements.rules import plan_selection
-from placements.selectors import placement_totals
 from placements.services import month_option
 from placements.wizard_rules import age_verdict, may_edit, placement_actions
 
@@ -120,15 +119,12 @@ def _steps(p: Placement | None, current: int) -> list[dict]:
 def index(request: HttpRequest) -> HttpResponse:
     employer = request.employer
     today = timezone.localdate()
-    years, filing_year = ws.year_choices(employer, today)
-    year = _int(request.GET.get("year"))
-    if year not in years:
-        year = filing_year
+    header = ws.list_header(employer, _int(request.GET.get("year")), today)
+    year, years, filing_year, totals = header.year, header.years, header.filing_year, header.totals
     search = ws.normalise_search(request.GET.get("q"))
     status = request.GET.get("status", "")
     if status not in PlacementStatus.values:
         status = ""
-    totals = placement_totals(employer, year)
     page = ws.list_page(
         employer, year, search=search, status=status, page=_int(request.GET.get("page"), 1) or 1, totals=totals
     )
@@ -439,7 +435,10 @@ def contract_delete(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
         request,
         p,
         title="删除合同",
-        question=f"确定要删除 {p.name} 的这份合同（{contract.get_contract_type_display()}，{contract.start:%Y-%m-%d} 起）吗？",
+        question=(
+            f"确定要删除 {p.name} 的这份合同"
+            f"（{contract.get_contract_type_display()}，{contract.start:%Y-%m-%d} 起）吗？"
+        ),
         note="删除后系统将重新核验该人员的合同状态；已上传的合同文件仍保留在审计记录中。",
         button="确定删除",
         danger=True,
@@ -615,7 +614,10 @@ def step3(request: HttpRequest, pk: int) -> HttpResponse:
         finish_form.is_valid()
         try:
             registration.placement_finish(
-                placement=p, by=request.user, expected_version=finish_form.expected_version, token=finish_form.token_value
+                placement=p,
+                by=request.user,
+                expected_version=finish_form.expected_version,
+                token=finish_form.token_value,
             )
         except registration.DuplicateSubmission:
             return redirect("placements:step4", pk=p.pk)

@@ -46,8 +46,8 @@ def contract_errors(c: ContractInput) -> dict[str, str]:
 
     - 合同结束日期 not before 合同开始日期; none for 无固定期限; required for 固定期限.
     - 劳务派遣: a dispatched contract names its 劳务派遣单位 (a related unit).
-    - 关联单位: not dispatched and the relation is 上下级 or 其他关联单位 → at least one of 社保参保单位 / 医保参保单位 /
-      工资发放单位 is this unit itself.
+    - 关联单位: not dispatched and the relation is 上下级 or 其他关联单位 → at least one of 社保参保单位 /
+      医保参保单位 / 工资发放单位 is this unit itself.
     """
     errors: dict[str, str] = {}
     if c.contract_type == OPEN_ENDED and c.end is not None:
@@ -62,12 +62,12 @@ def contract_errors(c: ContractInput) -> dict[str, str]:
         )
     if not c.is_dispatched and c.dispatch_unit is not None:
         errors["dispatch_unit"] = "非劳务派遣人员不选择劳务派遣单位。"
-    if not c.is_dispatched and c.relation in (PARENT_SUBSIDIARY, OTHER):
-        if None not in (c.pension_unit, c.medical_unit, c.wage_unit):
-            errors["wage_unit"] = (
-                "关联单位关系为“上下级”或“其他关联单位”的非劳务派遣人员，社保参保单位、医保参保单位、"
-                "工资发放单位中至少有一个须为本单位。"
-            )
+    paid_elsewhere = None not in (c.pension_unit, c.medical_unit, c.wage_unit)
+    if not c.is_dispatched and c.relation in (PARENT_SUBSIDIARY, OTHER) and paid_elsewhere:
+        errors["wage_unit"] = (
+            "关联单位关系为“上下级”或“其他关联单位”的非劳务派遣人员，社保参保单位、医保参保单位、"
+            "工资发放单位中至少有一个须为本单位。"
+        )
     return errors
 
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connection
 from django.db.models import Count, Max, Q, Window
 
-from core.filing import current_filing_year
+from core.filing import Window as FilingWindowRule
+from core.filing import current_filing_year, pick_filing_year, province_of
+from core.models import FilingWindow
 from employers.constants import Relation
 from employers.models import Employer, RelatedUnit
 from feeds.models import Certificate, RegistryPerson
-from placements.constants import MonthReview
+from placements.constants import MonthReview, PlacementStatus
 from placements.models import Contract, Evidence, GraduateRecord, HandCertificate, Placement, PlacementMonth
 from placements.rules import (
     CHECK_LABELS,
@@ -24,6 +27,7 @@ from placements.rules import (
     reasons_by_check,
     unselectable_reason,
 )
+from placements.selectors import placement_totals
 from placements.services import month_option
 from placements.wizard_rules import RegistryCert, hand_certificate_allowed, month_evidence
 
@@ -39,6 +43,72 @@ def year_choices(employer: Employer, today: date) -> tuple[list[int], int]:
     years = set(Placement.objects.filter(employer=employer).order_by().values_list("year", flat=True).distinct())
     years.add(filing_year)
     return sorted(years, reverse=True), filing_year
+
+
+@dataclass(frozen=True)
+class ListHeader:
+    years: list[int]  # the 业务年度 picker: years with data plus the current filing year, newest first
+    filing_year: int
+    year: int  # the year shown
+    totals: dict[str, int]  # as placements.selectors.placement_totals
+
+
+TOTAL_KEYS = ("persons", "registered", "confirmed", "approved", "rejected")
+
+
+def list_header(employer: Employer, requested: int | None, today: date) -> ListHeader:
+    """The picker's years, the current filing year and the shown year's totals — in ONE query when the shown year
+    is the one asked for (or, with none asked, the previous calendar year, the usual filing year).
+
+    A UNION ALL of (a) the unit's years with data, (b) the open filing windows of its province (core.filing's rule)
+    and (c) the year's totals and status counters over the placements with their derived status
+    (PlacementQuerySet.with_status, the same definition as placement_totals). A second query (the totals of another
+    year) runs only when the guess was wrong.
+    """
+    guess = requested if requested is not None and 1990 <= requested <= today.year + 1 else today.year - 1
+    province = province_of(employer.federation_region_id)
+    rows = _header_rows(employer, guess, province, today)
+    years_with_data = {year for kind, year, *_ in rows if kind == "y"}
+    windows = [FilingWindowRule(province, year, today, today, True) for kind, year, *_ in rows if kind == "w"]
+    filing_year = pick_filing_year(windows, today)
+    years = sorted(years_with_data | {filing_year}, reverse=True)
+    year = requested if requested in years else filing_year
+    if year == guess:
+        values = next(row[2:] for row in rows if row[0] == "t")
+        totals = dict(zip((*TOTAL_KEYS, *(f"status_{v}" for v in PlacementStatus.values)), values, strict=True))
+        totals = {key: int(value or 0) for key, value in totals.items()}
+    else:
+        totals = placement_totals(employer, year)
+    return ListHeader(years, filing_year, year, totals)
+
+
+def _header_rows(employer: Employer, year: int, province: str, today: date) -> list[tuple]:
+    qn = connection.ops.quote_name
+    statuses = list(PlacementStatus.values)
+    width = len(TOTAL_KEYS) + len(statuses)
+    zeros = ", ".join(["0"] * width)
+    inner = (
+        Placement.objects.of(employer, year)
+        .with_status()
+        .values("status", "n_registered", "n_confirmed", "n_approved", "n_rejected")
+        .order_by()
+    )
+    inner_sql, inner_params = inner.query.sql_with_params()
+    sums = ", ".join(f"COALESCE(SUM(t.{qn('n_' + name)}), 0)" for name in TOTAL_KEYS[1:])
+    counts = ", ".join(f"SUM(CASE WHEN t.{qn('status')} = %s THEN 1 ELSE 0 END)" for _ in statuses)
+    placement_table = qn(Placement._meta.db_table)
+    window_table = qn(FilingWindow._meta.db_table)
+    sql = (
+        f"SELECT 'y' AS kind, {qn('year')} AS year, {zeros} FROM {placement_table} "
+        f"WHERE {qn('employer_id')} = %s GROUP BY {qn('year')} "
+        f"UNION ALL SELECT 'w', {qn('business_year')}, {zeros} FROM {window_table} "
+        f"WHERE {qn('province_code')} = %s AND {qn('opens_on')} <= %s AND {qn('closes_on')} >= %s "
+        f"UNION ALL SELECT 't', %s, COUNT(*), {sums}, {counts} FROM ({inner_sql}) t"
+    )
+    params = [employer.pk, province, today, today, year, *statuses, *inner_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def normalise_search(text: str | None) -> str:
@@ -225,10 +295,7 @@ def grid_rows(placement: Placement, months: list[PlacementMonth], requested: set
             cells.append(GridCell(check, CHECK_LABELS[check], ok, reason, name, f"r{m.month}-{check}"))
         locked = is_locked(option)
         why = "" if locked else (unselectable_reason(option) or "")
-        if fresh:
-            selected_default = m.verified
-        else:
-            selected_default = m.selected
+        selected_default = m.verified if fresh else m.selected
         checked = locked or (m.month in requested if requested is not None else selected_default)
         reasons = [f"{c.label}：{c.reason}" for c in cells if not c.ok]
         if m.taken_elsewhere:
@@ -249,7 +316,7 @@ def grid_rows(placement: Placement, months: list[PlacementMonth], requested: set
                 selected=m.selected,
                 checked=checked and not why,
                 review_state=m.review_state,
-                review_label=review_labels.get(m.review_state, "") if m.selected else "未登记",
+                review_label=review_labels.get(m.review_state, "") if m.selected else ("—" if fresh else "未登记"),
                 reasons=reasons,
             )
         )

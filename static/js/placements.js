@@ -33,17 +33,40 @@
     });
   }
 
+  // STEP.01: show the 学历 fields only for a graduate and the retirement baseline only for a woman (by the ID
+  // number's 17th digit). Without JavaScript both stay visible with their help texts.
+  function personToggles(root) {
+    var form = root.querySelector("#person-form");
+    if (!form) return;
+    var graduate = form.querySelector("#id_is_graduate");
+    var degree = form.querySelector("#graduate-fields");
+    var id = form.querySelector("#id_id_number");
+    var baseline = form.querySelector("#baseline-field");
+    function update() {
+      if (graduate && degree) degree.hidden = graduate.value !== "1";
+      if (id && baseline) {
+        var v = (id.value || "").trim();
+        baseline.hidden = v.length === 18 && parseInt(v.charAt(16), 10) % 2 === 1;
+      }
+    }
+    if (graduate) graduate.addEventListener("change", update);
+    if (id) id.addEventListener("input", update);
+    update();
+  }
+
   // STEP.01: the ID number is looked up on blur (htmx re-renders the form with the registry's data); then move on
   // to the next field that still needs input.
   document.addEventListener("htmx:afterSwap", function (event) {
+    var config = event.detail.requestConfig || {};
     var form = document.getElementById("person-form");
-    if (!form || !form.contains(event.detail.elt) && event.detail.elt !== form) return;
+    if (!form || !config.elt || config.elt.name !== "id_number") return;  // not the ID lookup (e.g. a region picker)
     var bad = form.querySelector("#id_id_number.is-invalid");
     var next = bad || form.querySelector("#id_name");
     var empty = Array.prototype.find.call(
       form.querySelectorAll("input[required]:not([disabled]), select[required]:not([disabled])"),
       function (el) { return !el.value; }
     );
+    personToggles(document);
     (bad || empty || next || form).focus();
   });
 
@@ -51,6 +74,7 @@
     yearPicker(document);
     monthCounter(document);
     selectAll(document);
+    personToggles(document);
     document.querySelectorAll("[data-autosubmit-button]").forEach(function (b) { b.classList.add("visually-hidden-focusable"); });
   });
 })();

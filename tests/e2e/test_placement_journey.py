@@ -34,7 +34,7 @@ def journey():
 
 
 def test_new_clerk_registers_a_person(browser_page, live_server, screenshot, journey, tmp_path):
-    employer, id_number = journey
+    _, id_number = journey
     page = browser_page
     evidence = tmp_path / "工资证明.png"
     evidence.write_bytes(w.png_bytes())

@@ -45,7 +45,7 @@ def status_of(p: Placement) -> str:
     return Placement.objects.with_status().get(pk=p.pk).status
 
 
-# --- step 1 ---------------------------------------------------------------------------------------------------------
+# --- step 1 ---------------------------------------------------------------------------------------
 
 
 def test_create_derives_birth_and_gender_computes_the_grid_and_audits(employer, user):
@@ -143,7 +143,7 @@ def test_finishing_step_one_needs_a_contract(employer, user):
     assert p.wizard_step == 2
 
 
-# --- contracts -------------------------------------------------------------------------------------------------------
+# --- contracts ------------------------------------------------------------------------------------
 
 
 def contract_data(**fields):
@@ -185,7 +185,11 @@ def test_contract_with_its_file(employer, user):
     [
         ({"contract_type": "fixed_term", "start": date(2025, 6, 1), "end": date(2025, 1, 1)}, "end", "不能早于"),
         ({"contract_type": "open_ended", "end": date(2026, 1, 1)}, "end", "不填写合同结束日期"),
-        ({"is_dispatched": True, "contract_type": "dispatch", "end": date(2026, 1, 1)}, "dispatch_unit", "劳务派遣单位"),
+        (
+            {"is_dispatched": True, "contract_type": "dispatch", "end": date(2026, 1, 1)},
+            "dispatch_unit",
+            "劳务派遣单位",
+        ),
     ],
 )
 def test_contract_rules_are_refused(employer, user, fields, field, message):
@@ -215,9 +219,7 @@ def test_another_units_related_unit_is_refused(employer, user, other_employer):
 def test_dispatched_contract_waits_for_review(employer, user):
     p = create(employer, user)
     firm = pf.related_unit(employer, "dispatch_firm", name="北京人力派遣有限公司")
-    c = add_contract(
-        p, user, is_dispatched=True, contract_type="dispatch", end=date(2026, 12, 31), dispatch_unit=firm
-    )
+    c = add_contract(p, user, is_dispatched=True, contract_type="dispatch", end=date(2026, 12, 31), dispatch_unit=firm)
     assert c.review_state == "pending"
     with pytest.raises(reg.RegistrationError, match="劳务派遣单位须为"):
         add_contract(
@@ -236,7 +238,12 @@ def test_the_same_contract_form_twice_creates_one_contract(employer, user):
     p.refresh_from_db()
     with pytest.raises(reg.DuplicateSubmission):
         reg.contract_add(
-            placement=p, data=contract_data(), file=w.clean_png(), by=user, expected_version=p.version - 1, token="form-1"
+            placement=p,
+            data=contract_data(),
+            file=w.clean_png(),
+            by=user,
+            expected_version=p.version - 1,
+            token="form-1",
         )
     assert Contract.objects.filter(placement=p).count() == 1
 
@@ -258,7 +265,7 @@ def test_contract_update_and_delete(employer, user):
     assert PlacementMonth.objects.filter(placement=p, contract_ok=True).count() == 0
 
 
-# --- hand-added certificates ---------------------------------------------------------------------------------------
+# --- hand-added certificates ----------------------------------------------------------------------
 
 
 def cert_data(id_number, **fields):
@@ -310,7 +317,10 @@ def test_certificate_number_of_another_person_is_refused(employer, user):
     other = w.valid_id(date(1979, 1, 1))
     with pytest.raises(reg.RegistrationError, match="身份证号与持证人身份证号不一致") as info:
         reg.hand_certificate_add(
-            placement=p, data=cert_data(p.id_number, cert_no=f"{other}42"), image=w.clean_png(), by=user,
+            placement=p,
+            data=cert_data(p.id_number, cert_no=f"{other}42"),
+            image=w.clean_png(),
+            by=user,
             expected_version=p.version,
         )
     assert info.value.field == "cert_no"
@@ -328,7 +338,7 @@ def test_pending_hand_certificate_can_be_deleted_not_a_decided_one(employer, use
         reg.hand_certificate_delete(certificate=cert, by=user, expected_version=p.version)
 
 
-# --- step 2 ---------------------------------------------------------------------------------------------------------
+# --- step 2 ---------------------------------------------------------------------------------------
 
 
 def test_only_auto_verified_months_confirm_at_once(employer, user, minimum_wage):
@@ -367,7 +377,7 @@ def test_months_held_by_another_unit_cannot_be_registered(employer, user, other_
         reg.months_register(placement=p, months=[202501], by=user, expected_version=p.version)
 
 
-# --- step 3 ---------------------------------------------------------------------------------------------------------
+# --- step 3 ---------------------------------------------------------------------------------------
 
 
 def register_failing_month(employer, user):
@@ -426,7 +436,7 @@ def test_withdrawn_evidence_stays_and_the_month_lacks_it_again(employer, user, m
     assert month.evidence_mask == 0 and month.evidence_missing
 
 
-# --- 重新登记, 删除 -----------------------------------------------------------------------------------------------------
+# --- 重新登记, 删除 -------------------------------------------------------------------------------------
 
 
 def test_reregister_reopens_and_resets_decisions(employer, user, minimum_wage):
@@ -479,7 +489,9 @@ def test_a_declared_year_refuses_every_change(employer, user, minimum_wage, acti
     calls = {
         "delete": lambda: reg.placement_delete(placement=p, by=user, expected_version=p.version),
         "reregister": lambda: reg.placement_reregister(placement=p, by=user, expected_version=p.version),
-        "update": lambda: reg.placement_update(placement=p, data={"phone": "13800000009"}, by=user, expected_version=p.version),
+        "update": lambda: reg.placement_update(
+            placement=p, data={"phone": "13800000009"}, by=user, expected_version=p.version
+        ),
         "contract": lambda: add_contract(p, user),
         "evidence": lambda: upload(p, user, "wage", [202501]),
         "register": lambda: reg.months_register(placement=p, months=[], by=user, expected_version=p.version),
@@ -497,13 +509,18 @@ def test_frozen_placement_refuses_changes(employer, user):
         reg.placement_update(placement=p, data={"phone": "13800000009"}, by=user, expected_version=p.version)
 
 
-# --- 导入上一年申报名单 ---------------------------------------------------------------------------------------------------
+# --- 导入上一年申报名单 ------------------------------------------------------------------------------------
 
 
 def test_import_last_year_copies_info_and_still_valid_contracts(employer, user, minimum_wage):
     region = factories.region("110101")
     last = pf.placement(
-        employer, year=YEAR - 1, id_number=w.valid_id(), wizard_completed=True, household_region=region, phone="13711112222"
+        employer,
+        year=YEAR - 1,
+        id_number=w.valid_id(),
+        wizard_completed=True,
+        household_region=region,
+        phone="13711112222",
     )
     pf.contract(last, contract_type="fixed_term", start=date(2022, 1, 1), end=date(2024, 12, 31))  # ended
     pf.contract(last, contract_type="open_ended", start=date(2025, 1, 1))  # still valid
@@ -518,7 +535,12 @@ def test_import_last_year_copies_info_and_still_valid_contracts(employer, user, 
     assert result.out_of_age == [retired.name]
     new = result.created[0]
     new.refresh_from_db()
-    assert (new.name, new.phone, new.household_region_id, new.previous_id) == (last.name, "13711112222", "110101", last.pk)
+    assert (new.name, new.phone, new.household_region_id, new.previous_id) == (
+        last.name,
+        "13711112222",
+        "110101",
+        last.pk,
+    )
     assert [c.contract_type for c in new.contracts.all()] == ["open_ended"]
     assert new.wizard_step == 2 and not new.wizard_completed
     assert PlacementMonth.objects.filter(placement=new).count() == 12

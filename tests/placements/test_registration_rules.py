@@ -52,7 +52,10 @@ def contract(**fields) -> ContractInput:
         ({"is_dispatched": True, "contract_type": "dispatch", "end": date(2026, 1, 1), "dispatch_unit": UNIT}, {}),
         ({"dispatch_unit": UNIT}, {"dispatch_unit": "非劳务派遣人员不选择劳务派遣单位。"}),
         # 关联单位: not dispatched + 上下级 / 其他关联单位 → one of the three paying units is this unit (None)
-        ({"relation": "parent_subsidiary", "pension_unit": UNIT, "medical_unit": UNIT, "wage_unit": UNIT}, {"wage_unit": "…"}),
+        (
+            {"relation": "parent_subsidiary", "pension_unit": UNIT, "medical_unit": UNIT, "wage_unit": UNIT},
+            {"wage_unit": "…"},
+        ),
         ({"relation": "other", "pension_unit": UNIT, "medical_unit": UNIT, "wage_unit": UNIT}, {"wage_unit": "…"}),
         ({"relation": "parent_subsidiary", "pension_unit": UNIT, "medical_unit": UNIT}, {}),
         ({"relation": "other", "wage_unit": UNIT, "medical_unit": UNIT}, {}),
@@ -84,7 +87,12 @@ def test_contract_rules(fields, errors):
 
 @pytest.mark.parametrize(
     ("end", "year", "valid"),
-    [(None, 2025, True), (date(2025, 1, 1), 2025, True), (date(2024, 12, 31), 2025, False), (date(2026, 6, 30), 2025, True)],
+    [
+        (None, 2025, True),
+        (date(2025, 1, 1), 2025, True),
+        (date(2024, 12, 31), 2025, False),
+        (date(2026, 6, 30), 2025, True),
+    ],
 )
 def test_contract_still_valid(end, year, valid):
     assert contract_still_valid(date(2020, 1, 1), end, year) is valid

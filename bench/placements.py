@@ -1,0 +1,247 @@
+"""Benchmark of the placement list and the month grid page on PostgreSQL (issue 4).
+
+    .venv/bin/python bench/placements.py [--placements 5000] [--requests 200] [--keep]
+
+Sets Django up itself on the database ``dev_wizard_bench`` (created if missing; override with BENCH_DATABASE_URL),
+migrates it, creates one employer with 5,000 placements of one business year (twelve PlacementMonth rows each, in
+every review state, so every status of the list occurs) and measures with the Django test client, logged in as the
+unit's clerk:
+
+- the list page ``/placements/`` (first page, 50 rows): the number of queries and the p50 / p95 server time over
+  200 requests;
+- the same for the list filtered by a status and for a search;
+- one grid page ``/placements/<id>/step-2/``.
+
+Targets (issue 4): ≤ 10 queries whatever the number of rows; list p95 ≤ 60 ms; grid p95 ≤ 80 ms.
+"""
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dev_wizard_bench")
+os.environ["DATABASE_URL"] = DB_URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+YEAR = 2025
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红玉文博宇浩然欣怡子涵梓轩雨桐"
+STATE_MIXES = [
+    ["auto"] * 12,  # 审核通过(系统)
+    ["auto"] * 10 + ["confirmed"] * 2,  # 审核通过(人工)
+    ["auto"] * 9 + ["pending"] * 3,  # 待审核
+    ["auto"] * 11 + ["rejected"],  # 部分审核不通过
+    ["rejected"] * 4 + ["none"] * 8,  # 审核不通过
+    ["none"] * 12,  # 资料待完善 (wizard not finished)
+]
+
+
+def ensure_database() -> None:
+    import psycopg2
+
+    name = DB_URL.rsplit("/", 1)[1]
+    admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
+    conn = psycopg2.connect(admin_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not cur.fetchone():
+            cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def generate(n: int) -> None:
+    """One employer (USCC from python-stdnum) with ``n`` placements of YEAR and their months."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from stdnum.cn import uscc as stdnum_uscc
+
+    from core.models import Region, RegionLevel
+    from employers.models import Employer, EmployerAccount
+    from feeds.generator import id_number
+    from placements.models import Placement, PlacementMonth
+
+    body = "91110105MA0BENCH0"
+    uscc = body + stdnum_uscc.calc_check_digit(body)
+    rng = random.Random(2025)
+    with transaction.atomic():
+        old = Employer.objects.filter(uscc=uscc).first()
+        if old is not None:
+            Placement.objects.filter(employer=old).delete()
+            EmployerAccount.objects.filter(employer=old).delete()
+            old.delete()
+        province, _ = Region.objects.get_or_create(
+            code="110000", defaults={"name": "北京市", "level": RegionLevel.PROVINCE}
+        )
+        city, _ = Region.objects.get_or_create(
+            code="110100", defaults={"name": "市辖区", "level": RegionLevel.CITY, "parent": province}
+        )
+        county, _ = Region.objects.get_or_create(
+            code="110105", defaults={"name": "朝阳区", "level": RegionLevel.COUNTY, "parent": city}
+        )
+        employer = Employer.objects.create(
+            name="北京市基准测试有限公司",
+            uscc=uscc,
+            unit_kind="企业",
+            economic_kind="有限责任(公司)",
+            industry="I",
+            federation_region=county,
+            tax_region=county,
+            registration_region=county,
+            legal_rep_name="张伟",
+            legal_rep_id_number=id_number("110105", date(1975, 3, 2), 11),
+            legal_rep_phone="13800138000",
+            contact_name="李娜",
+            contact_phone="13900139000",
+            business_address="北京市朝阳区测试路1号",
+            registered_address="北京市朝阳区测试路1号",
+        )
+        user_model = get_user_model()
+        user = user_model.objects.filter(username="benchclerk").first()
+        if user is None:
+            user = user_model.objects.create_user(username="benchclerk", password="bench-pass-2026")
+        EmployerAccount.objects.filter(user=user).delete()
+        EmployerAccount.objects.create(user=user, employer=employer)
+
+        seen: set[str] = set()
+        placements = []
+        while len(placements) < n:
+            birth = date(rng.randint(1966, 2003), rng.randint(1, 12), rng.randint(1, 28))
+            number = id_number("110105", birth, rng.randrange(1, 999))
+            if number in seen:
+                continue
+            seen.add(number)
+            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            placements.append(Placement(employer=employer, year=YEAR, id_number=number, name=name, wizard_step=4))
+        for p in placements:  # what Placement.save() derives
+            p.birth_date = date(int(p.id_number[6:10]), int(p.id_number[10:12]), int(p.id_number[12:14]))
+            p.gender = "男" if int(p.id_number[16]) % 2 else "女"
+        Placement.objects.bulk_create(placements, batch_size=1000)
+        months = []
+        completed = []
+        for i, p in enumerate(placements):
+            mix = STATE_MIXES[i % len(STATE_MIXES)]
+            if i % len(STATE_MIXES) != len(STATE_MIXES) - 1:
+                completed.append(p.pk)
+            grade = rng.choice((1, 2, 3, 4))
+            for m, state in enumerate(mix, start=1):
+                verified = state in ("auto", "none") and i % len(STATE_MIXES) != len(STATE_MIXES) - 1
+                months.append(
+                    PlacementMonth(
+                        placement_id=p.pk,
+                        id_number=p.id_number,
+                        year=YEAR,
+                        month=YEAR * 100 + m,
+                        wage_ok=verified,
+                        pension_ok=True,
+                        medical_ok=True,
+                        cert_ok=True,
+                        age_ok=True,
+                        contract_ok=True,
+                        verified=verified,
+                        reasons="" if verified else "wage_missing",
+                        cert_type="残疾人证",
+                        cert_grade=grade,
+                        cert_no=f"{p.id_number}4{grade}",
+                        weight=2 if grade <= 2 else 1,
+                        selected=state != "none",
+                        review_state=state,
+                        evidence_mask=1 if state in ("pending", "confirmed", "rejected") else 0,
+                    )
+                )
+        PlacementMonth.objects.bulk_create(months, batch_size=5000)
+        Placement.objects.filter(pk__in=completed).update(wizard_completed=True)
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    print(f"generated {n} placements and {len(months)} grid rows for {employer.name}")
+
+
+def measure(requests: int) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from placements.models import Placement
+
+    setup_test_environment()
+    client = Client()
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="benchclerk"))
+    employer_id = Placement.objects.filter(
+        name__isnull=False, employer__accounts__user__username="benchclerk"
+    ).values_list("employer_id", flat=True)[:1][0]
+    n = Placement.objects.filter(employer_id=employer_id, year=YEAR).count()
+    grid_pk = (
+        Placement.objects.filter(employer_id=employer_id, year=YEAR).order_by("pk").values_list("pk", flat=True)[n // 2]
+    )
+    search = Placement.objects.get(pk=grid_pk).name[0]
+    pages = [
+        ("list", f"/placements/?year={YEAR}", 60),
+        ("list, page 50", f"/placements/?year={YEAR}&page=50", 60),
+        ("list, status 待审核", f"/placements/?year={YEAR}&status=pending", 60),
+        (f"list, search “{search}”", f"/placements/?year={YEAR}&q={search}", 60),
+        ("grid (step 2)", f"/placements/{grid_pk}/step-2/", 80),
+    ]
+    print(
+        f"{n} placements of one employer; {requests} requests per page (Django test client, after 10 warm-up requests)"
+    )
+    print(f"{'page':28} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'target':>8}")
+    ok = True
+    for label, url, target in pages:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(ctx.captured_queries)
+        for _ in range(10):
+            client.get(url)
+        times = []
+        for _ in range(requests):
+            start = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        p50 = statistics.median(times)
+        p95 = times[int(len(times) * 0.95) - 1]
+        good = queries <= 10 and p95 <= target
+        ok &= good
+        print(f"{label:28} {queries:>7} {p50:>8.1f} {p95:>8.1f} {'≤ ' + str(target):>8} {'✓' if good else '✗'}")
+    print("all targets met" if ok else "some targets missed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--placements", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run (no generation)")
+    args = parser.parse_args()
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("bench/placements.py needs PostgreSQL")
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute("SELECT version()")
+        print(cur.fetchone()[0].split(",")[0], "·", platform.python_implementation(), platform.python_version())
+    if not args.keep:
+        generate(args.placements)
+    measure(args.requests)
+
+
+if __name__ == "__main__":
+    main()

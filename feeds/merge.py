@@ -124,7 +124,8 @@ def merge_copy(spec: KindSpec, model: type[models.Model], stream: CopyStream) ->
         insert_columns = all_list + (", imported_at" if stamp else "")
         insert_values = all_list + (", now()" if stamp else "")
         if spec.person_field:
-            touched = f"(SELECT array_agg(DISTINCT {q(spec.person_field)}) FROM chg)"
+            # DISTINCT in a subquery may hash; array_agg(DISTINCT …) always sorts.
+            touched = f"(SELECT array_agg(p) FROM (SELECT DISTINCT {q(spec.person_field)} AS p FROM chg) d)"
         elif first_field := _first_changed_field(spec):
             touched = f"(SELECT min({q(first_field)}) FROM chg)"
         else:

@@ -285,21 +285,27 @@ def graduate_delete(*, graduate: GraduateRecord, by, expected_version: int | Non
 # --- step 1: contracts -------------------------------------------------------------------------------------------
 
 
-def _unit_of(employer: Employer, unit: RelatedUnit | None, field: str) -> RelatedUnit | None:
+def _unit_of(employer: Employer, unit: RelatedUnit | None, field: str, kept: set[int]) -> RelatedUnit | None:
+    """A paying / dispatch unit: this unit (None) or one of its active related units — or one the contract already
+    names (a related unit deactivated since stays valid on the contracts that used it)."""
     if unit is None:
         return None
-    if unit.employer_id != employer.pk or not unit.is_active:
+    if unit.employer_id != employer.pk or not (unit.is_active or unit.pk in kept):
         raise RegistrationError("请选择本单位或本单位的关联单位。", field=field)
     return unit
 
 
-def _validate_contract(employer: Employer, data: dict[str, Any]) -> dict[str, Any]:
+UNIT_FIELDS = ("dispatch_unit", "pension_unit", "medical_unit", "wage_unit")
+
+
+def _validate_contract(employer: Employer, data: dict[str, Any], current: Contract | None = None) -> dict[str, Any]:
     unknown = set(data) - set(CONTRACT_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     data = dict(data)
-    for name in ("dispatch_unit", "pension_unit", "medical_unit", "wage_unit"):
-        data[name] = _unit_of(employer, data.get(name), name)
+    kept = {getattr(current, f"{name}_id") for name in UNIT_FIELDS} - {None} if current is not None else set()
+    for name in UNIT_FIELDS:
+        data[name] = _unit_of(employer, data.get(name), name, kept)
     if data["dispatch_unit"] is not None and data["dispatch_unit"].relation != Relation.DISPATCH_FIRM:
         raise RegistrationError("劳务派遣单位须为关系为“劳务派遣单位”的关联单位。", field="dispatch_unit")
     if data.get("relation") not in ContractRelation.values:
@@ -368,7 +374,7 @@ def contract_update(
     """Edit a contract; a new file replaces the old one (the old file stays stored and in the audit trail)."""
     p = _lock(contract.placement, expected_version, token)
     contract = Contract.objects.select_for_update().get(pk=contract.pk, placement=p)
-    data = _validate_contract(p.employer, data)
+    data = _validate_contract(p.employer, data, contract)
     before = _contract_snapshot(contract)
     for name, value in data.items():
         setattr(contract, name, value)

@@ -354,7 +354,7 @@ def graduate_delete(request: HttpRequest, pk: int, gid: int) -> HttpResponse:
 
 
 def _contract_form_page(request: HttpRequest, p: Placement, contract: Contract | None) -> HttpResponse:
-    units = ws.related_units(request.employer)
+    units = ws.related_units(request.employer, keep=contract)
     kwargs = {"employer": request.employer, "related_units": units, "contract": contract}
     if request.method == "POST":
         form = ContractForm(request.POST, request.FILES, **kwargs)

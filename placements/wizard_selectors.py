@@ -186,8 +186,13 @@ def placement_with_status(employer: Employer, pk: int) -> Placement | None:
     )
 
 
-def related_units(employer: Employer) -> list[RelatedUnit]:
-    return list(RelatedUnit.objects.filter(employer=employer, is_active=True).order_by("relation", "name"))
+def related_units(employer: Employer, keep: Contract | None = None) -> list[RelatedUnit]:
+    """The unit's active related units, plus those ``keep`` (a contract being edited) already names."""
+    names = ("dispatch_unit", "pension_unit", "medical_unit", "wage_unit")
+    kept = [getattr(keep, f"{name}_id") for name in names if keep is not None and getattr(keep, f"{name}_id")]
+    return list(
+        RelatedUnit.objects.filter(Q(is_active=True) | Q(pk__in=kept), employer=employer).order_by("relation", "name")
+    )
 
 
 def dispatch_firms(units: list[RelatedUnit]) -> list[RelatedUnit]:

@@ -130,3 +130,36 @@ def test_new_clerk_registers_a_person(browser_page, live_server, screenshot, jou
     expect(page.get_by_role("link", name="待审核 1 人")).to_be_visible()
     screenshot("journey-9-list")
     assert (ARTIFACTS / "journey-9-list.png").exists()
+
+
+def test_import_last_year_and_filter_by_status(browser_page, live_server, screenshot, journey):
+    employer, _ = journey
+    names = ("钱大伟", "孙丽娟", "李志强")
+    for name in names:
+        last = pf.placement(employer, year=YEAR - 1, id_number=w.valid_id(), name=name, wizard_completed=True)
+        pf.contract(last, start=date(2019, 1, 1))
+    page = browser_page
+    login(page, live_server, "newclerk", "clerk-pass-2026")
+    page.goto(f"{live_server.url}/placements/?year={YEAR}")
+    page.get_by_role("link", name="+ 导入上一年申报名单").click()
+    expect(page.get_by_role("heading", name="导入上一年申报名单")).to_be_visible()
+    page.get_by_label("身份证号码或姓名").fill("孙丽")
+    page.get_by_role("button", name="搜索").click()
+    expect(page.get_by_label("孙丽娟")).to_be_visible()
+    expect(page.get_by_label("钱大伟")).to_have_count(0)
+    page.get_by_label("身份证号码或姓名").fill("")
+    page.get_by_role("button", name="搜索").click()
+    page.get_by_label("钱大伟").check()
+    page.get_by_label("孙丽娟").check()
+    screenshot("journey-10-import")
+    page.get_by_role("button", name="+ 导入").click()
+    expect(page.get_by_text("已导入 2 人")).to_be_visible()
+    expect(page.get_by_role("link", name="资料待完善 2 人")).to_be_visible()
+    page.get_by_role("link", name="资料待完善 2 人").click()
+    expect(page.get_by_role("row", name="钱大伟")).to_contain_text("资料待完善")
+    expect(page.get_by_role("row", name="李志强")).to_have_count(0)
+    screenshot("journey-11-imported-filter")
+    # 继续填写 resumes at the grid (the contract was copied)
+    page.get_by_role("link", name="继续填写 钱大伟").click()
+    expect(page.locator('[aria-current="step"]')).to_contain_text("信息校验")
+    screenshot("journey-12-imported-grid")

@@ -554,3 +554,21 @@ def test_import_refused_in_a_declared_year(employer, user):
     lock_year(employer)
     with pytest.raises(reg.YearLockedError):
         reg.placements_import_last_year(employer=employer, year=YEAR, placement_ids=[], by=user)
+
+
+def test_a_deactivated_related_unit_stays_valid_on_the_contract_that_names_it(employer, user):
+    p = create(employer, user)
+    parent = pf.related_unit(employer, "parent_subsidiary")
+    c = add_contract(p, user, relation="parent_subsidiary", pension_unit=parent)
+    type(parent).objects.filter(pk=parent.pk).update(is_active=False)
+    parent.refresh_from_db()
+    p.refresh_from_db()
+    reg.contract_update(
+        contract=c,
+        data=contract_data(relation="parent_subsidiary", pension_unit=parent, job="质检员"),
+        file=None,
+        by=user,
+        expected_version=p.version,
+    )
+    with pytest.raises(reg.RegistrationError, match="本单位或本单位的关联单位"):
+        add_contract(p, user, relation="parent_subsidiary", medical_unit=parent)

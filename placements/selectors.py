@@ -143,19 +143,23 @@ def _contracts(
     pks: list[int], units: dict[int, tuple[str, str]], placements: Sequence[Placement | PlacementRef]
 ) -> dict[int, list[ContractFacts]]:
     own = {p.pk: units[p.employer_id][0] for p in placements}
-    rows = Contract.objects.filter(placement_id__in=pks).values_list(
-        "placement_id",
-        "start",
-        "end",
-        "contract_type",
-        "is_dispatched",
-        "review_state",
-        "wage_unit__uscc",
-        "pension_unit__uscc",
-        "medical_unit__uscc",
-        "wage_unit_id",
-        "pension_unit_id",
-        "medical_unit_id",
+    rows = (
+        Contract.objects.filter(placement__id__in_array=pks)
+        .order_by()
+        .values_list(
+            "placement_id",
+            "start",
+            "end",
+            "contract_type",
+            "is_dispatched",
+            "review_state",
+            "wage_unit__uscc",
+            "pension_unit__uscc",
+            "medical_unit__uscc",
+            "wage_unit_id",
+            "pension_unit_id",
+            "medical_unit_id",
+        )
     )
     out: dict[int, list[ContractFacts]] = defaultdict(list)
     for pk, start, end, ctype, dispatched, review, wage, pension, medical, wage_id, pension_id, medical_id in rows:
@@ -180,13 +184,13 @@ def _certificates(ids: list[str], pks: list[int]) -> tuple[dict[str, list[CertFa
     """Registry certificates by ID number and hand-added ones by placement, in one UNION query."""
     columns = ("cert_no", "cert_type", "grade", "valid_from", "valid_to")
     registry_qs = (
-        Certificate.objects.filter(id_number__in=ids)
+        Certificate.objects.filter(id_number__in_array=ids)
         .annotate(k_id=F("id_number"), k_pk=Cast(Value(None), output_field=BigIntegerField()), k_state=F("status"))
         .values_list("k_id", "k_pk", "k_state", *columns)
         .order_by()
     )
     hand_qs = (
-        HandCertificate.objects.filter(placement_id__in=pks)
+        HandCertificate.objects.filter(placement__id__in_array=pks)
         .annotate(k_id=Value("", output_field=CharField()), k_pk=F("placement_id"), k_state=F("review_state"))
         .values_list("k_id", "k_pk", "k_state", *columns)
         .order_by()
@@ -279,7 +283,7 @@ def _minimum_wages(regions: Iterable[str], years: set[int]) -> dict[tuple[str, i
 
 def _held_months(ids: list[str], lo: int, hi: int) -> dict[str, list[tuple[int, int]]]:
     """ID number → [(month, placement pk)] of the months held (selected, not rejected) by any placement."""
-    rows = PlacementMonth.objects.held().filter(id_number__in=ids, month__gte=lo, month__lte=hi)
+    rows = PlacementMonth.objects.held().filter(id_number__in_array=ids, month__gte=lo, month__lte=hi)
     out: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for id_number, month, pk in rows.values_list("id_number", "month", "placement_id"):
         out[id_number].append((month, pk))

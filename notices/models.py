@@ -52,7 +52,10 @@ class Notice(models.Model):
         ordering = ["-pinned", "-publish_at", "-id"]
         indexes = [
             models.Index(fields=["employer", "-publish_at"], name="notice_employer_pub_idx"),
-            models.Index(fields=["region", "-publish_at"], name="notice_region_pub_idx"),
+            # Published notices (公告) are few next to the units' own; a partial index keeps them one cheap scan.
+            models.Index(
+                fields=["region", "-publish_at"], condition=Q(employer__isnull=True), name="notice_announcement_pub_idx"
+            ),
         ]
         constraints = [
             # A 公告 goes to a region (or the whole country); every other kind goes to exactly one unit.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import heapq
 import logging
@@ -18,7 +19,8 @@ from django.utils import timezone
 
 from core.audit import record
 from core.models import EmploymentRatio, MinimumWage, Region, SocialAverageWage
-from feeds.merge import MergeOutcome, merge_copy, merge_portable
+from feeds.merge import MergeOutcome, merge_portable
+from feeds.merge_pg import merge_copy
 from feeds.models import (
     Certificate,
     FeedImport,
@@ -85,6 +87,14 @@ class _Rejects:
         self.samples: list[tuple[int, str]] = []
         self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="") if keep_all else None  # noqa: SIM115
         self._writer = csv.writer(self._spool) if self._spool else None
+
+    def reset(self) -> None:
+        """Forget everything (the COPY path may read the file a second time)."""
+        self.count = 0
+        self.samples.clear()
+        if self._spool is not None:
+            self._spool.seek(0)
+            self._spool.truncate()
 
     def add(self, line: int, reason: str, fields: list[str]) -> None:
         self.count += 1
@@ -180,11 +190,19 @@ def feed_import(
             validate = make_row_validator(kind, feed.positions, bounds=bounds, regions=_known_regions(kind))
             with transaction.atomic():
                 if method == "copy":
-                    stream = CopyStream(feed, spec, validate, rejects.add, bounds)
-                    try:
-                        outcome = merge_copy(spec, model, stream)
-                    finally:
-                        result.read = stream.read
+                    with contextlib.ExitStack() as reopened:
+                        streams = 0
+
+                        def open_stream() -> CopyStream:
+                            # The first stream reads the open file; a restart (see merge_pg) reads it again.
+                            nonlocal streams
+                            rejects.reset()
+                            source = feed if streams == 0 else reopened.enter_context(open_feed(path, spec))
+                            streams += 1
+                            return CopyStream(source, spec, validate, rejects.add, bounds)
+
+                        outcome = merge_copy(spec, model, open_stream)
+                    result.read = outcome.read
                 else:
                     outcome = merge_portable(spec, model, _validated(feed, validate, result, rejects))
                 _fill(result, outcome, rejects)

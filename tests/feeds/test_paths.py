@@ -78,12 +78,21 @@ def files(tmp_path):
     return paths
 
 
-@pytest.mark.parametrize(("block", "probe_limit"), [(1 << 20, 5_000_000), (2048, 5_000_000), (1 << 20, 0)])
-def test_copy_and_portable_give_the_same_result(files, block, probe_limit, monkeypatch):
-    from feeds import reader, staging
+@pytest.mark.parametrize(
+    ("block", "probe_limit", "segment"),
+    [
+        (1 << 20, 5_000_000, 250_000),  # one block, one merge
+        (2048, 5_000_000, 250_000),  # small blocks: verbatim and validated ones mixed
+        (1 << 20, 0, 250_000),  # 0: always deduplicate in SQL
+        (2048, 5_000_000, 300),  # segments merged while reading; duplicates across merged segments: restart
+    ],
+)
+def test_copy_and_portable_give_the_same_result(files, block, probe_limit, segment, monkeypatch):
+    from feeds import merge_pg, reader, staging
 
-    monkeypatch.setattr(reader, "BLOCK_CHARS", block)  # small blocks: verbatim and validated ones mixed
-    monkeypatch.setattr(staging, "DUPLICATE_PROBE_LIMIT", probe_limit)  # 0: always deduplicate in SQL
+    monkeypatch.setattr(reader, "BLOCK_CHARS", block)
+    monkeypatch.setattr(staging, "DUPLICATE_PROBE_LIMIT", probe_limit)
+    monkeypatch.setattr(merge_pg, "SEGMENT_ROWS", segment)
     portable = run_all(files, "portable")
     clear()
     copy = run_all(files, "copy")
@@ -116,3 +125,52 @@ def test_same_result_with_text_needing_escapes(tmp_path):
     b = counts(feed_import(kind="persons", path=path, method="copy"))
     assert a == b and table("persons") == portable
     assert any("\\" in r[4] for r in portable)
+
+
+def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch):
+    """Segments are merged while the file is read; a re-import switches to one merge after its first segment."""
+    from feeds import merge_pg, reader
+
+    monkeypatch.setattr(reader, "BLOCK_CHARS", 4096)
+    monkeypatch.setattr(merge_pg, "SEGMENT_ROWS", 500)
+    world = World(year=2025, employers=5, persons=300, seed=2)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0)
+    path = tmp_path / "pension.csv"
+    calls = []
+    original = merge_pg._Statements.merge
+
+    def spy(self, deduplicate):
+        calls.append(deduplicate)
+        return original(self, deduplicate)
+
+    monkeypatch.setattr(merge_pg._Statements, "merge", spy)
+    first = feed_import(kind="pension", path=path, method="copy")
+    assert first.inserted == first.read and len(calls) > 3 and not any(calls)
+    assert "restarted" not in first.timings
+    calls.clear()
+    again = feed_import(kind="pension", path=path, method="copy")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, again.read)
+    assert len(calls) == 2  # the first segment, then the rest at once
+    assert first.touched_persons == 300 and again.touched_persons == 0
+
+
+def test_duplicate_across_merged_segments_restarts_with_one_merge(tmp_path, monkeypatch):
+    from feeds import merge_pg, reader
+
+    monkeypatch.setattr(reader, "BLOCK_CHARS", 4096)
+    monkeypatch.setattr(merge_pg, "SEGMENT_ROWS", 200)
+    world = World(year=2025, employers=5, persons=100, seed=4)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0)
+    path = tmp_path / "pension.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first_row = lines[1].split(",")
+    lines.append(",".join([*first_row[:3], "9999.00"]))  # the first row's key again, at the very end
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = tmp_path / "r.csv"
+    result = feed_import(kind="pension", path=path, method="copy", report_path=report)
+    assert result.timings.get("restarted") == 1.0
+    assert (result.read, result.inserted, result.rejected, result.superseded) == (len(lines) - 1, len(lines) - 2, 1, 1)
+    assert result.samples == [(2, f"被第{len(lines)}行（相同主键）覆盖")]
+    assert report.read_text(encoding="utf-8-sig").count("\n") == 2  # header + the superseded row, once
+    model = KIND_MODELS["pension"]
+    assert str(model.objects.get(id_number=first_row[0], month=int(first_row[2])).base_amount) == "9999.00"

@@ -1,0 +1,274 @@
+"""The PostgreSQL path: COPY into a temporary staging table, then set-based merges (see ADR 0002).
+
+A producer thread reads and validates the file (:class:`feeds.staging.CopyStream`) while the database works:
+rows are COPYed in segments of ``SEGMENT_ROWS`` and, as long as no key can have repeated and the segments bring
+mostly new rows (a first import), each segment is merged while the next one is being validated — the two cores
+work at once. Once a segment turns out mostly known (a re-import), the rest is staged and merged in one statement.
+If a key may repeat after a segment was merged, the work is rolled back to a savepoint and redone in one merge,
+which deduplicates exactly (the later line wins). Every merge compares first and writes only new or changed rows.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+
+from feeds.merge import MergeOutcome, first_changed_field, has_imported_at
+from feeds.rows import KindSpec
+from feeds.staging import CopyStream
+
+SEGMENT_ROWS = 250_000
+MOSTLY_NEW = 0.5  # keep merging segment by segment while at least this share of a segment is inserted
+_QUEUE_CHUNKS = 48
+_END = object()
+
+
+@dataclass(frozen=True)
+class _Marker:
+    """Put by the producer after the chunk that completes a segment."""
+
+    staged: int
+    maybe_duplicates: bool
+
+
+class _Producer(threading.Thread):
+    """Runs ``stream.chunks()`` in a thread, handing chunks (and segment markers) to the COPY through a queue."""
+
+    def __init__(self, stream: CopyStream, segmented: bool) -> None:
+        super().__init__(name="feed-copy-producer", daemon=True)
+        self.stream = stream
+        self.segmented = segmented
+        self.queue: queue.Queue = queue.Queue(maxsize=_QUEUE_CHUNKS)
+        self.stop = threading.Event()
+
+    def _put(self, item: Any) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(self) -> None:
+        stream, since = self.stream, 0
+        try:
+            for chunk in stream.chunks():
+                if chunk and not self._put(chunk):
+                    return
+                if self.segmented and stream.staged - since >= SEGMENT_ROWS:
+                    since = stream.staged
+                    if not self._put(_Marker(stream.staged, stream.probe.maybe)):
+                        return
+            self._put(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which re-raises it
+            self._put(exc)
+
+    def close(self) -> None:
+        self.stop.set()
+        while self.is_alive():
+            try:
+                while True:
+                    self.queue.get_nowait()
+            except queue.Empty:
+                pass
+            self.join(timeout=0.2)
+
+
+class _SegmentReader:
+    """``read()`` for ``copy_expert``: the queue's chunks up to the next segment marker or the end."""
+
+    def __init__(self, producer: _Producer) -> None:
+        self.producer = producer
+        self.marker: _Marker | None = None
+        self.ended = False
+        self.error: BaseException | None = None
+
+    def read(self, size: int = -1) -> str:
+        if self.marker is not None or self.ended:
+            return ""
+        while True:
+            item = self.producer.queue.get()
+            if isinstance(item, str):
+                return item
+            if isinstance(item, _Marker):
+                self.marker = item
+            elif isinstance(item, BaseException):
+                self.error, self.ended = item, True
+            else:
+                self.ended = True
+            return ""
+
+    def readline(self, size: int = -1) -> str:  # pragma: no cover - psycopg2 only calls read()
+        return self.read(size)
+
+
+class _Restart(Exception):
+    """A key may repeat across segments already merged: redo the import in one merge."""
+
+
+class _Statements:
+    def __init__(self, spec: KindSpec, model: type[models.Model]) -> None:
+        q = connection.ops.quote_name
+        self.spec = spec
+        self.stage = f"feed_stage_{spec.name}"
+        self.table = q(model._meta.db_table)
+        fields = {f.name: f for f in model._meta.concrete_fields}
+        # "C" collation: byte-wise comparisons for the sort that deduplicates (the values are ASCII identifiers or
+        # text compared for equality only, so results do not depend on it).
+        self.stage_columns = ", ".join(
+            f"{q(c)} {fields[c].db_type(connection)}"
+            + (' COLLATE "C"' if isinstance(fields[c], models.CharField) else "")
+            for c in spec.columns
+        )
+        stamp = has_imported_at(model)
+        self.key_list = ", ".join(q(c) for c in spec.key)
+        self.all_list = ", ".join(q(c) for c in spec.columns)
+        self.join_on = " AND ".join(f"t.{q(c)} = s.{q(c)}" for c in spec.key)
+        target_values = ", ".join(f"t.{q(c)}" for c in spec.values)
+        source_values = ", ".join(f"s.{q(c)}" for c in spec.values)
+        self.differs = f"ROW({target_values}) IS DISTINCT FROM ROW({source_values})"
+        self.set_list = ", ".join(f"{q(c)} = c.{q(c)}" for c in spec.values) + (
+            ", imported_at = now()" if stamp else ""
+        )
+        self.insert_columns = self.all_list + (", imported_at" if stamp else "")
+        self.insert_values = self.all_list + (", now()" if stamp else "")
+        if spec.person_field:
+            # DISTINCT in a subquery may hash; array_agg(DISTINCT …) always sorts.
+            self.touched = f"(SELECT array_agg(p) FROM (SELECT DISTINCT {q(spec.person_field)} AS p FROM chg) d)"
+        elif first_field := first_changed_field(spec):
+            self.touched = f"(SELECT min({q(first_field)}) FROM chg)"
+        else:
+            self.touched = "NULL"
+
+    def merge(self, deduplicate: bool) -> str:
+        """Merge the staged rows with %(lo)s < seq <= %(hi)s; returns (distinct, inserted, updated, touched)."""
+        rows = f"FROM {self.stage} WHERE seq > %(lo)s AND seq <= %(hi)s"
+        if deduplicate:  # the later line wins
+            source = (
+                f"MATERIALIZED (SELECT DISTINCT ON ({self.key_list}) {self.all_list} {rows} "
+                f"ORDER BY {self.key_list}, seq DESC)"
+            )
+            distinct = "(SELECT count(*) FROM src)"
+        else:  # no key twice: the staging table as it is (inlined)
+            source, distinct = f"NOT MATERIALIZED (SELECT {self.all_list} {rows})", "%(hi)s - %(lo)s"
+        return f"""
+            WITH src AS {source},
+            chg AS MATERIALIZED (
+                SELECT s.*, t.id AS feed_target_id
+                FROM src s LEFT JOIN {self.table} t ON {self.join_on}
+                WHERE t.id IS NULL OR {self.differs}
+            ),
+            upd AS (
+                UPDATE {self.table} t SET {self.set_list} FROM chg c
+                WHERE c.feed_target_id IS NOT NULL AND t.id = c.feed_target_id
+                RETURNING 1
+            ),
+            ins AS (
+                INSERT INTO {self.table} ({self.insert_columns})
+                SELECT {self.insert_values} FROM chg WHERE feed_target_id IS NULL
+                RETURNING 1
+            )
+            SELECT {distinct}, (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), {self.touched}
+        """
+
+    def superseded(self) -> str:
+        return f"""
+            SELECT seq, winner FROM (
+                SELECT seq, first_value(seq) OVER w AS winner, row_number() OVER w AS rn FROM {self.stage}
+                WINDOW w AS (PARTITION BY {self.key_list} ORDER BY seq DESC)
+            ) x WHERE rn > 1 ORDER BY seq
+        """
+
+
+def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[[], CopyStream]) -> MergeOutcome:
+    """Import through COPY; ``open_stream`` gives a fresh stream over the file (called again on a restart).
+
+    Imports of the same kind are serialised by a transaction-level advisory lock. Runs inside the caller's
+    transaction; ``synchronous_commit = off`` and a larger ``work_mem`` are set for it.
+    """
+    sql = _Statements(spec, model)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0xFEED, zlib.crc32(spec.name.encode()) & 0x7FFFFFFF])
+        cursor.execute(f"DROP TABLE IF EXISTS {sql.stage}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {sql.stage} (seq bigserial, {sql.stage_columns}) ON COMMIT DROP")
+        savepoint = transaction.savepoint_create()
+        try:
+            outcome = _load_and_merge(cursor, sql, open_stream(), segmented=True)
+        except _Restart:
+            transaction.savepoint_rollback(savepoint)
+            cursor.execute(f"TRUNCATE {sql.stage} RESTART IDENTITY")
+            outcome = _load_and_merge(cursor, sql, open_stream(), segmented=False)
+            outcome.timings["restarted"] = 1.0
+        else:
+            transaction.savepoint_commit(savepoint)
+        cursor.execute(f"DROP TABLE {sql.stage}")
+    return outcome
+
+
+def _load_and_merge(cursor, sql: _Statements, stream: CopyStream, *, segmented: bool) -> MergeOutcome:
+    outcome = MergeOutcome()
+    touched: set[str] = set()
+    first_changed = None
+    merged = 0  # staging rows 1..merged are merged
+    clock = time.monotonic()
+    producer = _Producer(stream, segmented)
+    producer.start()
+    columns = ", ".join(connection.ops.quote_name(c) for c in stream.columns)
+    copy = f"COPY {sql.stage} ({columns}) FROM STDIN (FORMAT csv)"
+
+    def merge(hi: int, deduplicate: bool) -> int:
+        nonlocal first_changed
+        cursor.execute(f"ANALYZE {sql.stage}")
+        cursor.execute(sql.merge(deduplicate), {"lo": merged, "hi": hi})
+        distinct, inserted, updated, touched_value = cursor.fetchone()
+        outcome.distinct += distinct
+        outcome.inserted += inserted
+        outcome.updated += updated
+        if sql.spec.person_field:
+            touched.update(touched_value or ())
+        elif touched_value is not None and (first_changed is None or touched_value < first_changed):
+            first_changed = touched_value
+        return inserted
+
+    try:
+        while True:
+            reader = _SegmentReader(producer)
+            cursor.copy_expert(copy, reader)
+            if reader.error is not None:
+                raise reader.error
+            if reader.ended:
+                break
+            marker = reader.marker
+            assert marker is not None
+            if marker.maybe_duplicates:
+                producer.segmented = False  # deduplicate in the final merge (or restart)
+            elif producer.segmented:
+                inserted = merge(marker.staged, deduplicate=False)
+                if inserted < MOSTLY_NEW * (marker.staged - merged):
+                    producer.segmented = False  # mostly known rows: merge the rest at once
+                merged = marker.staged
+    finally:
+        producer.close()
+    outcome.read, outcome.staged = stream.read, stream.staged
+    outcome.timings["validate+copy (+segment merges)"] = time.monotonic() - clock
+    clock = time.monotonic()
+    if stream.probe.maybe and merged:
+        raise _Restart
+    merge(stream.staged, deduplicate=stream.probe.maybe)
+    outcome.timings["merge"] = time.monotonic() - clock
+    outcome.touched_ids = sorted(touched)
+    outcome.first_changed = first_changed
+    if outcome.staged > outcome.distinct:
+        cursor.execute(sql.superseded())
+        outcome.superseded = [(stream.line_of(seq), stream.line_of(winner)) for seq, winner in cursor.fetchall()]
+    return outcome

@@ -7,6 +7,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core.forms import PLACEHOLDERS
 from core.models import StoredFile
+from core.otp import second_factor_ok
 from core.selectors import region_options as region_children
 from employers.access import employer_for_user, reviewer_region_prefix
 
@@ -45,6 +46,8 @@ def _may_view(user, stored: StoredFile) -> bool:
     employer = employer_for_user(user)
     if employer is not None:
         return stored.employer_id == employer.pk
+    if not second_factor_ok(user):
+        return False  # a reviewer who typed the password but not yet the TOTP code
     prefix = reviewer_region_prefix(user)
     if prefix is None:
         return False

@@ -47,9 +47,16 @@ def test_unknown_token_gets_404(employer_client, stored):
 
 
 @pytest.mark.parametrize("region", ["110000", "110100", "110101"])
-def test_reviewer_in_region_gets_the_file(client, stored, region):
+def test_reviewer_in_region_gets_the_file(client, stored, region, settings):
+    settings.ADMIN_REQUIRE_OTP = False
     client.force_login(factories.reviewer_user(region))
     assert client.get(_url(stored)).status_code == 200
+
+
+def test_reviewer_without_second_factor_gets_404(client, stored, settings):
+    settings.ADMIN_REQUIRE_OTP = True
+    client.force_login(factories.reviewer_user("110000"))
+    assert client.get(_url(stored)).status_code == 404
 
 
 @pytest.mark.parametrize("region", ["310000", "110102"])

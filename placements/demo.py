@@ -182,13 +182,13 @@ class _Demo:
         """The demo reviewer's decisions on pending months (audited as the reviewer)."""
         now = timezone.now()
         rows = PlacementMonth.objects.filter(placement=p, selected=True, review_state=MonthReview.PENDING)
-        n_ok = rows.filter(month__in=confirm).update(
+        rows.filter(month__in=confirm).update(
             review_state=MonthReview.CONFIRMED,
             decided_by=self.reviewer,
             decided_at=now,
             decision_reason="材料齐全，审核通过",
         )
-        n_no = rows.filter(month__in=reject).update(
+        rows.filter(month__in=reject).update(
             review_state=MonthReview.REJECTED, decided_by=self.reviewer, decided_at=now, decision_reason=reason
         )
         record(
@@ -198,7 +198,6 @@ class _Demo:
             reason=reason if reject else "",
             changes={"confirmed": sorted(confirm), "rejected": sorted(reject), "demo": True},
         )
-        self.lines.append(f"    审核：{p.name} 确认 {n_ok} 个月、不通过 {n_no} 个月")
 
     def pending_months(self, p: Placement) -> list[int]:
         return sorted(

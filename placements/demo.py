@@ -11,8 +11,8 @@ the wizard, so the grids, the evidence and the audit trail are real:
 - 资料待完善: one person with only the basic information, one stopped at the grid;
 - last year: six persons, three of whom are not yet in this year (to import).
 
-Idempotent: a person already registered in a year is left alone. Reviewer decisions are written here directly
-(the reviewers' services belong to the review issue) and audited as done by the demo reviewer.
+Idempotent: a person already registered in a year is left alone. Reviewer decisions go through
+``placements.review.month_decide`` as the demo reviewer (audited, with the unit's notice).
 """
 
 from __future__ import annotations
@@ -23,10 +23,8 @@ from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from core.audit import record
 from core.errors import DomainError
 from core.uploads import inspect_upload
 from employers.constants import Relation
@@ -178,26 +176,21 @@ class _Demo:
         p.refresh_from_db()
         reg.placement_finish(placement=p, by=self.clerk, expected_version=p.version)
 
-    def decide(self, p: Placement, confirm: list[int], reject: list[int], reason: str) -> None:
-        """The demo reviewer's decisions on pending months (audited as the reviewer)."""
-        now = timezone.now()
-        rows = PlacementMonth.objects.filter(placement=p, selected=True, review_state=MonthReview.PENDING)
-        rows.filter(month__in=confirm).update(
-            review_state=MonthReview.CONFIRMED,
-            decided_by=self.reviewer,
-            decided_at=now,
-            decision_reason="材料齐全，审核通过",
-        )
-        rows.filter(month__in=reject).update(
-            review_state=MonthReview.REJECTED, decided_by=self.reviewer, decided_at=now, decision_reason=reason
-        )
-        record(
-            actor=self.reviewer,
-            action="placement.review_decide",
-            obj=p,
-            reason=reason if reject else "",
-            changes={"confirmed": sorted(confirm), "rejected": sorted(reject), "demo": True},
-        )
+    def decide(self, p: Placement, confirm: list[int], reject: list[int], reason_code: str = "") -> None:
+        """The demo reviewer decides pending months through the reviewers' service (audit + notice to the unit)."""
+        from placements import review
+
+        ids = dict(PlacementMonth.objects.filter(placement=p, month__in=confirm + reject).values_list("month", "pk"))
+        if confirm:
+            review.month_decide(month_ids=[ids[m] for m in confirm], placement=p, decision="approve", by=self.reviewer)
+        if reject:
+            review.month_decide(
+                month_ids=[ids[m] for m in reject],
+                placement=p,
+                decision="reject",
+                reason_code=reason_code,
+                by=self.reviewer,
+            )
 
     def pending_months(self, p: Placement) -> list[int]:
         return sorted(
@@ -278,12 +271,12 @@ class _Demo:
 
     def manual(self, index: int) -> None:
         p = self.pending(index)
-        self.decide(p, self.pending_months(p), [], "")
+        self.decide(p, self.pending_months(p), [])
 
     def partial(self, index: int) -> None:
         p = self.pending(index)
         months = self.pending_months(p)
-        self.decide(p, months[:-1], months[-1:], "医保参保证明与该月份不符")
+        self.decide(p, months[:-1], months[-1:], "wrong_month")  # 材料与月份不符
 
     def rejected(self, index: int) -> None:
         """All ticked months fail (no certificate in the registry): registered with evidence, all rejected."""
@@ -292,7 +285,7 @@ class _Demo:
         self.to_grid(p)
         self.register(p, failing_too=True)
         self.evidence_and_finish(p)
-        self.decide(p, [], self.pending_months(p), "上传的残疾证件不清晰，无法核实")
+        self.decide(p, [], self.pending_months(p), "unclear")  # 材料不清晰
 
     def stopped_at_grid(self, index: int) -> None:
         p = self.start(index, self.year)

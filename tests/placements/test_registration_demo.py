@@ -66,7 +66,8 @@ def test_demo_has_every_status_and_last_years_list(ctx):
     # reviewer decisions are recorded as the demo reviewer's
     decided = PlacementMonth.objects.filter(placement__employer=employer, review_state__in=("confirmed", "rejected"))
     assert decided.exists() and set(decided.values_list("decided_by", flat=True)) == {ctx["reviewer"].pk}
-    assert AuditEvent.objects.filter(action="placement.review_decide", actor=ctx["reviewer"]).exists()
+    assert AuditEvent.objects.filter(action="placement.review_reject", actor=ctx["reviewer"]).exists()
+    assert AuditEvent.objects.filter(action="placement.review_approve", actor=ctx["reviewer"]).exists()
     assert Evidence.objects.filter(placement__employer=employer).exists()
     # the dispatched person registered only January–June
     dispatched = Placement.objects.get(employer=employer, year=2025, contracts__is_dispatched=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -77,7 +77,40 @@ def _rows(batch: ExportBatch):
     return TaxRecord.objects.filter(batch=batch).order_by("id").values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK)
 
 
-def write_temp(batch: ExportBatch, path: Path) -> tuple[Path, int, str]:
+# PostgreSQL formats the row lines itself (``COPY … TO STDOUT``, CSV): the same bytes as ``taxfile.row_values`` +
+# ``csv.writer`` produce (a test compares both paths), about ten times faster than building them in Python.
+# Asia/Shanghai has had no daylight saving time since 1991, so its offset is always +08:00.
+_PG_TIME = """to_char({column} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"')"""
+_PG_COPY = (
+    "COPY (SELECT record_type, uscc, unit_name, year::text, approved_months::text, actual_employed::text, "
+    + _PG_TIME.format(column="declared_at")
+    + ", certificate_no, "
+    + _PG_TIME.format(column="event_at")
+    + " FROM {table} WHERE batch_id = {batch} ORDER BY id) TO STDOUT WITH (FORMAT csv)"
+)
+
+
+def _copy_rows_postgresql(batch: ExportBatch, sink: taxfile.RowSink) -> None:
+    sql = _PG_COPY.format(table=TaxRecord._meta.db_table, batch=int(batch.pk))
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(sql, sink)  # the psycopg2 cursor under Django's wrapper
+
+
+def _write(batch: ExportBatch, out, count: int | None) -> tuple[int, str]:
+    """Header, rows, trailer; ``count`` is the batch's row count (known on PostgreSQL, counted otherwise)."""
+    if connection.vendor == "postgresql" and count is not None:
+        sink = taxfile.write_header(out)
+        _copy_rows_postgresql(batch, sink)
+        taxfile.write_trailer(out, count, sink.sha256)
+        return count, sink.sha256
+    rows = _rows(batch)
+    try:
+        return taxfile.write(out, rows)
+    finally:
+        rows.close()  # close the server-side cursor now, inside the transaction, not at garbage collection
+
+
+def write_temp(batch: ExportBatch, path: Path, count: int | None = None) -> tuple[Path, int, str]:
     """Write the batch's file to a temporary name beside ``path``; ``(temporary path, count, sha256)``.
 
     Removed again if writing fails. The caller renames it into place (:func:`os.replace`, atomic) as its last step,
@@ -85,22 +118,19 @@ def write_temp(batch: ExportBatch, path: Path) -> tuple[Path, int, str]:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    rows = _rows(batch)
     try:
         with tmp.open("wb") as out:
-            count, sha = taxfile.write(out, rows)
+            count, sha = _write(batch, out, count)
             out.flush()
             os.fsync(out.fileno())
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    finally:
-        rows.close()  # close the server-side cursor now, inside the transaction, not at garbage collection
     return tmp, count, sha
 
 
-def write_batch_file(batch: ExportBatch, path: Path) -> tuple[int, str]:
-    tmp, count, sha = write_temp(batch, path)
+def write_batch_file(batch: ExportBatch, path: Path, count: int | None = None) -> tuple[int, str]:
+    tmp, count, sha = write_temp(batch, path, count)
     os.replace(tmp, path)
     return count, sha
 
@@ -140,7 +170,7 @@ def _reexport(authority: str, number: int, output_dir: Path) -> ExportResult:
     if batch is None:
         raise ExportError(f"税务主管部门 {authority} 没有第 {number} 批导出记录。")
     path = output_dir / (batch.file_name or file_name(authority, number))
-    count, sha = write_batch_file(batch, path)
+    count, sha = write_batch_file(batch, path, batch.row_count)
     if (count, sha) != (batch.row_count, batch.sha256):
         raise ExportError(f"第 {number} 批的记录与首次导出时不一致（记录数 {count}/{batch.row_count}），请联系管理员。")
     return ExportResult(authority, number, path, count, sha256=sha, reexport=True)
@@ -165,7 +195,7 @@ def _export_new(authority: str, output_dir: Path, by_label: str) -> ExportResult
     n_declare = TaxRecord.objects.filter(batch=batch, record_type=RecordType.DECLARATION).count()
     name = file_name(authority, batch.number)
     path = output_dir / name
-    tmp, count, sha = write_temp(batch, path)
+    tmp, count, sha = write_temp(batch, path, rows)
     try:
         batch.row_count, batch.sha256, batch.file_name = count, sha, name
         batch.save(update_fields=["row_count", "sha256", "file_name"])

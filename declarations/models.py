@@ -47,8 +47,14 @@ def actual_employed_2dp(approved_months: int) -> Decimal:
 class Declaration(models.Model):
     """年审申报 of one unit for one business year. ``status`` follows ``declarations.transitions``."""
 
+    # No separate index on employer (the unique (employer, year) index serves it) and none on status or current:
+    # the tax export updates the status of up to 100,000 rows at once, and every index makes that slower.
     employer = models.ForeignKey(
-        "employers.Employer", verbose_name="用人单位", on_delete=models.PROTECT, related_name="declarations"
+        "employers.Employer",
+        verbose_name="用人单位",
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField("业务年度")
     status = models.CharField(
@@ -64,6 +70,7 @@ class Declaration(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     sent_to_tax_at = models.DateTimeField("发送税务时间", null=True, blank=True)
     version = models.PositiveIntegerField("版本", default=0, editable=False)
@@ -75,7 +82,6 @@ class Declaration(models.Model):
         verbose_name_plural = "年审申报"
         ordering = ["-year", "employer"]
         constraints = [models.UniqueConstraint(fields=["employer", "year"], name="uniq_declaration_unit_year")]
-        indexes = [models.Index(fields=["status", "year"], name="declaration_status_year_idx")]
 
     def __str__(self) -> str:
         return f"{self.year}年度年审申报（{self.get_status_display()}）"
@@ -273,7 +279,8 @@ class TaxRecord(models.Model):
     authority = models.CharField("税务主管部门", max_length=6)
     record_type = models.CharField("记录类型", max_length=8, choices=RecordType.choices)
     declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="tax_records")
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="tax_records")
+    # Looked up through the declaration (indexed); unindexed so that marking a batch touches fewer indexes.
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="tax_records", db_index=False)
     uscc = models.CharField("统一社会信用代码", max_length=18)
     unit_name = models.CharField("单位名称", max_length=200)
     year = models.PositiveSmallIntegerField("业务年度")
@@ -285,7 +292,13 @@ class TaxRecord(models.Model):
     queued_at = models.DateTimeField("入队时间", auto_now_add=True)
     cancelled = models.BooleanField("已取消（未发送即撤回）", default=False)
     batch = models.ForeignKey(
-        ExportBatch, verbose_name="导出批次", null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+        ExportBatch,
+        verbose_name="导出批次",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,  # the (batch, id) index below serves it
     )
 
     class Meta:

@@ -312,10 +312,11 @@ def withdrawal_approve(*, withdrawal: Withdrawal, reason: str, by) -> Withdrawal
     changes = _set_state(declaration, state)
     declaration.save(update_fields=["status", "previous_status", "version", "updated_at"])
     Placement.objects.filter(employer=declaration.employer, year=declaration.year).update(frozen=False)
-    queued = TaxRecord.objects.filter(
-        submission=submission, record_type=RecordType.DECLARATION, batch__isnull=True, cancelled=False
-    ).update(cancelled=True)
-    sent = TaxRecord.objects.filter(submission=submission, record_type=RecordType.DECLARATION, batch__isnull=False)
+    results = TaxRecord.objects.filter(
+        declaration=declaration, submission=submission, record_type=RecordType.DECLARATION
+    )
+    queued = results.filter(batch__isnull=True, cancelled=False).update(cancelled=True)
+    sent = results.filter(batch__isnull=False)
     for record in sent.order_by("id"):
         TaxRecord.objects.create(
             authority=record.authority,

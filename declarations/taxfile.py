@@ -70,18 +70,25 @@ def row_values(
     )
 
 
-class _HashingSink:
-    """A text sink for ``csv.writer`` that encodes each row, feeds the checksum and writes the bytes through."""
+class RowSink:
+    """Where row lines go: counted into the checksum and written through to ``out``.
+
+    ``write`` takes text (from ``csv.writer``) or bytes (rows that PostgreSQL's ``COPY … TO STDOUT`` formatted).
+    """
 
     def __init__(self, out: BinaryIO) -> None:
         self.out = out
         self.digest = hashlib.sha256()
 
-    def write(self, text: str) -> int:
-        data = text.encode(ENCODING)
-        self.digest.update(data)
-        self.out.write(data)
-        return len(text)
+    def write(self, data: str | bytes) -> int:
+        raw = data.encode(ENCODING) if isinstance(data, str) else bytes(data)
+        self.digest.update(raw)
+        self.out.write(raw)
+        return len(data)
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
 
 
 def _line(values: Iterable[str]) -> bytes:
@@ -90,18 +97,25 @@ def _line(values: Iterable[str]) -> bytes:
     return buffer.getvalue().encode(ENCODING)
 
 
+def write_header(out: BinaryIO) -> RowSink:
+    out.write(_line(HEADER))
+    return RowSink(out)
+
+
+def write_trailer(out: BinaryIO, count: int, sha: str) -> None:
+    out.write(_line((TRAILER, str(count), sha)))
+
+
 def write(out: BinaryIO, rows: Iterable[tuple]) -> tuple[int, str]:
     """Write header, rows (tuples of :func:`row_values`'s arguments) and trailer to ``out``; ``(count, sha256)``."""
-    out.write(_line(HEADER))
-    sink = _HashingSink(out)
+    sink = write_header(out)
     writer = csv.writer(sink, lineterminator="\n")
     count = 0
     for row in rows:
         writer.writerow(row_values(*row))
         count += 1
-    sha = sink.digest.hexdigest()
-    out.write(_line((TRAILER, str(count), sha)))
-    return count, sha
+    write_trailer(out, count, sink.sha256)
+    return count, sink.sha256
 
 
 def render(rows: Iterable[tuple]) -> bytes:

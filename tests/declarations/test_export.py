@@ -1,5 +1,6 @@
 """发送税务部门: ``export_tax`` batches, the file, idempotent re-export, atomicity, withdrawals, bad input."""
 
+import io
 from io import StringIO
 from unittest import mock
 
@@ -77,17 +78,19 @@ def test_reexport_gives_the_identical_file_and_changes_nothing(three_units, sett
 
 
 def test_a_crash_in_the_middle_leaves_nothing_marked_and_no_file(three_units, settings):
-    real_row_values = taxfile.row_values
+    """The writer fails on the second row line (a full disk, say): no batch, nothing marked, no file."""
+    real_write = taxfile.RowSink.write
     calls = {"n": 0}
 
-    def failing(*args):
+    def failing(self, data):
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk full")
-        return real_row_values(*args)
+        return real_write(self, data)
 
-    with mock.patch("declarations.taxfile.row_values", side_effect=failing), pytest.raises(OSError):
+    with mock.patch.object(taxfile.RowSink, "write", failing), pytest.raises(OSError):
         run("--authority", "110101")
+    assert calls["n"] == 2
     assert not ExportBatch.objects.exists()
     assert TaxRecord.objects.filter(batch__isnull=False).count() == 0
     assert set(Declaration.objects.values_list("status", flat=True)) == {"declared"}
@@ -170,3 +173,17 @@ def test_the_task_uses_the_same_code_path(three_units):
 
     assert export_tax_batch.call("110105") == 1
     assert exports.queued("110105").count() == 0
+
+
+def test_postgresql_and_python_write_the_same_bytes(three_units, settings):
+    """On PostgreSQL the rows come from COPY; they must equal the Python formatting byte for byte."""
+    unit = three_units[0]
+    TaxRecord.objects.filter(declaration__employer=unit).update(unit_name='北京"星光", 科技 有限公司')
+    run("--authority", "110101")
+    batch = ExportBatch.objects.get()
+    copied = io.BytesIO()
+    count, sha = exports._write(batch, copied, batch.row_count)
+    python = io.BytesIO()
+    assert exports._write(batch, python, None) == (count, sha)
+    assert copied.getvalue() == python.getvalue()
+    assert taxfile.check(python.getvalue())[0][2] == '北京"星光", 科技 有限公司'

@@ -271,6 +271,7 @@ class GridRow:
     review_state: str
     review_label: str
     reasons: list[str] = field(default_factory=list)
+    decision_reason: str = ""  # the reviewer's reason (审核意见) of a decided month
 
     @property
     def failing(self) -> bool:
@@ -323,6 +324,9 @@ def grid_rows(placement: Placement, months: list[PlacementMonth], requested: set
                 review_state=m.review_state,
                 review_label=review_labels.get(m.review_state, "") if m.selected else ("—" if fresh else "未登记"),
                 reasons=reasons,
+                decision_reason=m.decision_reason
+                if m.review_state in (MonthReview.CONFIRMED, MonthReview.REJECTED)
+                else "",
             )
         )
     return rows

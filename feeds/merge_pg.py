@@ -26,6 +26,7 @@ from feeds.staging import CopyStream
 
 SEGMENT_ROWS = 250_000
 MOSTLY_NEW = 0.5  # keep merging segment by segment while at least this share of a segment is inserted
+SAMPLE_ROWS = 2000
 _QUEUE_CHUNKS = 48
 _END = object()
 
@@ -121,15 +122,14 @@ class _Statements:
         self.stage = f"feed_stage_{spec.name}"
         self.table = q(model._meta.db_table)
         fields = {f.name: f for f in model._meta.concrete_fields}
-        # "C" collation: byte-wise comparisons for the sort that deduplicates (the values are ASCII identifiers or
-        # text compared for equality only, so results do not depend on it).
-        self.stage_columns = ", ".join(
-            f"{q(c)} {fields[c].db_type(connection)}"
-            + (' COLLATE "C"' if isinstance(fields[c], models.CharField) else "")
-            for c in spec.columns
+        # The staging columns keep the table's collation (so joins may use its unique index); the sorts that
+        # deduplicate compare byte-wise (COLLATE "C": the values are ASCII identifiers or text compared for equality
+        # only, so the result does not depend on it).
+        self.stage_columns = ", ".join(f"{q(c)} {fields[c].db_type(connection)}" for c in spec.columns)
+        self.sort_key = ", ".join(
+            q(c) + (' COLLATE "C"' if isinstance(fields[c], models.CharField) else "") for c in spec.key
         )
         stamp = has_imported_at(model)
-        self.key_list = ", ".join(q(c) for c in spec.key)
         self.all_list = ", ".join(q(c) for c in spec.columns)
         self.join_on = " AND ".join(f"t.{q(c)} = s.{q(c)}" for c in spec.key)
         target_values = ", ".join(f"t.{q(c)}" for c in spec.values)
@@ -153,8 +153,8 @@ class _Statements:
         rows = f"FROM {self.stage} WHERE seq > %(lo)s AND seq <= %(hi)s"
         if deduplicate:  # the later line wins
             source = (
-                f"MATERIALIZED (SELECT DISTINCT ON ({self.key_list}) {self.all_list} {rows} "
-                f"ORDER BY {self.key_list}, seq DESC)"
+                f"MATERIALIZED (SELECT DISTINCT ON ({self.sort_key}) {self.all_list} {rows} "
+                f"ORDER BY {self.sort_key}, seq DESC)"
             )
             distinct = "(SELECT count(*) FROM src)"
         else:  # no key twice: the staging table as it is (inlined)
@@ -179,11 +179,18 @@ class _Statements:
             SELECT {distinct}, (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), {self.touched}
         """
 
+    def known_sample(self) -> str:
+        """(stored keys, sampled rows) among %(n)s staged rows; a correlated EXISTS probes the unique index."""
+        return f"""
+            SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM {self.table} t WHERE {self.join_on})), count(*)
+            FROM (SELECT * FROM {self.stage} LIMIT %(n)s) s
+        """
+
     def superseded(self) -> str:
         return f"""
             SELECT seq, winner FROM (
                 SELECT seq, first_value(seq) OVER w AS winner, row_number() OVER w AS rn FROM {self.stage}
-                WINDOW w AS (PARTITION BY {self.key_list} ORDER BY seq DESC)
+                WINDOW w AS (PARTITION BY {self.sort_key} ORDER BY seq DESC)
             ) x WHERE rn > 1 ORDER BY seq
         """
 
@@ -240,6 +247,12 @@ def _load_and_merge(cursor, sql: _Statements, stream: CopyStream, *, segmented: 
             first_changed = touched_value
         return inserted
 
+    def mostly_new() -> bool:
+        """Whether most of a sample of the first staged rows are new keys (an index probe per sampled row)."""
+        cursor.execute(sql.known_sample(), {"n": SAMPLE_ROWS})
+        known, sampled = cursor.fetchone()
+        return known < MOSTLY_NEW * sampled
+
     try:
         while True:
             reader = _SegmentReader(producer)
@@ -252,6 +265,8 @@ def _load_and_merge(cursor, sql: _Statements, stream: CopyStream, *, segmented: 
             assert marker is not None
             if marker.maybe_duplicates:
                 producer.segmented = False  # deduplicate in the final merge (or restart)
+            elif not merged and not mostly_new():
+                producer.segmented = False  # a re-import: one merge at the end, one pass over the table
             elif producer.segmented:
                 inserted = merge(marker.staged, deduplicate=False)
                 if inserted < MOSTLY_NEW * (marker.staged - merged):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
@@ -26,6 +27,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from stdnum.cn import ric, uscc
 
 from core.masking import mask_number
 from core.models import Region
@@ -188,6 +190,48 @@ class LookaheadPaginator(Paginator):
         return max(self.number, math.ceil(self.count / self.per_page)) if self.count else 1
 
 
+@dataclass(slots=True)
+class QueueRow:
+    """One row of the queue table, every text prepared once (the template only prints it)."""
+
+    pk: int
+    submitted: str
+    waiting: str
+    overdue: bool
+    unit: str
+    uscc: str
+    unit_url: str
+    name: str
+    masked_id: str
+    year: int
+    months: str
+    failing: str
+    documents: str
+    review_url: str
+    change_url: str
+
+    @classmethod
+    def of(cls, p: Placement, stats, *, base: str, unit_url: str) -> QueueRow:
+        w = stats.waiting
+        return cls(
+            pk=p.pk,
+            submitted=f"{timezone.localtime(p.submitted_at):%Y-%m-%d %H:%M}" if p.submitted_at else "未提交",
+            waiting=w.text if w else "—",
+            overdue=bool(w and w.overdue),
+            unit=p.employer.name,
+            uscc=p.employer.uscc,
+            unit_url=unit_url,
+            name=p.name,
+            masked_id=mask_number(p.id_number),
+            year=p.year,
+            months=stats.months_text,
+            failing="、".join(stats.failing) or "—",
+            documents=stats.documents_text,
+            review_url=f"{base}{p.pk}/review/",
+            change_url=f"{base}{p.pk}/change/",
+        )
+
+
 class QueueChangeList(ChangeList):
     """The changelist with :class:`LookaheadPaginator` and the per-row queue stats (two queries for a page)."""
 
@@ -201,8 +245,12 @@ class QueueChangeList(ChangeList):
             paginator = LookaheadPaginator(self.queryset, self.list_per_page, number=self.page_num)
             rows = paginator.rows
         stats = queue_stats(rows, cache=request_cache(request))
+        base = reverse("admin:placements_placement_changelist")
+        self.queue_rows = []
         for obj in rows:
             obj.queue = stats[obj.pk]
+            unit_url = self.get_query_string({UnitFilter.parameter_name: obj.employer_id}, [PAGE_VAR])
+            self.queue_rows.append(QueueRow.of(obj, obj.queue, base=base, unit_url=unit_url))
         self.paginator = paginator
         self.result_list = rows
         self.result_count = paginator.count
@@ -449,10 +497,12 @@ class PlacementAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
         if not term:
             return queryset, False
         upper = term.upper()
-        q = Q(employer__name__contains=term)
-        if len(upper) == 18:
-            q |= Q(employer__uscc=upper) | Q(id_number=upper)
-        return queryset.filter(q), False
+        if len(upper) == 18 and upper.isalnum():
+            # One identifier, so that its own index answers (an OR across tables would scan the queue).
+            if uscc.is_valid(upper) and not ric.is_valid(upper):
+                return queryset.filter(employer__uscc=upper), False
+            return queryset.filter(id_number=upper), False
+        return queryset.filter(employer__name__contains=term), False
 
     # --- columns ---
 

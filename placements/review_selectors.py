@@ -8,14 +8,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, IntegerField, Max, Min, OuterRef, Q, Value
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from core import calendar as workdays
 from core.selectors import calendar_data
 from placements.constants import DocumentReview, MonthReview
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
-from placements.review_rules import Waiting, last_overdue_day, month_label, waiting
+from placements.review_rules import Waiting, last_overdue_day, month_label, waiting, waiting_many, working_day
 from placements.rules import CHECK_LABELS, CHECKS, EVIDENCE_KINDS, reasons_by_check
 
 DOCUMENTS = "documents"  # the queue's check filter value for pending certificates / dispatch agreements
@@ -24,26 +25,33 @@ DOCUMENTS = "documents"  # the queue's check filter value for pending certificat
 # --- the queue ---------------------------------------------------------------------------------------------------
 
 
-def _months_awaiting(**extra) -> Exists:
-    return Exists(
-        PlacementMonth.objects.filter(
-            placement=OuterRef("pk"), selected=True, review_state=MonthReview.PENDING, evidence_missing=False, **extra
-        )
+def _has(qs) -> Q:
+    """The placement has a row in ``qs`` (correlated on ``placement``).
+
+    Written as ``(SELECT id … LIMIT 1) IS NOT NULL`` rather than EXISTS: PostgreSQL may turn an OR of EXISTS into
+    hashed subplans that read *every* pending row to build a hash, whereas the queue only needs to probe the few
+    placements of one page in submission order (an index probe each).
+    """
+    first = Subquery(qs.filter(placement=OuterRef("pk")).order_by().values("pk")[:1])
+    return Q(IsNull(first, False))
+
+
+def _months_awaiting(**extra) -> Q:
+    return _has(
+        PlacementMonth.objects.filter(selected=True, review_state=MonthReview.PENDING, evidence_missing=False, **extra)
     )
 
 
 def _documents_awaiting() -> Q:
-    certs = HandCertificate.objects.filter(placement=OuterRef("pk"), review_state=DocumentReview.PENDING)
-    agreements = Contract.objects.filter(
-        placement=OuterRef("pk"), is_dispatched=True, review_state=DocumentReview.PENDING
+    return _has(HandCertificate.objects.filter(review_state=DocumentReview.PENDING)) | _has(
+        Contract.objects.filter(is_dispatched=True, review_state=DocumentReview.PENDING)
     )
-    return Q(Exists(certs)) | Q(Exists(agreements))
 
 
 def awaiting_review_q() -> Q:
     """Placements with something for a reviewer: months awaiting review (their evidence complete), a hand-added
     certificate or a dispatch agreement awaiting review. Only registrations the unit has finished (submitted)."""
-    return Q(wizard_completed=True, frozen=False) & (Q(_months_awaiting()) | _documents_awaiting())
+    return Q(wizard_completed=True, frozen=False) & (_months_awaiting() | _documents_awaiting())
 
 
 def failing_check_q(check: str) -> Q:
@@ -52,7 +60,7 @@ def failing_check_q(check: str) -> Q:
         return _documents_awaiting()
     if check not in CHECKS:
         return Q()
-    return Q(_months_awaiting(**{f"{check}_ok": False}))
+    return _months_awaiting(**{f"{check}_ok": False})
 
 
 def _local_midnight(day: date) -> datetime:
@@ -74,7 +82,7 @@ def overdue_q(overdue: bool, *, today: date | None = None, cache: dict | None = 
     """Submitted more than five working days ago (``overdue``) or not."""
     today = today or timezone.localdate()
     data = working_calendar(date(today.year - 1, 1, 1), today, cache=cache)
-    cutoff = _local_midnight(last_overdue_day(today, lambda d: workdays.is_working_day(d, data)) + timedelta(days=1))
+    cutoff = _local_midnight(last_overdue_day(today, lambda d: working_day(d, data)) + timedelta(days=1))
     return Q(submitted_at__lt=cutoff) if overdue else Q(submitted_at__gte=cutoff)
 
 
@@ -154,14 +162,12 @@ def queue_stats(
         else:
             stats.agreements = n
     today = today or timezone.localdate()
-    submitted = [timezone.localdate(p.submitted_at) for p in placements if p.submitted_at]
+    submitted = {p.pk: timezone.localdate(p.submitted_at) for p in placements if p.submitted_at}
     if submitted:
-        data = working_calendar(min(min(submitted), date(today.year - 1, 1, 1)), today, cache=cache)
-        for p in placements:
-            if p.submitted_at:
-                out[p.pk].waiting = waiting(
-                    timezone.localdate(p.submitted_at), today, lambda d: workdays.is_working_day(d, data)
-                )
+        data = working_calendar(min(min(submitted.values()), date(today.year - 1, 1, 1)), today, cache=cache)
+        waited = waiting_many(submitted.values(), today, lambda d: working_day(d, data))
+        for pk, day in submitted.items():
+            out[pk].waiting = waited[day]
     return out
 
 
@@ -303,7 +309,7 @@ def review_page(placement: Placement, *, today: date | None = None) -> ReviewPag
         today = today or timezone.localdate()
         submitted = timezone.localdate(placement.submitted_at)
         data = calendar_data(submitted, today)
-        waited = waiting(submitted, today, lambda d: workdays.is_working_day(d, data))
+        waited = waiting(submitted, today, lambda d: working_day(d, data))
     return ReviewPage(
         placement=placement,
         months=month_rows,

@@ -14,6 +14,8 @@ from placements.review_rules import (
     notice_title,
     reason_sentence,
     waiting,
+    waiting_many,
+    working_day,
 )
 
 
@@ -105,3 +107,18 @@ def test_notice_lists_what_was_approved_and_rejected_and_why():
     assert "· 2025年3月：未说明原因" in body
     assert "110101********0011" in body and "110101198506150011" not in body
     assert body.rstrip().endswith("北京市残疾人联合会")
+
+
+@pytest.mark.parametrize("today", [date(2026, 3, 20), date(2026, 10, 12), date(2026, 2, 24)])
+def test_waiting_many_agrees_with_waiting(today):
+    days = [today - timedelta(days=n) for n in (0, 1, 3, 7, 15, 40, 40)]
+    many = waiting_many(days, today, cal)
+    assert set(many) == set(days)
+    for day in days:
+        assert many[day] == waiting(day, today, cal)
+
+
+def test_working_day_memoised_answers_match_the_calendar():
+    data = workdays.CalendarData(overrides={date(2027, 1, 4): False}, published_years=frozenset({2027}))
+    for d in (date(2026, 10, 1), date(2026, 10, 10), date(2027, 1, 4), date(2027, 1, 5), date(2028, 1, 3)):
+        assert working_day(d, data) == workdays.is_working_day(d, data)

@@ -23,8 +23,8 @@ MILITARY_COUNTING_GRADES = range(1, 9)
 
 CERT_NO_MAX_LENGTH = 40  # feeds.models.Certificate.cert_no
 
-_ID_PART = re.compile(r"^\d{17}[\dX]$")
-_SUFFIX = re.compile(r"^B\d{1,2}$")
+_ID_PART = re.compile(r"^[0-9]{17}[0-9X]$")
+_SUFFIX = re.compile(r"^B[0-9]{1,2}$")
 
 
 class CertNumberError(ValueError):

@@ -17,7 +17,7 @@ from importlib import resources
 
 from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
-from stdnum.exceptions import InvalidComponent, ValidationError
+from stdnum.exceptions import ValidationError
 
 FIRST_YEAR = 2000
 
@@ -73,15 +73,15 @@ def check_id_number(raw: str) -> tuple[str, str | None]:
         return number, "身份证号为空"
     if len(number) != 18:
         return number, f"身份证号应为18位，实际为{len(number)}位"
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         return number, "身份证号格式错误"
     if number[17] != ric.calc_check_digit(number):
         return number, "身份证号校验位错误"
-    try:
-        birth = ric.get_birth_date(number)
-    except InvalidComponent:
+    try:  # (ric.get_birth_date would run python-stdnum's slow clean() again)
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         return number, "身份证号中的出生日期无效"
-    if birth.year < 1900 or birth > date.today():
+    if birth.year < 1900 or (birth.year >= 2000 and birth > date.today()):
         return number, "身份证号中的出生日期无效"
     if not id_birth_place_valid(number, birth.year):
         return number, "身份证号中的地区码无效"
@@ -124,8 +124,8 @@ def is_valid_uscc(raw: str) -> bool:
 
 # --- months, dates, years, money ---------------------------------------------------------------------------------
 
-_MONEY = re.compile(r"^(-?)(\d+)(?:\.(\d*))?$")
-_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_MONEY = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]*))?$")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
 
 
 @lru_cache(maxsize=4096)
@@ -134,7 +134,7 @@ def parse_month(raw: str, bounds: Bounds) -> int | str:
     text = raw.strip()
     if not text:
         return "月份为空"
-    if len(text) != 6 or not text.isdigit() or not 1 <= int(text[4:]) <= 12:
+    if len(text) != 6 or not text.isascii() or not text.isdigit() or not 1 <= int(text[4:]) <= 12:
         return f"月份“{text}”不是有效的YYYYMM"
     value = int(text)
     if not bounds.first_month <= value <= bounds.last_month:
@@ -165,7 +165,7 @@ def parse_year(raw: str, bounds: Bounds) -> int | str:
     text = raw.strip()
     if not text:
         return "年度为空"
-    if len(text) != 4 or not text.isdigit():
+    if len(text) != 4 or not text.isascii() or not text.isdigit():
         return f"年度“{text}”不是有效的年份"
     value = int(text)
     if not bounds.first_year <= value <= bounds.last_year:
@@ -255,7 +255,7 @@ class RegionIndex:
         text = raw.strip()
         if not text:
             return "户籍地区划代码为空"
-        if len(text) != 6 or not text.isdigit():
+        if len(text) != 6 or not text.isascii() or not text.isdigit():
             return f"区划代码“{text}”应为6位数字"
         if text not in self.codes:
             return f"区划代码{text}未知"
@@ -266,7 +266,7 @@ class RegionIndex:
         text = raw.strip()
         if not text:
             return f"{label}为空"
-        if not text.isdigit() or len(text) not in (2, 4, 6):
+        if not text.isascii() or not text.isdigit() or len(text) not in (2, 4, 6):
             return f"{label}“{text}”应为{'、'.join(str(n) for n in sorted(lengths))}位数字"
         if len(text) == 6 and text.endswith("0000"):
             text = text[:2]

@@ -113,7 +113,7 @@ def _small_int(raw: str, label: str, allowed: range, errors: list[str]) -> int |
     text = raw.strip()
     if not text:
         return None
-    if not text.isdigit() or int(text) not in allowed:
+    if not text.isascii() or not text.isdigit() or int(text) not in allowed:
         errors.append(f"{label}“{text}”应为{allowed.start}–{allowed.stop - 1}")
         return None
     return int(text)

@@ -82,7 +82,7 @@ def _monthly_checks(bounds: Bounds) -> tuple[_CanonicalCache, ...]:
         return check_uscc(raw) == (raw, None)
 
     def month_ok(raw: str) -> bool:
-        return raw.isdigit() and isinstance(parse_month(raw, bounds), int)
+        return raw.isascii() and raw.isdigit() and isinstance(parse_month(raw, bounds), int)
 
     def amount_ok(raw: str) -> bool:
         # PostgreSQL reads "5840.5" into numeric(12,2) as 5840.50, the Decimal the validator returns.

@@ -116,3 +116,8 @@ def test_validate_cert(cert_type, cert_no, id_number, category, grade, fragments
 def test_normalize_cert_no():
     assert normalize_cert_no(" 1101x ", DISABILITY) == "1101X"
     assert normalize_cert_no(" 军残字  第1号 ", MILITARY) == "军残字 第1号"
+
+
+def test_full_width_digits_are_not_a_certificate_number():
+    with pytest.raises(CertNumberError):
+        parse_disability_cert_no(ID.translate(str.maketrans("0123456789", "０１２３４５６７８９")) + "42")

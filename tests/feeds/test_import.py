@@ -369,3 +369,17 @@ def test_the_real_recompute_task_accepts_the_arguments(tmp_path, ids, unit, djan
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         feed_import(kind="min_wages", path=wages, today=TODAY)
     assert len(callbacks) == 1
+
+
+def test_full_width_digits_are_rejected_not_passed_to_the_database(tmp_path, ids, unit):
+    wide = str.maketrans("0123456789", "０１２３４５６７８９")
+    rows = [
+        (ids[0], unit, "202501".translate(wide), "5000"),
+        (ids[1].translate(wide), unit, 202501, "5000"),
+        (ids[2], unit, 202501, "5000".translate(wide)),
+        (ids[2], unit, 202502, "5000"),
+    ]
+    result = feed_import(kind="pension", path=write_csv(tmp_path / "p.csv", "pension", rows))
+    assert (result.inserted, result.rejected) == (1, 3)
+    reasons = [reason for _, reason in result.samples]
+    assert "YYYYMM" in reasons[0] and "格式错误" in reasons[1] and "不是有效的数字" in reasons[2]

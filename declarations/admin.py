@@ -252,7 +252,17 @@ class ExportBatchAdmin(admin.ModelAdmin):
     list_display = ("authority", "number", "created_at", "row_count", "file_name", "sha256")
     list_filter = ("authority",)
     show_full_result_count = False
-    readonly_fields = ("authority", "number", "created_at", "created_by", "row_count", "sha256", "file_name")
+    readonly_fields = (
+        "authority",
+        "number",
+        "first_id",
+        "last_id",
+        "created_at",
+        "created_by",
+        "row_count",
+        "sha256",
+        "file_name",
+    )
     fields = readonly_fields
 
     def has_module_permission(self, request):
@@ -273,9 +283,17 @@ class ExportBatchAdmin(admin.ModelAdmin):
 
 @admin.register(TaxRecord)
 class TaxRecordAdmin(ExportBatchAdmin):
-    list_display = ("authority", "record_type", "uscc", "unit_name", "year", "approved_months", "batch", "cancelled")
+    list_display = (
+        "authority",
+        "record_type",
+        "uscc",
+        "unit_name",
+        "year",
+        "approved_months",
+        "queued_at",
+        "cancelled",
+    )
     list_filter = ("record_type", "cancelled")
-    list_select_related = ("batch",)
     search_fields = ("=uscc", "=certificate_no")
     readonly_fields = (
         "authority",
@@ -290,7 +308,6 @@ class TaxRecordAdmin(ExportBatchAdmin):
         "event_at",
         "queued_at",
         "cancelled",
-        "batch",
     )
     fields = readonly_fields
     raw_id_fields = ()

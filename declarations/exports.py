@@ -1,9 +1,15 @@
 """发送税务部门: the batch export of queued TaxRecords for one 税务主管部门 (domain.md §7, §10).
 
-A new batch, in ONE transaction: create the ExportBatch, attach every queued record of the authority to it (one
-UPDATE), apply the SEND transition to their declarations (two UPDATEs, targets taken from the pure table), write
-the file to a temporary name, store count and checksum, and rename the file into place. Any error on the way rolls
-everything back and removes the temporary file: no half-marked batch, no half-written file.
+A batch is an id range of the authority's records (``ExportBatch.first_id … last_id``, cancelled ones left out), so a
+new batch writes no row of the queue. In ONE transaction: lock the queue (PostgreSQL ``SHARE ROW EXCLUSIVE``: waits
+for every transaction that is inserting or cancelling a record, and keeps new ones out until the batch is
+committed, so the range is complete and nothing in it changes later), create the ExportBatch, apply the SEND
+transition to the declarations of its results (two set-based UPDATEs, targets taken from the pure table), write
+the file to a temporary name and rename it into place as the last step. Any error rolls everything back and
+removes the temporary file: no half-marked batch, no half-written file.
+
+Lock order, to stay free of deadlocks: the queue lock comes first (the export; ``queue_lock`` at the start of
+``withdrawal_approve``), row locks of declarations after it.
 
 A re-export (``batch_number``) reads the frozen rows of that batch in id order and writes the identical file; it
 changes nothing in the database.
@@ -17,7 +23,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from core import audit
@@ -69,12 +75,27 @@ def file_name(authority: str, number: int) -> str:
     return f"tax_{authority}_{number:06d}.csv"
 
 
+def exported_upto(authority: str) -> int:
+    """The last record id of the authority's batches (0 before the first): records up to it have been sent."""
+    return ExportBatch.objects.filter(authority=authority).aggregate(n=Max("last_id"))["n"] or 0
+
+
 def queued(authority: str):
-    return TaxRecord.objects.filter(authority=authority, batch__isnull=True, cancelled=False)
+    return TaxRecord.objects.filter(authority=authority, id__gt=exported_upto(authority), cancelled=False)
+
+
+def queue_lock(mode: str) -> None:
+    """PostgreSQL table lock on the queue: ``SHARE ROW EXCLUSIVE`` (an export) or ``ROW EXCLUSIVE`` (a writer that
+    must see whether a record was exported before changing it). Nothing to do on SQLite (one writer at a time)."""
+    if mode not in ("SHARE ROW EXCLUSIVE", "ROW EXCLUSIVE"):
+        raise ValueError(mode)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {TaxRecord._meta.db_table} IN {mode} MODE")
 
 
 def _rows(batch: ExportBatch):
-    return TaxRecord.objects.filter(batch=batch).order_by("id").values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK)
+    return batch.records().values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK)
 
 
 # PostgreSQL formats the row lines itself (``COPY … TO STDOUT``, CSV): the same bytes as ``taxfile.row_values`` +
@@ -86,12 +107,20 @@ _PG_COPY = (
     + _PG_TIME.format(column="declared_at")
     + ", certificate_no, "
     + _PG_TIME.format(column="event_at")
-    + " FROM {table} WHERE batch_id = {batch} ORDER BY id) TO STDOUT WITH (FORMAT csv)"
+    + " FROM {table} WHERE authority = '{authority}' AND id BETWEEN {first} AND {last} AND NOT cancelled"
+    + " ORDER BY id) TO STDOUT WITH (FORMAT csv)"
 )
 
 
 def _copy_rows_postgresql(batch: ExportBatch, sink: taxfile.RowSink) -> None:
-    sql = _PG_COPY.format(table=TaxRecord._meta.db_table, batch=int(batch.pk))
+    if not batch.authority.isdigit():  # six digits, checked by the command; never quoted text in the SQL
+        raise ExportError(f"税务主管部门代码无效：{batch.authority!r}")
+    sql = _PG_COPY.format(
+        table=TaxRecord._meta.db_table,
+        authority=batch.authority,
+        first=int(batch.first_id),
+        last=int(batch.last_id),
+    )
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(sql, sink)  # the psycopg2 cursor under Django's wrapper
 
@@ -178,27 +207,40 @@ def _reexport(authority: str, number: int, output_dir: Path) -> ExportResult:
 
 @transaction.atomic
 def _export_new(authority: str, output_dir: Path, by_label: str) -> ExportResult:
-    last = ExportBatch.objects.filter(authority=authority).aggregate(n=Max("number"))["n"] or 0
-    batch = ExportBatch.objects.create(authority=authority, number=last + 1, created_by=by_label[:150])
-    rows = queued(authority).update(batch=batch)
+    queue_lock("SHARE ROW EXCLUSIVE")
+    done_upto = exported_upto(authority)
+    pending = TaxRecord.objects.filter(authority=authority, id__gt=done_upto, cancelled=False)
+    totals = pending.aggregate(
+        rows=Count("id"), last=Max("id"), declares=Count("id", filter=Q(record_type=RecordType.DECLARATION))
+    )
+    rows = totals["rows"]
     if not rows:
-        raise _NothingQueued  # rolls the empty batch back
+        raise _NothingQueued
+    number = (ExportBatch.objects.filter(authority=authority).aggregate(n=Max("number"))["n"] or 0) + 1
+    batch = ExportBatch.objects.create(
+        authority=authority,
+        number=number,
+        first_id=done_upto + 1,
+        last_id=totals["last"],
+        row_count=rows,
+        created_by=by_label[:150],
+    )
     now = timezone.now()
     declared, withdrawing = _send_targets()
-    declaration_ids = TaxRecord.objects.filter(batch=batch, record_type=RecordType.DECLARATION).values("declaration_id")
+    declaration_ids = batch.records().filter(record_type=RecordType.DECLARATION).values("declaration_id")
     sent = Declaration.objects.filter(pk__in=declaration_ids, status=DECLARED).update(
         status=declared.status, previous_status=declared.previous, sent_to_tax_at=now, version=F("version") + 1
     )
     sent += Declaration.objects.filter(pk__in=declaration_ids, status=WITHDRAWING, previous_status=DECLARED).update(
         previous_status=withdrawing.previous, sent_to_tax_at=now, version=F("version") + 1
     )
-    n_declare = TaxRecord.objects.filter(batch=batch, record_type=RecordType.DECLARATION).count()
+    n_declare = totals["declares"]
     name = file_name(authority, batch.number)
     path = output_dir / name
     tmp, count, sha = write_temp(batch, path, rows)
     try:
-        batch.row_count, batch.sha256, batch.file_name = count, sha, name
-        batch.save(update_fields=["row_count", "sha256", "file_name"])
+        batch.sha256, batch.file_name = sha, name
+        batch.save(update_fields=["sha256", "file_name"])
         audit.record(
             actor=by_label or None,
             action="declaration.send_batch",

@@ -252,10 +252,17 @@ class CertificateCounter(models.Model):
 
 
 class ExportBatch(models.Model):
-    """One export file for one 税务主管部门: its rows are the TaxRecords pointing at it (frozen, ordered by id)."""
+    """One export file for one 税务主管部门.
+
+    Its rows are the TaxRecords of the authority with ``first_id <= id <= last_id`` and not cancelled, in id order:
+    a batch is an id range, so exporting writes no row of the queue (see ``declarations.exports`` for the lock that
+    makes the range complete). Exported records never change, so a re-export is byte-identical.
+    """
 
     authority = models.CharField("税务主管部门", max_length=6)
     number = models.PositiveIntegerField("批次号")
+    first_id = models.BigIntegerField("起始记录号")
+    last_id = models.BigIntegerField("截止记录号")
     created_at = models.DateTimeField("导出时间", auto_now_add=True)
     created_by = models.CharField("导出人", max_length=150, blank=True)
     row_count = models.PositiveIntegerField("记录数", default=0)
@@ -266,20 +273,29 @@ class ExportBatch(models.Model):
         verbose_name = "税务导出批次"
         verbose_name_plural = "税务导出批次"
         ordering = ["authority", "-number"]
-        constraints = [models.UniqueConstraint(fields=["authority", "number"], name="uniq_exportbatch")]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "number"], name="uniq_exportbatch"),
+            models.CheckConstraint(condition=Q(last_id__gte=models.F("first_id")), name="exportbatch_range"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.authority} 第{self.number}批"
 
+    def records(self) -> "models.QuerySet[TaxRecord]":
+        return TaxRecord.objects.filter(
+            authority=self.authority, id__gte=self.first_id, id__lte=self.last_id, cancelled=False
+        ).order_by("id")
+
 
 class TaxRecord(models.Model):
-    """A line for the tax office: queued when a declaration is made (or a sent one withdrawn), values frozen then;
-    ``batch`` is set when it is exported. Ordered by id inside a batch, so a re-export is byte-identical."""
+    """A line for the tax office, queued when a declaration is made (or a sent one withdrawn), its values frozen
+    then. It belongs to the authority's first batch whose id range covers it; until then it is queued and may be
+    cancelled (a declaration withdrawn before it was sent). Never changed once exported."""
 
     authority = models.CharField("税务主管部门", max_length=6)
     record_type = models.CharField("记录类型", max_length=8, choices=RecordType.choices)
     declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="tax_records")
-    # Looked up through the declaration (indexed); unindexed so that marking a batch touches fewer indexes.
+    # Looked up through the declaration (indexed); not indexed itself.
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="tax_records", db_index=False)
     uscc = models.CharField("统一社会信用代码", max_length=18)
     unit_name = models.CharField("单位名称", max_length=200)
@@ -291,28 +307,12 @@ class TaxRecord(models.Model):
     event_at = models.DateTimeField("事件时间", help_text="申报结果：完成申报时间；撤回：批准撤回时间")
     queued_at = models.DateTimeField("入队时间", auto_now_add=True)
     cancelled = models.BooleanField("已取消（未发送即撤回）", default=False)
-    batch = models.ForeignKey(
-        ExportBatch,
-        verbose_name="导出批次",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="records",
-        db_index=False,  # the (batch, id) index below serves it
-    )
 
     class Meta:
         verbose_name = "税务推送记录"
         verbose_name_plural = "税务推送记录"
         ordering = ["id"]
-        indexes = [
-            models.Index(
-                fields=["authority", "id"],
-                condition=Q(batch__isnull=True, cancelled=False),
-                name="taxrecord_queued_idx",
-            ),
-            models.Index(fields=["batch", "id"], name="taxrecord_batch_idx"),
-        ]
+        indexes = [models.Index(fields=["authority", "id"], name="taxrecord_authority_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_record_type_display()} {self.uscc} {self.year}"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core import filing
 from core.selectors import available_from_working_day
 from declarations.constants import CERTIFICATE_WORKING_DAYS, WithdrawalState
-from declarations.models import Declaration, Submission, SubmissionPerson, TaxRecord, Withdrawal
+from declarations.models import Declaration, Submission, SubmissionPerson, Withdrawal
 from declarations.months import compress_months
 from declarations.transitions import FILLING, LOCKED_STATUSES, State
 from employers.models import Employer
@@ -259,7 +259,7 @@ def verify_code(code: str) -> Verification | None:
 
 def sent_to_tax_ever(employer: Employer) -> bool:
     """True once any declaration result of the unit has been exported to the tax office (the USCC is then fixed)."""
-    return TaxRecord.objects.filter(declaration__employer=employer, batch__isnull=False).exists()
+    return Declaration.objects.filter(employer=employer, sent_to_tax_at__isnull=False).exists()
 
 
 def declared_years(employer: Employer) -> list[Declaration]:

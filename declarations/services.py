@@ -28,6 +28,7 @@ from declarations.constants import (
     RecordType,
     WithdrawalState,
 )
+from declarations.exports import exported_upto, queue_lock
 from declarations.models import (
     CertificateCounter,
     Declaration,
@@ -301,6 +302,7 @@ def withdrawal_approve(*, withdrawal: Withdrawal, reason: str, by) -> Withdrawal
     """批准撤回: void the certificate (kept, its verification page says 已撤销), re-open the year, tell the tax
     office (a WITHDRAW record if the result was already sent; otherwise the queued result is simply cancelled)."""
     reason = _clean_reason(reason, field="reason", limit=DECISION_REASON_MAX, label="审核意见")
+    queue_lock("ROW EXCLUSIVE")  # first (see declarations.exports): wait for a running export, keep the next one out
     withdrawal, declaration = _lock_withdrawal(withdrawal, by)
     now = timezone.now()
     state = _transition(declaration, Event.APPROVE_WITHDRAWAL)
@@ -315,9 +317,13 @@ def withdrawal_approve(*, withdrawal: Withdrawal, reason: str, by) -> Withdrawal
     results = TaxRecord.objects.filter(
         declaration=declaration, submission=submission, record_type=RecordType.DECLARATION
     )
-    queued = results.filter(batch__isnull=True, cancelled=False).update(cancelled=True)
-    sent = results.filter(batch__isnull=False)
-    for record in sent.order_by("id"):
+    sent, queued = [], 0
+    for record in results.filter(cancelled=False).order_by("id"):
+        if record.id <= exported_upto(record.authority):
+            sent.append(record)
+        else:  # never sent: the tax office will not hear of it at all
+            queued += TaxRecord.objects.filter(pk=record.pk).update(cancelled=True)
+    for record in sent:
         TaxRecord.objects.create(
             authority=record.authority,
             record_type=RecordType.WITHDRAWAL,

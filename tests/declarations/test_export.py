@@ -75,6 +75,13 @@ def test_reexport_gives_the_identical_file_and_changes_nothing(three_units, sett
     batch = ExportBatch.objects.get()
     lines = original.decode().splitlines()
     assert lines[-1] == f"TRAILER,2,{batch.sha256}" and batch.row_count == 2
+    # records queued later go to the next batch; batch 1 stays what it was
+    late = factories.employer()
+    df.placement(late)
+    services.declaration_declare(employer=late, year=df.YEAR, by=None)
+    run("--authority", "110101", "--batch", "1")
+    assert path.read_bytes() == original
+    assert "batch 2: 1 records" in run("--authority", "110101")
 
 
 def test_a_crash_in_the_middle_leaves_nothing_marked_and_no_file(three_units, settings):
@@ -92,7 +99,7 @@ def test_a_crash_in_the_middle_leaves_nothing_marked_and_no_file(three_units, se
         run("--authority", "110101")
     assert calls["n"] == 2
     assert not ExportBatch.objects.exists()
-    assert TaxRecord.objects.filter(batch__isnull=False).count() == 0
+    assert exports.exported_upto("110101") == 0 and exports.queued("110101").count() == 2
     assert set(Declaration.objects.values_list("status", flat=True)) == {"declared"}
     assert files_in(settings.TAX_EXPORT_DIR) == []  # neither the file nor its temporary
     # and the next run exports everything as batch 1
@@ -105,7 +112,7 @@ def test_a_crash_after_the_file_is_written_also_rolls_back(three_units, settings
         pytest.raises(RuntimeError),
     ):
         run("--authority", "110101")
-    assert not ExportBatch.objects.exists() and not TaxRecord.objects.filter(batch__isnull=False).exists()
+    assert not ExportBatch.objects.exists() and exports.queued("110101").count() == 2
     assert files_in(settings.TAX_EXPORT_DIR) == []
 
 
@@ -163,7 +170,7 @@ def test_bad_input_is_a_command_error(db, args, message):
 
 def test_reexport_detects_rows_changed_behind_its_back(three_units):
     run("--authority", "110101")
-    TaxRecord.objects.filter(batch__isnull=False).update(approved_months=99)
+    TaxRecord.objects.filter(authority="110101").update(approved_months=99)
     with pytest.raises(CommandError, match="不一致"):
         run("--authority", "110101", "--batch", "1")
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from core.models import AuditEvent, FilingWindow
-from declarations import selectors, services
+from declarations import exports, selectors, services
 from declarations.constants import DeclarationStatus, RecordType, WithdrawalState
 from declarations.models import Declaration, Submission, SubmissionPerson, TaxRecord, Withdrawal
 from employers.services import uscc_is_locked
@@ -49,7 +49,8 @@ def test_declare_takes_a_snapshot_freezes_the_year_queues_tax_and_notifies(emplo
     assert set(Placement.objects.filter(employer=employer).values_list("frozen", flat=True)) == {True}
     record = TaxRecord.objects.get()
     assert (record.record_type, record.authority, record.approved_months) == (RecordType.DECLARATION, "110101", 28)
-    assert record.actual_employed == Decimal("2.33") and record.batch is None
+    assert record.actual_employed == Decimal("2.33") and not record.cancelled
+    assert list(exports.queued("110101")) == [record]
     assert AuditEvent.objects.filter(action="declaration.declare", object_id=str(declaration.pk)).exists()
     notice = Notice.objects.get(employer=employer)
     assert "年审申报完成" in notice.title and "2026年10月10日" in notice.body
@@ -194,21 +195,14 @@ def test_request_then_approve_voids_reopens_and_cancels_the_unsent_tax_record(
         services.withdrawal_reject(withdrawal=withdrawal, reason="驳回", by=reviewer)
 
 
-def test_approving_a_sent_declaration_queues_a_withdraw_record(employer, employer_user, declared, reviewer):
-    TaxRecord.objects.update(batch=_batch())
-    services.declaration_mark_sent(declaration=Declaration.objects.get(), by=None)
+def test_approving_a_sent_declaration_queues_a_withdraw_record(employer, employer_user, declared, reviewer, tmp_path):
+    exports.tax_export(authority="110101", output_dir=tmp_path)
     withdrawal = services.withdrawal_request(employer=employer, year=df.YEAR, reason="漏报", by=employer_user)
     assert Declaration.objects.get().previous_status == "sent"
     services.withdrawal_approve(withdrawal=withdrawal, reason="同意", by=reviewer)
     withdraw = TaxRecord.objects.get(record_type=RecordType.WITHDRAWAL)
-    assert withdraw.batch is None and withdraw.certificate_no == declared.certificate_no
+    assert list(exports.queued("110101")) == [withdraw] and withdraw.certificate_no == declared.certificate_no
     assert withdraw.authority == "110101"
-
-
-def _batch():
-    from declarations.models import ExportBatch
-
-    return ExportBatch.objects.create(authority="110101", number=1)
 
 
 @pytest.mark.parametrize("sent", [False, True])
@@ -258,7 +252,7 @@ def test_mark_sent_refuses_other_states(employer, employer_user, traveller):
         services.declaration_mark_sent(declaration=declaration, by=None)
 
 
-def test_uscc_locks_once_a_result_was_exported(employer, employer_user, declared):
+def test_uscc_locks_once_a_result_was_exported(employer, employer_user, declared, tmp_path):
     assert uscc_is_locked(employer) is False
-    TaxRecord.objects.update(batch=_batch())
+    exports.tax_export(authority="110101", output_dir=tmp_path)
     assert uscc_is_locked(employer) is True

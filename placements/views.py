@@ -554,7 +554,7 @@ def step2(request: HttpRequest, pk: int) -> HttpResponse:
     if p.wizard_step < 2 and not p.wizard_completed:
         messages.info(request, "请先完成“安置登记”（基本信息和合同），再点击“保存，下一步”。")
         return redirect("placements:step1", pk=p.pk)
-    months = ws.month_grid(p)
+    months = p.grid
     requested = None
     errors: dict[int, str] = {}
     form = MonthsForm(request.POST or None, year=p.year, version=p.version)
@@ -628,7 +628,7 @@ def step3(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     if p.wizard_step < 3 and not p.wizard_completed:
         return redirect(_resume_url(p))
-    months = ws.month_grid(p)
+    months = p.grid
     page = ws.evidence_page(p, months)
     masks = ws.pending_fail_masks(months)
     default_months = [m.month for m in page.missing] or list(masks)
@@ -719,7 +719,7 @@ def step4(request: HttpRequest, pk: int) -> HttpResponse:
     p = _placement(request, pk)
     if not p.wizard_completed:
         return redirect(_resume_url(p))
-    months = ws.month_grid(p)
+    months = p.grid
     context = {
         "title": f"完成登记 · {p.name}",
         "p": p,
@@ -736,7 +736,7 @@ def step4(request: HttpRequest, pk: int) -> HttpResponse:
 @employer_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     p = _placement(request, pk)
-    months = ws.month_grid(p)
+    months = p.grid
     locked = p.frozen or year_locked(request.employer, p.year)
     context = {
         "title": f"查看 · {p.name}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Count, Max, Q, Window
@@ -22,9 +23,12 @@ from placements.rules import (
     CHECKS,
     EVIDENCE_KINDS,
     TAKEN_ELSEWHERE,
+    MonthState,
     grade_label,
     is_locked,
+    placement_status,
     reasons_by_check,
+    totals,
     unselectable_reason,
 )
 from placements.selectors import placement_totals
@@ -82,13 +86,20 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
     return ListHeader(years, filing_year, year, totals)
 
 
-def _header_rows(employer: Employer, year: int, province: str, today: date) -> list[tuple]:
+# Stand-ins for the unit and the year while compiling the header's statement once per process (see _header_sql).
+_EMPLOYER_SLOT, _YEAR_SLOT = 918_273_645_019, 32_109  # in range of the columns, never real values
+
+
+@lru_cache(maxsize=4)
+def _header_sql(vendor: str) -> tuple[str, tuple]:
+    """The header statement and its parameters with the unit and the year as stand-ins (:data:`_EMPLOYER_SLOT`,
+    :data:`_YEAR_SLOT`). Compiling PlacementQuerySet.with_status costs more than running it for a small unit, and
+    the statement only differs by those two values."""
     qn = connection.ops.quote_name
     statuses = list(PlacementStatus.values)
-    width = len(TOTAL_KEYS) + len(statuses)
-    zeros = ", ".join(["0"] * width)
+    zeros = ", ".join(["0"] * (len(TOTAL_KEYS) + len(statuses)))
     inner = (
-        Placement.objects.of(employer, year)
+        Placement.objects.filter(employer_id=_EMPLOYER_SLOT, year=_YEAR_SLOT)
         .with_status()
         .values("status", "n_registered", "n_confirmed", "n_approved", "n_rejected")
         .order_by()
@@ -105,7 +116,13 @@ def _header_rows(employer: Employer, year: int, province: str, today: date) -> l
         f"WHERE {qn('province_code')} = %s AND {qn('opens_on')} <= %s AND {qn('closes_on')} >= %s "
         f"UNION ALL SELECT 't', %s, COUNT(*), {sums}, {counts} FROM ({inner_sql}) t"
     )
-    params = [employer.pk, province, today, today, year, *statuses, *inner_params]
+    return sql, (*statuses, *inner_params)
+
+
+def _header_rows(employer: Employer, year: int, province: str, today: date) -> list[tuple]:
+    sql, tail = _header_sql(connection.vendor)
+    slots = {_EMPLOYER_SLOT: employer.pk, _YEAR_SLOT: year}
+    params = [employer.pk, province, today, today, year, *(slots.get(v, v) if isinstance(v, int) else v for v in tail)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
@@ -150,40 +167,71 @@ def list_page(
     ``n_rejected``, ``status`` and ``cert_no`` (unmasked: the template masks it).
 
     ``totals`` (placement_totals of the year) gives the row count of an unfiltered list or of a status filter, so no
-    COUNT query is needed; with a search the count comes from a window over the same query.
+    COUNT query is needed; with a search the count comes from a window over the same query. Without a search the
+    statement is compiled once per page offset (:func:`_rows_sql`) and run as a raw query.
     """
     page = max(1, page)
     offset = (page - 1) * PAGE_SIZE
-    base = Placement.objects.of(employer, year)
-    annotate = {"cert_no": Max("months__cert_no")}
-    if not search and not status:
-        # Aggregate only the page's placements: the page's ids first (an index range), the counts for those.
-        ids = base.order_by("id").values("pk")[offset : offset + PAGE_SIZE]
-        rows = list(Placement.objects.filter(pk__in=ids).with_status().annotate(**annotate).order_by("id"))
-        return ListPage(rows, page, totals.get("persons", 0))
-    qs = base.with_status().annotate(**annotate)
-    if search:
-        qs = qs.filter(_search_q(search))
+    if not search:
+        sql, params = _rows_sql(connection.vendor, offset, bool(status))
+        slots = {_EMPLOYER_SLOT: employer.pk, _YEAR_SLOT: year, _STATUS_SLOT: status}
+        rows = list(Placement.objects.raw(sql, [slots.get(v, v) if isinstance(v, int | str) else v for v in params]))
+        return ListPage(rows, page, totals.get(f"status_{status}" if status else "persons", 0))
+    qs = Placement.objects.of(employer, year).with_status().annotate(cert_no=Max("months__cert_no"))
+    qs = qs.filter(_search_q(search))
     if status:
         qs = qs.filter(status=status)
-    if not search:
-        rows = list(qs.order_by("id")[offset : offset + PAGE_SIZE])
-        return ListPage(rows, page, totals.get(f"status_{status}", 0))
     rows = list(qs.annotate(full_count=Window(Count("pk"))).order_by("id")[offset : offset + PAGE_SIZE])
     return ListPage(rows, page, rows[0].full_count if rows else 0)
+
+
+_STATUS_SLOT = "__status_slot__"
+
+
+@lru_cache(maxsize=256)
+def _rows_sql(vendor: str, offset: int, by_status: bool) -> tuple[str, tuple]:
+    """The statement of a list page without a search, with stand-ins for the unit, the year and the status (see
+    :func:`_header_sql`): compiled once per page offset instead of once per request."""
+    base = Placement.objects.filter(employer_id=_EMPLOYER_SLOT, year=_YEAR_SLOT)
+    if by_status:
+        qs = (
+            base.with_status()
+            .annotate(cert_no=Max("months__cert_no"))
+            .filter(status=_STATUS_SLOT)
+            .order_by("id")[offset : offset + PAGE_SIZE]
+        )
+    else:
+        # Aggregate only the page's placements: the page's ids first (an index range), the counts for those.
+        ids = base.order_by("id").values("pk")[offset : offset + PAGE_SIZE]
+        qs = Placement.objects.filter(pk__in=ids).with_status().annotate(cert_no=Max("months__cert_no")).order_by("id")
+    return qs.query.sql_with_params()
 
 
 # --- one placement -----------------------------------------------------------------------------------------------
 
 
 def placement_with_status(employer: Employer, pk: int) -> Placement | None:
-    """The unit's placement with its counts and status (one query), or None (→ 404 in the view)."""
-    return (
-        Placement.objects.with_status()
-        .select_related("household_region", "employer")
-        .filter(pk=pk, employer=employer)
-        .first()
+    """The unit's placement with its twelve months (``p.grid``), counts and status, or None (→ 404 in the view).
+
+    Two plain queries; the counts and the status are computed from the months by the pure rules (the same
+    definitions as PlacementQuerySet.with_status, which compiles to a much larger statement).
+    """
+    p = Placement.objects.select_related("household_region").filter(pk=pk, employer=employer).first()
+    if p is None:
+        return None
+    p.employer = employer
+    p.grid = month_grid(p)
+    states = [MonthState(m.selected, m.review_state, m.weight, m.evidence_missing) for m in p.grid]
+    counts = totals(states)
+    p.n_registered, p.n_confirmed, p.n_approved, p.n_rejected = (
+        counts.registered,
+        counts.confirmed,
+        counts.approved,
+        counts.rejected,
     )
+    p.n_pending = sum(1 for m in p.grid if m.selected and m.review_state == MonthReview.PENDING)
+    p.status = placement_status(completed=p.wizard_completed, months=states)
+    return p
 
 
 def related_units(employer: Employer, keep: Contract | None = None) -> list[RelatedUnit]:

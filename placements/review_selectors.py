@@ -179,7 +179,7 @@ class EvidenceItem:
     evidence: Evidence
     months: list[int]
     pending_months: list[int]  # the months it covers that a reviewer can decide now
-    decided_months: list[tuple[int, str]]  # (month, state label) of those already decided
+    decided_months: list[tuple[str, str]]  # (month label, state label) of those already decided
 
     @property
     def is_image(self) -> bool:
@@ -280,7 +280,7 @@ def review_page(placement: Placement, *, today: date | None = None) -> ReviewPag
             months=months,
             pending_months=[m for m in months if m in decidable],
             decided_months=[
-                (m, state[m].get_review_state_display())
+                (month_label(m), state[m].get_review_state_display())
                 for m in months
                 if m in state and state[m].review_state in (MonthReview.CONFIRMED, MonthReview.REJECTED)
             ],

@@ -631,8 +631,12 @@ def step3(request: HttpRequest, pk: int) -> HttpResponse:
     months = p.grid
     page = ws.evidence_page(p, months)
     masks = ws.pending_fail_masks(months)
-    default_months = [m.month for m in page.missing] or list(masks)
-    upload_form = EvidenceForm(kinds=page.kinds, months=list(masks), version=p.version, initial={"months": []})
+    # With one kind of evidence needed, the form starts with it and the months still lacking it.
+    initial = {}
+    if len(page.kinds) == 1:
+        kind = page.kinds[0][0]
+        initial = {"kind": kind, "months": [m.month for m in page.missing if kind in m.needed]}
+    upload_form = EvidenceForm(kinds=page.kinds, months=list(masks), version=p.version, initial=initial)
     finish_form = ConfirmForm(version=p.version)
     if request.method == "POST" and "_finish" in request.POST:
         finish_form = ConfirmForm(request.POST)
@@ -677,7 +681,6 @@ def step3(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "upload_form": upload_form,
         "finish_form": finish_form,
-        "default_months": default_months,
         "withdraw_form": ConfirmForm(version=p.version),
     }
     return render(request, "placements/step3.html", context)

@@ -440,8 +440,9 @@ def test_step3_lists_what_each_month_needs(employer_client, at_step3):
     html = html_of(employer_client.get(url("step3", at_step3)))
     assert "还有 2 个月缺少材料" in html
     assert html.count("缺少：工资证明") == 2
-    assert '<option value="wage">工资证明</option>' in html
-    assert 'value="202503"' in html and 'value="202504"' in html
+    # one kind needed: the form starts with it and with the months that still lack it
+    assert '<option value="wage" selected>' in html
+    assert 'value="202503"  id="id_months_0" checked' in html and 'value="202504"  id="id_months_1" checked' in html
 
 
 def test_one_upload_covers_several_months_then_finish(employer_client, at_step3):

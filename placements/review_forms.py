@@ -43,19 +43,25 @@ class DecisionForm(forms.Form):
 class MonthsDecisionForm(DecisionForm):
     """Months of one placement: per month (the row's buttons), the ticked ones, or all pending months shown.
 
-    ``pending`` are the (id, label) of the months the page showed as awaiting review: "all" means exactly those, so
-    a month decided meanwhile by another reviewer is reported rather than silently included.
+    Month ids come from the page as posted: the ticked ``months``, the ``shown`` ones (hidden fields listing what
+    the page showed as awaiting review: "all" means exactly those) or the row button's ``only``. Whether they are
+    still pending is the service's to say, so a month another reviewer decided meanwhile is reported as such
+    (:class:`placements.review.AlreadyDecidedError`) rather than silently skipped or included.
     """
 
     decision = forms.CharField(required=False, widget=forms.HiddenInput)
-    months = forms.MultipleChoiceField(label="选择月份", required=False, widget=forms.CheckboxSelectMultiple)
-    only = forms.CharField(required=False, widget=forms.HiddenInput)  # "<month id>:<decision>" from a row button
+    only = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)  # "<month id>:<decision>"
     every = forms.ChoiceField(required=False, choices=[("", ""), (APPROVE, APPROVE), (REJECT, REJECT)])
 
     def __init__(self, *args, pending: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.pending_ids = [pk for pk, _ in pending]
-        self.fields["months"].choices = [(str(pk), label) for pk, label in pending]
+        self.pending = pending
+
+    def _ids(self, name: str) -> list[int] | None:
+        values = self.data.getlist(self.add_prefix(name)) if hasattr(self.data, "getlist") else []
+        if len(values) > 12 or not all(v.isdigit() for v in values):
+            return None
+        return [int(v) for v in values]
 
     def clean(self):
         data = forms.Form.clean(self)
@@ -64,18 +70,17 @@ class MonthsDecisionForm(DecisionForm):
         only, every, decision = data.get("only") or "", data.get("every") or "", data.get("decision") or ""
         if only:
             month_id, _, decision = only.partition(":")
-            if not month_id.isdigit() or int(month_id) not in self.pending_ids:
-                raise forms.ValidationError("该月份已不在待审核列表中，请刷新页面。")
-            ids = [int(month_id)]
+            ids = [int(month_id)] if month_id.isdigit() else None
         elif every:
-            decision, ids = every, list(self.pending_ids)
+            decision, ids = every, self._ids("shown")
         else:
-            ids = [int(pk) for pk in data.get("months") or []]
-            if not ids:
-                self.add_error("months", "请先勾选要审核的月份，或使用“全部待审核月份”按钮。")
-                return data
+            ids = self._ids("months")
+            if ids == []:
+                raise forms.ValidationError("请先勾选要审核的月份，或使用“全部待审核月份”按钮。", code="no_months")
+        if not ids:
+            raise forms.ValidationError("提交的月份无效，请刷新页面后重试。", code="invalid_months")
         if decision not in _DECISIONS:
-            raise forms.ValidationError("请点击“通过”或“不通过”按钮。")
+            raise forms.ValidationError("请点击“通过”或“不通过”按钮。", code="no_decision")
         data["decision"], data["month_ids"] = decision, ids
         for name, message in decision_errors(
             decision, data.get("reason_code", ""), data.get("reason_text", "")

@@ -276,7 +276,13 @@ def test_nothing_ticked_is_an_error(reviewer_client, employer):
 
 def test_all_pending_months(reviewer_client, employer):
     p = rf.pending_placement(employer)
-    response = _post(reviewer_client, p, target="months", **{"m-every": "reject", "m-reason_code": "wage_below_min"})
+    shown = rf.pending_ids(p)
+    response = _post(
+        reviewer_client,
+        p,
+        target="months",
+        **{"m-every": "reject", "m-reason_code": "wage_below_min", "m-shown": shown},
+    )
     assert response.status_code == 302
     assert [rf.month(p, m).review_state for m in (1, 2, 3)] == [MonthReview.REJECTED] * 3
     assert Notice.objects.filter(employer=employer).count() == 1
@@ -317,15 +323,49 @@ def test_dispatch_agreement_from_the_page(reviewer_client, employer):
 
 
 def test_a_month_decided_meanwhile_is_reported_not_overridden(reviewer_client, employer):
-    p = rf.pending_placement(employer)
-    ids = rf.pending_ids(p)
     from placements import review
 
+    p = rf.pending_placement(employer)
+    ids = rf.pending_ids(p)
     review.month_decide(month_ids=[ids[0]], placement=p, decision="approve", by=rf.reviewer("110000"))
-    # The page still shows January as pending: "all" posts the ids it was shown.
+    # This reviewer's page still showed January as pending.
     response = _post(reviewer_client, p, target="months", **{"m-only": f"{ids[0]}:reject", "m-reason_code": "unclear"})
-    assert response.status_code == 200  # the form says January is no longer pending
+    assert response.status_code == 302
+    page = reviewer_client.get(response["Location"]).content.decode()
+    assert "以下月份已由其他审核人员处理" in page and "2025年1月（审核通过）" in page
     assert rf.month(p, 1).review_state == MonthReview.CONFIRMED
+
+
+def test_all_means_the_months_shown(reviewer_client, employer):
+    from placements import review
+
+    p = rf.pending_placement(employer)
+    ids = rf.pending_ids(p)
+    review.month_decide(
+        month_ids=[ids[0]], placement=p, decision="reject", reason_code="unclear", by=rf.reviewer("110000")
+    )
+    # "All pending months" as the page showed them (January included): refused as a whole, nothing approved.
+    response = _post(reviewer_client, p, target="months", **{"m-every": "approve", "m-shown": ids})
+    assert response.status_code == 302
+    assert [rf.month(p, m).review_state for m in (1, 2, 3)] == [
+        MonthReview.REJECTED,
+        MonthReview.PENDING,
+        MonthReview.PENDING,
+    ]
+    assert "以下月份已由其他审核人员处理" in reviewer_client.get(review_url(p)).content.decode()
+
+
+def test_posted_garbage_is_a_form_error(reviewer_client, employer):
+    p = rf.pending_placement(employer)
+    for data in (
+        {"m-only": "abc:approve"},
+        {"m-every": "approve"},  # nothing shown
+        {"m-months": ["1", "x"], "m-decision": "approve"},
+        {"m-months": rf.pending_ids(p), "m-decision": "maybe"},
+    ):
+        response = _post(reviewer_client, p, target="months", **data)
+        assert response.status_code == 200, data
+    assert rf.month(p, 1).review_state == MonthReview.PENDING
 
 
 def test_view_only_reviewer_sees_no_forms_and_cannot_post(client, employer):

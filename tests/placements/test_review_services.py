@@ -322,3 +322,16 @@ def test_reviewer_group_has_the_review_permissions(db):
     group = reviewer_group_ensure()
     n = group.permissions.count()
     assert reviewer_group_ensure().permissions.count() == n
+
+
+def test_the_demo_reviewer_may_review(db):
+    from datetime import date
+
+    from employers.demo_accounts import DEMO_REVIEWER, ensure_demo_accounts
+    from tests import factories
+
+    factories.region("110105")
+    ctx = ensure_demo_accounts(today=date(2026, 5, 1))
+    assert ctx["reviewer"].get_username() == DEMO_REVIEWER[0]
+    assert ctx["reviewer"].has_perm(review.DECIDE_PERMISSION)
+    assert ctx["reviewer"].has_perm("employers.change_relatedunitproof")

@@ -572,3 +572,26 @@ def test_a_deactivated_related_unit_stays_valid_on_the_contract_that_names_it(em
     )
     with pytest.raises(reg.RegistrationError, match="本单位或本单位的关联单位"):
         add_contract(p, user, relation="parent_subsidiary", medical_unit=parent)
+
+
+def test_related_unit_named_by_a_finished_registration_is_referenced(employer, user, minimum_wage):
+    from employers.services import related_unit_is_referenced
+
+    parent = pf.related_unit(employer, "parent_subsidiary")
+    firm = pf.related_unit(employer, "dispatch_firm")
+    unused = pf.related_unit(employer, "other")
+    p = create(employer, user, w.valid_id())
+    add_contract(p, user, relation="parent_subsidiary", pension_unit=parent)
+    add_contract(
+        p,
+        user,
+        is_dispatched=True,
+        contract_type="dispatch",
+        start=date(2025, 1, 1),
+        end=date(2026, 12, 31),
+        dispatch_unit=firm,
+    )
+    assert not related_unit_is_referenced(parent)  # the wizard is not finished yet
+    Placement.objects.filter(pk=p.pk).update(wizard_completed=True)
+    assert related_unit_is_referenced(parent) and related_unit_is_referenced(firm)
+    assert not related_unit_is_referenced(unused)

@@ -212,3 +212,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Absolute address printed in certificates' QR codes when a document is generated without a request (daily task).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+# Where `export_tax` writes the files for the tax offices.
+TAX_EXPORT_DIR = Path(os.environ.get("TAX_EXPORT_DIR", BASE_DIR / "var" / "exports" / "tax"))

@@ -39,9 +39,9 @@ from placements.services import grid_recompute
 
 logger = logging.getLogger(__name__)
 
-# What the 「审核人员」 group needs for this workplace (employers.services.reviewer_group_ensure grants it).
+# Deciding needs this model permission on top of the region scope; employers.services.REVIEWER_BASE_PERMISSIONS
+# gives it (with placements.view_placement) to the 「审核人员」 group.
 DECIDE_PERMISSION = "placements.change_placement"
-REVIEW_PERMISSIONS = ("placements.view_placement", DECIDE_PERMISSION)
 _DECIDED = (MonthReview.CONFIRMED, MonthReview.REJECTED)
 
 

@@ -310,13 +310,6 @@ def p95(values: list[float]) -> float:
     return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
 
 
-INDEX_NAME = "placement_review_queue_idx"
-INDEX_SQL = (
-    f"CREATE INDEX IF NOT EXISTS {INDEX_NAME} ON placements_placement (submitted_at, id) "
-    "WHERE wizard_completed AND NOT frozen"
-)
-
-
 def run_pages(client, runs: int) -> list[dict]:
     from django.urls import reverse
 
@@ -347,7 +340,6 @@ def main() -> None:
     parser.add_argument("--employers", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--keep", action="store_true", help="reuse the loaded data (skip generation)")
-    parser.add_argument("--keep-index", action="store_true", help="leave the proposed index in place afterwards")
     args = parser.parse_args()
 
     ensure_database()
@@ -373,20 +365,8 @@ def main() -> None:
     print("load average at start: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
 
     client = reviewer_client()
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {INDEX_NAME}")
-    print("\nschema as migrated:")
+    print("\nschema as migrated (with placement_review_queue_idx, placements migration 0003):")
     run_pages(client, args.runs)
-    with connection.cursor() as cursor:
-        cursor.execute(INDEX_SQL)
-        cursor.execute("ANALYZE placements_placement")
-    print(f"\nwith the proposed partial index ({INDEX_SQL}):")
-    run_pages(client, args.runs)
-    if not args.keep_index:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP INDEX IF EXISTS {INDEX_NAME}")
 
 
 if __name__ == "__main__":

@@ -77,7 +77,15 @@ class Placement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["employer", "year", "id_number"], name="uniq_placement_unit_year_person")
         ]
-        indexes = [models.Index(fields=["id_number", "year"], name="placement_person_year_idx")]
+        indexes = [
+            models.Index(fields=["id_number", "year"], name="placement_person_year_idx"),
+            # The reviewers' queue: oldest submission first among finished, not yet declared registrations.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(wizard_completed=True, frozen=False),
+                name="placement_review_queue_idx",
+            ),
+        ]
         ordering = ["employer", "year", "id"]
 
     def __str__(self) -> str:

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-
 admin.site.site_header = "按比例就业网报系统 · 审核后台"
 admin.site.site_title = "残联审核后台"
 admin.site.index_title = "审核工作台"

@@ -41,7 +41,10 @@ def region(code: str = "110101", name: str | None = None) -> Region:
     province_code, city_code = code[:2] + "0000", code[:4] + "00"
     province, _ = Region.objects.get_or_create(
         code=province_code,
-        defaults={"name": (name if code == province_code else None) or ("北京市" if code[:2] == "11" else "测试省"), "level": RegionLevel.PROVINCE},
+        defaults={
+            "name": (name if code == province_code else None) or ("北京市" if code[:2] == "11" else "测试省"),
+            "level": RegionLevel.PROVINCE,
+        },
     )
     if code == province_code:
         return province

@@ -7,10 +7,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_clerk_logs_in_and_sees_navigation(browser_page, live_server, screenshot):
-    factories.employer_user(factories.employer(name="北京市示范科技有限公司"), username="clerk", password="clerk-pass-2026")
+    factories.employer_user(
+        factories.employer(name="北京市示范科技有限公司"), username="clerk", password="clerk-pass-2026"
+    )
     login(browser_page, live_server, "clerk", "clerk-pass-2026")
     nav = browser_page.get_by_role("navigation", name="主导航")
-    for label in ["首页", "残疾人安置管理", "单位信息维护管理", "缓减免申请", "残保金计算器", "通知公告", "系统操作手册"]:
+    for label in [
+        "首页",
+        "残疾人安置管理",
+        "单位信息维护管理",
+        "缓减免申请",
+        "残保金计算器",
+        "通知公告",
+        "系统操作手册",
+    ]:
         assert nav.get_by_role("link", name=label).is_visible()
     assert nav.get_by_role("link", name="首页").get_attribute("aria-current") == "page"
     # keyboard: the skip link is the first tab stop and is visible when focused

@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -171,7 +173,9 @@ STATUS_MARKS = {
 }
 
 
-def _list_row(n: int, p: Placement, locked: bool) -> dict:
+def _list_row(n: int, p: Placement, locked: bool) -> SafeString:
+    """One ``<tr>`` of the list. Built here rather than in the template: with 50 rows the template engine's
+    per-variable cost was most of the page's rendering time (bench/placements.py). Every value is escaped."""
     base = str(_LINK)[:-2] + f"{p.pk}/"  # "/placements/<pk>/"
     a = placement_actions(p.status, p.wizard_completed, locked or p.frozen)
     links = [("查看", base, "")]
@@ -182,17 +186,28 @@ def _list_row(n: int, p: Placement, locked: bool) -> dict:
     if a.reregister:
         links.append(("重新登记", f"{base}reregister/", ""))
     if a.delete:
-        links.append(("删除", f"{base}delete/", "text-danger"))
+        links.append(("删除", f"{base}delete/", ' class="text-danger"'))
     mark, suffix = STATUS_MARKS.get(p.status, ("", ""))
-    return {
-        "n": n,
-        "p": p,
-        "id_masked": mask_number(p.id_number),
-        "cert_masked": mask_number(p.cert_no) or "—",
-        "status_text": f"{mark}{STATUS_LABELS.get(p.status, '')}",
-        "status_suffix": suffix,
-        "links": links,
-    }
+    name = escape(p.name)
+    ops = " ".join(
+        f'<a{css} href="{escape(href)}" aria-label="{label} {name}">{label}</a>' for label, href, css in links
+    )
+    status = escape(f"{mark}{STATUS_LABELS.get(p.status, '')}")
+    if suffix:
+        status += f'<span class="small text-muted">{suffix}</span>'
+    # Safe: every interpolated value above is escaped, an int, or a constant of this module.
+    return mark_safe(
+        f"<tr><td>{n}</td>"
+        f'<th scope="row" class="fw-normal">{name}</th>'
+        f"<td>{escape(mask_number(p.id_number))}</td>"
+        f"<td>{escape(mask_number(p.cert_no) or '—')}</td>"
+        f'<td class="pl-num">{int(p.n_registered)}</td>'
+        f'<td class="pl-num">{int(p.n_confirmed)}</td>'
+        f'<td class="pl-num">{int(p.n_approved)}</td>'
+        f'<td class="pl-num">{int(p.n_rejected)}</td>'
+        f"<td>{status}</td>"
+        f'<td class="pl-ops">{ops}</td></tr>'
+    )
 
 
 # --- step 1 ------------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Q, Window
 
@@ -60,29 +61,46 @@ class ListHeader:
 TOTAL_KEYS = ("persons", "registered", "confirmed", "approved", "rejected")
 
 
+TOTALS_CACHE_SECONDS = 30
+_NO_FINGERPRINT = (-1, -1, -1, None)
+
+
 def list_header(employer: Employer, requested: int | None, today: date) -> ListHeader:
     """The picker's years, the current filing year and the shown year's totals — in ONE query when the shown year
     is the one asked for (or, with none asked, the previous calendar year, the usual filing year).
 
-    A UNION ALL of (a) the unit's years with data, (b) the open filing windows of its province (core.filing's rule)
-    and (c) the year's totals and status counters over the placements with their derived status
-    (PlacementQuerySet.with_status, the same definition as placement_totals). A second query (the totals of another
-    year) runs only when the guess was wrong.
+    A UNION ALL of (a) the unit's years with data, each with a fingerprint of its placements (count, Σ version,
+    max id, last change), (b) the open filing windows of its province (core.filing's rule) and (c) the year's
+    totals and status counters over the placements with their derived status (PlacementQuerySet.with_status, the
+    same definition as placement_totals). A second query (the totals of another year) runs only when the guess was
+    wrong.
+
+    Part (c) aggregates every month of the year (60,000 rows for a unit with 5,000 persons), so its result is kept
+    for :data:`TOTALS_CACHE_SECONDS` with the fingerprint it was computed at, and the statement skips it (a
+    one-time filter) while the fingerprint is unchanged. Every action of the clerk or a reviewer bumps a placement's
+    ``version``, adds or removes one, so the counters follow them at once; only a grid recompute after a feed import
+    (which changes months, not placements) shows in the counters up to that many seconds later.
     """
     guess = requested if requested is not None and 1990 <= requested <= today.year + 1 else today.year - 1
     province = province_of(employer.federation_region_id)
-    rows = _header_rows(employer, guess, province, today)
-    years_with_data = {year for kind, year, *_ in rows if kind == "y"}
+    key = f"placements:list-totals:{employer.pk}:{guess}"
+    cached = cache.get(key)
+    rows = _header_rows(employer, guess, province, today, cached[0] if cached else _NO_FINGERPRINT)
+    fingerprints = {year: (*rest[:3], rest[-1]) for kind, year, *rest in rows if kind == "y"}
     windows = [FilingWindowRule(province, year, today, today, True) for kind, year, *_ in rows if kind == "w"]
     filing_year = pick_filing_year(windows, today)
-    years = sorted(years_with_data | {filing_year}, reverse=True)
+    years = sorted(set(fingerprints) | {filing_year}, reverse=True)
     year = requested if requested in years else filing_year
-    if year == guess:
-        values = next(row[2:] for row in rows if row[0] == "t")
-        totals = dict(zip((*TOTAL_KEYS, *(f"status_{v}" for v in PlacementStatus.values)), values, strict=True))
-        totals = {key: int(value or 0) for key, value in totals.items()}
-    else:
-        totals = placement_totals(employer, year)
+    if year != guess:
+        return ListHeader(years, filing_year, year, placement_totals(employer, year))
+    fingerprint = fingerprints.get(year)
+    if cached and fingerprint is not None and cached[0] == fingerprint:
+        return ListHeader(years, filing_year, year, dict(cached[1]))
+    values = next(row[2:-1] for row in rows if row[0] == "t")
+    totals = dict(zip((*TOTAL_KEYS, *(f"status_{v}" for v in PlacementStatus.values)), values, strict=True))
+    totals = {name: int(value or 0) for name, value in totals.items()}
+    if fingerprint is not None:
+        cache.set(key, (fingerprint, totals), TOTALS_CACHE_SECONDS)
     return ListHeader(years, filing_year, year, totals)
 
 
@@ -94,10 +112,13 @@ _EMPLOYER_SLOT, _YEAR_SLOT = 918_273_645_019, 32_109  # in range of the columns,
 def _header_sql(vendor: str) -> tuple[str, tuple]:
     """The header statement and its parameters with the unit and the year as stand-ins (:data:`_EMPLOYER_SLOT`,
     :data:`_YEAR_SLOT`). Compiling PlacementQuerySet.with_status costs more than running it for a small unit, and
-    the statement only differs by those two values."""
+    the statement only differs by those values. Parameters, in order: unit, province, today, today, the year's
+    fingerprint as last computed (count, Σ version, max id, last change; -1s for none), the statuses, the inner
+    query's."""
     qn = connection.ops.quote_name
     statuses = list(PlacementStatus.values)
     zeros = ", ".join(["0"] * (len(TOTAL_KEYS) + len(statuses)))
+    zeros_after_fingerprint = ", ".join(["0"] * (len(TOTAL_KEYS) + len(statuses) - 3))
     inner = (
         Placement.objects.filter(employer_id=_EMPLOYER_SLOT, year=_YEAR_SLOT)
         .with_status()
@@ -109,20 +130,37 @@ def _header_sql(vendor: str) -> tuple[str, tuple]:
     counts = ", ".join(f"SUM(CASE WHEN t.{qn('status')} = %s THEN 1 ELSE 0 END)" for _ in statuses)
     placement_table = qn(Placement._meta.db_table)
     window_table = qn(FilingWindow._meta.db_table)
+    last_change = f"MAX({qn('updated_at')})"
+    fingerprint = f"COUNT(*), COALESCE(SUM({qn('version')}), 0), COALESCE(MAX({qn('id')}), 0)"
     sql = (
-        f"SELECT 'y' AS kind, {qn('year')} AS year, {zeros} FROM {placement_table} "
+        f"SELECT 'y' AS kind, {qn('year')} AS year, {fingerprint}, {zeros_after_fingerprint}, {last_change} "
+        f"FROM {placement_table} "
         f"WHERE {qn('employer_id')} = %s GROUP BY {qn('year')} "
-        f"UNION ALL SELECT 'w', {qn('business_year')}, {zeros} FROM {window_table} "
+        f"UNION ALL SELECT 'w', {qn('business_year')}, {zeros}, NULL FROM {window_table} "
         f"WHERE {qn('province_code')} = %s AND {qn('opens_on')} <= %s AND {qn('closes_on')} >= %s "
-        f"UNION ALL SELECT 't', %s, COUNT(*), {sums}, {counts} FROM ({inner_sql}) t"
+        f"UNION ALL SELECT 't', %s, COUNT(*), {sums}, {counts}, NULL FROM ({inner_sql}) t "
+        f"WHERE %s OR NOT ((%s, %s, %s, %s) = (SELECT {fingerprint}, {last_change} FROM {placement_table} "
+        f"WHERE {qn('employer_id')} = %s AND {qn('year')} = %s))"
     )
     return sql, (*statuses, *inner_params)
 
 
-def _header_rows(employer: Employer, year: int, province: str, today: date) -> list[tuple]:
+def _header_rows(employer: Employer, year: int, province: str, today: date, fingerprint: tuple) -> list[tuple]:
     sql, tail = _header_sql(connection.vendor)
     slots = {_EMPLOYER_SLOT: employer.pk, _YEAR_SLOT: year}
-    params = [employer.pk, province, today, today, year, *(slots.get(v, v) if isinstance(v, int) else v for v in tail)]
+    inner = [slots.get(v, v) if isinstance(v, int) else v for v in tail]
+    params = [
+        employer.pk,
+        province,
+        today,
+        today,
+        year,
+        *inner,
+        fingerprint[-1] is None,
+        *fingerprint,
+        employer.pk,
+        year,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
@@ -167,44 +205,45 @@ def list_page(
     ``n_rejected``, ``status`` and ``cert_no`` (unmasked: the template masks it).
 
     ``totals`` (placement_totals of the year) gives the row count of an unfiltered list or of a status filter, so no
-    COUNT query is needed; with a search the count comes from a window over the same query. Without a search the
-    statement is compiled once per page offset (:func:`_rows_sql`) and run as a raw query.
+    COUNT query is needed; with a search the count comes from a window over the same query. The statement is
+    compiled once per page offset and kind of filter (:func:`_rows_sql`) and run as a raw query.
     """
     page = max(1, page)
     offset = (page - 1) * PAGE_SIZE
-    if not search:
-        sql, params = _rows_sql(connection.vendor, offset, bool(status))
-        slots = {_EMPLOYER_SLOT: employer.pk, _YEAR_SLOT: year, _STATUS_SLOT: status}
-        rows = list(Placement.objects.raw(sql, [slots.get(v, v) if isinstance(v, int | str) else v for v in params]))
-        return ListPage(rows, page, totals.get(f"status_{status}" if status else "persons", 0))
-    qs = Placement.objects.of(employer, year).with_status().annotate(cert_no=Max("months__cert_no"))
-    qs = qs.filter(_search_q(search))
-    if status:
-        qs = qs.filter(status=status)
-    rows = list(qs.annotate(full_count=Window(Count("pk"))).order_by("id")[offset : offset + PAGE_SIZE])
-    return ListPage(rows, page, rows[0].full_count if rows else 0)
+    sql, params = _rows_sql(connection.vendor, offset, bool(status), bool(search))
+    slots = {
+        _EMPLOYER_SLOT: employer.pk,
+        _YEAR_SLOT: year,
+        _STATUS_SLOT: status,
+        _SEARCH_SLOT: search.upper(),
+        f"%{_SEARCH_SLOT}%": f"%{connection.ops.prep_for_like_query(search)}%",
+    }
+    rows = list(Placement.objects.raw(sql, [slots.get(v, v) if isinstance(v, int | str) else v for v in params]))
+    if search:
+        return ListPage(rows, page, rows[0].full_count if rows else 0)
+    return ListPage(rows, page, totals.get(f"status_{status}" if status else "persons", 0))
 
 
 _STATUS_SLOT = "__status_slot__"
+_SEARCH_SLOT = "ZZSEARCHSLOTZZ"  # upper case and without LIKE wildcards: it survives .upper() and escaping as is
 
 
 @lru_cache(maxsize=256)
-def _rows_sql(vendor: str, offset: int, by_status: bool) -> tuple[str, tuple]:
-    """The statement of a list page without a search, with stand-ins for the unit, the year and the status (see
-    :func:`_header_sql`): compiled once per page offset instead of once per request."""
+def _rows_sql(vendor: str, offset: int, by_status: bool, by_search: bool) -> tuple[str, tuple]:
+    """The statement of a list page with stand-ins for the unit, the year, the status and the search (see
+    :func:`_header_sql`): compiled once per page offset and kind of filter instead of once per request."""
     base = Placement.objects.filter(employer_id=_EMPLOYER_SLOT, year=_YEAR_SLOT)
-    if by_status:
-        qs = (
-            base.with_status()
-            .annotate(cert_no=Max("months__cert_no"))
-            .filter(status=_STATUS_SLOT)
-            .order_by("id")[offset : offset + PAGE_SIZE]
-        )
-    else:
+    if not by_status and not by_search:
         # Aggregate only the page's placements: the page's ids first (an index range), the counts for those.
         ids = base.order_by("id").values("pk")[offset : offset + PAGE_SIZE]
-        qs = Placement.objects.filter(pk__in=ids).with_status().annotate(cert_no=Max("months__cert_no")).order_by("id")
-    return qs.query.sql_with_params()
+        qs = Placement.objects.filter(pk__in=ids).with_status().annotate(cert_no=Max("months__cert_no"))
+        return qs.order_by("id").query.sql_with_params()
+    qs = base.with_status().annotate(cert_no=Max("months__cert_no"))
+    if by_search:
+        qs = qs.filter(_search_q(_SEARCH_SLOT)).annotate(full_count=Window(Count("pk")))
+    if by_status:
+        qs = qs.filter(status=_STATUS_SLOT)
+    return qs.order_by("id")[offset : offset + PAGE_SIZE].query.sql_with_params()
 
 
 # --- one placement -----------------------------------------------------------------------------------------------

@@ -5,12 +5,14 @@ import random
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from core.masking import mask_number
 from core.models import FilingWindow
 from declarations.models import Declaration, Submission
+from placements import registration as reg
 from placements.constants import PlacementStatus
 from placements.models import Placement, PlacementMonth
 from placements.selectors import placement_totals
@@ -20,6 +22,13 @@ from tests.placements import wizard as w
 
 pytestmark = pytest.mark.django_db
 URL = reverse("placements:index")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()  # the year's totals are cached for a few seconds (wizard_selectors.list_header)
+
+
 TODAY = date(2026, 11, 28)  # no filing window configured: the filing year is the previous calendar year
 
 
@@ -217,3 +226,42 @@ def test_list_needs_login(client):
     response = client.get(URL)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert Placement.objects.count() == 0
+
+
+def test_list_rows_escape_what_the_clerk_typed(employer_client, employer):
+    with_months(employer, ["auto"], name='<script>alert("x")</script>')
+    html = employer_client.get(URL).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+def test_totals_follow_the_clerks_actions_at_once(employer_client, employer, employer_user, minimum_wage):
+    p = w.ready_placement(employer)
+    assert "本次累计安置确认 <strong>0</strong> 个月" in employer_client.get(URL).content.decode()
+    reg.months_register(placement=p, months=[], by=employer_user, expected_version=p.version)
+    assert "本次累计安置确认 <strong>12</strong> 个月" in employer_client.get(URL).content.decode()
+    p.refresh_from_db()
+    reg.placement_delete(placement=p, by=employer_user, expected_version=p.version)
+    assert "本次累计安置确认 <strong>0</strong> 个月" in employer_client.get(URL).content.decode()
+
+
+def test_a_change_that_touches_only_months_shows_once_the_cached_totals_expire(employer):
+    p = with_months(employer, ["auto"] * 3)
+    today = TODAY
+    assert list_header(employer, 2025, today).totals["confirmed"] == 3
+    PlacementMonth.objects.filter(placement=p, month=202501).update(review_state="pending")  # as a recompute would
+    assert list_header(employer, 2025, today).totals["confirmed"] == 3  # cached (fingerprint unchanged)
+    cache.clear()  # TOTALS_CACHE_SECONDS later
+    header = list_header(employer, 2025, today)
+    assert header.totals["confirmed"] == 2
+    assert header.totals == placement_totals(employer, 2025)
+
+
+def test_search_treats_like_wildcards_as_text(employer_client, employer):
+    with_months(employer, ["auto"], name="王_明")
+    with_months(employer, ["auto"], name="王明亮")
+    with_months(employer, ["auto"], name="李100%")
+    html = employer_client.get(URL, {"q": "_"}).content.decode()
+    assert ">王_明<" in html and ">王明亮<" not in html
+    html = employer_client.get(URL, {"q": "%"}).content.decode()
+    assert ">李100%<" in html and ">王明亮<" not in html and "共 1 人" in html

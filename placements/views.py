@@ -129,7 +129,13 @@ def index(request: HttpRequest) -> HttpResponse:
     if status not in PlacementStatus.values:
         status = ""
     page = ws.list_page(
-        employer, year, search=search, status=status, page=_int(request.GET.get("page"), 1) or 1, totals=totals
+        employer,
+        year,
+        search=search,
+        status=status,
+        page=_int(request.GET.get("page"), 1) or 1,
+        totals=totals,
+        status_ids=header.status_ids,
     )
     actions = year_actions(employer, year, today=today)
     rows = [_list_row(n, p, actions.locked) for n, p in enumerate(page.rows, start=page.start_index + 1)]

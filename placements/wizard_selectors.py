@@ -56,11 +56,10 @@ class ListHeader:
     filing_year: int
     year: int  # the year shown
     totals: dict[str, int]  # as placements.selectors.placement_totals
+    status_ids: dict[str, list[int]] | None = None  # the year's placement ids by status, in id order
 
 
 TOTAL_KEYS = ("persons", "registered", "confirmed", "approved", "rejected")
-
-
 TOTALS_CACHE_SECONDS = 30
 _NO_FINGERPRINT = (-1, -1, -1, None)
 
@@ -71,23 +70,25 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
 
     A UNION ALL of (a) the unit's years with data, each with a fingerprint of its placements (count, Σ version,
     max id, last change), (b) the open filing windows of its province (core.filing's rule) and (c) the year's
-    totals and status counters over the placements with their derived status (PlacementQuerySet.with_status, the
-    same definition as placement_totals). A second query (the totals of another year) runs only when the guess was
-    wrong.
+    placements with their month counts and derived status (PlacementQuerySet.with_status, the same definition as
+    placement_totals), which are summed here into the totals and the status counters. A second query (the totals
+    of another year) runs only when the guess was wrong.
 
-    Part (c) aggregates every month of the year (60,000 rows for a unit with 5,000 persons), so its result is kept
-    for :data:`TOTALS_CACHE_SECONDS` with the fingerprint it was computed at, and the statement skips it (a
-    one-time filter) while the fingerprint is unchanged. Every action of the clerk or a reviewer bumps a placement's
-    ``version``, adds or removes one, so the counters follow them at once; only a grid recompute after a feed import
-    (which changes months, not placements) shows in the counters up to that many seconds later.
+    Part (c) aggregates every month of the year (60,000 rows for a unit with 5,000 persons), so its result — the
+    totals and the ids by status, which the status filters page through — is kept for
+    :data:`TOTALS_CACHE_SECONDS` with the fingerprint it was computed at, and the statement skips part (c) (a
+    one-time filter) while the fingerprint is unchanged. Every action of the clerk or a reviewer bumps a
+    placement's ``version``, adds or removes one, so the counters follow them at once; only a grid recompute after
+    a feed import (which changes months, not placements) shows in the counters up to that many seconds later.
+    The rows of the list are always computed fresh.
     """
     guess = requested if requested is not None and 1990 <= requested <= today.year + 1 else today.year - 1
     province = province_of(employer.federation_region_id)
     key = f"placements:list-totals:{employer.pk}:{guess}"
     cached = cache.get(key)
     rows = _header_rows(employer, guess, province, today, cached[0] if cached else _NO_FINGERPRINT)
-    fingerprints = {year: (*rest[:3], rest[-1]) for kind, year, *rest in rows if kind == "y"}
-    windows = [FilingWindowRule(province, year, today, today, True) for kind, year, *_ in rows if kind == "w"]
+    fingerprints = {row[1]: (*row[2:5], row[-2]) for row in rows if row[0] == "y"}
+    windows = [FilingWindowRule(province, row[1], today, today, True) for row in rows if row[0] == "w"]
     filing_year = pick_filing_year(windows, today)
     years = sorted(set(fingerprints) | {filing_year}, reverse=True)
     year = requested if requested in years else filing_year
@@ -95,13 +96,26 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
         return ListHeader(years, filing_year, year, placement_totals(employer, year))
     fingerprint = fingerprints.get(year)
     if cached and fingerprint is not None and cached[0] == fingerprint:
-        return ListHeader(years, filing_year, year, dict(cached[1]))
-    values = next(row[2:-1] for row in rows if row[0] == "t")
-    totals = dict(zip((*TOTAL_KEYS, *(f"status_{v}" for v in PlacementStatus.values)), values, strict=True))
-    totals = {name: int(value or 0) for name, value in totals.items()}
+        return ListHeader(years, filing_year, year, dict(cached[1]), cached[2])
+    totals, status_ids = _sum_placements([row for row in rows if row[0] == "p"])
     if fingerprint is not None:
-        cache.set(key, (fingerprint, totals), TOTALS_CACHE_SECONDS)
-    return ListHeader(years, filing_year, year, totals)
+        cache.set(key, (fingerprint, totals, status_ids), TOTALS_CACHE_SECONDS)
+    return ListHeader(years, filing_year, year, totals, status_ids)
+
+
+def _sum_placements(rows: list[tuple]) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """The totals and the ids by status from the per-placement rows ('p', id, registered, confirmed, approved,
+    rejected, …, status)."""
+    totals = dict.fromkeys((*TOTAL_KEYS, *(f"status_{v}" for v in PlacementStatus.values)), 0)
+    status_ids: dict[str, list[int]] = {v: [] for v in PlacementStatus.values}
+    for row in sorted(rows, key=lambda r: r[1]):
+        totals["persons"] += 1
+        for offset, name in enumerate(TOTAL_KEYS[1:], start=2):
+            totals[name] += int(row[offset] or 0)
+        status = row[-1]
+        totals[f"status_{status}"] += 1
+        status_ids[status].append(int(row[1]))
+    return totals, status_ids
 
 
 # Stand-ins for the unit and the year while compiling the header's statement once per process (see _header_sql).
@@ -112,55 +126,39 @@ _EMPLOYER_SLOT, _YEAR_SLOT = 918_273_645_019, 32_109  # in range of the columns,
 def _header_sql(vendor: str) -> tuple[str, tuple]:
     """The header statement and its parameters with the unit and the year as stand-ins (:data:`_EMPLOYER_SLOT`,
     :data:`_YEAR_SLOT`). Compiling PlacementQuerySet.with_status costs more than running it for a small unit, and
-    the statement only differs by those values. Parameters, in order: unit, province, today, today, the year's
-    fingerprint as last computed (count, Σ version, max id, last change; -1s for none), the statuses, the inner
-    query's."""
+    the statement only differs by those values. Columns: kind, key (year or placement id), four numbers, last
+    change, status. Parameters, in order: unit, province, today, today, the inner query's, "no fingerprint yet",
+    the year's fingerprint as last computed (count, Σ version, max id, last change), unit, year."""
     qn = connection.ops.quote_name
-    statuses = list(PlacementStatus.values)
-    zeros = ", ".join(["0"] * (len(TOTAL_KEYS) + len(statuses)))
-    zeros_after_fingerprint = ", ".join(["0"] * (len(TOTAL_KEYS) + len(statuses) - 3))
     inner = (
         Placement.objects.filter(employer_id=_EMPLOYER_SLOT, year=_YEAR_SLOT)
         .with_status()
-        .values("status", "n_registered", "n_confirmed", "n_approved", "n_rejected")
+        .values("id", "status", "n_registered", "n_confirmed", "n_approved", "n_rejected")
         .order_by()
     )
     inner_sql, inner_params = inner.query.sql_with_params()
-    sums = ", ".join(f"COALESCE(SUM(t.{qn('n_' + name)}), 0)" for name in TOTAL_KEYS[1:])
-    counts = ", ".join(f"SUM(CASE WHEN t.{qn('status')} = %s THEN 1 ELSE 0 END)" for _ in statuses)
+    counts = ", ".join(f"t.{qn('n_' + name)}" for name in TOTAL_KEYS[1:])
     placement_table = qn(Placement._meta.db_table)
     window_table = qn(FilingWindow._meta.db_table)
     last_change = f"MAX({qn('updated_at')})"
     fingerprint = f"COUNT(*), COALESCE(SUM({qn('version')}), 0), COALESCE(MAX({qn('id')}), 0)"
     sql = (
-        f"SELECT 'y' AS kind, {qn('year')} AS year, {fingerprint}, {zeros_after_fingerprint}, {last_change} "
-        f"FROM {placement_table} "
-        f"WHERE {qn('employer_id')} = %s GROUP BY {qn('year')} "
-        f"UNION ALL SELECT 'w', {qn('business_year')}, {zeros}, NULL FROM {window_table} "
+        f"SELECT 'y' AS kind, {qn('year')} AS k, {fingerprint}, 0, {last_change}, NULL "
+        f"FROM {placement_table} WHERE {qn('employer_id')} = %s GROUP BY {qn('year')} "
+        f"UNION ALL SELECT 'w', {qn('business_year')}, 0, 0, 0, 0, NULL, NULL FROM {window_table} "
         f"WHERE {qn('province_code')} = %s AND {qn('opens_on')} <= %s AND {qn('closes_on')} >= %s "
-        f"UNION ALL SELECT 't', %s, COUNT(*), {sums}, {counts}, NULL FROM ({inner_sql}) t "
+        f"UNION ALL SELECT 'p', t.{qn('id')}, {counts}, NULL, t.{qn('status')} FROM ({inner_sql}) t "
         f"WHERE %s OR NOT ((%s, %s, %s, %s) = (SELECT {fingerprint}, {last_change} FROM {placement_table} "
         f"WHERE {qn('employer_id')} = %s AND {qn('year')} = %s))"
     )
-    return sql, (*statuses, *inner_params)
+    return sql, tuple(inner_params)
 
 
 def _header_rows(employer: Employer, year: int, province: str, today: date, fingerprint: tuple) -> list[tuple]:
     sql, tail = _header_sql(connection.vendor)
     slots = {_EMPLOYER_SLOT: employer.pk, _YEAR_SLOT: year}
     inner = [slots.get(v, v) if isinstance(v, int) else v for v in tail]
-    params = [
-        employer.pk,
-        province,
-        today,
-        today,
-        year,
-        *inner,
-        fingerprint[-1] is None,
-        *fingerprint,
-        employer.pk,
-        year,
-    ]
+    params = [employer.pk, province, today, today, *inner, fingerprint[-1] is None, *fingerprint, employer.pk, year]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
@@ -199,7 +197,14 @@ class ListPage:
 
 
 def list_page(
-    employer: Employer, year: int, *, search: str = "", status: str = "", page: int = 1, totals: dict[str, int]
+    employer: Employer,
+    year: int,
+    *,
+    search: str = "",
+    status: str = "",
+    page: int = 1,
+    totals: dict[str, int],
+    status_ids: dict[str, list[int]] | None = None,
 ) -> ListPage:
     """One page of the list (§4), one query. Each row has ``n_registered`` / ``n_confirmed`` / ``n_approved`` /
     ``n_rejected``, ``status`` and ``cert_no`` (unmasked: the template masks it).
@@ -210,6 +215,16 @@ def list_page(
     """
     page = max(1, page)
     offset = (page - 1) * PAGE_SIZE
+    if status and not search and status_ids is not None:
+        # The header knows the year's ids by status: only the page's placements are aggregated.
+        ids = status_ids.get(status, [])
+        page_ids = ids[offset : offset + PAGE_SIZE]
+        if not page_ids:
+            return ListPage([], page, len(ids))
+        sql, params = _ids_rows_sql(connection.vendor, len(page_ids))
+        slots = dict(zip(_ID_SLOTS, page_ids, strict=False))
+        rows = list(Placement.objects.raw(sql, [slots.get(v, v) if isinstance(v, int) else v for v in params]))
+        return ListPage(rows, page, len(ids))
     sql, params = _rows_sql(connection.vendor, offset, bool(status), bool(search))
     slots = {
         _EMPLOYER_SLOT: employer.pk,
@@ -244,6 +259,16 @@ def _rows_sql(vendor: str, offset: int, by_status: bool, by_search: bool) -> tup
     if by_status:
         qs = qs.filter(status=_STATUS_SLOT)
     return qs.order_by("id")[offset : offset + PAGE_SIZE].query.sql_with_params()
+
+
+_ID_SLOTS = tuple(918_273_600_000 + i for i in range(PAGE_SIZE))
+
+
+@lru_cache(maxsize=PAGE_SIZE)
+def _ids_rows_sql(vendor: str, n: int) -> tuple[str, tuple]:
+    """The rows of ``n`` given placements (stand-ins :data:`_ID_SLOTS`), compiled once per ``n``."""
+    qs = Placement.objects.filter(pk__in=_ID_SLOTS[:n]).with_status().annotate(cert_no=Max("months__cert_no"))
+    return qs.order_by("id").query.sql_with_params()
 
 
 # --- one placement -----------------------------------------------------------------------------------------------

@@ -265,3 +265,14 @@ def test_search_treats_like_wildcards_as_text(employer_client, employer):
     assert ">王_明<" in html and ">王明亮<" not in html
     html = employer_client.get(URL, {"q": "%"}).content.decode()
     assert ">李100%<" in html and ">王明亮<" not in html and "共 1 人" in html
+
+
+def test_status_filter_pages_through_the_years_ids(employer_client, employer):
+    for i in range(53):
+        with_months(employer, ["auto", "pending"], name=f"待审{i:02d}")
+    with_months(employer, ["auto"], name="已确认")
+    first = employer_client.get(URL, {"status": "pending"}).content.decode()
+    assert "共 53 人" in first and ">待审49<" in first and ">待审50<" not in first and ">已确认<" not in first
+    second = employer_client.get(URL, {"status": "pending", "page": 2}).content.decode()
+    assert ">待审50<" in second and ">待审52<" in second and ">待审49<" not in second
+    assert "<td>51</td>" in second

@@ -87,7 +87,7 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
     key = f"placements:list-totals:{employer.pk}:{guess}"
     cached = cache.get(key)
     rows = _header_rows(employer, guess, province, today, cached[0] if cached else _NO_FINGERPRINT)
-    fingerprints = {row[1]: (*row[2:5], row[-2]) for row in rows if row[0] == "y"}
+    fingerprints = {row[1]: (*row[2:5], row[-3]) for row in rows if row[0] == "y"}
     windows = [FilingWindowRule(province, row[1], today, today, True) for row in rows if row[0] == "w"]
     filing_year = pick_filing_year(windows, today)
     years = sorted(set(fingerprints) | {filing_year}, reverse=True)
@@ -97,24 +97,24 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
     fingerprint = fingerprints.get(year)
     if cached and fingerprint is not None and cached[0] == fingerprint:
         return ListHeader(years, filing_year, year, dict(cached[1]), cached[2])
-    totals, status_ids = _sum_placements([row for row in rows if row[0] == "p"])
+    totals, status_ids = _sum_statuses([row for row in rows if row[0] == "s"])
     if fingerprint is not None:
         cache.set(key, (fingerprint, totals, status_ids), TOTALS_CACHE_SECONDS)
     return ListHeader(years, filing_year, year, totals, status_ids)
 
 
-def _sum_placements(rows: list[tuple]) -> tuple[dict[str, int], dict[str, list[int]]]:
-    """The totals and the ids by status from the per-placement rows ('p', id, registered, confirmed, approved,
-    rejected, …, status)."""
+def _sum_statuses(rows: list[tuple]) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """The totals and the ids by status from the per-status rows ('s', count, registered, confirmed, approved,
+    rejected, -, status, "id,id,…")."""
     totals = dict.fromkeys((*TOTAL_KEYS, *(f"status_{v}" for v in PlacementStatus.values)), 0)
     status_ids: dict[str, list[int]] = {v: [] for v in PlacementStatus.values}
-    for row in sorted(rows, key=lambda r: r[1]):
-        totals["persons"] += 1
+    for row in rows:
+        count, status = int(row[1]), row[-2]
+        totals["persons"] += count
         for offset, name in enumerate(TOTAL_KEYS[1:], start=2):
             totals[name] += int(row[offset] or 0)
-        status = row[-1]
-        totals[f"status_{status}"] += 1
-        status_ids[status].append(int(row[1]))
+        totals[f"status_{status}"] += count
+        status_ids[status] = sorted(int(i) for i in (row[-1] or "").split(",") if i)
     return totals, status_ids
 
 
@@ -126,8 +126,8 @@ _EMPLOYER_SLOT, _YEAR_SLOT = 918_273_645_019, 32_109  # in range of the columns,
 def _header_sql(vendor: str) -> tuple[str, tuple]:
     """The header statement and its parameters with the unit and the year as stand-ins (:data:`_EMPLOYER_SLOT`,
     :data:`_YEAR_SLOT`). Compiling PlacementQuerySet.with_status costs more than running it for a small unit, and
-    the statement only differs by those values. Columns: kind, key (year or placement id), four numbers, last
-    change, status. Parameters, in order: unit, province, today, today, the inner query's, "no fingerprint yet",
+    the statement only differs by those values. Columns: kind, key (a year or a count), four numbers, last change,
+    status, ids. Parameters, in order: unit, province, today, today, the inner query's, "no fingerprint yet",
     the year's fingerprint as last computed (count, Σ version, max id, last change), unit, year."""
     qn = connection.ops.quote_name
     inner = (
@@ -137,19 +137,22 @@ def _header_sql(vendor: str) -> tuple[str, tuple]:
         .order_by()
     )
     inner_sql, inner_params = inner.query.sql_with_params()
-    counts = ", ".join(f"t.{qn('n_' + name)}" for name in TOTAL_KEYS[1:])
+    sums = ", ".join(f"COALESCE(SUM(t.{qn('n_' + name)}), 0)" for name in TOTAL_KEYS[1:])
+    ids = (
+        f"STRING_AGG(CAST(t.{qn('id')} AS TEXT), ',')" if vendor == "postgresql" else f"GROUP_CONCAT(t.{qn('id')}, ',')"
+    )
     placement_table = qn(Placement._meta.db_table)
     window_table = qn(FilingWindow._meta.db_table)
     last_change = f"MAX({qn('updated_at')})"
     fingerprint = f"COUNT(*), COALESCE(SUM({qn('version')}), 0), COALESCE(MAX({qn('id')}), 0)"
     sql = (
-        f"SELECT 'y' AS kind, {qn('year')} AS k, {fingerprint}, 0, {last_change}, NULL "
+        f"SELECT 'y' AS kind, {qn('year')} AS k, {fingerprint}, 0, {last_change}, NULL, NULL "
         f"FROM {placement_table} WHERE {qn('employer_id')} = %s GROUP BY {qn('year')} "
-        f"UNION ALL SELECT 'w', {qn('business_year')}, 0, 0, 0, 0, NULL, NULL FROM {window_table} "
+        f"UNION ALL SELECT 'w', {qn('business_year')}, 0, 0, 0, 0, NULL, NULL, NULL FROM {window_table} "
         f"WHERE {qn('province_code')} = %s AND {qn('opens_on')} <= %s AND {qn('closes_on')} >= %s "
-        f"UNION ALL SELECT 'p', t.{qn('id')}, {counts}, NULL, t.{qn('status')} FROM ({inner_sql}) t "
+        f"UNION ALL SELECT 's', COUNT(*), {sums}, NULL, t.{qn('status')}, {ids} FROM ({inner_sql}) t "
         f"WHERE %s OR NOT ((%s, %s, %s, %s) = (SELECT {fingerprint}, {last_change} FROM {placement_table} "
-        f"WHERE {qn('employer_id')} = %s AND {qn('year')} = %s))"
+        f"WHERE {qn('employer_id')} = %s AND {qn('year')} = %s)) GROUP BY t.{qn('status')}"
     )
     return sql, tuple(inner_params)
 

@@ -128,7 +128,7 @@ def _header_sql(vendor: str) -> tuple[str, tuple]:
     :data:`_YEAR_SLOT`). Compiling PlacementQuerySet.with_status costs more than running it for a small unit, and
     the statement only differs by those values. Columns: kind, key (a year or a count), four numbers, last change,
     status, ids. Parameters, in order: unit, province, today, today, the inner query's, "no fingerprint yet",
-    the year's fingerprint as last computed (count, Σ version, max id, last change), unit, year."""
+    the year's fingerprint as last computed (count, Σ version, max id, last change), year."""
     qn = connection.ops.quote_name
     inner = (
         Placement.objects.filter(employer_id=_EMPLOYER_SLOT, year=_YEAR_SLOT)
@@ -146,13 +146,13 @@ def _header_sql(vendor: str) -> tuple[str, tuple]:
     last_change = f"MAX({qn('updated_at')})"
     fingerprint = f"COUNT(*), COALESCE(SUM({qn('version')}), 0), COALESCE(MAX({qn('id')}), 0)"
     sql = (
-        f"SELECT 'y' AS kind, {qn('year')} AS k, {fingerprint}, 0, {last_change}, NULL, NULL "
-        f"FROM {placement_table} WHERE {qn('employer_id')} = %s GROUP BY {qn('year')} "
+        f"WITH y (k, n, v, m, u) AS (SELECT {qn('year')}, {fingerprint}, {last_change} FROM {placement_table} "
+        f"WHERE {qn('employer_id')} = %s GROUP BY {qn('year')}) "
+        f"SELECT 'y' AS kind, k, n, v, m, 0, u, NULL, NULL FROM y "
         f"UNION ALL SELECT 'w', {qn('business_year')}, 0, 0, 0, 0, NULL, NULL, NULL FROM {window_table} "
         f"WHERE {qn('province_code')} = %s AND {qn('opens_on')} <= %s AND {qn('closes_on')} >= %s "
         f"UNION ALL SELECT 's', COUNT(*), {sums}, NULL, t.{qn('status')}, {ids} FROM ({inner_sql}) t "
-        f"WHERE %s OR NOT ((%s, %s, %s, %s) = (SELECT {fingerprint}, {last_change} FROM {placement_table} "
-        f"WHERE {qn('employer_id')} = %s AND {qn('year')} = %s)) GROUP BY t.{qn('status')}"
+        f"WHERE %s OR NOT ((%s, %s, %s, %s) = (SELECT n, v, m, u FROM y WHERE k = %s)) GROUP BY t.{qn('status')}"
     )
     return sql, tuple(inner_params)
 
@@ -161,7 +161,7 @@ def _header_rows(employer: Employer, year: int, province: str, today: date, fing
     sql, tail = _header_sql(connection.vendor)
     slots = {_EMPLOYER_SLOT: employer.pk, _YEAR_SLOT: year}
     inner = [slots.get(v, v) if isinstance(v, int) else v for v in tail]
-    params = [employer.pk, province, today, today, *inner, fingerprint[-1] is None, *fingerprint, employer.pk, year]
+    params = [employer.pk, province, today, today, *inner, fingerprint[-1] is None, *fingerprint, year]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]

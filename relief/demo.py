@@ -44,7 +44,7 @@ def load_demo(ctx) -> list[str]:
         "reason": f"{year}年7月特大暴雨导致厂区被淹，生产线停产两个月。",
         "loss_amount": Decimal("3860000.00"),
         "loss_description": "厂房及生产设备浸水受损，库存原材料报废，经保险公司定损。",
-        "staff_count": Decimal("320"),
+        "staff_count": Decimal("3000"),  # large enough that the demo placements leave a levy to reduce
         "avg_monthly_wage": Decimal("9800.00"),
     }
     if not ReliefApplication.objects.filter(employer=employer, year=year, kind="reduction").exists():

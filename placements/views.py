@@ -469,14 +469,11 @@ def contract_delete(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
     if refused := _refuse_edit(request, p):
         return refused
     if request.method == "POST":
-        form = ConfirmForm(request.POST)
-        form.is_valid()
-        try:
-            registration.contract_delete(contract=contract, by=request.user, expected_version=form.expected_version)
-        except (DomainError, PlacementError) as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "合同已删除。")
+        _confirmed(
+            request,
+            lambda version: registration.contract_delete(contract=contract, by=request.user, expected_version=version),
+            "合同已删除。",
+        )
         return redirect(f"{_step_url(p, 1)}#contracts")
     return _confirm_page(
         request,
@@ -542,16 +539,13 @@ def certificate_delete(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
     if refused := _refuse_edit(request, p):
         return refused
     if request.method == "POST":
-        form = ConfirmForm(request.POST)
-        form.is_valid()
-        try:
-            registration.hand_certificate_delete(
-                certificate=certificate, by=request.user, expected_version=form.expected_version
-            )
-        except (DomainError, PlacementError) as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "补录的残疾证已删除。")
+        _confirmed(
+            request,
+            lambda version: registration.hand_certificate_delete(
+                certificate=certificate, by=request.user, expected_version=version
+            ),
+            "补录的残疾证已删除。",
+        )
         return redirect(f"{_step_url(p, 1)}#certificates")
     return _confirm_page(
         request,
@@ -715,14 +709,13 @@ def evidence_withdraw(request: HttpRequest, pk: int, eid: int) -> HttpResponse:
     if refused := _refuse_edit(request, p):
         return refused
     if request.method == "POST":
-        form = ConfirmForm(request.POST)
-        form.is_valid()
-        try:
-            registration.evidence_withdraw(evidence=evidence, by=request.user, expected_version=form.expected_version)
-        except (DomainError, PlacementError) as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "证明材料已撤回（文件仍保留在审计记录中）。")
+        _confirmed(
+            request,
+            lambda version: registration.evidence_withdraw(
+                evidence=evidence, by=request.user, expected_version=version
+            ),
+            "证明材料已撤回（文件仍保留在审计记录中）。",
+        )
         return redirect("placements:step3", pk=p.pk)
     return _confirm_page(
         request,
@@ -779,6 +772,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "locked": locked,
     }
     return render(request, "placements/detail.html", context)
+
+
+def _confirmed(request, action, success: str) -> None:
+    """Run ``action(expected_version)`` for a POSTed confirmation form and report the outcome as a message."""
+    form = ConfirmForm(request.POST)
+    form.is_valid()
+    try:
+        action(form.expected_version)
+    except (DomainError, PlacementError) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
 
 
 def _confirm_page(request, p, *, title, question, note, button, danger, cancel) -> HttpResponse:
@@ -838,14 +843,11 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, LOCKED_MESSAGE.format(year=p.year))
         return redirect(back)
     if request.method == "POST":
-        form = ConfirmForm(request.POST)
-        form.is_valid()
-        try:
-            registration.placement_delete(placement=p, by=request.user, expected_version=form.expected_version)
-        except (DomainError, PlacementError) as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"已删除 {p.name} 的 {p.year} 年度安置登记。")
+        _confirmed(
+            request,
+            lambda version: registration.placement_delete(placement=p, by=request.user, expected_version=version),
+            f"已删除 {p.name} 的 {p.year} 年度安置登记。",
+        )
         return redirect(back)
     return _confirm_page(
         request,

@@ -128,7 +128,9 @@ def grid_recompute_many(
                 writer.submit(grids, now)
             else:
                 with transaction.atomic():
-                    _write(grids, now)
+                    changed = _write(grids, now)
+                if changed:
+                    _touch_changed([p.pk for p, _ in grids], now)
             done += len(batch)
             last_pk = batch[-1].pk
             if progress:
@@ -154,7 +156,9 @@ class _ChunkWriter:
                 if self.error is None:
                     try:
                         with transaction.atomic():
-                            _write(*item)
+                            changed = _write(*item)
+                        if changed:
+                            _touch_changed([p.pk for p, _ in item[0]], item[1])
                     except Exception as exc:  # noqa: BLE001 — re-raised in the submitting thread (close)
                         self.error = exc
         finally:
@@ -275,6 +279,30 @@ def _write(grids: Grids, now: datetime) -> int:
         defaults = ", ".join(["%s"] * len(DEFAULT_COLUMNS))
         cursor.execute(
             _upsert_sql(f"SELECT {', '.join(ROW_COLUMNS)}, {defaults} FROM placements_month_stage"), DEFAULT_VALUES
+        )
+        return cursor.rowcount
+
+
+def _touch_changed(placement_ids: list[int], now: datetime) -> int:
+    """Set ``updated_at`` of the placements whose months the write stamped with ``now`` (inserted or changed rows).
+
+    The placement list caches a year's totals under a fingerprint that includes the last ``updated_at`` of the
+    unit's placements (wizard_selectors.list_header), so this is what makes a background recompute show in the
+    counters at once. It runs after the chunk's transaction has committed, holding no month locks: a clerk's
+    action locks the placement first and its months second, so taking them in the other order here could
+    deadlock with it. On PostgreSQL the placements are locked in id order (two recomputes over the same persons
+    cannot deadlock either); ``version`` is left alone, so a clerk's open form is not made stale by a recompute.
+    """
+    if not placement_ids:
+        return 0
+    placement_table = connection.ops.quote_name(Placement._meta.db_table)
+    ids = ", ".join(["%s"] * len(placement_ids))
+    changed = f"SELECT DISTINCT m.placement_id FROM {TABLE} m WHERE m.placement_id IN ({ids}) AND m.updated_at = %s"
+    if connection.vendor == "postgresql":
+        changed = f"SELECT p.id FROM {placement_table} p WHERE p.id IN ({changed}) ORDER BY p.id FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {placement_table} SET updated_at = %s WHERE id IN ({changed})", [now, *placement_ids, now]
         )
         return cursor.rowcount
 

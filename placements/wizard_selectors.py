@@ -78,9 +78,10 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
     totals and the ids by status, which the status filters page through — is kept for
     :data:`TOTALS_CACHE_SECONDS` with the fingerprint it was computed at, and the statement skips part (c) (a
     one-time filter) while the fingerprint is unchanged. Every action of the clerk or a reviewer bumps a
-    placement's ``version``, adds or removes one, so the counters follow them at once; only a grid recompute after
-    a feed import (which changes months, not placements) shows in the counters up to that many seconds later.
-    The rows of the list are always computed fresh.
+    placement's ``version``, adds or removes one, and a background grid recompute (after a feed import) sets the
+    ``updated_at`` of the placements whose months it changed (placements.services._touch_changed), so the
+    counters follow all of them at once; the expiry only bounds how long a direct SQL edit of the months, which
+    bypasses both, could show. The rows of the list are always computed fresh.
     """
     guess = requested if requested is not None and 1990 <= requested <= today.year + 1 else today.year - 1
     province = province_of(employer.federation_region_id)

@@ -12,10 +12,12 @@ from django.utils import timezone
 from core.masking import mask_number
 from core.models import FilingWindow
 from declarations.models import Declaration, Submission
+from feeds.models import WageRecord
 from placements import registration as reg
 from placements.constants import PlacementStatus
 from placements.models import Placement, PlacementMonth
 from placements.selectors import placement_totals
+from placements.services import grid_recompute_many, months_select, placement_submit
 from placements.wizard_selectors import list_header
 from tests.placements import factories as pf
 from tests.placements import wizard as w
@@ -245,11 +247,34 @@ def test_totals_follow_the_clerks_actions_at_once(employer_client, employer, emp
     assert "本次累计安置确认 <strong>0</strong> 个月" in employer_client.get(URL).content.decode()
 
 
-def test_a_change_that_touches_only_months_shows_once_the_cached_totals_expire(employer):
+def test_a_background_recompute_shows_in_the_cached_totals_at_once(employer, employer_user):
+    """A feed import changes months, not placements: the recompute marks the placements it changed, so the
+    cached totals (wizard_selectors.list_header) are not served under the old fingerprint."""
+    p = pf.complete_person(employer)
+    months_select(placement=p, months=[], by=employer_user)
+    placement_submit(placement=p, by=employer_user)
+    untouched = pf.complete_person(employer)
+    grid_recompute_many(placements_qs=Placement.objects.filter(pk=untouched.pk))
+    header = list_header(employer, 2025, TODAY)
+    assert header.totals["confirmed"] == 12 and header.totals["status_approved_system"] == 1
+    assert list_header(employer, 2025, TODAY).totals == header.totals  # served from the cache
+    before = Placement.objects.get(pk=untouched.pk).updated_at
+
+    WageRecord.objects.filter(id_number=p.id_number, month=202505).delete()  # the wage feed changed
+    assert grid_recompute_many(placements_qs=Placement.objects.filter(employer=employer)) == 2
+
+    header = list_header(employer, 2025, TODAY)
+    assert header.totals["confirmed"] == 11
+    assert header.totals["status_approved_system"] == 0 and header.totals["status_incomplete"] == 2
+    assert header.totals == placement_totals(employer, 2025)
+    assert Placement.objects.get(pk=untouched.pk).updated_at == before  # nothing changed there: not marked
+
+
+def test_a_direct_edit_of_the_months_shows_once_the_cached_totals_expire(employer):
     p = with_months(employer, ["auto"] * 3)
     today = TODAY
     assert list_header(employer, 2025, today).totals["confirmed"] == 3
-    PlacementMonth.objects.filter(placement=p, month=202501).update(review_state="pending")  # as a recompute would
+    PlacementMonth.objects.filter(placement=p, month=202501).update(review_state="pending")  # bypasses the services
     assert list_header(employer, 2025, today).totals["confirmed"] == 3  # cached (fingerprint unchanged)
     cache.clear()  # TOTALS_CACHE_SECONDS later
     header = list_header(employer, 2025, today)

@@ -217,3 +217,8 @@ LOGGING = {
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 # Where `export_tax` writes the files for the tax offices.
 TAX_EXPORT_DIR = Path(os.environ.get("TAX_EXPORT_DIR", BASE_DIR / "var" / "exports" / "tax"))
+
+# 查询 in the registration wizard discloses what the disabled-persons registry holds about an ID number, so an
+# employer account may look up only so many different numbers: (window in seconds, distinct ID numbers). Every
+# lookup is audited (action registry.lookup, object feeds.registryperson / the ID number).
+REGISTRY_LOOKUP_LIMITS = [(10 * 60, 60), (24 * 3600, 600)]

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from employers.models import Employer
+from employers.models import Employer, EmployerAccount
 
 
 def employer_for_user(user) -> Employer | None:
@@ -24,13 +24,16 @@ def employer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            account = request.user.employer_account
-        except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist
-            raise PermissionDenied("该账号未绑定用人单位。审核人员请使用管理后台。") from None
-        request.employer = Employer.objects.select_related(
-            "federation_region", "tax_region", "registration_region"
-        ).get(pk=account.employer_id)
+        account = (
+            EmployerAccount.objects.select_related(
+                "employer__federation_region", "employer__tax_region", "employer__registration_region"
+            )
+            .filter(user_id=request.user.pk)
+            .first()
+        )  # one query for the account, the unit and its three regions
+        if account is None:
+            raise PermissionDenied("该账号未绑定用人单位。审核人员请使用管理后台。")
+        request.employer = account.employer
         return view(request, *args, **kwargs)
 
     return wrapper

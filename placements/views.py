@@ -22,7 +22,7 @@ from core.masking import mask_number
 from core.models import Region
 from declarations.selectors import year_actions, year_locked
 from employers.access import employer_required
-from placements import registration
+from placements import registration, registry_access
 from placements import wizard_selectors as ws
 from placements.constants import PlacementStatus
 from placements.errors import PlacementError, SelectionError
@@ -243,9 +243,12 @@ def new(request: HttpRequest) -> HttpResponse:
             form.is_valid()  # checks the ID number only
             number = form.cleaned_data.get("id_number")
             if number:
-                lookup = ws.registry_lookup(number)
+                try:
+                    lookup = registry_access.lookup(user=request.user, employer=employer, id_number=number)
+                except registry_access.LookupRefused as refused:
+                    form.add_error("id_number", refused.message)
                 existing = Placement.objects.filter(employer=employer, year=year, id_number=number).first()
-                if lookup.found:
+                if lookup is not None and lookup.found:
                     region_exists = Region.objects.filter(code=lookup.person.region_code).exists()
                     form.fill_from_registry(lookup.person, region_exists)
                 verdict = _verdict_for(number, form.data.get("retirement_baseline", ""), year)
@@ -270,8 +273,12 @@ def new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "基本信息已保存。请在“合同管理”中添加合同，然后点击“保存，下一步”。")
                 return redirect("placements:step1", pk=p.pk)
-        if form.is_bound and form.data.get("id_number") and lookup is None and not form.looking_up:
-            lookup = ws.registry_lookup(str(form.data.get("id_number", "")).strip().upper())
+        number = getattr(form, "cleaned_data", {}).get("id_number")
+        if number and lookup is None and not form.looking_up:
+            try:  # the form came back with errors: show again what the registry knows of a valid number
+                lookup = registry_access.lookup(user=request.user, employer=employer, id_number=number)
+            except registry_access.LookupRefused:
+                lookup = None
     else:
         form = PersonForm(year=year)
     context = {

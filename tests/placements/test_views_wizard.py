@@ -1,12 +1,14 @@
 """The four-step wizard through its pages: lookup with and without JavaScript, bad input shown beside the field in
 Chinese, the grid's accessible cells, the confirmation page, evidence, resuming, two tabs, double submissions."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from core.models import AuditEvent
 from declarations.models import Declaration
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
 from placements.services import grid_recompute
@@ -90,6 +92,42 @@ def test_lookup_warns_early_about_working_age(employer_client):
     id_number = w.valid_id(date(1964, 12, 1))  # 60 in December 2024
     html = html_of(employer_client.post(NEW, {"id_number": id_number, "_lookup": "1"}))
     assert "已达到法定退休年龄" in html
+
+
+def test_every_lookup_is_audited_with_the_number_and_the_account(employer_client, employer_user, employer):
+    id_number = w.valid_id()
+    w.registry_person(id_number, name="陈晓红")
+    employer_client.post(NEW, {"id_number": id_number, "_lookup": "1"})
+    event = AuditEvent.objects.get(action="registry.lookup")
+    assert (event.actor, event.object_type, event.object_id) == (employer_user, "feeds.registryperson", id_number)
+    assert event.changes == {"employer": employer.pk, "found": True}
+    assert id_number not in event.object_repr  # masked where it is listed
+
+
+def test_lookups_of_too_many_different_numbers_are_refused(employer_client, settings):
+    settings.REGISTRY_LOOKUP_LIMITS = [(600, 3), (86400, 10)]
+    numbers = [w.valid_id() for _ in range(4)]
+    for number in numbers:
+        w.registry_person(number, name="陈晓红")
+    for number in numbers[:3]:
+        assert 'value="陈晓红"' in html_of(employer_client.post(NEW, {"id_number": number, "_lookup": "1"}))
+    html = html_of(employer_client.post(NEW, {"id_number": numbers[3], "_lookup": "1"}))
+    assert "查询过于频繁：每 10 分钟最多查询 3 个不同的身份证号" in html
+    assert 'value="陈晓红"' not in html and 'aria-invalid="true"' in html  # nothing disclosed; said at the field
+    assert AuditEvent.objects.filter(action="registry.lookup").count() == 3
+    # a number already looked up may be looked up again (the clerk comes back to the form)
+    assert 'value="陈晓红"' in html_of(employer_client.post(NEW, {"id_number": numbers[0], "_lookup": "1"}))
+
+
+def test_the_daily_limit_counts_older_lookups(employer_client, employer_user, settings):
+    settings.REGISTRY_LOOKUP_LIMITS = [(600, 3), (86400, 4)]
+    for number in [w.valid_id() for _ in range(4)]:
+        AuditEvent.objects.create(
+            actor=employer_user, action="registry.lookup", object_type="feeds.registryperson", object_id=number
+        )
+    AuditEvent.objects.filter(action="registry.lookup").update(at=timezone.now() - timedelta(hours=2))
+    html = html_of(employer_client.post(NEW, {"id_number": w.valid_id(), "_lookup": "1"}))
+    assert "查询过于频繁：每天最多查询 4 个不同的身份证号" in html
 
 
 def test_create_then_step1(employer_client, employer):

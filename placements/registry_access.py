@@ -1,0 +1,94 @@
+"""The registry 查询 of the registration wizard, audited and limited per account.
+
+The lookup shows an employer's clerk what the disabled-persons registry holds about an ID number (name, gender,
+region, certificates), so it is personal data handed out on request: each lookup is written to the audit trail
+(who, when, which number) and an account may look up at most so many *different* numbers per window
+(settings.REGISTRY_LOOKUP_LIMITS), which stops a script from walking the registry while a clerk entering even
+300 persons a day never meets the limit. Counting uses the audit trail itself, so the limit holds across
+processes without a shared cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from core.masking import mask_number
+from core.models import AuditEvent
+from placements import wizard_selectors as ws
+
+ACTION = "registry.lookup"
+OBJECT_TYPE = "feeds.registryperson"
+
+
+class LookupRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Limit:
+    seconds: int
+    numbers: int
+
+    def describe(self) -> str:
+        if self.seconds % 86400 == 0:
+            span = "每天" if self.seconds == 86400 else f"每 {self.seconds // 86400} 天"
+        elif self.seconds % 3600 == 0:
+            span = f"每 {self.seconds // 3600} 小时"
+        else:
+            span = f"每 {max(1, self.seconds // 60)} 分钟"
+        return f"{span}最多查询 {self.numbers} 个不同的身份证号"
+
+
+def limits() -> list[Limit]:
+    return sorted((Limit(int(s), int(n)) for s, n in settings.REGISTRY_LOOKUP_LIMITS), key=lambda limit: limit.seconds)
+
+
+def refusal(user, id_number: str, now: datetime) -> str | None:
+    """Why this lookup would exceed a limit (a Chinese sentence), or None. One query for all windows; a number the
+    account already looked up inside a window does not count again there."""
+    rules = limits()
+    if not rules or user is None or not user.is_authenticated:
+        return None
+    since = {limit: now - timedelta(seconds=limit.seconds) for limit in rules}
+    counts = AuditEvent.objects.filter(
+        actor=user, action=ACTION, object_type=OBJECT_TYPE, at__gte=since[rules[-1]]
+    ).aggregate(
+        **{f"n{i}": Count("object_id", distinct=True, filter=Q(at__gte=since[limit])) for i, limit in enumerate(rules)},
+        **{
+            f"seen{i}": Count("id", filter=Q(at__gte=since[limit], object_id=id_number))
+            for i, limit in enumerate(rules)
+        },
+    )
+    for i, limit in enumerate(rules):
+        if not counts[f"seen{i}"] and counts[f"n{i}"] >= limit.numbers:
+            return f"查询过于频繁：{limit.describe()}，请稍后再试；也可以不查询，直接填写基本信息。"
+    return None
+
+
+@transaction.atomic
+def lookup(*, user, employer, id_number: str) -> ws.RegistryLookup:
+    """The registry's data of ``id_number`` for ``user`` (acting for ``employer``); raises :class:`LookupRefused`
+    when a limit is reached (nothing is disclosed, nothing recorded)."""
+    now = timezone.now()
+    why = refusal(user, id_number, now)
+    if why:
+        raise LookupRefused(why)
+    result = ws.registry_lookup(id_number)
+    AuditEvent.objects.create(
+        actor=user,
+        actor_label=user.get_username(),
+        action=ACTION,
+        object_type=OBJECT_TYPE,
+        object_id=id_number,
+        object_repr=mask_number(id_number)[:200],
+        changes={"employer": employer.pk, "found": result.found},
+    )
+    return result

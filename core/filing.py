@@ -6,7 +6,7 @@ it is the previous calendar year (the employer can look but not declare). ``pick
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from core.models import FilingWindow
@@ -22,9 +22,22 @@ class Window:
     opens_on: date
     closes_on: date
     configured: bool  # False: no FilingWindow row, the default dates are assumed
+    province_closes_on: date | None = None  # set when a reviewer extended this unit's window (closes_on is later)
 
     def contains(self, day: date) -> bool:
         return self.opens_on <= day <= self.closes_on
+
+    @property
+    def extended(self) -> bool:
+        return self.province_closes_on is not None
+
+
+def extend(window: Window, closes_on: date | None) -> Window:
+    """The window of one unit: the province's, closing on ``closes_on`` instead when a reviewer extended it to a
+    later day (domain.md §2: "a reviewer can extend a unit's window"). An earlier or missing date changes nothing."""
+    if closes_on is None or closes_on <= window.closes_on:
+        return window
+    return replace(window, closes_on=closes_on, province_closes_on=window.closes_on)
 
 
 def province_of(code: str) -> str:

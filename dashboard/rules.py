@@ -207,11 +207,16 @@ class DeadlineNote:
     message: str  # what follows the period: "距截止还有 31 天。", "已截止。…"
     days: int | None
     urgent: bool = False
+    extended: bool = False  # closes_on is this unit's extension, later than the province's closing day
 
     @property
     def text(self) -> str:
         separator = "；" if self.kind == "done" else "，"
-        return f"{self.year}年度申报期 {self.opens_on:%Y-%m-%d} 至 {self.closes_on:%Y-%m-%d}{separator}{self.message}"
+        extended = "（本单位已延期）" if self.extended else ""
+        return (
+            f"{self.year}年度申报期 {self.opens_on:%Y-%m-%d} 至 {self.closes_on:%Y-%m-%d}{extended}"
+            f"{separator}{self.message}"
+        )
 
 
 @dataclass(frozen=True)
@@ -240,7 +245,12 @@ class WindowLike(Protocol):
 
 def deadline_note(window: WindowLike, today: date, *, declared: bool) -> DeadlineNote:
     """Days left until the province's filing deadline for the year (domain.md §2), or why none are counted."""
-    period = {"year": window.business_year, "opens_on": window.opens_on, "closes_on": window.closes_on}
+    period = {
+        "year": window.business_year,
+        "opens_on": window.opens_on,
+        "closes_on": window.closes_on,
+        "extended": bool(getattr(window, "extended", False)),
+    }
     if declared:
         return DeadlineNote("done", **period, message="本年度已完成申报。", days=None)
     if today < window.opens_on:

@@ -1,7 +1,8 @@
 """Reads for the home page (首页, domain.md §9): everything it shows, in a fixed number of queries.
 
 One request costs at most 12 queries whatever the number of placements, months or notices (session and user
-included): the unit with its latest 缓减免申请 figures (1), the province's filing windows (1), the years with
+included): the unit with its latest 缓减免申请 figures (1), the province's filing windows and the unit's own
+extended windows (2), the years with
 placements (1), the declarations (1), the year's months grouped (1), the 安排比例 and 社会平均工资 (2), the notices with
 the unread count (1) and the persons with a reminder (1). The facts are folded by ``dashboard.rules``.
 """
@@ -18,7 +19,7 @@ from django.db.models import Avg, Case, Count, IntegerField, Max, OuterRef, Q, S
 from core import filing
 from core.models import FilingWindow
 from dashboard import rules
-from declarations.models import Declaration
+from declarations.models import Declaration, FilingExtension
 from declarations.transitions import State
 from employers.models import Employer
 from feeds.constants import CertStatus
@@ -83,11 +84,17 @@ def _windows(province: str) -> list[filing.Window]:
 def year_context(employer: Employer, requested: str | int | None, today: date) -> YearContext:
     """The year shown (``?year=`` when the picker offers it, else the current filing year) and its facts.
 
-    Three queries: the filing windows, the placements (and their mean contract salary) per year, the declarations.
+    Four queries: the unit's filing-window extensions, the province's filing windows, the placements (and their
+    mean contract salary) per year, the declarations.
     The picker offers the years with placements or a declaration, and the current filing year.
     """
     province = filing.province_of(employer.federation_region_id)
-    windows = _windows(province)
+    extended = dict(FilingExtension.objects.filter(employer=employer).values_list("year", "closes_on"))
+    by_year = {w.business_year: w for w in _windows(province)}
+    windows = [
+        filing.extend(by_year.get(year) or filing.default_window(province, year), extended.get(year))
+        for year in sorted({*by_year, *extended})
+    ]
     filing_year = filing.pick_filing_year(windows, today)
     per_year = {
         year: (n, salary)

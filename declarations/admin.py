@@ -8,12 +8,27 @@ send the unit a notice (done by the services).
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from core.errors import DomainError
 from declarations import services
-from declarations.constants import APPROVE_REASONS, DECISION_REASON_MAX, REJECT_REASONS, WithdrawalState
-from declarations.models import Declaration, ExportBatch, Submission, SubmissionPerson, TaxRecord, Withdrawal
+from declarations.constants import (
+    APPROVE_REASONS,
+    DECISION_REASON_MAX,
+    REJECT_REASONS,
+    WITHDRAWAL_REASON_MAX,
+    WithdrawalState,
+)
+from declarations.models import (
+    Declaration,
+    ExportBatch,
+    FilingExtension,
+    Submission,
+    SubmissionPerson,
+    TaxRecord,
+    Withdrawal,
+)
 from employers.access import reviewer_region_prefix
 from employers.admin_scoping import RegionScopedAdminMixin
 
@@ -243,6 +258,82 @@ class WithdrawalAdmin(ReviewerAccessMixin, admin.ModelAdmin):
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
         }
         return TemplateResponse(request, "declarations/admin/withdrawal_decide.html", context)
+
+
+class FilingExtensionForm(forms.ModelForm):
+    class Meta:
+        model = FilingExtension
+        fields = ("employer", "year", "closes_on", "reason")
+        widgets = {"reason": forms.Textarea(attrs={"rows": 3, "maxlength": WITHDRAWAL_REASON_MAX})}
+        help_texts = {
+            "closes_on": "必须晚于该省该年度申报期的截止日，且不早于今天；最长延期一年。",
+            "reason": f"将发给该单位，最多 {WITHDRAWAL_REASON_MAX} 个字。",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        employer = cleaned.get("employer") or getattr(self.instance, "employer", None)
+        year = cleaned.get("year") or self.instance.year
+        if employer is not None and year and "closes_on" in cleaned:
+            problems = services.extension_problems(
+                employer=employer, year=year, closes_on=cleaned["closes_on"], today=timezone.localdate()
+            )
+            for field_name, message in problems.items():
+                self.add_error(field_name, message)
+        return cleaned
+
+
+@admin.register(FilingExtension)
+class FilingExtensionAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+    """申报期延期: a reviewer extends one unit's filing window (domain.md §2). Saved through
+    ``services.filing_extend`` (scope checked, audited, the unit notified); never deleted."""
+
+    form = FilingExtensionForm
+    scope_lookup = "employer"
+    list_display = ("employer", "year", "closes_on", "short_reason", "granted_by", "updated_at")
+    list_filter = ("year",)
+    list_select_related = ("employer", "granted_by")
+    search_fields = ("employer__name", "=employer__uscc")
+    search_help_text = "按单位名称或统一社会信用代码检索"
+    autocomplete_fields = ("employer",)
+    ordering = ("-year", "-updated_at")
+
+    def has_module_permission(self, request):
+        return reviewer_region_prefix(request.user) is not None
+
+    def has_view_permission(self, request, obj=None):
+        return reviewer_region_prefix(request.user) is not None
+
+    def has_add_permission(self, request):
+        return reviewer_region_prefix(request.user) is not None
+
+    def has_change_permission(self, request, obj=None):
+        return reviewer_region_prefix(request.user) is not None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("employer", "year", "granted_by", "updated_at") if obj is not None else ("granted_by", "updated_at")
+
+    @admin.display(description="延期原因")
+    def short_reason(self, obj: FilingExtension) -> str:
+        return obj.reason if len(obj.reason) <= 40 else obj.reason[:40] + "…"
+
+    def save_model(self, request, obj, form, change):
+        # The form has run every check of the service (extension_problems; the unit list is scoped; the reason is
+        # required by the model), so a DomainError here would mean a race with another reviewer.
+        saved = services.filing_extend(
+            employer=obj.employer, year=obj.year, closes_on=obj.closes_on, reason=obj.reason, by=request.user
+        )
+        obj.pk, obj.granted_by, obj.updated_at = saved.pk, saved.granted_by, saved.updated_at
+        self.message_user(request, f"已延长 {obj.employer.name} 的 {obj.year} 年度申报期，并已通知该单位。")
+
+    def log_addition(self, request, obj, message):
+        return None  # audited by the service (core.audit)
+
+    def log_change(self, request, obj, message):
+        return None
 
 
 @admin.register(ExportBatch)

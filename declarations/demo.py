@@ -6,9 +6,14 @@ year that has placements (if the placements demo made any) is declared, so the b
 is left alone; a year that cannot be declared (nothing there, or persons still 资料待完善 / 待审核) is skipped.
 """
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from core import filing
 from declarations import services
 from declarations.models import Declaration
+from declarations.selectors import unit_filing_window
 from placements.models import Placement
 
 
@@ -34,6 +39,35 @@ def load_demo(ctx) -> str:
         lines.append(
             f"{past}年度已完成申报，认定书编号 {submission.certificate_no}，验证码 {submission.verification_code}"
         )
+    extension = _extend_closed_window(ctx)
+    if extension:
+        lines.append(extension)
     if not lines:
         return f"{year}年度保持「填报中」，可在「残疾人安置管理」中试用「完成申报」；没有更早年度的安置登记，未创建申报"
     return "；".join([*lines, f"{year}年度保持「填报中」"])
+
+
+DEMO_EXTENSION_DAYS = 60
+
+
+def _extend_closed_window(ctx) -> str:
+    """When the demo year's filing window has already closed today, the demo reviewer extends the demo unit's window
+    (as a 残联 would for a late unit), so 完成申报 can be tried on a first run. Before the window opens nothing can
+    be done: the extension only moves the closing day."""
+    employer, year = ctx["employer"], ctx["year"]
+    today = ctx.get("today") or timezone.localdate()
+    window = unit_filing_window(employer, year)
+    if window.contains(today) or today < window.opens_on:
+        return ""
+    closes_on = today + timedelta(days=DEMO_EXTENSION_DAYS)
+    if services.extension_problems(employer=employer, year=year, closes_on=closes_on, today=today):
+        return ""
+    services.filing_extend(
+        employer=employer,
+        year=year,
+        closes_on=closes_on,
+        reason="演示数据：申报期已截止，为演示单位延期，以便试用「完成申报」。",
+        by=ctx.get("reviewer"),
+        today=today,
+    )
+    return f"{year}年度申报期已截止，演示审核员已将演示单位的申报期延长至 {closes_on:%Y年%m月%d日}"

@@ -32,13 +32,19 @@ from declarations.exports import exported_upto, queue_lock
 from declarations.models import (
     CertificateCounter,
     Declaration,
+    FilingExtension,
     Submission,
     SubmissionPerson,
     TaxRecord,
     Withdrawal,
     actual_employed_2dp,
 )
-from declarations.selectors import certificate_available_from, declaration_snapshot, submission_people
+from declarations.selectors import (
+    certificate_available_from,
+    declaration_snapshot,
+    submission_people,
+    unit_filing_window,
+)
 from declarations.transitions import Event, State, TransitionError, apply
 from employers.access import reviewer_region_prefix
 from employers.models import Employer
@@ -163,7 +169,7 @@ def declaration_declare(*, employer: Employer, year: int, by, token: str = "", t
     if token and declaration.locked and declaration.current and declaration.current.form_token == token:
         return declaration.current
     state = _transition(declaration, Event.DECLARE)
-    window = filing.filing_window(employer.federation_region_id, year)
+    window = unit_filing_window(employer, year)
     if not window.contains(today):
         raise FilingClosed(window)
     list(Placement.objects.select_for_update().filter(employer=employer, year=year).values_list("pk"))
@@ -487,3 +493,69 @@ def certificates_issue_due(*, today: date | None = None, base_url: str = "") -> 
             continue
         issued += 1
     return issued
+
+
+# --- a unit's filing window extended by a reviewer (domain.md §2) -------------------------------------------------
+
+EXTENSION_MAX_DAYS = 366  # after the province's closing day
+
+
+def extension_problems(*, employer: Employer, year: int, closes_on: date | None, today: date) -> dict[str, str]:
+    """Why this extension cannot be granted, by form field (``{}`` when it can). Pure apart from the window read."""
+    if closes_on is None:
+        return {"closes_on": "请填写申报期延长至的日期。"}
+    window = filing.filing_window(employer.federation_region_id, year)
+    if closes_on <= window.closes_on:
+        return {
+            "closes_on": f"{year}年度的申报期 {window.closes_on:%Y年%m月%d日} 截止；延长至的日期必须晚于该日。",
+        }
+    if closes_on < today:
+        return {"closes_on": "延长至的日期不能早于今天。"}
+    if (closes_on - window.closes_on).days > EXTENSION_MAX_DAYS:
+        return {"closes_on": f"延期最长 {EXTENSION_MAX_DAYS} 天（自 {window.closes_on:%Y年%m月%d日} 起算）。"}
+    return {}
+
+
+@transaction.atomic
+def filing_extend(
+    *, employer: Employer, year: int, closes_on: date, reason: str, by, today: date | None = None
+) -> FilingExtension:
+    """Extend the unit's filing window of ``year`` to ``closes_on`` (create or change the unit's FilingExtension):
+    the reviewer must have the unit in scope; audited with before/after; the unit gets a notice."""
+    today = today or timezone.localdate()
+    _check_reviewer(by, employer)
+    reason = _clean_reason(reason, field="reason", limit=WITHDRAWAL_REASON_MAX, label="延期原因")
+    problems = extension_problems(employer=employer, year=year, closes_on=closes_on, today=today)
+    if problems:
+        field_name, message = next(iter(problems.items()))
+        raise DeclarationError(message, field=field_name, code="extension")
+    extension = FilingExtension.objects.select_for_update().filter(employer=employer, year=year).first()
+    before = extension.closes_on.isoformat() if extension is not None else None
+    if extension is None:
+        extension = FilingExtension(employer=employer, year=year)
+    extension.closes_on, extension.reason = closes_on, reason
+    extension.granted_by = by if getattr(by, "is_authenticated", False) else None
+    extension.save()
+    audit.record(
+        actor=by,
+        action="declaration.filing_extended",
+        obj=extension,
+        reason=reason,
+        changes={
+            "employer": employer.pk,
+            "year": year,
+            "closes_on": {"before": before, "after": closes_on.isoformat()},
+        },
+    )
+    notice_send_to_unit(
+        employer=employer,
+        title=f"{year}年度申报期已延长",
+        body=(
+            f"经{issuer_of(employer)}审核，贵单位 {year} 年度按比例就业年审的申报期已延长至 "
+            f"{closes_on:%Y年%m月%d日}。请在此之前完成残疾人安置登记，并在「残疾人安置管理」中点击「完成申报」。\n"
+            f"延期原因：{reason}"
+        ),
+        kind=NoticeKind.DECLARATION,
+        by=by,
+    )
+    return extension

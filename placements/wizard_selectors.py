@@ -14,6 +14,7 @@ from django.db.models import Count, Max, Q, Window
 from core.filing import Window as FilingWindowRule
 from core.filing import current_filing_year, pick_filing_year, province_of
 from core.models import FilingWindow
+from declarations.models import FilingExtension
 from employers.constants import Relation
 from employers.models import Employer, RelatedUnit
 from feeds.models import Certificate, RegistryPerson
@@ -69,7 +70,8 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
     is the one asked for (or, with none asked, the previous calendar year, the usual filing year).
 
     A UNION ALL of (a) the unit's years with data, each with a fingerprint of its placements (count, Σ version,
-    max id, last change), (b) the open filing windows of its province (core.filing's rule) and (c) the year's
+    max id, last change), (b) the open filing windows of its province (core.filing's rule) and the unit's own
+    extended windows still open (declarations.FilingExtension) and (c) the year's
     placements with their month counts and derived status (PlacementQuerySet.with_status, the same definition as
     placement_totals), which are summed here into the totals and the status counters. A second query (the totals
     of another year) runs only when the guess was wrong.
@@ -128,8 +130,8 @@ def _header_sql(vendor: str) -> tuple[str, tuple]:
     """The header statement and its parameters with the unit and the year as stand-ins (:data:`_EMPLOYER_SLOT`,
     :data:`_YEAR_SLOT`). Compiling PlacementQuerySet.with_status costs more than running it for a small unit, and
     the statement only differs by those values. Columns: kind, key (a year or a count), four numbers, last change,
-    status, ids. Parameters, in order: unit, province, today, today, the inner query's, "no fingerprint yet",
-    the year's fingerprint as last computed (count, Σ version, max id, last change), year."""
+    status, ids. Parameters, in order: unit, province, today, today, unit, today, the inner query's,
+    "no fingerprint yet", the year's fingerprint as last computed (count, Σ version, max id, last change), year."""
     qn = connection.ops.quote_name
     inner = (
         Placement.objects.filter(employer_id=_EMPLOYER_SLOT, year=_YEAR_SLOT)
@@ -144,6 +146,7 @@ def _header_sql(vendor: str) -> tuple[str, tuple]:
     )
     placement_table = qn(Placement._meta.db_table)
     window_table = qn(FilingWindow._meta.db_table)
+    extension_table = qn(FilingExtension._meta.db_table)
     last_change = f"MAX({qn('updated_at')})"
     fingerprint = f"COUNT(*), COALESCE(SUM({qn('version')}), 0), COALESCE(MAX({qn('id')}), 0)"
     sql = (
@@ -152,6 +155,8 @@ def _header_sql(vendor: str) -> tuple[str, tuple]:
         f"SELECT 'y' AS kind, k, n, v, m, 0, u, NULL, NULL FROM y "
         f"UNION ALL SELECT 'w', {qn('business_year')}, 0, 0, 0, 0, NULL, NULL, NULL FROM {window_table} "
         f"WHERE {qn('province_code')} = %s AND {qn('opens_on')} <= %s AND {qn('closes_on')} >= %s "
+        f"UNION ALL SELECT 'w', {qn('year')}, 0, 0, 0, 0, NULL, NULL, NULL FROM {extension_table} "
+        f"WHERE {qn('employer_id')} = %s AND {qn('closes_on')} >= %s "
         f"UNION ALL SELECT 's', COUNT(*), {sums}, NULL, t.{qn('status')}, {ids} FROM ({inner_sql}) t "
         f"WHERE %s OR NOT ((%s, %s, %s, %s) = (SELECT n, v, m, u FROM y WHERE k = %s)) GROUP BY t.{qn('status')}"
     )
@@ -162,7 +167,18 @@ def _header_rows(employer: Employer, year: int, province: str, today: date, fing
     sql, tail = _header_sql(connection.vendor)
     slots = {_EMPLOYER_SLOT: employer.pk, _YEAR_SLOT: year}
     inner = [slots.get(v, v) if isinstance(v, int) else v for v in tail]
-    params = [employer.pk, province, today, today, *inner, fingerprint[-1] is None, *fingerprint, year]
+    params = [
+        employer.pk,
+        province,
+        today,
+        today,
+        employer.pk,
+        today,
+        *inner,
+        fingerprint[-1] is None,
+        *fingerprint,
+        year,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]

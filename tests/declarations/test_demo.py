@@ -2,8 +2,9 @@
 
 import pytest
 
+from declarations import selectors
 from declarations.demo import load_demo
-from declarations.models import Declaration, Submission
+from declarations.models import Declaration, FilingExtension, Submission
 from tests.declarations import factories as df
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +34,15 @@ def test_demo_skips_an_earlier_year_that_cannot_be_declared(employer, employer_u
     message = load_demo({"employer": employer, "employer_user": employer_user, "year": 2025})
     assert "2024年度未申报" in message
     assert not Submission.objects.exists()
+
+
+def test_demo_extends_the_demo_units_window_once_it_has_closed(employer, employer_user, reviewer, traveller):
+    df.placement(employer, year=2025)
+    ctx = {"employer": employer, "employer_user": employer_user, "reviewer": reviewer, "year": 2025}
+    assert "延长" not in load_demo(ctx)  # 2026-09-30: the window is open
+    assert not FilingExtension.objects.exists()
+    traveller.move_to(df.at(2026, 11, 28, 9, 0))
+    assert "演示审核员已将演示单位的申报期延长至 2027年01月27日" in load_demo(ctx)
+    assert selectors.year_actions(employer, 2025).can_declare
+    assert "延长" not in load_demo(ctx)  # open again: nothing more to do
+    assert FilingExtension.objects.count() == 1

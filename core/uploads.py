@@ -246,7 +246,8 @@ def store_upload(*, uploaded_file: UploadedFile | CleanFile, kind: str, employer
     """Check (unless already cleaned by :class:`SafeFileField`) and store an upload; audited as ``file.upload``.
 
     If the database write fails the stored bytes are removed again. (If an *outer* transaction rolls back later,
-    the file stays in storage without a row; such orphans are harmless and unreachable.)
+    the file stays in storage without a row; such orphans are harmless and unreachable, and
+    ``manage.py sweep_uploads`` removes them.)
     """
     clean = uploaded_file if isinstance(uploaded_file, CleanFile) else inspect_upload(uploaded_file)
     stored = StoredFile(

@@ -301,7 +301,18 @@ def screen_facts() -> dict[str, Any]:
         ]
         facts["declare_url"] = _url_pattern("declarations:declare", "/placements/declare/", year="<业务年度>")
         facts["verify_url"] = _url_pattern("verify:check", "/verify/<验证码>/", code="<验证码>")
+    facts["lookup_limits"] = lookup_limits_text()
     return facts
+
+
+def lookup_limits_text() -> str:
+    """The registry 查询 limits as the wizard states them (placements.registry_access), e.g.
+    "每 10 分钟最多查询 60 个不同的身份证号，每天最多查询 600 个不同的身份证号"."""
+    try:
+        from placements.registry_access import limits
+    except ImportError:
+        return ""
+    return "，".join(limit.describe() for limit in limits())
 
 
 def _url_pattern(name: str, fallback: str, **placeholders: str) -> str:

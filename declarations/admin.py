@@ -284,7 +284,7 @@ class FilingExtensionForm(forms.ModelForm):
 
 
 @admin.register(FilingExtension)
-class FilingExtensionAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+class FilingExtensionAdmin(ReviewerAccessMixin, admin.ModelAdmin):
     """申报期延期: a reviewer extends one unit's filing window (domain.md §2). Saved through
     ``services.filing_extend`` (scope checked, audited, the unit notified); never deleted."""
 
@@ -298,20 +298,11 @@ class FilingExtensionAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("employer",)
     ordering = ("-year", "-updated_at")
 
-    def has_module_permission(self, request):
-        return reviewer_region_prefix(request.user) is not None
-
-    def has_view_permission(self, request, obj=None):
-        return reviewer_region_prefix(request.user) is not None
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return reviewer_region_prefix(request.user) is not None
 
     def has_change_permission(self, request, obj=None):
         return reviewer_region_prefix(request.user) is not None
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         return ("employer", "year", "granted_by", "updated_at") if obj is not None else ("granted_by", "updated_at")

@@ -20,7 +20,6 @@ import io
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta
@@ -28,30 +27,15 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dev_decl_bench")
-os.environ["DATABASE_URL"] = DB_URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import _common
+
+DB_URL = _common.configure("dev_decl_bench")
 WORKDIR = Path(tempfile.mkdtemp(prefix="bench-documents-"))
 os.environ["MEDIA_ROOT"] = str(WORKDIR / "media")
 
 YEAR = 2025
 AUTHORITY = "110105"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def ensure_database() -> None:
-    import psycopg2
-
-    name = DB_URL.rsplit("/", 1)[1]
-    conn = psycopg2.connect(DB_URL.rsplit("/", 1)[0] + "/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cur.fetchone():
-            cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -344,18 +328,12 @@ def main() -> None:
     parser.add_argument("--only", choices=("certificates", "export"), default=None, help="run one part only")
     args = parser.parse_args()
 
-    ensure_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    _common.setup(DB_URL)
     from core.pdf import fast_subsetting_available
 
-    call_command("migrate", verbosity=0)
     load = os.getloadavg()[0]
     print(
-        f"bench/documents.py on {DB_URL.rsplit('/', 1)[1]} · Python {platform.python_version()} · "
+        f"bench/documents.py on {_common.database_name(DB_URL)} · Python {platform.python_version()} · "
         f"{os.cpu_count()} CPUs · load average {load:.1f} at start"
     )
     print(f"fast font subsetting (libharfbuzz-subset): {fast_subsetting_available()}")

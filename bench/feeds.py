@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+import _common
+
 TARGET = 100_000
 
 
@@ -32,26 +33,6 @@ def bench_url(url: str) -> tuple[str, str]:
     if not name.endswith("_bench"):
         name = f"{name}_bench"
     return urlunparse(parsed._replace(path=f"/{name}")), name
-
-
-def ensure_database(url: str, name: str) -> None:
-    import psycopg2
-
-    parsed = urlparse(url)
-    admin = psycopg2.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-    admin.close()
 
 
 def machine() -> str:
@@ -88,14 +69,11 @@ def main() -> None:
     args = parser.parse_args()
 
     url, name = bench_url(os.environ.get("DATABASE_URL", ""))
-    ensure_database(url, name)
+    if _common.ensure_database(url):
+        print(f"created database {name}")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(BASE_DIR))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    _common.django_setup()
     from django.db import connection
 
     from feeds.generator import World, write_feeds
@@ -103,10 +81,7 @@ def main() -> None:
     from feeds.parsing import check_id_number, check_uscc, parse_money, parse_month
     from feeds.services import feed_import
 
-    call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()")
-        pg_version = cursor.fetchone()[0].split(" on ")[0]
+    pg_version = _common.server_version().split(" on ")[0]
     print(f"machine: {machine()}")
     print("(wall-clock figures depend on the load of the machine; the CPU seconds much less)")
     print(f"database: {pg_version}, {name}")

@@ -19,35 +19,18 @@ import io
 import os
 import platform
 import random
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dev_engine_bench")
-os.environ["DATABASE_URL"] = DB_URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import _common
+
+DB_URL = _common.configure("dev_engine_bench")
 
 YEAR = 2025
 REGIONS = ["110101", "110105", "110108", "310101", "310115", "440106", "440305", "330106"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红玉文博宇浩然欣怡子涵梓轩雨桐"
-
-
-def ensure_database() -> None:
-    import psycopg2
-
-    name = DB_URL.rsplit("/", 1)[1]
-    admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
-    conn = psycopg2.connect(admin_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cur.fetchone():
-            cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
@@ -367,19 +350,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse the feeds of a previous run (the grid is rebuilt)")
     args = parser.parse_args()
 
-    ensure_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        sys.exit("bench/grid.py needs PostgreSQL")
-    call_command("migrate", verbosity=0)
-    with connection.cursor() as cur:
-        cur.execute("SELECT version()")
-        print(cur.fetchone()[0])
+    _common.setup(DB_URL)
+    print(_common.server_version())
     if not args.keep:
         generate(args.placements, args.employers)
     measure(generated=not args.keep)

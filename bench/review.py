@@ -23,16 +23,12 @@ import os
 import platform
 import random
 import statistics
-import sys
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dev_review_bench")
-os.environ["DATABASE_URL"] = DB_URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import _common
+
+DB_URL = _common.configure("dev_review_bench")
 os.environ.setdefault("ADMIN_REQUIRE_OTP", "true")
 
 YEAR = 2025
@@ -41,19 +37,6 @@ BEIJING = ["110101", "110102", "110105", "110106", "110108"]
 SHANGHAI = ["310101", "310115"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红玉文博宇浩然欣怡子涵梓轩雨桐"
-
-
-def ensure_database() -> None:
-    import psycopg2
-
-    name = DB_URL.rsplit("/", 1)[1]
-    conn = psycopg2.connect(DB_URL.rsplit("/", 1)[0] + "/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cur.fetchone():
-            cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
@@ -342,22 +325,17 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse the loaded data (skip generation)")
     args = parser.parse_args()
 
-    ensure_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    _common.setup(DB_URL)
     from placements.models import Placement, PlacementMonth
 
-    call_command("migrate", verbosity=0)
     if not (args.keep and Placement.objects.exists()):
         t0 = time.perf_counter()
         generate(args.placements, args.employers)
         print(f"generated in {time.perf_counter() - t0:.1f} s")
     pending = PlacementMonth.objects.filter(review_state="pending").count()
     print(
-        f"PostgreSQL {DB_URL.rsplit('/', 1)[1]} · {Placement.objects.count():,} placements · {pending:,} pending months"
+        f"PostgreSQL {_common.database_name(DB_URL)} · {Placement.objects.count():,} placements · "
+        f"{pending:,} pending months"
     )
     print(
         f"Python {platform.python_version()} · {platform.machine()} · {os.cpu_count()} CPUs · runs per page {args.runs}"

@@ -1,0 +1,79 @@
+"""Set-up shared by the benchmarks: the database (created if missing), Django, the migrations, quiet task logs.
+
+    DB_URL = _common.configure("dev_engine_bench")  # at import time, before Django is imported
+    ...
+    _common.setup(DB_URL)  # in main(), after the arguments are parsed
+
+Importing this module puts the project root on ``sys.path``.
+"""
+
+import logging
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def configure(default_database: str) -> str:
+    """Point Django at ``BENCH_DATABASE_URL``, else at ``default_database`` on the local PostgreSQL; the URL."""
+    url = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{default_database}")
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    return url
+
+
+def database_name(url: str) -> str:
+    return urlparse(url).path.lstrip("/")
+
+
+def ensure_database(url: str) -> bool:
+    """Create the PostgreSQL database of ``url`` if it does not exist (through the ``postgres`` database); True if
+    it was created."""
+    import psycopg2
+
+    name = database_name(url)
+    conn = psycopg2.connect(urlunparse(urlparse(url)._replace(path="/postgres")))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cur.fetchone():
+                return False
+            cur.execute(f'CREATE DATABASE "{name}"')
+            return True
+    finally:
+        conn.close()
+
+
+def django_setup() -> None:
+    """``django.setup()``, PostgreSQL required, migrations applied; django.tasks' per-task INFO lines ("Task id=…
+    state=RUNNING") silenced so that they do not interleave with the figures."""
+    import django
+
+    django.setup()
+    logging.getLogger("django.tasks").setLevel(logging.WARNING)
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit(f"bench/{Path(sys.argv[0]).name} needs PostgreSQL")
+    call_command("migrate", verbosity=0)
+
+
+def setup(url: str) -> None:
+    """The database of ``url`` created if missing, then :func:`django_setup`."""
+    ensure_database(url)
+    django_setup()
+
+
+def server_version() -> str:
+    """PostgreSQL's ``SELECT version()``."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT version()")
+        return cur.fetchone()[0]

@@ -68,12 +68,14 @@ def _window_from_row(row) -> Window:
     return Window(row.province_code, row.business_year, row.opens_on, row.closes_on, configured=True)
 
 
-def current_filing_year(province_code: str, today: date) -> int:
-    """The business year a unit of this province files for on ``today``."""
-    rows = FilingWindow.objects.filter(
-        province_code=province_of(province_code), opens_on__lte=today, closes_on__gte=today
-    )
-    return pick_filing_year((_window_from_row(r) for r in rows), today)
+def current_filing_year(province_code: str, today: date, extended_years: Iterable[int] = ()) -> int:
+    """The business year a unit of this province files for on ``today``. ``extended_years``: the years whose window
+    a reviewer extended for this unit and which are still open today (declarations.FilingExtension)."""
+    province = province_of(province_code)
+    rows = FilingWindow.objects.filter(province_code=province, opens_on__lte=today, closes_on__gte=today)
+    windows = [_window_from_row(r) for r in rows]
+    windows += [Window(province, year, today, today, configured=True) for year in extended_years]
+    return pick_filing_year(windows, today)
 
 
 def filing_window(province_code: str, year: int) -> Window:

@@ -7,6 +7,7 @@ send the unit a notice (done by the services).
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -279,7 +280,7 @@ class FilingExtensionForm(forms.ModelForm):
                 employer=employer, year=year, closes_on=cleaned["closes_on"], today=timezone.localdate()
             )
             for field_name, message in problems.items():
-                self.add_error(field_name, message)
+                self.add_error(field_name if field_name in self.fields else None, message)
         return cleaned
 
 
@@ -310,6 +311,13 @@ class FilingExtensionAdmin(ReviewerAccessMixin, admin.ModelAdmin):
     @admin.display(description="延期原因")
     def short_reason(self, obj: FilingExtension) -> str:
         return obj.reason if len(obj.reason) <= 40 else obj.reason[:40] + "…"
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except DomainError as error:  # raised by the service after the form passed: rolled back, said, not a 500
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         # The form has run every check of the service (extension_problems; the unit list is scoped; the reason is

@@ -498,13 +498,18 @@ def certificates_issue_due(*, today: date | None = None, base_url: str = "") -> 
 # --- a unit's filing window extended by a reviewer (domain.md §2) -------------------------------------------------
 
 EXTENSION_MAX_DAYS = 366  # after the province's closing day
+EXTENSION_FIRST_YEAR = 1990
 
 
 def extension_problems(*, employer: Employer, year: int, closes_on: date | None, today: date) -> dict[str, str]:
     """Why this extension cannot be granted, by form field (``{}`` when it can). Pure apart from the window read."""
+    if not EXTENSION_FIRST_YEAR <= year < today.year:
+        return {"year": f"业务年度须在 {EXTENSION_FIRST_YEAR} 至 {today.year - 1} 之间。"}
     if closes_on is None:
         return {"closes_on": "请填写申报期延长至的日期。"}
     window = filing.filing_window(employer.federation_region_id, year)
+    if today < window.opens_on:
+        return {"year": f"{year}年度的申报期 {window.opens_on:%Y年%m月%d日} 才开始，开始后才能为单位延期。"}
     if closes_on <= window.closes_on:
         return {
             "closes_on": f"{year}年度的申报期 {window.closes_on:%Y年%m月%d日} 截止；延长至的日期必须晚于该日。",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -27,9 +28,20 @@ OBJECT_TYPE = "feeds.registryperson"
 
 
 class LookupRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    """A limit is reached: nothing disclosed, nothing recorded. ``message`` for 查询, ``save_message`` for saving a
+    new person (which discloses the same data on the next pages)."""
+
+    def __init__(self, limit: Limit) -> None:
+        super().__init__(limit.describe())
+        self.limit = limit
+
+    @property
+    def message(self) -> str:
+        return f"查询过于频繁：{self.limit.describe()}，请稍后再试；也可以不查询，直接填写基本信息。"
+
+    @property
+    def save_message(self) -> str:
+        return f"登记新人员也计入残疾人信息查询：{self.limit.describe()}，请稍后再试。"
 
 
 @dataclass(frozen=True)
@@ -51,9 +63,9 @@ def limits() -> list[Limit]:
     return sorted((Limit(int(s), int(n)) for s, n in settings.REGISTRY_LOOKUP_LIMITS), key=lambda limit: limit.seconds)
 
 
-def refusal(user, id_number: str, now: datetime) -> str | None:
-    """Why this lookup would exceed a limit (a Chinese sentence), or None. One query for all windows; a number the
-    account already looked up inside a window does not count again there."""
+def refusal(user, id_number: str, now: datetime) -> Limit | None:
+    """The limit this lookup would exceed, or None. One query for all windows; a number the account already looked
+    up inside a window does not count again there."""
     rules = limits()
     if not rules or user is None or not user.is_authenticated:
         return None
@@ -69,19 +81,20 @@ def refusal(user, id_number: str, now: datetime) -> str | None:
     )
     for i, limit in enumerate(rules):
         if not counts[f"seen{i}"] and counts[f"n{i}"] >= limit.numbers:
-            return f"查询过于频繁：{limit.describe()}，请稍后再试；也可以不查询，直接填写基本信息。"
+            return limit
     return None
 
 
 @transaction.atomic
-def lookup(*, user, employer, id_number: str) -> ws.RegistryLookup:
-    """The registry's data of ``id_number`` for ``user`` (acting for ``employer``); raises :class:`LookupRefused`
-    when a limit is reached (nothing is disclosed, nothing recorded)."""
+def record_access(*, user, employer, id_number: str) -> None:
+    """Check the limits and write the audit event for ``user`` (acting for ``employer``) reading the registry's data
+    of ``id_number``; raises :class:`LookupRefused`. The account's user row is locked first, so two requests of the
+    same account at the same moment cannot both pass the last free place."""
     now = timezone.now()
-    why = refusal(user, id_number, now)
-    if why:
-        raise LookupRefused(why)
-    result = ws.registry_lookup(id_number)
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+    limit = refusal(user, id_number, now)
+    if limit is not None:
+        raise LookupRefused(limit)
     AuditEvent.objects.create(
         actor=user,
         actor_label=user.get_username(),
@@ -89,6 +102,12 @@ def lookup(*, user, employer, id_number: str) -> ws.RegistryLookup:
         object_type=OBJECT_TYPE,
         object_id=id_number,
         object_repr=mask_number(id_number)[:200],
-        changes={"employer": employer.pk, "found": result.found},
+        changes={"employer": employer.pk},
     )
-    return result
+
+
+def lookup(*, user, employer, id_number: str) -> ws.RegistryLookup:
+    """What the registry knows of ``id_number``, for ``user`` acting for ``employer``: audited and limited
+    (:func:`record_access`); raises :class:`LookupRefused`."""
+    record_access(user=user, employer=employer, id_number=id_number)
+    return ws.registry_lookup(id_number)

@@ -283,26 +283,37 @@ def _write(grids: Grids, now: datetime) -> int:
         return cursor.rowcount
 
 
-def _touch_changed(placement_ids: list[int], now: datetime) -> int:
-    """Set ``updated_at`` of the placements whose months the write stamped with ``now`` (inserted or changed rows).
+def _touch_changed(placement_ids: list[int], stamp: datetime) -> int:
+    """Set ``updated_at`` of the placements whose months the write stamped with ``stamp`` (inserted or changed rows)
+    to the time now, never lowering it.
 
     The placement list caches a year's totals under a fingerprint that includes the last ``updated_at`` of the
     unit's placements (wizard_selectors.list_header), so this is what makes a background recompute show in the
-    counters at once. It runs after the chunk's transaction has committed, holding no month locks: a clerk's
-    action locks the placement first and its months second, so taking them in the other order here could
-    deadlock with it. On PostgreSQL the placements are locked in id order (two recomputes over the same persons
-    cannot deadlock either); ``version`` is left alone, so a clerk's open form is not made stale by a recompute.
+    counters at once. ``stamp`` is taken before the chunk's facts were read, and a clerk may have changed another
+    placement of the unit (and the list cached its totals) since: so the placements get a fresh time, which is
+    later than anything the list can have cached. ``placement_ids`` are the chunk's, in id order; the statement
+    uses their range, so its size does not depend on the chunk's.
+
+    Called after the chunk's transaction has committed, holding no month locks: a clerk's action locks the
+    placement first and its months second, so taking them in the other order here could deadlock with it. (Inside
+    an outer transaction — the import of last year's persons — the placements are new ones of that transaction.)
+    On PostgreSQL the placements are locked in id order, so two recomputes over the same persons cannot deadlock
+    either; ``version`` is left alone, so a clerk's open form is not made stale by a recompute.
     """
     if not placement_ids:
         return 0
     placement_table = connection.ops.quote_name(Placement._meta.db_table)
-    ids = ", ".join(["%s"] * len(placement_ids))
-    changed = f"SELECT DISTINCT m.placement_id FROM {TABLE} m WHERE m.placement_id IN ({ids}) AND m.updated_at = %s"
+    changed = (
+        f"SELECT DISTINCT m.placement_id FROM {TABLE} m WHERE m.placement_id BETWEEN %s AND %s AND m.updated_at = %s"
+    )
     if connection.vendor == "postgresql":
         changed = f"SELECT p.id FROM {placement_table} p WHERE p.id IN ({changed}) ORDER BY p.id FOR UPDATE"
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {placement_table} SET updated_at = %s WHERE id IN ({changed})", [now, *placement_ids, now]
+            f"UPDATE {placement_table} SET updated_at = CASE WHEN updated_at < %s THEN %s ELSE updated_at END "
+            f"WHERE id IN ({changed})",
+            [now, now, min(placement_ids), max(placement_ids), stamp],
         )
         return cursor.rowcount
 

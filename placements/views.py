@@ -252,7 +252,7 @@ def new(request: HttpRequest) -> HttpResponse:
                     region_exists = Region.objects.filter(code=lookup.person.region_code).exists()
                     form.fill_from_registry(lookup.person, region_exists)
                 verdict = _verdict_for(number, form.data.get("retirement_baseline", ""), year)
-        elif form.is_valid():
+        elif form.is_valid() and _registry_read_allowed(request, form, employer):
             try:
                 p = registration.placement_create(
                     employer=employer,
@@ -294,6 +294,17 @@ def new(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request") and form.looking_up:
         return render(request, "placements/includes/person_form.html", context)
     return render(request, "placements/new.html", context)
+
+
+def _registry_read_allowed(request: HttpRequest, form: PersonForm, employer) -> bool:
+    """Saving a new person shows the registry's certificates and the feed facts of that ID number on the next
+    pages, so it counts against the account's lookup limit like 查询 (registry_access); refused beside the field."""
+    try:
+        registry_access.record_access(user=request.user, employer=employer, id_number=form.cleaned_data["id_number"])
+    except registry_access.LookupRefused as refused:
+        form.add_error("id_number", refused.save_message)
+        return False
+    return True
 
 
 def _verdict_for(id_number: str, baseline: str, year: int):

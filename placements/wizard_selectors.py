@@ -44,8 +44,10 @@ SEARCH_MAX = 50
 
 
 def year_choices(employer: Employer, today: date) -> tuple[list[int], int]:
-    """(years offered by the 业务年度 picker, newest first; the current filing year). Two queries."""
-    filing_year = current_filing_year(employer.federation_region_id, today)
+    """(years offered by the 业务年度 picker, newest first; the current filing year, the unit's extended windows
+    included). Three queries."""
+    extended = FilingExtension.objects.filter(employer=employer, closes_on__gte=today).values_list("year", flat=True)
+    filing_year = current_filing_year(employer.federation_region_id, today, list(extended))
     years = set(Placement.objects.filter(employer=employer).order_by().values_list("year", flat=True).distinct())
     years.add(filing_year)
     return sorted(years, reverse=True), filing_year

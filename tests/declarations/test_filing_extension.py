@@ -166,3 +166,52 @@ def test_the_admin_offers_and_shows_only_units_in_the_reviewers_region(reviewer_
         ADD, {"employer": shanghai.pk, "year": 2025, "closes_on": "2026-12-10", "reason": "越权"}
     )
     assert response.status_code == 200 and FilingExtension.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("year", "today", "message"),
+    [
+        (9999, date(2026, 11, 5), "业务年度须在 1990 至 2025 之间"),
+        (2026, date(2026, 11, 5), "业务年度须在 1990 至 2025 之间"),
+        (2025, date(2026, 2, 10), "2025年度的申报期 2026年03月01日 才开始"),
+    ],
+)
+def test_a_year_that_cannot_be_extended_is_refused_beside_the_year(employer, reviewer, year, today, message):
+    with pytest.raises(services.DeclarationError) as error:
+        services.filing_extend(
+            employer=employer, year=year, closes_on=date(2026, 12, 1), reason="理由", by=reviewer, today=today
+        )
+    assert message in error.value.message and error.value.field == "year"
+
+
+def test_the_admin_says_so_for_a_year_out_of_range(reviewer_client, employer, traveller):
+    traveller.move_to(df.at(2026, 11, 5, 9, 0))
+    page = reviewer_client.post(ADD, {"employer": employer.pk, "year": 9999, "closes_on": "2026-12-10", "reason": "x"})
+    assert page.status_code == 200 and "业务年度须在 1990 至 2025 之间" in page.content.decode()
+    assert not FilingExtension.objects.exists()
+
+
+def test_an_extension_into_the_next_calendar_year_keeps_the_year_for_new_persons(
+    employer, employer_client, reviewer, traveller
+):
+    traveller.move_to(df.at(2026, 12, 20, 9, 0))
+    services.filing_extend(employer=employer, year=2025, closes_on=date(2027, 2, 15), reason="延误", by=reviewer)
+    traveller.move_to(df.at(2027, 1, 10, 9, 0))
+    employer_client.force_login(employer.accounts.get().user)  # a fresh session (they last 8 hours)
+    assert "添加残疾人 · 2025年度" in employer_client.get(reverse("placements:new") + "?year=2025").content.decode()
+    html = employer_client.get(reverse("placements:index")).content.decode()
+    assert "本单位申报期已延长至 2027年2月15日" in html  # the list opens on the extended year
+
+
+def test_a_refusal_after_the_form_passed_is_said_not_a_500(reviewer_client, employer, traveller, monkeypatch):
+    traveller.move_to(df.at(2026, 11, 5, 9, 0))
+
+    def refuse(**kwargs):
+        raise services.DeclarationError("该单位不在您的审核辖区内。", code="scope")
+
+    monkeypatch.setattr(services, "filing_extend", refuse)
+    response = reviewer_client.post(
+        ADD, {"employer": employer.pk, "year": 2025, "closes_on": "2026-12-10", "reason": "延误"}, follow=True
+    )
+    assert response.status_code == 200 and "该单位不在您的审核辖区内" in response.content.decode()
+    assert not FilingExtension.objects.exists()

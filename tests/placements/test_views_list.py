@@ -2,7 +2,7 @@
 the bounded number of queries."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -14,9 +14,11 @@ from core.models import FilingWindow
 from declarations.models import Declaration, Submission
 from feeds.models import WageRecord
 from placements import registration as reg
+from placements import services
 from placements.constants import PlacementStatus
 from placements.models import Placement, PlacementMonth
-from placements.selectors import placement_totals
+from placements.rules import evaluate_year
+from placements.selectors import facts_for_placements, placement_totals
 from placements.services import grid_recompute_many, months_select, placement_submit
 from placements.wizard_selectors import list_header
 from tests.placements import factories as pf
@@ -268,6 +270,25 @@ def test_a_background_recompute_shows_in_the_cached_totals_at_once(employer, emp
     assert header.totals["status_approved_system"] == 0 and header.totals["status_incomplete"] == 2
     assert header.totals == placement_totals(employer, 2025)
     assert Placement.objects.get(pk=untouched.pk).updated_at == before  # nothing changed there: not marked
+
+
+def test_a_recompute_chunk_that_started_before_the_clerks_last_change_still_shows(employer, employer_user):
+    """The chunk's stamp is taken before its facts are read; a clerk's later change to another placement (and a
+    list cached after it) must not hide the chunk's change: the placements get a fresh time, never a lower one."""
+    p = pf.complete_person(employer)
+    months_select(placement=p, months=[], by=employer_user)
+    placement_submit(placement=p, by=employer_user)
+    stamp = timezone.now() - timedelta(minutes=5)  # when the chunk started
+    WageRecord.objects.filter(id_number=p.id_number, month=202505).delete()
+    grids = [(p, evaluate_year(facts_for_placements([p])[p.pk]))]
+    other = pf.complete_person(employer)
+    grid_recompute_many(placements_qs=Placement.objects.filter(pk=other.pk))  # the clerk, after the stamp
+    assert list_header(employer, 2025, TODAY).totals["confirmed"] == 12  # cached now
+
+    services._write(grids, stamp)
+    assert services._touch_changed([p.pk], stamp) == 1
+    assert Placement.objects.get(pk=p.pk).updated_at > Placement.objects.get(pk=other.pk).updated_at
+    assert list_header(employer, 2025, TODAY).totals["confirmed"] == 11
 
 
 def test_a_direct_edit_of_the_months_shows_once_the_cached_totals_expire(employer):

@@ -100,7 +100,7 @@ def test_every_lookup_is_audited_with_the_number_and_the_account(employer_client
     employer_client.post(NEW, {"id_number": id_number, "_lookup": "1"})
     event = AuditEvent.objects.get(action="registry.lookup")
     assert (event.actor, event.object_type, event.object_id) == (employer_user, "feeds.registryperson", id_number)
-    assert event.changes == {"employer": employer.pk, "found": True}
+    assert event.changes == {"employer": employer.pk}
     assert id_number not in event.object_repr  # masked where it is listed
 
 
@@ -117,6 +117,22 @@ def test_lookups_of_too_many_different_numbers_are_refused(employer_client, sett
     assert AuditEvent.objects.filter(action="registry.lookup").count() == 3
     # a number already looked up may be looked up again (the clerk comes back to the form)
     assert 'value="陈晓红"' in html_of(employer_client.post(NEW, {"id_number": numbers[0], "_lookup": "1"}))
+
+
+def test_saving_a_new_person_counts_against_the_lookup_limit(employer_client, employer, settings):
+    """Step 1 and 2 show the registry's certificates and the feed facts of a saved person: saving without 查询
+    must not be a way around the limit."""
+    settings.REGISTRY_LOOKUP_LIMITS = [(600, 1)]
+    first = w.valid_id()
+    employer_client.post(NEW, {"id_number": first, "_lookup": "1"})
+    response = employer_client.post(NEW, w.person_post(w.valid_id()))
+    html = html_of(response)
+    assert (
+        response.status_code == 200 and "登记新人员也计入残疾人信息查询：每 10 分钟最多查询 1 个不同的身份证号" in html
+    )
+    assert not Placement.objects.filter(employer=employer).exists()
+    assert employer_client.post(NEW, w.person_post(first)).status_code == 302  # the number already looked up
+    assert Placement.objects.filter(employer=employer, id_number=first).exists()
 
 
 def test_the_daily_limit_counts_older_lookups(employer_client, employer_user, settings):

@@ -1,10 +1,10 @@
 """Querysets with state-named methods. Totals (登记 / 确认 / 核定 / 不通过) are aggregates over PlacementMonth."""
 
 from django.db import models
-from django.db.models import Case, Count, Q, Sum, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from placements.constants import MonthReview, PlacementStatus
+from placements.constants import DocumentReview, MonthReview, PlacementStatus
 
 # Conditions on PlacementMonth rows (prefix "" on the month queryset, "months__" from Placement).
 _CONFIRMED_STATES = (MonthReview.AUTO, MonthReview.CONFIRMED)
@@ -12,6 +12,14 @@ _CONFIRMED_STATES = (MonthReview.AUTO, MonthReview.CONFIRMED)
 
 def _month_q(prefix: str, **conditions) -> Q:
     return Q(**{f"{prefix}{key}": value for key, value in conditions.items()})
+
+
+def pending_agreement_q(placement_model) -> Exists:
+    """EXISTS a dispatch agreement of the placement awaiting a reviewer (Contract.review_state pending)."""
+    contract = placement_model._meta.get_field("contracts").related_model
+    return Exists(
+        contract.objects.filter(placement=OuterRef("pk"), is_dispatched=True, review_state=DocumentReview.PENDING)
+    )
 
 
 class PlacementQuerySet(models.QuerySet):
@@ -43,7 +51,10 @@ class PlacementQuerySet(models.QuerySet):
         )
 
     def with_status(self) -> "PlacementQuerySet":
-        """Annotate ``status`` (PlacementStatus value) as placements.rules.placement_status computes it."""
+        """Annotate ``status`` (PlacementStatus value) as placements.rules.placement_status computes it.
+
+        A dispatch agreement awaiting review makes the placement 待审核 (the manual's 待审核: "需要审核的部分资料有
+        劳务派遣协议、…"), so 完成申报 waits for the reviewer's decision on it."""
         qs = self if "n_registered" in self.query.annotations else self.with_counts()
         S = PlacementStatus
         return qs.annotate(
@@ -52,6 +63,7 @@ class PlacementQuerySet(models.QuerySet):
                 When(n_registered=0, then=Value(S.INCOMPLETE)),
                 When(n_missing_evidence__gt=0, then=Value(S.INCOMPLETE)),
                 When(n_pending__gt=0, then=Value(S.PENDING)),
+                When(pending_agreement_q(self.model), then=Value(S.PENDING)),
                 When(n_rejected=models.F("n_registered"), then=Value(S.REJECTED)),
                 When(n_rejected__gt=0, then=Value(S.PARTIALLY_REJECTED)),
                 When(n_manual__gt=0, then=Value(S.APPROVED_MANUAL)),

@@ -588,17 +588,18 @@ def totals(months: Iterable[MonthState]) -> Totals:
     return Totals(registered, confirmed, approved, rejected)
 
 
-def placement_status(*, completed: bool, months: Iterable[MonthState]) -> str:
+def placement_status(*, completed: bool, months: Iterable[MonthState], pending_agreement: bool = False) -> str:
     """审核状态 (§5.4). PlacementQuerySet.with_status computes the same in SQL (tests keep them in step).
 
     资料待完善 also covers a finished wizard with no month registered, or a registered ✗ month still lacking its
-    evidence (e.g. after a recompute turned an auto-verified month into a failing one).
+    evidence (e.g. after a recompute turned an auto-verified month into a failing one). ``pending_agreement``: a
+    dispatch agreement awaits a reviewer, which makes the placement 待审核 (§6; the manual's 待审核).
     """
     selected = [m for m in months if m.selected]
     if not completed or not selected or any(m.evidence_missing for m in selected):
         return INCOMPLETE
     states = [m.review_state for m in selected]
-    if PENDING in states:
+    if PENDING in states or pending_agreement:
         return STATUS_PENDING
     n_rejected = states.count(REJECTED)
     if n_rejected == len(states):

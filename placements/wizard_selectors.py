@@ -20,6 +20,7 @@ from employers.models import Employer, RelatedUnit
 from feeds.models import Certificate, RegistryPerson
 from placements.constants import MonthReview, PlacementStatus
 from placements.models import Contract, Evidence, GraduateRecord, HandCertificate, Placement, PlacementMonth
+from placements.querysets import pending_agreement_q
 from placements.rules import (
     CHECK_LABELS,
     CHECKS,
@@ -302,7 +303,12 @@ def placement_with_status(employer: Employer, pk: int) -> Placement | None:
     Two plain queries; the counts and the status are computed from the months by the pure rules (the same
     definitions as PlacementQuerySet.with_status, which compiles to a much larger statement).
     """
-    p = Placement.objects.select_related("household_region").filter(pk=pk, employer=employer).first()
+    p = (
+        Placement.objects.select_related("household_region")
+        .annotate(pending_agreement=pending_agreement_q(Placement))
+        .filter(pk=pk, employer=employer)
+        .first()
+    )
     if p is None:
         return None
     p.employer = employer
@@ -316,7 +322,7 @@ def placement_with_status(employer: Employer, pk: int) -> Placement | None:
         counts.rejected,
     )
     p.n_pending = sum(1 for m in p.grid if m.selected and m.review_state == MonthReview.PENDING)
-    p.status = placement_status(completed=p.wizard_completed, months=states)
+    p.status = placement_status(completed=p.wizard_completed, months=states, pending_agreement=p.pending_agreement)
     return p
 
 

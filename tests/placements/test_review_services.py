@@ -335,3 +335,22 @@ def test_the_demo_reviewer_may_review(db):
     assert ctx["reviewer"].get_username() == DEMO_REVIEWER[0]
     assert ctx["reviewer"].has_perm(review.DECIDE_PERMISSION)
     assert ctx["reviewer"].has_perm("employers.change_relatedunitproof")
+
+
+def test_a_pending_dispatch_agreement_keeps_the_placement_pending_until_decided(employer, employer_user, reviewer):
+    """The manual's 待审核 names 劳务派遣协议 first: months that verify do not make the placement 审核通过 while its
+    agreement waits, and 完成申报 is blocked by it (SQL and Python status agree)."""
+    from declarations.services import declaration_blockers
+    from placements.wizard_selectors import placement_with_status
+
+    p = rf.dispatch_pending_placement(employer)
+    assert set(_states(p).values()) == {MonthReview.AUTO}
+    assert placement_list_rows(employer, 2025)[0].status == PlacementStatus.PENDING
+    assert placement_with_status(employer, p.pk).status == PlacementStatus.PENDING
+    assert placement_totals(employer, 2025)["status_pending"] == 1
+    assert [name for name, _, _ in declaration_blockers(employer, 2025)] == [p.name]
+
+    review.dispatch_agreement_decide(contract=p.contracts.get(), decision=APPROVE, by=reviewer)
+    assert placement_list_rows(employer, 2025)[0].status == PlacementStatus.APPROVED_SYSTEM
+    assert placement_with_status(employer, p.pk).status == PlacementStatus.APPROVED_SYSTEM
+    assert declaration_blockers(employer, 2025) == []

@@ -442,3 +442,10 @@ def test_insurance_paid_in_some_months_only():
 def test_months_mask():
     assert months_mask([1, 12]) == 0b1000_0000_0001
     assert months_mask([202503, 202503]) == 0b100
+
+
+def test_a_pending_dispatch_agreement_makes_an_otherwise_confirmed_placement_pending():
+    months = [MonthState(True, "auto", 1, False)] * 3
+    assert placement_status(completed=True, months=months) == "approved_system"
+    assert placement_status(completed=True, months=months, pending_agreement=True) == "pending"
+    assert placement_status(completed=False, months=months, pending_agreement=True) == "incomplete"

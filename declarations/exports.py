@@ -84,6 +84,14 @@ def queued(authority: str):
     return TaxRecord.objects.filter(authority=authority, id__gt=exported_upto(authority), cancelled=False)
 
 
+def authorities_with_queue() -> list[str]:
+    """The authorities that have records waiting for a new batch, in code order (two short queries: the last
+    exported id per authority, and per authority whether a later uncancelled record exists)."""
+    upto = dict(ExportBatch.objects.values("authority").annotate(n=Max("last_id")).values_list("authority", "n"))
+    latest = TaxRecord.objects.filter(cancelled=False).values("authority").annotate(n=Max("id")).order_by("authority")
+    return [row["authority"] for row in latest if row["n"] > (upto.get(row["authority"]) or 0)]
+
+
 def queue_lock(mode: str) -> None:
     """PostgreSQL table lock on the queue: ``SHARE ROW EXCLUSIVE`` (an export) or ``ROW EXCLUSIVE`` (a writer that
     must see whether a record was exported before changing it). Nothing to do on SQLite (one writer at a time)."""

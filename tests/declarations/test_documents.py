@@ -175,3 +175,21 @@ def test_the_task_issues_the_due_certificates_only(employer, employer_user, trav
     assert issue_due_certificates.call() == 0
     submission.refresh_from_db()
     assert submission.certificate_file is not None
+
+
+def test_the_daily_command_issues_the_due_certificates(employer, employer_user, traveller, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.PUBLIC_BASE_URL = "https://wangbao.example.gov.cn"
+    submission = _declare(employer, employer_user, persons=1)
+    out = StringIO()
+    call_command("issue_certificates", stdout=out)
+    assert "0 份审核认定书已生成" in out.getvalue()
+    traveller.move_to(df.at(2026, 10, 10, 8, 0))
+    call_command("issue_certificates", stdout=out)
+    assert "1 份审核认定书已生成" in out.getvalue()
+    submission.refresh_from_db()
+    assert submission.certificate_file is not None
+    assert "wangbao.example.gov.cn/verify/" in _pdftotext(submission.certificate_file.file.open().read())

@@ -160,6 +160,9 @@ def test_dry_run_counts_only(three_units):
         (["--authority", "110101", "--batch", "7"], "没有第 7 批"),
         (["--authority", "110101", "--batch", "0"], "正整数"),
         (["--authority", "110101", "--batch", "1", "--dry-run"], "--dry-run"),
+        (["--all", "--batch", "1"], "--batch 只能与 --authority"),
+        (["--all", "--authority", "110101"], "not allowed with argument"),
+        ([], "one of the arguments --authority --all is required"),
     ],
 )
 def test_bad_input_is_a_command_error(db, args, message):
@@ -194,3 +197,13 @@ def test_postgresql_and_python_write_the_same_bytes(three_units, settings):
     assert exports._write(batch, python, None) == (count, sha)
     assert copied.getvalue() == python.getvalue()
     assert taxfile.check(python.getvalue())[0][2] == '北京"星光", 科技 有限公司'
+
+
+def test_all_exports_one_new_batch_per_authority_with_queued_records(three_units, settings):
+    assert "110105: 1 records queued (dry run" in run("--all", "--dry-run")
+    run("--authority", "110101")  # 110101 already sent
+    out = run("--all")
+    assert "110101" not in out and "authority 110105 batch 1: 1 records" in out
+    assert files_in(settings.TAX_EXPORT_DIR) == ["tax_110101_000001.csv", "tax_110105_000001.csv"]
+    assert "no authority has queued records" in run("--all")
+    assert ExportBatch.objects.count() == 2

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from feeds.certificates import GRADE_NAMES
 from notices.models import Notice
 from placements.constants import DocumentReview, MonthReview
 from tests.placements import review_factories as rf
@@ -301,6 +302,8 @@ def test_hand_certificate_from_the_page(reviewer_client, employer):
     cert = p.hand_certificates.get()
     html = reviewer_client.get(review_url(p)).content.decode()
     assert f'<img src="{reverse("core:download", args=[cert.image.token])}?inline=1"' in html
+    assert f"<dt>残疾等级</dt><dd>{GRADE_NAMES[cert.grade]}</dd>" in html  # 二级, as the employer's pages say
+    assert "级</dd>" in html and f">{cert.grade}级<" not in html
     key = f"cert{cert.pk}"
     response = _post(reviewer_client, p, target=key, **{f"{key}-decision": "reject"})
     assert response.status_code == 200 and "必须选择不通过原因" in response.content.decode()

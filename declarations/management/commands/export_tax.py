@@ -3,6 +3,7 @@
     python manage.py export_tax --authority 110105            # a new batch of everything queued for 110105
     python manage.py export_tax --authority 110105 --batch 3  # write batch 3 again (byte-identical file)
     python manage.py export_tax --authority 110105 --dry-run  # only count what is queued
+    python manage.py export_tax --all                         # a new batch for every authority with queued records
 
 A new batch takes every queued record of the authority (declaration results, and withdrawals of results sent
 earlier), marks the declarations 已发送税务 and writes ``tax_<authority>_<batch>.csv`` (UTF-8, header, rows, a trailer
@@ -16,7 +17,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.models import Region
-from declarations.exports import ExportError, default_output_dir, queued, tax_export
+from declarations.exports import ExportError, authorities_with_queue, default_output_dir, queued, tax_export
 from declarations.models import ExportBatch
 
 
@@ -24,15 +25,30 @@ class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser):
-        parser.add_argument("--authority", required=True, help="税务主管部门的6位行政区划代码，如 110105")
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--authority", help="税务主管部门的6位行政区划代码，如 110105")
+        target.add_argument(
+            "--all", action="store_true", help="为每个有待发送记录的税务主管部门各导出一个新批次（每个部门一个事务）"
+        )
         parser.add_argument("--batch", type=int, default=None, help="重新导出已有批次（批次号）")
         parser.add_argument(
             "--output-dir", default=None, help="导出目录（默认 settings.TAX_EXPORT_DIR 或 var/exports/tax）"
         )
         parser.add_argument("--dry-run", action="store_true", help="只统计待发送记录数，不导出、不标记")
 
-    def handle(self, *args, authority: str, batch: int | None, output_dir: str | None, dry_run: bool, **options):
-        authority = (authority or "").strip()
+    def handle(self, *args, authority: str | None, batch: int | None, output_dir: str | None, dry_run: bool, **options):
+        if options.get("all"):
+            if batch is not None:
+                raise CommandError("--batch 只能与 --authority 一起使用")
+            authorities = authorities_with_queue()
+            if not authorities:
+                self.stdout.write("export_tax: no authority has queued records, nothing written")
+            for code in authorities:
+                self._export(code, None, output_dir, dry_run)
+            return
+        self._export((authority or "").strip(), batch, output_dir, dry_run)
+
+    def _export(self, authority: str, batch: int | None, output_dir: str | None, dry_run: bool) -> None:
         if not re.fullmatch(r"\d{6}", authority):
             raise CommandError(f"--authority 应为6位行政区划代码，收到 {authority!r}")
         known = (

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Avg, Case, Count, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, When, Window
 
 from core import filing
@@ -26,6 +27,7 @@ from feeds.constants import CertStatus
 from feeds.models import Certificate
 from levy import selectors as levy_selectors
 from levy.calculator import LevyInput, LevyInputError, LevyResult, calculate
+from levy.models import StaffFigures
 from notices.models import Notice
 from notices.selectors import notices_visible_to
 from placements.constants import DocumentReview
@@ -71,6 +73,33 @@ class YearContext:
     state: State  # the declaration's state of ``year``
     persons: int  # placements of ``year``
     contract_salary: Decimal | None  # the mean 合同月薪 of the year's contracts (the calculator's 残疾员工月薪)
+    stated: tuple[Decimal, Decimal] | None = None  # 职工人数, 月平均工资 stated for ``year`` (levy.StaffFigures)
+
+
+def _unit_year_rows(employer: Employer) -> tuple[dict[int, date], dict[int, tuple[Decimal, Decimal]]]:
+    """The unit's filing-window extensions (year → closing day) and the staff figures it stated (year → (人数,
+    月平均工资)), in one query (a UNION ALL of the two small per-unit tables)."""
+    qn = connection.ops.quote_name
+    ext, fig = (qn(m._meta.db_table) for m in (FilingExtension, StaffFigures))
+    sql = (
+        f"SELECT 'e', {qn('year')}, {qn('closes_on')}, NULL, NULL FROM {ext} WHERE {qn('employer_id')} = %s "
+        f"UNION ALL SELECT 'f', {qn('year')}, NULL, {qn('staff_count')}, {qn('avg_monthly_wage')} FROM {fig} "
+        f"WHERE {qn('employer_id')} = %s"
+    )
+    extended: dict[int, date] = {}
+    stated: dict[int, tuple[Decimal, Decimal]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [employer.pk, employer.pk])
+        for kind, year, closes_on, staff, wage in cursor.fetchall():
+            if kind == "e":  # SQLite hands raw dates and decimals back as text or numbers
+                extended[int(year)] = closes_on if isinstance(closes_on, date) else date.fromisoformat(str(closes_on))
+            else:
+                stated[int(year)] = (_exact(staff), _exact(wage))
+    return extended, stated
+
+
+def _exact(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _windows(province: str) -> list[filing.Window]:
@@ -89,7 +118,7 @@ def year_context(employer: Employer, requested: str | int | None, today: date) -
     The picker offers the years with placements or a declaration, and the current filing year.
     """
     province = filing.province_of(employer.federation_region_id)
-    extended = dict(FilingExtension.objects.filter(employer=employer).values_list("year", "closes_on"))
+    extended, stated = _unit_year_rows(employer)
     by_year = {w.business_year: w for w in _windows(province)}
     windows = [
         filing.extend(by_year.get(year) or filing.default_window(province, year), extended.get(year))
@@ -122,6 +151,7 @@ def year_context(employer: Employer, requested: str | int | None, today: date) -
         year=year,
         years=years,
         filing_year=filing_year,
+        stated=stated.get(year),
         window=window,
         state=states.get(year, State()),
         persons=per_year.get(year, (0, None))[0],
@@ -168,11 +198,12 @@ class LevyEstimate:
     social_wage: levy_selectors.WageSetting
     staff_count: Decimal | None  # None: unknown (no 缓减免申请 states it)
     avg_monthly_wage: Decimal | None
-    source_year: int | None  # the business year of the 缓减免申请 the figures come from
+    source_year: int | None  # the business year the figures were stated for
     placed_persons: Decimal
     result: LevyResult | None = None
     error: str = ""
     calculator_query: str = ""
+    source: str = "relief"  # "stated" (levy.StaffFigures of the year) or "relief" (the latest 缓减免申请)
 
     @property
     def staff_known(self) -> bool:
@@ -203,7 +234,12 @@ class LevyEstimate:
 
 
 def levy_estimate(
-    employer: Employer, year: int, figures: rules.YearFigures, *, disabled_wage: Decimal | None = None
+    employer: Employer,
+    year: int,
+    figures: rules.YearFigures,
+    *,
+    disabled_wage: Decimal | None = None,
+    stated: tuple[Decimal, Decimal] | None = None,
 ) -> LevyEstimate:
     """The calculator (``levy.calculator``) with the unit's data, as the calculator page and the 缓减免 ceiling fill
     it in: the province's ratio and social wage for ``year`` (two queries), the confirmed person-months of the year
@@ -214,8 +250,11 @@ def levy_estimate(
     province = levy_selectors.province_code_of(employer)
     ratio = levy_selectors.employment_ratio(province, year)
     wage = levy_selectors.social_average_wage(province, year)
-    staff = getattr(employer, "relief_staff", None)
-    monthly = getattr(employer, "relief_wage", None)
+    if stated is not None:  # what the unit stated for this year comes first
+        (staff, monthly), source_year, source = stated, year, "stated"
+    else:
+        staff, monthly = getattr(employer, "relief_staff", None), getattr(employer, "relief_wage", None)
+        source_year, source = getattr(employer, "relief_year", None), "relief"
     levy_year = levy_selectors.levy_year_for(year)
     base = {
         "year": year,
@@ -224,7 +263,8 @@ def levy_estimate(
         "social_wage": wage,
         "staff_count": staff,
         "avg_monthly_wage": monthly,
-        "source_year": getattr(employer, "relief_year", None),
+        "source_year": source_year,
+        "source": source,
         "placed_persons": figures.placed_persons,
     }
     if staff is None or staff <= 0 or monthly is None:
@@ -373,7 +413,7 @@ def home_page(*, employer: Employer, requested_year: str | int | None, today: da
         year=ctx,
         progress=rules.progress(ctx.year, ctx.state, has_placements=ctx.persons > 0),
         figures=figures,
-        levy=levy_estimate(employer, ctx.year, figures, disabled_wage=ctx.contract_salary),
+        levy=levy_estimate(employer, ctx.year, figures, disabled_wage=ctx.contract_salary, stated=ctx.stated),
         notices=latest_notices(employer, now),
         reminders=rules.reminders(reminder_people(employer, ctx.year), ctx.year, deadline),
         chart_label=rules.chart_summary(figures, ctx.year),

@@ -6,6 +6,7 @@ from django import forms
 
 from employers.constants import UnitKind
 from levy.calculator import LevyInput
+from levy.models import StaffFigures
 from levy.selectors import levy_year_for
 
 MAX_MONTHS = 1_000_000
@@ -153,3 +154,41 @@ class LevyCalculatorForm(forms.Form):
             social_avg_annual_wage=data["social_wage"],
             year=levy_year_for(data["year"]),
         )
+
+
+class StaffFiguresForm(forms.ModelForm):
+    """The unit's 职工人数 and 月平均工资 for one year (home page levy estimate); errors beside the fields."""
+
+    units = {"staff_count": "人", "avg_monthly_wage": "元"}
+
+    class Meta:
+        model = StaffFigures
+        fields = ("staff_count", "avg_monthly_wage")
+        help_texts = {
+            "staff_count": "该年度在职职工的年平均人数，可有小数（如 300 或 299.5）。",
+            "avg_monthly_wage": "该年度职工年平均工资 ÷ 12。",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limits = {
+            "min_value": "必须大于 0",
+            "max_value": "数字太大，请检查（最多 10,000,000）",
+            "required": "请填写此项",
+        }
+        for name, field in self.fields.items():
+            field.error_messages = {**field.error_messages, **NUMBER_MESSAGES, **limits}
+            for validator in field.validators:
+                if getattr(validator, "code", "") in limits:
+                    validator.message = limits[validator.code]
+            field.widget = _decimal_input()
+            field.widget.attrs.update(
+                {"class": "form-control", "aria-describedby": f"id_{name}_error id_{name}_helptext"}
+            )
+
+    def mark_errors(self) -> None:
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = attrs.get("class", "") + " is-invalid"
+                attrs["aria-invalid"] = "true"

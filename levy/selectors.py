@@ -15,6 +15,7 @@ from django.db.models import Count
 from core.filing import current_filing_year
 from core.models import EmploymentRatio, SocialAverageWage
 from levy.calculator import SEVERE_WEIGHT
+from levy.models import StaffFigures
 from levy.rules import MIN_LEVY_YEAR
 
 DEFAULT_RATIO_PERCENT = Decimal("1.5")
@@ -145,7 +146,8 @@ class CalculatorDefaults:
 
 
 def calculator_defaults(*, employer, today: date) -> CalculatorDefaults:
-    """Pre-fill values: generic ones for anyone, the unit's data for a logged-in employer (≤ 5 queries)."""
+    """Pre-fill values: generic ones for anyone, the unit's data for a logged-in employer (≤ 6 queries), with the
+    职工人数 and 月平均工资 it stated for the year (levy.StaffFigures) when it did."""
     if employer is None:
         year = today.year - 1
         return CalculatorDefaults(
@@ -172,4 +174,8 @@ def calculator_defaults(*, employer, today: date) -> CalculatorDefaults:
         "other": months.other,
         "year": year,
     }
+    stated = StaffFigures.objects.filter(employer=employer, year=year).first()
+    if stated is not None:
+        initial.update(staff=stated.staff_count, wage=stated.avg_monthly_wage)
+        notes.append(f"职工人数、月平均工资：本单位填写的 {year} 年度数据")
     return CalculatorDefaults(initial=initial, business_year=year, notes=tuple(notes))

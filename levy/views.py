@@ -1,16 +1,19 @@
 """The 残保金计算器 page: a GET form, so every result is a link; works without JavaScript."""
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from employers.access import employer_for_user
-from levy import selectors
+from employers.access import employer_for_user, employer_required
+from levy import selectors, services
 from levy.calculator import LevyInputError, calculate
-from levy.forms import INPUT_TO_FORM_FIELD, MAX_MONTHS, LevyCalculatorForm
+from levy.forms import INPUT_TO_FORM_FIELD, MAX_MONTHS, LevyCalculatorForm, StaffFiguresForm
+from levy.models import StaffFigures
 
 STEPPABLE = ("severe", "other")
+MIN_YEAR = 1990
 
 
 def _stepped_query(request: HttpRequest) -> str | None:
@@ -72,5 +75,37 @@ def calculator(request: HttpRequest) -> HttpResponse:
             "employer": employer,
             "notes": defaults.notes,
             "business_year": form.cleaned_data.get("year") if result else None,
+        },
+    )
+
+
+@employer_required
+def staff_figures(request: HttpRequest, year: int) -> HttpResponse:
+    """填写职工人数和月平均工资 of ``year`` for the home page's levy estimate; back to the home page after saving."""
+    today = timezone.localdate()
+    if not MIN_YEAR <= year <= today.year:
+        raise Http404("没有该业务年度")
+    employer = request.employer
+    instance = StaffFigures.objects.filter(employer=employer, year=year).first()
+    form = StaffFiguresForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        services.staff_figures_save(
+            employer=employer,
+            year=year,
+            staff_count=form.cleaned_data["staff_count"],
+            avg_monthly_wage=form.cleaned_data["avg_monthly_wage"],
+            by=request.user,
+        )
+        messages.success(request, f"已保存 {year} 年度职工人数和月平均工资，首页已按新数据估算残保金。")
+        return redirect(f"{reverse('dashboard:index')}?year={year}#levy-heading")
+    form.mark_errors()
+    return render(
+        request,
+        "levy/staff_figures.html",
+        {
+            "title": f"职工人数和月平均工资（{year}年度）",
+            "form": form,
+            "year": year,
+            "fields": [(form[name], form.units[name]) for name in form.Meta.fields],
         },
     )

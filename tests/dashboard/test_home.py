@@ -12,9 +12,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from core.models import EmploymentRatio, FilingWindow, SocialAverageWage
+from core.models import AuditEvent, EmploymentRatio, FilingWindow, SocialAverageWage
 from dashboard import selectors
 from declarations.selectors import declaration_progress
+from levy.models import StaffFigures
 from placements.selectors import placement_totals
 from relief.selectors import levy_estimate as relief_levy_estimate
 from tests import factories
@@ -204,8 +205,9 @@ def test_headings_are_in_order(employer_client):
 def test_without_a_staff_count_the_page_asks_for_it_and_shows_the_rest(employer_client, employer):
     hf.placement(employer, weight=2)
     content = page(employer_client)
-    assert content.count("请在残保金计算器中填写职工人数") == 2  # 实际安排比例 and 残保金预估
-    assert f'href="{reverse("levy:calculator")}">请在残保金计算器中填写职工人数</a>' in content
+    figures = reverse("levy:staff_figures", args=[YEAR])
+    assert f'href="{figures}">请填写职工人数</a>' in content  # 实际安排比例
+    assert f'href="{figures}">填写 {YEAR} 年度职工人数和月平均工资</a>' in content  # 残保金预估
     assert 'data-testid="approved">24<' in content and 'data-testid="ratio">1.5<' in content
     assert "levy-payable" not in content
 
@@ -399,3 +401,32 @@ def _now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+def test_the_unit_states_its_staff_figures_and_the_home_page_estimates_with_them(employer_client, employer):
+    """Without a 缓减免申请 the unit can still get its estimate (§8, §9): the figures it states for the year come
+    first; bad input is said beside the field; the page stays within its query bound."""
+    EmploymentRatio.objects.create(province_code="11", year=YEAR, ratio_percent=Decimal("1.5"))
+    hf.relief(employer, staff="300", wage="8000")  # an older source, overridden by what is stated for the year
+    hf.placement(employer, weight=2)
+    url = reverse("levy:staff_figures", args=[YEAR])
+    bad = employer_client.post(url, {"staff_count": "-3", "avg_monthly_wage": "八千"})
+    html = bad.content.decode()
+    assert bad.status_code == 200 and "✗ 必须大于 0" in html and "✗ 请输入数字" in html
+    assert 'aria-invalid="true"' in html and not StaffFigures.objects.exists()
+    response = employer_client.post(url, {"staff_count": "1000", "avg_monthly_wage": "6500"})
+    assert response.status_code == 302 and response["Location"].endswith(f"?year={YEAR}#levy-heading")
+    content = page(employer_client)
+    # (1000 × 1.5 % − 24 / 12) × 6500 × 12 = 13 × 78,000 = 1,014,000; actual ratio 0.2 % < 1 %: 90 % of it
+    assert "按本单位填写的 2025 年度职工人数 1000 人、月平均工资 6,500.00 元" in content
+    assert 'data-testid="levy-payable">912,600.00 元<' in content and "如未安置残疾人，应缴 1,053,000.00 元" in content
+    assert AuditEvent.objects.filter(action="levy.staff_figures_saved").count() == 1
+    employer_client.post(url, {"staff_count": "1200", "avg_monthly_wage": "6500"})
+    assert StaffFigures.objects.get().staff_count == Decimal("1200")
+    event = AuditEvent.objects.filter(action="levy.staff_figures_saved").first()
+    assert event.changes == {"staff_count": {"before": "1000.00", "after": "1200.00"}}
+
+
+def test_another_year_or_a_year_out_of_range_is_refused(employer_client):
+    assert employer_client.get(reverse("levy:staff_figures", args=[1989])).status_code == 404
+    assert employer_client.get(reverse("levy:staff_figures", args=[2099])).status_code == 404

@@ -68,6 +68,21 @@ def test_defaults_for_an_employer(employer, beijing_reference, django_assert_max
     assert defaults.initial["kind"] == "企业"
 
 
+def test_defaults_take_the_staff_figures_the_unit_stated_for_the_year(employer, beijing_reference):
+    from levy.services import staff_figures_save
+
+    staff_figures_save(
+        employer=employer, year=2024, staff_count=Decimal("50"), avg_monthly_wage=Decimal("5000"), by=None
+    )
+    assert "staff" not in selectors.calculator_defaults(employer=employer, today=date(2026, 5, 1)).initial
+    staff_figures_save(
+        employer=employer, year=2025, staff_count=Decimal("300.5"), avg_monthly_wage=Decimal("8000"), by=None
+    )
+    defaults = selectors.calculator_defaults(employer=employer, today=date(2026, 5, 1))
+    assert (defaults.initial["staff"], defaults.initial["wage"]) == (Decimal("300.50"), Decimal("8000.00"))
+    assert "职工人数、月平均工资：本单位填写的 2025 年度数据" in defaults.notes
+
+
 def test_defaults_for_anyone_else():
     defaults = selectors.calculator_defaults(employer=None, today=date(2026, 5, 1))
     assert defaults.business_year == 2025

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.new, name="new"),
     path("import-last-year/", views.import_last_year, name="import_last_year"),
+    path("declare/", views.declare_redirect, name="declare"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/step-1/", views.step1, name="step1"),
     path("<int:pk>/step-2/", views.step2, name="step2"),

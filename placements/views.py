@@ -227,6 +227,15 @@ def _new_year(request: HttpRequest) -> int:
 
 
 @employer_required
+def declare_redirect(request: HttpRequest) -> HttpResponse:
+    """/placements/declare/ (the URL map's address of 完成申报): the declarations app's page of the year asked for
+    (``?year=``), else of the unit's current filing year (docs/adr/0006)."""
+    years, filing_year = ws.year_choices(request.employer, timezone.localdate())
+    year = _int(request.GET.get("year"))
+    return redirect("declarations:declare", year=year if year in years else filing_year)
+
+
+@employer_required
 def new(request: HttpRequest) -> HttpResponse:
     """STEP.01 for a new person: the ID number first (查询 fills what the registry knows), then the basic info."""
     employer = request.employer

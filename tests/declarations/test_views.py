@@ -243,3 +243,10 @@ def test_the_include_renders_for_the_placements_list(employer, rf, traveller):
         "declarations/includes/actions.html", {"declaration_actions": year_actions(employer, 2023)}
     )
     assert "不在申报期内" in other_year and "disabled" in other_year
+
+
+def test_the_url_maps_declare_address_leads_to_the_years_declaration(employer_client, traveller):
+    response = employer_client.get(reverse("placements:declare"))
+    assert response.status_code == 302 and response["Location"] == reverse("declarations:declare", args=[YEAR])
+    response = employer_client.get(reverse("placements:declare") + "?year=1800")  # not offered: the filing year
+    assert response["Location"] == reverse("declarations:declare", args=[YEAR])

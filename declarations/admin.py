@@ -305,8 +305,12 @@ class FilingExtensionAdmin(ReviewerAccessMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return reviewer_region_prefix(request.user) is not None
 
+    def get_fields(self, request, obj=None):
+        fields = ("employer", "year", "closes_on", "reason")
+        return (*fields, "granted_by", "updated_at") if obj is not None else fields
+
     def get_readonly_fields(self, request, obj=None):
-        return ("employer", "year", "granted_by", "updated_at") if obj is not None else ("granted_by", "updated_at")
+        return ("employer", "year", "granted_by", "updated_at") if obj is not None else ()
 
     @admin.display(description="延期原因")
     def short_reason(self, obj: FilingExtension) -> str:

@@ -419,6 +419,7 @@ def test_the_unit_states_its_staff_figures_and_the_home_page_estimates_with_them
     content = page(employer_client)
     # (1000 × 1.5 % − 24 / 12) × 6500 × 12 = 13 × 78,000 = 1,014,000; actual ratio 0.2 % < 1 %: 90 % of it
     assert "按本单位填写的 2025 年度职工人数 1000 人、月平均工资 6,500.00 元" in content
+    assert "职工人数 1000 人为本单位填写的 2025 年度数据" in content and "取自本单位" not in content
     assert 'data-testid="levy-payable">912,600.00 元<' in content and "如未安置残疾人，应缴 1,053,000.00 元" in content
     assert AuditEvent.objects.filter(action="levy.staff_figures_saved").count() == 1
     employer_client.post(url, {"staff_count": "1200", "avg_monthly_wage": "6500"})

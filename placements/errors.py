@@ -35,6 +35,11 @@ class SelectionError(PlacementError):
 class MonthsTakenError(SelectionError):
     """The months are held by another unit (已在其他单位登记), found before writing or by the database constraint."""
 
+    def __init__(self, errors: dict[int, str]) -> None:
+        super().__init__(errors)
+        self.message = f"{self.message}。请在“信息校验”中取消勾选这些月份后再保存。"
+        self.args = (self.message,)
+
     @property
     def months(self) -> list[int]:
         return list(self.errors)

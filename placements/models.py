@@ -242,8 +242,12 @@ class PlacementMonth(models.Model):
 
     Rows are written by ``placements.services`` only: the checks by the recompute, the selection by
     ``months_select``, decisions by the review services. ``id_number`` and ``year`` are copies of the placement's,
-    kept here so that the cross-employer rule is a database constraint: one person-month is held (selected and not
-    rejected) by one placement only.
+    kept here so that the cross-employer rule is a database constraint: one person-month is ``held`` by one
+    placement only. A month is held when it is selected, not rejected, and its placement has been submitted at least
+    once (wizard step 4, ``Placement.submitted_at``): §5.1 counts "a confirmed or pending registration", and the
+    manual says a person still 资料待完善 in the wizard "还不属于有效安置登记人员" — a draft blocks no other unit.
+    The first unit to submit wins the month; a later one is refused with 已在其他单位登记. A re-registration keeps its
+    months held (it had been submitted).
     """
 
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="months")
@@ -273,6 +277,9 @@ class PlacementMonth(models.Model):
         "已提供材料（按核验项位）", default=0, help_text="placements.rules.CHECK_BITS; set by the evidence service"
     )
     evidence_missing = models.BooleanField("缺少证明材料", default=False)
+    # selected ∧ not rejected ∧ placement submitted — written by the services with the selection and the decisions
+    # (a DB default: the recompute's raw INSERT does not name it).
+    held = models.BooleanField("占用该人员月份", default=False, db_default=False, editable=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="审核人",
@@ -296,8 +303,14 @@ class PlacementMonth(models.Model):
             # The cross-employer rule (§5.1): a person-month is held by one placement only.
             models.UniqueConstraint(
                 fields=["id_number", "month"],
-                condition=Q(selected=True) & ~Q(review_state="rejected"),
+                condition=Q(held=True),
                 name="uniq_person_month_held",
+                violation_error_message="已在其他单位登记",
+            ),
+            # Only a selected, not rejected month can be held.
+            models.CheckConstraint(
+                condition=Q(held=False) | (Q(selected=True) & ~Q(review_state="rejected")),
+                name="placementmonth_held_only_if_selected",
             ),
             # A review state exactly when selected (a rejected month stays selected: it was registered).
             models.CheckConstraint(

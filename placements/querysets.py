@@ -104,8 +104,9 @@ class PlacementMonthQuerySet(models.QuerySet):
         return self.filter(selected=True)
 
     def held(self) -> "PlacementMonthQuerySet":
-        """Months that hold the person-month against other units (selected, not rejected)."""
-        return self.filter(selected=True).exclude(review_state=MonthReview.REJECTED)
+        """Months that hold the person-month against other units (selected, not rejected, of a placement submitted
+        at least once — PlacementMonth.held)."""
+        return self.filter(held=True)
 
     def auto_verified(self) -> "PlacementMonthQuerySet":
         return self.filter(selected=True, review_state=MonthReview.AUTO)

@@ -166,7 +166,8 @@ def _decide_rows(
     state = MonthReview.CONFIRMED if decision == APPROVE else MonthReview.REJECTED
     for row in rows:
         row.review_state, row.decided_by, row.decided_at, row.decision_reason = state, by, now, reason
-    PlacementMonth.objects.bulk_update(rows, ["review_state", "decided_by", "decided_at", "decision_reason"])
+        row.held = row.held and state != MonthReview.REJECTED  # a rejected month frees the person-month
+    PlacementMonth.objects.bulk_update(rows, ["review_state", "held", "decided_by", "decided_at", "decision_reason"])
     _bump(p)
     months = [r.month for r in rows]
     record(

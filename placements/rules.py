@@ -148,7 +148,7 @@ class PersonFacts:
     pension: Mapping[str, int] = field(default_factory=dict)
     medical: Mapping[str, int] = field(default_factory=dict)
     min_wages: Mapping[int, Decimal | None] = field(default_factory=dict)  # month → minimum in force on its 1st
-    taken_months: frozenset[int] = frozenset()  # held by another unit (selected there and not rejected)
+    taken_months: frozenset[int] = frozenset()  # held by another unit (PlacementMonth.held there)
 
 
 # --- minimum wage -------------------------------------------------------------------------------------------------

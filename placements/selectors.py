@@ -282,7 +282,7 @@ def _minimum_wages(regions: Iterable[str], years: set[int]) -> dict[tuple[str, i
 
 
 def _held_months(ids: list[str], lo: int, hi: int) -> dict[str, list[tuple[int, int]]]:
-    """ID number → [(month, placement pk)] of the months held (selected, not rejected) by any placement."""
+    """ID number → [(month, placement pk)] of the months held (PlacementMonth.held) by any placement."""
     rows = PlacementMonth.objects.held().filter(id_number__in_array=ids, month__gte=lo, month__lte=hi)
     out: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for id_number, month, pk in rows.values_list("id_number", "month", "placement_id"):

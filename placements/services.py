@@ -19,6 +19,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -367,30 +368,26 @@ def months_select(
         raise (MonthsTakenError(plan.errors) if taken else SelectionError(plan.errors))
 
     before = [m.month for m in rows if m.selected]
+    submitted = p.submitted_at is not None or p.wizard_completed  # a draft holds nothing (PlacementMonth.held)
     changed, newly_held = [], []
     for row in rows:
         state = plan.states[row.month]
         selected = state != MonthReview.NONE
         evidence_missing = state == MonthReview.PENDING and bool(missing_evidence(_fail_mask(row), row.evidence_mask))
-        if (row.selected, row.review_state, row.evidence_missing) == (selected, state, evidence_missing):
+        held = submitted and selected and state != MonthReview.REJECTED
+        now_state = (selected, state, evidence_missing, held)
+        if (row.selected, row.review_state, row.evidence_missing, row.held) == now_state:
             continue
-        if selected and not (row.selected and row.review_state != MonthReview.REJECTED):
+        if held and not row.held:
             newly_held.append(row.month)
         if state in (MonthReview.NONE, MonthReview.AUTO, MonthReview.PENDING):
             row.decided_by, row.decided_at, row.decision_reason = None, None, ""
-        row.selected, row.review_state, row.evidence_missing = selected, state, evidence_missing
+        row.selected, row.review_state, row.evidence_missing, row.held = selected, state, evidence_missing, held
         changed.append(row)
     if changed:
-        try:
-            with transaction.atomic():
-                PlacementMonth.objects.bulk_update(
-                    changed,
-                    ["selected", "review_state", "evidence_missing", "decided_by", "decided_at", "decision_reason"],
-                )
-        except IntegrityError as exc:
-            holders = held_elsewhere(p.id_number, p.year, exclude_placement=p.pk)
-            taken = [m for m in newly_held if m in holders] or newly_held
-            raise MonthsTakenError(dict.fromkeys(taken, TAKEN_TEXT)) from exc
+        fields = ["selected", "review_state", "evidence_missing", "held", "decided_by", "decided_at", "decision_reason"]
+        with _taken_on_conflict(p, newly_held):
+            PlacementMonth.objects.bulk_update(changed, fields)
 
     p.version += 1
     p.save(update_fields=["version", "updated_at"])
@@ -404,6 +401,19 @@ def months_select(
         # Other units' grids of this person show 已在其他单位登记 from their next recompute: do it now.
         transaction.on_commit(lambda: _enqueue_person(p.id_number, p.year))
     return plan
+
+
+@contextmanager
+def _taken_on_conflict(p: Placement, newly_held: list[int]):
+    """Run a write that starts holding ``newly_held`` in a savepoint; the partial unique index refusing it (another
+    unit got there first, maybe a moment ago) becomes :class:`MonthsTakenError` with the months concerned."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        holders = held_elsewhere(p.id_number, p.year, exclude_placement=p.pk)
+        taken = [m for m in newly_held if m in holders] or newly_held
+        raise MonthsTakenError(dict.fromkeys(taken, TAKEN_TEXT)) from exc
 
 
 def _enqueue_person(id_number: str, year: int) -> None:
@@ -453,6 +463,14 @@ def placement_submit(*, placement: Placement, by, expected_version: int | None =
     p.wizard_completed, p.wizard_step = True, 4
     if first or p.submitted_at is None:
         p.submitted_at = timezone.now()
+    # From now on the registration holds its months against other units (PlacementMonth.held); the first unit to
+    # submit a person-month wins it, a later one is told 已在其他单位登记 and nothing of this submit is saved.
+    to_hold = months.filter(selected=True, held=False).exclude(review_state=MonthReview.REJECTED)
+    newly_held = sorted(to_hold.values_list("month", flat=True))
+    if newly_held:
+        with _taken_on_conflict(p, newly_held):
+            to_hold.update(held=True)
+        transaction.on_commit(lambda: _enqueue_person(p.id_number, p.year))
     p.version += 1
     p.save(update_fields=["wizard_completed", "wizard_step", "submitted_at", "version", "updated_at"])
     record(actor=by, action="placement.submit", obj=p)

@@ -82,7 +82,7 @@ def test_facts_resolve_paying_units_certificates_and_holdings(employer, other_em
     pf.monthly_facts(p.id_number, employer.uscc, year=2024, months=[12])
     other = pf.placement(other_employer, id_number=p.id_number)
     PlacementMonth.objects.create(
-        placement=other, id_number=p.id_number, year=2025, month=202505, selected=True, review_state="auto"
+        placement=other, id_number=p.id_number, year=2025, month=202505, selected=True, review_state="auto", held=True
     )
     PlacementMonth.objects.create(
         placement=other, id_number=p.id_number, year=2025, month=202506, selected=True, review_state="rejected"

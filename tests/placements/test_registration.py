@@ -370,7 +370,7 @@ def test_months_held_by_another_unit_cannot_be_registered(employer, user, other_
     p = w.ready_placement(employer, months=range(2, 13))
     q = pf.placement(other_employer, id_number=p.id_number)
     PlacementMonth.objects.create(
-        placement=q, id_number=p.id_number, year=YEAR, month=202501, selected=True, review_state="pending"
+        placement=q, id_number=p.id_number, year=YEAR, month=202501, selected=True, review_state="pending", held=True
     )
     grid_recompute(placement=p)
     with pytest.raises(MonthsTakenError):
@@ -445,7 +445,7 @@ def test_reregister_reopens_and_resets_decisions(employer, user, minimum_wage):
         upload(p, user, kind, [202501])
     p.refresh_from_db()
     reg.placement_finish(placement=p, by=user, expected_version=p.version)
-    PlacementMonth.objects.filter(placement=p, month=202501).update(review_state="rejected")
+    PlacementMonth.objects.filter(placement=p, month=202501).update(review_state="rejected", held=False)
     assert status_of(p) == PlacementStatus.PARTIALLY_REJECTED
     p.refresh_from_db()
     reg.placement_reregister(placement=p, by=user, expected_version=p.version)

@@ -90,6 +90,7 @@ def test_the_selection_is_audited(employer, employer_user):
 def test_a_month_registered_by_another_unit_is_refused(employer, other_employer, employer_user):
     first = pf.complete_person(other_employer)
     months_select(placement=first, months=[], by=None)
+    services.placement_submit(placement=first, by=None)  # a registration, not a draft: it holds the months
     second = pf.complete_person(employer, id_number=first.id_number)
     plan = months_select(placement=second, months=[], by=employer_user)
     assert plan.selected == []  # nothing is auto-verified: every month is taken
@@ -106,17 +107,46 @@ def test_the_database_constraint_is_the_final_guard(employer, other_employer, em
     second = pf.complete_person(employer, id_number=first.id_number)
     services.grid_recompute(placement=second)  # computed while the month was still free
     months_select(placement=first, months=[], by=None)
+    services.placement_submit(placement=first, by=None)
     monkeypatch.setattr(services, "grid_recompute", lambda *, placement: [])  # keep the stale grid
     with pytest.raises(MonthsTakenError) as err:
-        months_select(placement=second, months=[], by=employer_user)
-    assert err.value.months == ALL
-    assert not PlacementMonth.objects.filter(placement=second, selected=True).exists()
+        months_select(placement=second, months=[], by=employer_user)  # a draft: allowed, holds nothing
+        services.placement_submit(placement=second, by=employer_user)
+    assert err.value.months == ALL and "请在“信息校验”中取消勾选这些月份" in err.value.message
+    assert not PlacementMonth.objects.filter(placement=second, held=True).exists()
+
+
+def test_a_draft_blocks_no_other_unit_and_the_first_to_submit_wins(employer, other_employer, employer_user):
+    """§5.1 counts "a confirmed or pending registration"; the manual: 资料待完善 "还不属于有效安置登记人员"."""
+    draft = pf.complete_person(other_employer)
+    months_select(placement=draft, months=[], by=None)  # the other unit stops in the wizard
+    mine = pf.complete_person(employer, id_number=draft.id_number)
+    assert months_select(placement=mine, months=[], by=employer_user).selected == ALL  # nothing is taken
+    services.placement_submit(placement=mine, by=employer_user)
+    assert PlacementMonth.objects.filter(placement=mine, held=True).count() == 12
+    with pytest.raises(MonthsTakenError):
+        services.placement_submit(placement=draft, by=None)
+    services.grid_recompute(placement=draft)
+    assert PlacementMonth.objects.filter(placement=draft, taken_elsewhere=True).count() == 12
+
+
+def test_a_reregistration_keeps_its_months(employer, other_employer, employer_user):
+    from placements import registration
+
+    mine = pf.complete_person(employer)
+    months_select(placement=mine, months=[], by=employer_user)
+    mine = services.placement_submit(placement=mine, by=employer_user)
+    registration.placement_reregister(placement=mine, by=employer_user, expected_version=mine.version)
+    assert PlacementMonth.objects.filter(placement=mine, held=True).count() == 12  # submitted once: still held
+    other = pf.complete_person(other_employer, id_number=mine.id_number)
+    assert months_select(placement=other, months=[], by=None).selected == []  # every month 已在其他单位登记
 
 
 def test_a_month_rejected_elsewhere_is_free(employer, other_employer, employer_user):
     first = pf.complete_person(other_employer)
     months_select(placement=first, months=[], by=None)
-    PlacementMonth.objects.filter(placement=first, month=202501).update(review_state="rejected")
+    services.placement_submit(placement=first, by=None)
+    PlacementMonth.objects.filter(placement=first, month=202501).update(review_state="rejected", held=False)
     second = pf.complete_person(employer, id_number=first.id_number)
     plan = months_select(placement=second, months=[202501], by=employer_user)
     assert plan.selected == [202501]

@@ -420,7 +420,7 @@ def test_dispatched_person_chooses_freely(employer_client, employer, at_step2):
 def test_months_held_by_another_unit_cannot_be_ticked(employer_client, other_employer, at_step2):
     q = pf.placement(other_employer, id_number=at_step2.id_number)
     PlacementMonth.objects.create(
-        placement=q, id_number=q.id_number, year=2025, month=202503, selected=True, review_state="pending"
+        placement=q, id_number=q.id_number, year=2025, month=202503, selected=True, review_state="pending", held=True
     )
     grid_recompute(placement=at_step2)
     html = html_of(employer_client.get(url("step2", at_step2)))

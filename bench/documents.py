@@ -159,6 +159,7 @@ def declared_unit(i: int, persons: int):
         for m in range(1, 13 if k % 2 else 9)
     ]
     PlacementMonth.objects.bulk_create(months, batch_size=5000)
+    _common.mark_held()
     return services.declaration_declare(employer=employer, year=YEAR, by=None, today=date(2026, 9, 30))
 
 

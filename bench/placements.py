@@ -142,6 +142,7 @@ def generate(n: int) -> None:
                 )
         PlacementMonth.objects.bulk_create(months, batch_size=5000)
         Placement.objects.filter(pk__in=completed).update(wizard_completed=True)
+        _common.mark_held()
     from django.db import connection
 
     with connection.cursor() as cur:

@@ -220,6 +220,8 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
                 if i % 25 == 12
             ),
         )
+    _common.mark_held()
+    with connection.cursor() as cur:
         cur.execute("ANALYZE")
     print(
         f"loaded {len(placements):,} placements, {n_months:,} grid rows ({len(placements) * PENDING_MONTHS:,} pending)"

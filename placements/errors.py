@@ -37,7 +37,8 @@ class MonthsTakenError(SelectionError):
 
     def __init__(self, errors: dict[int, str]) -> None:
         super().__init__(errors)
-        self.message = f"{self.message}。请在“信息校验”中取消勾选这些月份后再保存。"
+        months = "、".join(month_label(m) for m in self.errors)
+        self.message = f"{months}已在其他单位登记，请在“信息校验”中取消勾选这些月份后再保存。"
         self.args = (self.message,)
 
     @property

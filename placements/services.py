@@ -5,7 +5,7 @@ executemany). The statement also applies the review-state consequences of new fa
 concurrent selection is never overwritten with stale values:
 
 - a selected ``auto`` month whose checks now fail becomes ``pending`` and, lacking evidence, ``evidence_missing``:
-  it stays registered (the person-month stays held for this unit) and the placement reads 资料待完善 until the
+  it stays registered (a held person-month stays held for this unit) and the placement reads 资料待完善 until the
   employer adds evidence or unticks it;
 - a selected ``pending`` month whose checks now all pass becomes ``auto`` (no reviewer needed any more);
 - reviewers' decisions (``confirmed`` / ``rejected``) are never changed, nor is any selection: selecting is the
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.audit import record
@@ -45,6 +45,7 @@ from placements.selectors import PlacementRef, facts_for_placements, held_elsewh
 logger = logging.getLogger(__name__)
 
 TABLE = PlacementMonth._meta.db_table
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 # Columns the recompute writes (in this order), then the insert-only defaults of a new row.
 CHECK_COLUMNS = (
     "wage_ok",
@@ -368,13 +369,14 @@ def months_select(
         raise (MonthsTakenError(plan.errors) if taken else SelectionError(plan.errors))
 
     before = [m.month for m in rows if m.selected]
-    submitted = p.submitted_at is not None or p.wizard_completed  # a draft holds nothing (PlacementMonth.held)
+    # PlacementMonth.held: a finished registration holds what it ticks; an open wizard (a draft, or a 重新登记 in
+    # progress) holds nothing new — only what it held when it was reopened — until placement_submit.
     changed, newly_held = [], []
     for row in rows:
         state = plan.states[row.month]
         selected = state != MonthReview.NONE
         evidence_missing = state == MonthReview.PENDING and bool(missing_evidence(_fail_mask(row), row.evidence_mask))
-        held = submitted and selected and state != MonthReview.REJECTED
+        held = selected and state != MonthReview.REJECTED and (p.wizard_completed or row.held)
         now_state = (selected, state, evidence_missing, held)
         if (row.selected, row.review_state, row.evidence_missing, row.held) == now_state:
             continue
@@ -406,11 +408,15 @@ def months_select(
 @contextmanager
 def _taken_on_conflict(p: Placement, newly_held: list[int]):
     """Run a write that starts holding ``newly_held`` in a savepoint; the partial unique index refusing it (another
-    unit got there first, maybe a moment ago) becomes :class:`MonthsTakenError` with the months concerned."""
+    unit got there first, maybe a moment ago) becomes :class:`MonthsTakenError` with the months concerned. Two
+    units holding the same months at the same instant may also meet as a deadlock on the index (PostgreSQL aborts
+    one): that one lost the race too."""
     try:
         with transaction.atomic():
             yield
-    except IntegrityError as exc:
+    except (IntegrityError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and getattr(exc.__cause__, "pgcode", None) != DEADLOCK_DETECTED:
+            raise
         holders = held_elsewhere(p.id_number, p.year, exclude_placement=p.pk)
         taken = [m for m in newly_held if m in holders] or newly_held
         raise MonthsTakenError(dict.fromkeys(taken, TAKEN_TEXT)) from exc

@@ -25,7 +25,7 @@ from employers.access import employer_required
 from placements import registration, registry_access
 from placements import wizard_selectors as ws
 from placements.constants import PlacementStatus
-from placements.errors import PlacementError, SelectionError
+from placements.errors import MonthsTakenError, PlacementError, SelectionError
 from placements.forms import (
     ConfirmForm,
     ContractForm,
@@ -38,7 +38,7 @@ from placements.forms import (
 )
 from placements.models import Contract, Evidence, GraduateRecord, HandCertificate, Placement
 from placements.rules import plan_selection
-from placements.services import month_option
+from placements.services import grid_recompute, month_option
 from placements.wizard_rules import age_verdict, may_edit, placement_actions
 
 STEPS = (
@@ -224,6 +224,13 @@ def _new_year(request: HttpRequest) -> int:
     years, filing_year = ws.year_choices(request.employer, timezone.localdate())
     year = _int(request.GET.get("year") or request.POST.get("year"))
     return year if year in years else filing_year
+
+
+def _refreshed_grid(p: Placement) -> list:
+    """Recompute the grid after a save lost the person-month to another unit (the failed transaction rolled its own
+    refresh back) and read it again."""
+    grid_recompute(placement=p)
+    return ws.month_grid(p)
 
 
 @employer_required
@@ -638,6 +645,8 @@ def step2(request: HttpRequest, pk: int) -> HttpResponse:
                     _error_to_form(form, error)
                     if isinstance(error, SelectionError):
                         errors = error.errors
+                    if isinstance(error, MonthsTakenError):
+                        months = _refreshed_grid(p)  # the failed save rolled its refresh back: show who holds what
                     saved = None
                 if saved is not None:
                     if saved.wizard_completed and saved.wizard_step == 4:
@@ -695,6 +704,8 @@ def step3(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("placements:step4", pk=p.pk)
         except (DomainError, PlacementError) as error:
             _error_to_form(finish_form, error)
+            if isinstance(error, MonthsTakenError):
+                _refreshed_grid(p)  # so that 信息校验 shows these months as 已在其他单位登记, ready to untick
         else:
             return redirect("placements:step4", pk=p.pk)
     elif request.method == "POST":

@@ -28,7 +28,11 @@ class Migration(migrations.Migration):
             name='held',
             field=models.BooleanField(db_default=False, default=False, editable=False, verbose_name='占用该人员月份'),
         ),
-        migrations.RunPython(mark_held, migrations.RunPython.noop),
+        # Irreversible on purpose: once drafts may tick a person-month another unit holds, the old index
+        # (WHERE selected AND review_state <> 'rejected') cannot be rebuilt without unticking someone's months.
+        # After migrating, run `manage.py recompute_grids --year Y` for the open years: grids that showed
+        # 已在其他单位登记 because of a draft are refreshed (docs/adr/0001).
+        migrations.RunPython(mark_held),
         migrations.AddConstraint(
             model_name='placementmonth',
             constraint=models.UniqueConstraint(condition=models.Q(('held', True)), fields=('id_number', 'month'), name='uniq_person_month_held', violation_error_message='已在其他单位登记'),

@@ -97,7 +97,7 @@ def test_a_month_registered_by_another_unit_is_refused(employer, other_employer,
     with pytest.raises(MonthsTakenError) as err:
         months_select(placement=second, months=[202501, 202502], by=employer_user)
     assert err.value.months == [202501, 202502]
-    assert "2025年1月：已在其他单位登记" in err.value.message
+    assert "2025年1月、2025年2月已在其他单位登记，请在“信息校验”中取消勾选" in err.value.message
     assert PlacementMonth.objects.get(placement=second, month=202501).taken_elsewhere
 
 
@@ -164,3 +164,21 @@ def test_unticking_frees_the_month_for_another_unit(employer, other_employer, em
     pf.contract(second)
     pf.monthly_facts(first.id_number, employer.uscc)
     assert months_select(placement=second, months=[], by=employer_user).selected == ALL
+
+
+def test_months_ticked_in_a_reopened_wizard_hold_only_once_submitted(employer, other_employer, employer_user):
+    """重新登记 keeps the months held before; months newly ticked in the reopened wizard wait for 完成登记."""
+    from placements import registration
+
+    firm = pf.related_unit(employer, relation="dispatch_firm")
+    mine = pf.placement(employer)
+    pf.contract(mine, is_dispatched=True, contract_type="dispatch", dispatch_unit=firm)
+    pf.registry_cert(mine.id_number)
+    pf.monthly_facts(mine.id_number, employer.uscc)
+    months_select(placement=mine, months=[202501], by=employer_user)  # dispatched: the unit chooses
+    mine = services.placement_submit(placement=mine, by=employer_user)
+    registration.placement_reregister(placement=mine, by=employer_user, expected_version=mine.version)
+    months_select(placement=mine, months=ALL, by=employer_user)  # ticks all twelve, does not finish
+    assert list(PlacementMonth.objects.filter(placement=mine, held=True).values_list("month", flat=True)) == [202501]
+    other = pf.complete_person(other_employer, id_number=mine.id_number)
+    assert months_select(placement=other, months=[], by=None).selected == ALL[1:]  # January stays taken

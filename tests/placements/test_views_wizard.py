@@ -520,6 +520,26 @@ def test_one_upload_covers_several_months_then_finish(employer_client, at_step3)
     assert "待审核" in html and "12 个月" in html
 
 
+def test_losing_the_months_at_finish_says_so_and_refreshes_the_grid(employer_client, at_step3, other_employer):
+    """Another unit finished registering the same person first: 完成登记 is refused beside the button with the
+    months and what to do, nothing is held, and 信息校验 now shows those months as 已在其他单位登记."""
+    from placements.services import months_select, placement_submit
+
+    data = {"version": at_step3.version, "kind": "wage", "months": [202503, 202504], "file": w.png_upload()}
+    employer_client.post(url("step3", at_step3), data)
+    rival = pf.complete_person(other_employer, id_number=at_step3.id_number)
+    months_select(placement=rival, months=[], by=None)
+    placement_submit(placement=rival, by=None)
+
+    response = employer_client.post(url("step3", at_step3), {"version": fresh(at_step3).version, "_finish": "1"})
+    html = html_of(response)
+    assert response.status_code == 200 and "2025年1月、2025年2月、2025年3月" in html
+    assert "2025年12月已在其他单位登记，请在“信息校验”中取消勾选这些月份后再保存" in html
+    assert not PlacementMonth.objects.filter(placement=at_step3, held=True).exists()
+    assert PlacementMonth.objects.get(placement=at_step3, month=202501).taken_elsewhere  # refreshed for step 2
+    assert "不可登记：已在其他单位登记" in html_of(employer_client.get(url("step2", at_step3)))
+
+
 def test_finish_with_missing_evidence_is_refused(employer_client, at_step3):
     response = employer_client.post(url("step3", at_step3), {"version": at_step3.version, "_finish": "1"})
     assert response.status_code == 200

@@ -78,6 +78,16 @@ def current_filing_year(province_code: str, today: date, extended_years: Iterabl
     return pick_filing_year(windows, today)
 
 
+def unit_filing_year(employer, today: date) -> int:
+    """The business year this unit files for on ``today``: the province's rule, with the unit's own extended
+    windows still open counted as open (declarations.FilingExtension). Two queries."""
+    from django.apps import apps
+
+    extension = apps.get_model("declarations", "FilingExtension")
+    extended = extension.objects.filter(employer=employer, closes_on__gte=today).values_list("year", flat=True)
+    return current_filing_year(employer.federation_region_id, today, list(extended))
+
+
 def filing_window(province_code: str, year: int) -> Window:
     """The window of business ``year``: the admin's row, else the default 03-01 … 10-31 of the next year."""
     province = province_of(province_code)

@@ -12,7 +12,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db.models import Count
 
-from core.filing import current_filing_year
+from core.filing import unit_filing_year
 from core.models import EmploymentRatio, SocialAverageWage
 from levy.calculator import SEVERE_WEIGHT
 from levy.models import StaffFigures
@@ -156,7 +156,7 @@ def calculator_defaults(*, employer, today: date) -> CalculatorDefaults:
             notes=(),
         )
     province = province_code_of(employer)
-    year = current_filing_year(province, today)
+    year = unit_filing_year(employer, today)
     ratio = employment_ratio(province, year)
     wage = social_average_wage(province, year)
     months = confirmed_person_months(employer=employer, year=year)

@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Count, Max, Q, Window
 
 from core.filing import Window as FilingWindowRule
-from core.filing import current_filing_year, pick_filing_year, province_of
+from core.filing import pick_filing_year, province_of, unit_filing_year
 from core.models import FilingWindow
 from declarations.models import FilingExtension
 from employers.constants import Relation
@@ -47,8 +47,7 @@ SEARCH_MAX = 50
 def year_choices(employer: Employer, today: date) -> tuple[list[int], int]:
     """(years offered by the 业务年度 picker, newest first; the current filing year, the unit's extended windows
     included). Three queries."""
-    extended = FilingExtension.objects.filter(employer=employer, closes_on__gte=today).values_list("year", flat=True)
-    filing_year = current_filing_year(employer.federation_region_id, today, list(extended))
+    filing_year = unit_filing_year(employer, today)
     years = set(Placement.objects.filter(employer=employer).order_by().values_list("year", flat=True).distinct())
     years.add(filing_year)
     return sorted(years, reverse=True), filing_year

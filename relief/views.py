@@ -6,9 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.filing import current_filing_year
+from core.filing import unit_filing_year
 from employers.access import employer_required
-from levy.selectors import province_code_of
 from relief import selectors, services, transitions
 from relief.forms import ReliefApplicationForm
 from relief.models import ReliefApplication
@@ -24,7 +23,7 @@ def _own(request: HttpRequest, pk: int) -> ReliefApplication:
 
 def _years(request: HttpRequest) -> tuple[list[int], int]:
     """Years an application may be for (next, current, previous business year) and the default one."""
-    current = current_filing_year(province_code_of(request.employer), timezone.localdate())
+    current = unit_filing_year(request.employer, timezone.localdate())
     return [current + 1, current, current - 1], current
 
 

@@ -58,7 +58,7 @@ def test_confirmed_person_months_is_zero_while_the_model_is_missing(employer, mo
 
 def test_defaults_for_an_employer(employer, beijing_reference, django_assert_max_num_queries):
     add_months(employer, 2025, weight=2, months=[1, 2])
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):  # filing year (2, the unit's extensions), ratio, wage, months, figures
         defaults = selectors.calculator_defaults(employer=employer, today=date(2026, 5, 1))
     assert defaults.business_year == 2025
     assert defaults.initial["name"] == employer.name
@@ -88,3 +88,12 @@ def test_defaults_for_anyone_else():
     assert defaults.business_year == 2025
     assert defaults.initial["ratio"] == Decimal("1.5")
     assert "name" not in defaults.initial
+
+
+def test_defaults_follow_the_units_extended_filing_year(employer, beijing_reference):
+    from declarations.models import FilingExtension
+
+    today = date(2027, 1, 10)  # province rule: business year 2026; this unit's 2025 window runs to 2027-02-15
+    assert selectors.calculator_defaults(employer=employer, today=today).business_year == 2026
+    FilingExtension.objects.create(employer=employer, year=2025, closes_on=date(2027, 2, 15), reason="延误")
+    assert selectors.calculator_defaults(employer=employer, today=today).business_year == 2025

@@ -63,6 +63,7 @@ class EmployerAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_filter = ("unit_kind", "economic_kind", "industry")
     search_fields = ("name", "=uscc")
     show_full_result_count = False
+    ordering = ("-id",)  # the primary key: a stable page order (list and autocomplete) without sorting by name
     autocomplete_fields = ("federation_region", "tax_region", "registration_region")
     readonly_fields = ("version", "created_at", "updated_at")
     inlines = (EmployerAccountInline, RelatedUnitInline)

@@ -7,6 +7,7 @@
 Importing this module puts the project root on ``sys.path``.
 """
 
+import io
 import logging
 import os
 import sys
@@ -93,3 +94,22 @@ def mark_held() -> int:
             f"AND placement_id IN (SELECT id FROM {placements} WHERE wizard_completed OR submitted_at IS NOT NULL)"
         )
         return cursor.rowcount
+
+
+# Chinese names for generated persons (surname + one or two given characters).
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红玉文博宇浩然欣怡子涵梓轩雨桐"
+
+
+def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
+    """``COPY table (columns) FROM STDIN`` of ``rows`` (tuples; None → NULL) in text format; the row count."""
+    buf = io.StringIO()
+    n = 0
+    for row in rows:
+        buf.write("\t".join(r"\N" if v is None else str(v) for v in row))
+        buf.write("\n")
+        n += 1
+    buf.seek(0)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buf)
+    return n

@@ -16,7 +16,6 @@ Targets: 10 persons ≤ 0.5 s, 500 persons ≤ 4 s, export ≥ 20,000 declaratio
 """
 
 import argparse
-import io
 import os
 import platform
 import statistics
@@ -46,14 +45,8 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def copy_rows(cursor, model, fields: list[str], rows) -> None:
-    columns = [model._meta.get_field(f).column for f in fields]
-    buf = io.StringIO()
-    for row in rows:
-        buf.write("\t".join(r"\N" if v is None else str(v) for v in row))
-        buf.write("\n")
-    buf.seek(0)
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    cursor.copy_expert(f"COPY {model._meta.db_table} ({quoted}) FROM STDIN", buf)
+    """_common.copy_rows with the model's table and its fields' column names."""
+    _common.copy_rows(cursor, model._meta.db_table, [model._meta.get_field(f).column for f in fields], rows)
 
 
 def reset() -> None:

@@ -15,7 +15,6 @@ Targets (issue 3): ≥ 2,000 placements/s; one grid in ≤ 8 queries whatever it
 """
 
 import argparse
-import io
 import os
 import platform
 import random
@@ -29,21 +28,6 @@ DB_URL = _common.configure("dev_engine_bench")
 
 YEAR = 2025
 REGIONS = ["110101", "110105", "110108", "310101", "310115", "440106", "440305", "330106"]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红玉文博宇浩然欣怡子涵梓轩雨桐"
-
-
-def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
-    buf = io.StringIO()
-    n = 0
-    for row in rows:
-        buf.write("\t".join(r"\N" if v is None else str(v) for v in row))
-        buf.write("\n")
-        n += 1
-    buf.seek(0)
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buf)
-    return n
 
 
 def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
@@ -148,7 +132,7 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
             # Unique per person: the sequence part makes collisions rare; skip the few that collide.
             gender = "男" if male else "女"
             baseline = "" if male else rng.choice(["worker50", "cadre55"])
-            name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+            name = rng.choice(_common.SURNAMES) + rng.choice(_common.GIVEN) + rng.choice(_common.GIVEN)
             placement_rows.append(
                 (emp_pk, YEAR, id_number, name, gender, born, baseline, 3, "t", "f", 0, now, now, emp_uscc, n)
             )
@@ -164,7 +148,7 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
             *("wizard_step", "wizard_completed", "frozen", "version", "created_at", "updated_at"),
             *("household_address", "phone", "education", "guardian_name", "guardian_phone", "is_graduate"),
         ]
-        copy_rows(
+        _common.copy_rows(
             cur, Placement._meta.db_table, placement_columns, ((*r[:13], "", "", "", "", "", "f") for r in unique_rows)
         )
         cur.execute(f"SELECT id, id_number, employer_id FROM {Placement._meta.db_table}")
@@ -189,7 +173,7 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
                 contract_rows.append((pk, "f", "self", "fixed_term", date(2025, 7, 1), date(2028, 6, 30), wage_unit))
             else:
                 contract_rows.append((pk, "f", "self", "open_ended", date(2019, 3, 1), None, wage_unit))
-        copy_rows(
+        _common.copy_rows(
             cur,
             Contract._meta.db_table,
             [
@@ -224,7 +208,7 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
             valid_to = date(2025, rng.randint(1, 12), 15) if r < 0.11 else date(2030, 12, 31)
             status = "注销" if r > 0.98 else "有效"
             cert_rows.append((f"{idn}4{grade}", idn, "残疾人证", 4, grade, date(2018, 1, 1), valid_to, status))
-        copy_rows(
+        _common.copy_rows(
             cur,
             Certificate._meta.db_table,
             [
@@ -257,7 +241,8 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
             (MedicalContribution, "m", "base_amount"),
             (WageRecord, "w", "amount"),
         ):
-            n = copy_rows(cur, model._meta.db_table, ["id_number", "unit_uscc", "month", amount_col], facts(kind))
+            columns = ["id_number", "unit_uscc", "month", amount_col]
+            n = _common.copy_rows(cur, model._meta.db_table, columns, facts(kind))
             print(f"  {model.__name__}: {n:,} rows")
         cur.execute("ANALYZE")
     print(f"generated {len(people):,} placements over {len(employers)} employers in {time.perf_counter() - t0:.1f} s")

@@ -29,8 +29,6 @@ import _common
 DB_URL = _common.configure("dev_wizard_bench")
 
 YEAR = 2025
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红玉文博宇浩然欣怡子涵梓轩雨桐"
 STATE_MIXES = [
     ["auto"] * 12,  # 审核通过(系统)
     ["auto"] * 10 + ["confirmed"] * 2,  # 审核通过(人工)
@@ -102,7 +100,7 @@ def generate(n: int) -> None:
             if number in seen:
                 continue
             seen.add(number)
-            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            name = rng.choice(_common.SURNAMES) + "".join(rng.choice(_common.GIVEN) for _ in range(rng.choice((1, 2))))
             placements.append(Placement(employer=employer, year=YEAR, id_number=number, name=name, wizard_step=4))
         for p in placements:  # what Placement.save() derives
             p.birth_date = date(int(p.id_number[6:10]), int(p.id_number[10:12]), int(p.id_number[12:14]))

@@ -18,7 +18,6 @@ Targets (issue 5): ≤ 12 queries each, p95 ≤ 150 ms, no full-table COUNT on a
 """
 
 import argparse
-import io
 import os
 import platform
 import random
@@ -35,21 +34,6 @@ YEAR = 2025
 PENDING_MONTHS = 5  # January … May of each placement await review
 BEIJING = ["110101", "110102", "110105", "110106", "110108"]
 SHANGHAI = ["310101", "310115"]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红玉文博宇浩然欣怡子涵梓轩雨桐"
-
-
-def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
-    buf = io.StringIO()
-    n = 0
-    for row in rows:
-        buf.write("\t".join(r"\N" if v is None else str(v) for v in row))
-        buf.write("\n")
-        n += 1
-    buf.seek(0)
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buf)
-    return n
 
 
 def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
@@ -127,9 +111,9 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
                 continue
             seen.add(id_number)
             submitted = now - timedelta(minutes=rng.randint(0, 60 * 24 * 40))
-            name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+            name = rng.choice(_common.SURNAMES) + rng.choice(_common.GIVEN) + rng.choice(_common.GIVEN)
             rows.append((emp, YEAR, id_number, name, "男", born, "", 4, "t", f"{submitted:%Y-%m-%d %H:%M:%S}+08", "f"))
-        copy_rows(
+        _common.copy_rows(
             cur,
             Placement._meta.db_table,
             [
@@ -152,7 +136,7 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
             return (f"benchtoken{i:012d}", f"uploads/be/bench{i}.pdf", name, "application/pdf", "pdf", 1024, "0" * 64,
                     "placement_evidence", employer, stamp, "f")  # fmt: skip
 
-        copy_rows(
+        _common.copy_rows(
             cur,
             StoredFile._meta.db_table,
             [*file_columns, "employer_id", "uploaded_at", "public"],
@@ -180,9 +164,9 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
                         *("", stamp),
                     )
 
-        n_months = copy_rows(cur, PlacementMonth._meta.db_table, month_columns, months())
+        n_months = _common.copy_rows(cur, PlacementMonth._meta.db_table, month_columns, months())
         pending_json = "[" + ", ".join(str(YEAR * 100 + m) for m in range(1, PENDING_MONTHS + 1)) + "]"
-        copy_rows(
+        _common.copy_rows(
             cur,
             Evidence._meta.db_table,
             ["placement_id", "kind", "months", "file_id", "client_token", "uploaded_at", "withdrawn"],
@@ -197,7 +181,7 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
             return (pk, "f", "self", "open_ended", "2019-03-01", None, "普工", "4000.00", "not_required", "", stamp,
                     stamp, None, None)  # fmt: skip
 
-        copy_rows(
+        _common.copy_rows(
             cur,
             Contract._meta.db_table,
             [
@@ -207,7 +191,7 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
             ],
             (contract_row(i, pk, emp) for i, (pk, _, emp) in enumerate(placements)),
         )
-        copy_rows(
+        _common.copy_rows(
             cur,
             HandCertificate._meta.db_table,
             [

@@ -78,14 +78,25 @@ def current_filing_year(province_code: str, today: date, extended_years: Iterabl
     return pick_filing_year(windows, today)
 
 
+def _extensions(employer):
+    """The unit's FilingExtension rows (declarations; looked up by name so core does not import that app)."""
+    from django.apps import apps
+
+    return apps.get_model("declarations", "FilingExtension").objects.filter(employer=employer)
+
+
 def unit_filing_year(employer, today: date) -> int:
     """The business year this unit files for on ``today``: the province's rule, with the unit's own extended
     windows still open counted as open (declarations.FilingExtension). Two queries."""
-    from django.apps import apps
-
-    extension = apps.get_model("declarations", "FilingExtension")
-    extended = extension.objects.filter(employer=employer, closes_on__gte=today).values_list("year", flat=True)
+    extended = _extensions(employer).filter(closes_on__gte=today).values_list("year", flat=True)
     return current_filing_year(employer.federation_region_id, today, list(extended))
+
+
+def unit_filing_window(employer, year: int) -> Window:
+    """The filing window of ``year`` for this unit: the province's, extended when a reviewer granted the unit a
+    later closing day (declarations.FilingExtension). Two queries."""
+    extended_to = _extensions(employer).filter(year=year).values_list("closes_on", flat=True)
+    return extend(filing_window(employer.federation_region_id, year), next(iter(extended_to), None))
 
 
 def filing_window(province_code: str, year: int) -> Window:

@@ -13,7 +13,6 @@ from django.utils import timezone
 from core import filing
 from declarations import services
 from declarations.models import Declaration
-from declarations.selectors import unit_filing_window
 from placements.models import Placement
 
 
@@ -56,7 +55,7 @@ def _extend_closed_window(ctx) -> str:
     be done: the extension only moves the closing day."""
     employer, year = ctx["employer"], ctx["year"]
     today = ctx.get("today") or timezone.localdate()
-    window = unit_filing_window(employer, year)
+    window = filing.unit_filing_window(employer, year)
     if window.contains(today) or today < window.opens_on:
         return ""
     closes_on = today + timedelta(days=DEMO_EXTENSION_DAYS)

@@ -32,17 +32,7 @@ from declarations.constants import RecordType
 from declarations.models import Declaration, ExportBatch, TaxRecord
 from declarations.transitions import DECLARED, SENT, WITHDRAWING, Event, State, apply
 
-ROW_FIELDS = (
-    "record_type",
-    "uscc",
-    "unit_name",
-    "year",
-    "approved_months",
-    "actual_employed",
-    "declared_at",
-    "certificate_no",
-    "event_at",
-)
+ROW_FIELDS = taxfile.HEADER  # the file's columns are TaxRecord's fields of the same names
 CHUNK = 5000
 
 

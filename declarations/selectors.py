@@ -13,7 +13,7 @@ from django.utils import timezone
 from core import filing
 from core.selectors import available_from_working_day
 from declarations.constants import CERTIFICATE_WORKING_DAYS, WithdrawalState
-from declarations.models import Declaration, FilingExtension, Submission, SubmissionPerson, Withdrawal
+from declarations.models import Declaration, Submission, SubmissionPerson, Withdrawal
 from declarations.months import compress_months
 from declarations.transitions import FILLING, LOCKED_STATUSES, State
 from employers.models import Employer
@@ -34,14 +34,6 @@ def year_locked(employer: Employer | int, year: int, *, for_update: bool = False
     if for_update:
         list(Employer.objects.select_for_update().filter(pk=employer_id).values_list("pk"))
     return Declaration.objects.filter(employer_id=employer_id, year=year, status__in=LOCKED_STATUSES).exists()
-
-
-def unit_filing_window(employer: Employer, year: int) -> filing.Window:
-    """The filing window of ``year`` for this unit: the province's, extended when a reviewer granted the unit a
-    later closing day (FilingExtension). Two queries."""
-    window = filing.filing_window(employer.federation_region_id, year)
-    extended_to = FilingExtension.objects.filter(employer=employer, year=year).values_list("closes_on", flat=True)
-    return filing.extend(window, next(iter(extended_to), None))
 
 
 def declaration_for(employer: Employer, year: int) -> Declaration | None:
@@ -176,7 +168,7 @@ def year_actions(employer: Employer, year: int, *, today: date | None = None) ->
     declaration = declaration_for(employer, year)
     state = state_of(declaration)
     submission = declaration.current if declaration is not None and state.locked else None
-    window = unit_filing_window(employer, year)
+    window = filing.unit_filing_window(employer, year)
     window_open = window.contains(today)
     available_on, confirmed = None, True
     if submission is not None:

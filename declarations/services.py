@@ -43,7 +43,6 @@ from declarations.selectors import (
     certificate_available_from,
     declaration_snapshot,
     submission_people,
-    unit_filing_window,
 )
 from declarations.transitions import Event, State, TransitionError, apply
 from employers.access import reviewer_region_prefix
@@ -169,7 +168,7 @@ def declaration_declare(*, employer: Employer, year: int, by, token: str = "", t
     if token and declaration.locked and declaration.current and declaration.current.form_token == token:
         return declaration.current
     state = _transition(declaration, Event.DECLARE)
-    window = unit_filing_window(employer, year)
+    window = filing.unit_filing_window(employer, year)
     if not window.contains(today):
         raise FilingClosed(window)
     list(Placement.objects.select_for_update().filter(employer=employer, year=year).values_list("pk"))

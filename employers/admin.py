@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core import audit
+from core.admin_filters import PendingFirstFilter
 from employers import review, services
 from employers.admin_scoping import RegionScopedAdminMixin
 from employers.models import Employer, EmployerAccount, RelatedUnit, RelatedUnitProof, ReviewerProfile
@@ -121,29 +122,12 @@ class RelatedUnitAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
-class ProofQueueFilter(admin.SimpleListFilter):
+class ProofQueueFilter(PendingFirstFilter):
     """待审核 by default: the proofs awaiting a decision (not withdrawn), oldest first."""
 
     title = "审核事项"
-    parameter_name = "queue"
 
-    def lookups(self, request, model_admin):
-        return [("pending", "待审核"), ("all", "全部")]
-
-    def value(self):
-        return super().value() or "pending"
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        if self.value() == "all":
-            return queryset
+    def pending(self, request, queryset):
         return queryset.filter(review_state=RelatedUnitProof.ReviewState.PENDING, withdrawn=False)
 
 

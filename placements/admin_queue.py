@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from core.admin_filters import PendingFirstFilter
 from core.masking import mask_number
 from core.models import Region
 from employers.access import employer_scope_q, reviewer_region_prefix
@@ -157,27 +158,11 @@ class QueueChangeList(ChangeList):
 # --- filters -----------------------------------------------------------------------------------------------------
 
 
-class QueueFilter(admin.SimpleListFilter):
+class QueueFilter(PendingFirstFilter):
     title = "审核事项"
-    parameter_name = "queue"
+    all_label = "全部安置登记"
 
-    def lookups(self, request, model_admin):
-        return [("pending", "待审核"), ("all", "全部安置登记")]
-
-    def value(self):
-        return super().value() or "pending"
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}, [PAGE_VAR]),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        if self.value() == "all":
-            return queryset
+    def pending(self, request, queryset):
         return queryset.filter(awaiting_review_q())
 
 

@@ -91,7 +91,7 @@ def record_access(*, user, employer, id_number: str) -> None:
     of ``id_number``; raises :class:`LookupRefused`. The account's user row is locked first, so two requests of the
     same account at the same moment cannot both pass the last free place."""
     now = timezone.now()
-    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
     limit = refusal(user, id_number, now)
     if limit is not None:
         raise LookupRefused(limit)

@@ -431,3 +431,27 @@ def test_the_unit_states_its_staff_figures_and_the_home_page_estimates_with_them
 def test_another_year_or_a_year_out_of_range_is_refused(employer_client):
     assert employer_client.get(reverse("levy:staff_figures", args=[1989])).status_code == 404
     assert employer_client.get(reverse("levy:staff_figures", args=[2099])).status_code == 404
+
+
+def test_staff_figures_are_each_units_own(client, employer, other_employer):
+    """The page has no id in its address: each login reads and writes its own unit's figures only."""
+    from levy.services import staff_figures_save
+
+    staff_figures_save(
+        employer=other_employer, year=YEAR, staff_count=Decimal("777"), avg_monthly_wage=Decimal("9999"), by=None
+    )
+    client.force_login(factories.employer_user(employer, username="own-clerk"))
+    url = reverse("levy:staff_figures", args=[YEAR])
+    html = client.get(url).content.decode()
+    assert "777" not in html and "9999" not in html  # the other unit's figures are not shown
+    client.post(url, {"staff_count": "10", "avg_monthly_wage": "5000"})
+    assert StaffFigures.objects.get(employer=other_employer).staff_count == Decimal("777.00")  # untouched
+    assert StaffFigures.objects.get(employer=employer).staff_count == Decimal("10.00")
+
+
+def test_staff_figures_page_queries_are_bounded(employer_client, employer, django_assert_max_num_queries):
+    url = reverse("levy:staff_figures", args=[YEAR])
+    with django_assert_max_num_queries(5):  # session, user, unit, figures, the navigation's unread count
+        assert employer_client.get(url).status_code == 200
+    with django_assert_max_num_queries(9):  # + lock, save, audit, the success message
+        assert employer_client.post(url, {"staff_count": "10", "avg_monthly_wage": "5000"}).status_code == 302

@@ -250,3 +250,8 @@ def test_the_url_maps_declare_address_leads_to_the_years_declaration(employer_cl
     assert response.status_code == 302 and response["Location"] == reverse("declarations:declare", args=[YEAR])
     response = employer_client.get(reverse("placements:declare") + "?year=1800")  # not offered: the filing year
     assert response["Location"] == reverse("declarations:declare", args=[YEAR])
+
+
+def test_the_declare_address_costs_a_bounded_number_of_queries(employer_client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):  # session, user, unit, extensions, filing windows, years with data
+        assert employer_client.get(reverse("placements:declare")).status_code == 302

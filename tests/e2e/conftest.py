@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/ so a person can look at them.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,23 @@ def login(page, live_server, username: str, password: str) -> None:
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state("networkidle")
+
+
+def totp_code(device) -> str:
+    """What the reviewer's authenticator app shows now, computed from the device's key."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def admin_login(page, live_server, username: str, password: str, device) -> None:
+    """A reviewer signs in to the admin: password, then the TOTP code of ``device``."""
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/admin/otp/verify/"))
+    page.get_by_label("6 位动态验证码").fill(totp_code(device))
+    page.get_by_role("button", name="验证并进入审核后台").click()
+    page.wait_for_url(re.compile(r"/admin/$"))

@@ -11,8 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from declarations.models import FilingExtension, Submission
 from tests import factories
 from tests.declarations import factories as df
-from tests.e2e.conftest import login
-from tests.e2e.test_review_journey import current_code
+from tests.e2e.conftest import admin_login, login
 from tests.placements import review_factories as rf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -46,14 +45,7 @@ def test_reviewer_extends_the_window_and_the_unit_declares(browser_page, live_se
 
     # --- the reviewer extends it -------------------------------------------------------------------------------------
     page.context.clear_cookies()
-    page.goto(f"{live_server.url}/admin/")
-    page.get_by_label("用户名").fill(REVIEWER[0])
-    page.get_by_label("密码").fill(REVIEWER[1])
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/admin/otp/verify/"))
-    page.get_by_label("6 位动态验证码").fill(current_code(device))
-    page.get_by_role("button", name="验证并进入审核后台").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
+    admin_login(page, live_server, *REVIEWER, device)
     page.goto(f"{live_server.url}/admin/declarations/filingextension/add/")
     page.locator(".select2-selection").first.click()
     page.locator(".select2-search__field").fill("延期测试")

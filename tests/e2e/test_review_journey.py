@@ -6,23 +6,16 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests import factories
-from tests.e2e.conftest import login
+from tests.e2e.conftest import admin_login, login
 from tests.placements import review_factories as rf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 REVIEWER = ("shenhe01", "review-pass-2026")
 CLERK = ("jingban01", "clerk-pass-2026")
-
-
-def current_code(device: TOTPDevice) -> str:
-    """What the reviewer's authenticator app shows now, computed from the device's key."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():0{device.digits}d}"
 
 
 def test_reviewer_decides_and_the_unit_sees_it(browser_page, live_server, screenshot):
@@ -36,14 +29,7 @@ def test_reviewer_decides_and_the_unit_sees_it(browser_page, live_server, screen
     device = TOTPDevice.objects.create(user=reviewer, name="审核后台动态验证码", confirmed=True)
 
     # --- the reviewer: password, then the second factor -------------------------------------------------------------
-    page.goto(f"{live_server.url}/admin/")
-    page.get_by_label("用户名").fill(REVIEWER[0])
-    page.get_by_label("密码").fill(REVIEWER[1])
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/admin/otp/verify/"))
-    page.get_by_label("6 位动态验证码").fill(current_code(device))
-    page.get_by_role("button", name="验证并进入审核后台").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
+    admin_login(page, live_server, *REVIEWER, device)
 
     # --- the queue --------------------------------------------------------------------------------------------------
     page.goto(f"{live_server.url}/admin/placements/placement/")

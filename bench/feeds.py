@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dev_feeds .venv/bin/python bench/feeds.py [--rows N] [--keep]
 
 Uses the database ``<name>_bench`` next to the one in DATABASE_URL (or that one if it already ends in ``_bench``):
-creates it if missing and migrates it. Generates the rows with feeds.generator, empties the pension table, then
+creates it if missing and migrates it. Generates the rows with devdata.generator, empties the pension table, then
 prints rows/s for the first import and the re-import (which must change nothing), the time of a plain
 ``COPY ... FROM STDIN`` of the same file into an UNLOGGED table with no indexes, and the ratios.
 Targets: first import ≥ 100,000 rows/s, re-import ≥ 100,000 rows/s with 0 changes.
@@ -76,7 +76,7 @@ def main() -> None:
     _common.django_setup()
     from django.db import connection
 
-    from feeds.generator import World, write_feeds
+    from devdata.generator import World, write_feeds
     from feeds.models import PensionContribution
     from feeds.parsing import check_id_number, check_uscc, parse_money, parse_month
     from feeds.services import feed_import

@@ -46,8 +46,8 @@ def generate(n: int) -> None:
     from stdnum.cn import uscc as stdnum_uscc
 
     from core.models import Region, RegionLevel
+    from devdata.generator import id_number
     from employers.models import Employer, EmployerAccount
-    from feeds.generator import id_number
     from placements.models import Placement, PlacementMonth
 
     body = "91110105MA0BENCH0"

@@ -1,6 +1,7 @@
 """Settings driven by environment variables (see README.md, "Configuration")."""
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "relief",
     "manual",
     "dashboard",
+    # Demo and synthetic data (load_demo_data, generate_feeds): development, DEVDATA=1 and pytest only (ADR 0008).
+    *(["devdata"] if env_bool("DEVDATA", DEBUG or "pytest" in sys.modules) else []),
 ]
 
 MIDDLEWARE = [

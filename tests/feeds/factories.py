@@ -5,7 +5,7 @@ from datetime import date
 from itertools import count
 from pathlib import Path
 
-from feeds.generator import id_number, uscc_code
+from devdata.generator import id_number, uscc_code
 from feeds.rows import KINDS
 
 _seq = count(1)

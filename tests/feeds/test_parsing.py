@@ -68,7 +68,7 @@ def test_check_id_number(raw, error):
 def test_check_id_number_agrees_with_stdnum_on_many_numbers():
     import random
 
-    from feeds.generator import id_number
+    from devdata.generator import id_number
     from feeds.parsing import stdnum_regions
 
     rng = random.Random(5)

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from feeds.generator import World, write_feeds
+from devdata.generator import World, write_feeds
 from feeds.services import KIND_MODELS, feed_import
 from tests.feeds.factories import write_csv
 

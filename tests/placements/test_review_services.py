@@ -327,7 +327,7 @@ def test_reviewer_group_has_the_review_permissions(db):
 def test_the_demo_reviewer_may_review(db):
     from datetime import date
 
-    from employers.demo_accounts import DEMO_REVIEWER, ensure_demo_accounts
+    from devdata.accounts import DEMO_REVIEWER, ensure_demo_accounts
     from tests import factories
 
     factories.region("110105")

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from core.uploads import inspect_upload
-from feeds.generator import id_number as generated_id
+from devdata.generator import id_number as generated_id
 from feeds.models import RegistryPerson
 from placements.models import Placement, PlacementMonth
 from tests import factories

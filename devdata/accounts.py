@@ -1,4 +1,4 @@
-"""The demo unit and the demo logins every app's ``load_demo(ctx)`` builds on (used by ``load_demo_data``)."""
+"""The demo unit and the demo logins that every ``devdata.<app>.load_demo(ctx)`` builds on (``load_demo_data``)."""
 
 from datetime import date
 

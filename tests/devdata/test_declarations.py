@@ -1,10 +1,10 @@
-"""declarations.demo.load_demo: declares an earlier year with placements, never the demo year; idempotent."""
+"""devdata.declarations.load_demo: declares an earlier year with placements, never the demo year; idempotent."""
 
 import pytest
 
 from declarations import selectors
-from declarations.demo import load_demo
 from declarations.models import Declaration, FilingExtension, Submission
+from devdata.declarations import load_demo
 from tests.declarations import factories as df
 
 pytestmark = pytest.mark.django_db

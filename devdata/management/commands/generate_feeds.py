@@ -1,4 +1,6 @@
-"""Write realistic synthetic feed files: python manage.py generate_feeds --year Y --employers N --persons M --out DIR
+"""Write realistic synthetic feed files (test environments; the command exists with DEBUG=1 or DEVDATA=1):
+
+    DEVDATA=1 python manage.py generate_feeds --year Y --employers N --persons M --out DIR
 
 One CSV per feed kind (``<kind>.csv``, the formats of feeds.md) plus ``employers.csv`` (uscc, name, region_code and,
 for some units, a related unit's uscc / name / relation) so that demos and benchmarks can create the units. The same
@@ -12,7 +14,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.models import Region, RegionLevel
-from feeds.generator import KIND_FILES, World, write_feeds
+from devdata.generator import KIND_FILES, World, write_feeds
 
 # The Region table is used as the pool of codes once the reference data is loaded (a handful of test rows is not).
 MIN_REGION_TABLE = 100

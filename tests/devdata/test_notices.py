@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 
 from core.models import AuditEvent
-from notices.demo import load_demo
+from devdata.notices import load_demo
 from notices.models import Notice
 from notices.selectors import notices_visible_to
 from tests import factories

@@ -1,7 +1,7 @@
 """Demo data of the placements app: the demo unit's placements of the demo year in every status, plus last year's
 list for 导入上一年申报名单.
 
-Uses the workforce that ``feeds/demo.py`` put in the registry (it runs first) and goes through the same services as
+Uses the workforce that ``devdata/feeds.py`` put in the registry (it runs first) and goes through the same services as
 the wizard, so the grids, the evidence and the audit trail are real:
 
 - 审核通过(系统): persons whose every month verifies (one of them insured by the 上下级 related unit);
@@ -18,7 +18,6 @@ Idempotent: a person already registered in a year is left alone. Reviewer decisi
 from __future__ import annotations
 
 import io
-import logging
 from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,8 +26,8 @@ from PIL import Image, ImageDraw
 
 from core.errors import DomainError
 from core.uploads import inspect_upload
+from devdata.feeds import demo_people
 from employers.constants import Relation
-from feeds.demo import demo_people
 from feeds.models import RegistryPerson
 from placements import registration as reg
 from placements.constants import MonthReview
@@ -36,13 +35,11 @@ from placements.errors import PlacementError
 from placements.models import Placement, PlacementMonth, identity_from_id_number
 from placements.wizard_rules import age_verdict
 
-logger = logging.getLogger(__name__)
-
-SYSTEM_OK = range(6, 14)  # feeds.demo scenario "ok"
+SYSTEM_OK = range(6, 14)  # devdata.feeds scenario "ok"
 INCOMPLETE_BASIC, INCOMPLETE_GRID, DISPATCHED = 16, 17, 18
 PENDING, MANUAL, PARTIAL, REJECTED = (22, 23), 25, 26, 39
 RELATED_INSURANCE = 27
-LAST_YEAR = range(0, 6)  # feeds.demo.LAST_YEAR_PERSONS: they have last year's facts
+LAST_YEAR = range(0, 6)  # devdata.feeds.LAST_YEAR_PERSONS: they have last year's facts
 ALSO_THIS_YEAR = range(0, 3)  # 3, 4, 5 are left for 导入上一年申报名单
 
 

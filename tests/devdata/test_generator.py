@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from stdnum.cn import ric, uscc
 
-from feeds.generator import World, write_feeds
+from devdata.generator import World, write_feeds
 from feeds.parsing import id_gender
 from feeds.services import feed_import
 

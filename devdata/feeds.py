@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from devdata.generator import chinese_name, id_number
 from employers.constants import Relation
-from feeds.generator import chinese_name, id_number
 from feeds.parsing import id_gender
 from feeds.rows import KINDS
 from feeds.services import feed_import

@@ -1,15 +1,15 @@
-"""placements.demo.load_demo: the demo unit's placements in every status, through the real services; idempotent."""
+"""devdata.placements.load_demo: the demo unit's placements in every status, through the real services; idempotent."""
 
 from datetime import date
 
 import pytest
 
 from core.models import AuditEvent, StoredFile
+from devdata.feeds import load_demo as load_feeds_demo
+from devdata.placements import load_demo
 from employers.constants import Relation
 from employers.models import RelatedUnit
-from feeds.demo import load_demo as load_feeds_demo
 from placements.constants import PlacementStatus
-from placements.demo import load_demo
 from placements.models import Evidence, Placement, PlacementMonth
 from tests import factories
 from tests.placements import factories as pf

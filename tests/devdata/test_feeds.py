@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
+from devdata.feeds import PERSONS, demo_people, load_demo
 from employers.constants import Relation
 from employers.models import RelatedUnit
-from feeds.demo import PERSONS, demo_people, load_demo
 from feeds.models import Certificate, FeedImport, MedicalContribution, PensionContribution, RegistryPerson, WageRecord
 from feeds.parsing import is_valid_id_number
 from tests import factories

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from relief import demo
+from devdata import relief as demo
 from relief.models import ReliefApplication
 from tests import factories
 

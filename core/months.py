@@ -23,6 +23,12 @@ class YearMonth:
         return cls(int(text[:4]), int(text[4:]))
 
     @classmethod
+    def from_key(cls, key: int) -> "YearMonth":
+        """The month stored as the int ``YYYYMM`` (the database's form, :attr:`key`)."""
+        year, month = divmod(int(key), 100)
+        return cls(year, month)
+
+    @classmethod
     def from_date(cls, d: date) -> "YearMonth":
         return cls(d.year, d.month)
 
@@ -48,3 +54,8 @@ class YearMonth:
 
 def months_of_year(year: int) -> list[YearMonth]:
     return [YearMonth(year, m) for m in range(1, 13)]
+
+
+def month_label(key: int) -> str:
+    """``202503`` → ``2025年3月``: the one way a stored month is written for people."""
+    return str(YearMonth.from_key(key))

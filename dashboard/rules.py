@@ -12,7 +12,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from core.months import YearMonth
 from declarations.transitions import WITHDRAWING, State
+from placements import counting
 from placements.retirement import retirement_date
 
 # The step states of declarations.selectors (DONE / CURRENT / NOT_STARTED), kept equal by a test.
@@ -21,8 +23,6 @@ STEP_LABELS = {DONE: "已完成", CURRENT: "进行中", NOT_STARTED: "未开始"
 
 STEP_NAMES = ("按比例安置登记", "完成申报", "发送税务部门")
 MONTHS = tuple(range(1, 13))
-CONFIRMED_STATES = ("auto", "confirmed")  # placements.constants.MonthReview: counts as 安置确认
-SEVERE_WEIGHT = 2
 
 
 @dataclass(frozen=True)
@@ -98,15 +98,17 @@ class MonthBar:
 
 @dataclass(frozen=True)
 class YearFigures:
-    """The year's totals (the same numbers as ``placements.selectors.placement_totals``) and the chart."""
+    """The year's totals (placements.counting: the same numbers as ``placements.selectors.placement_totals``) and
+    the chart."""
 
-    persons: int  # 安置登记 (人): placements of the year
+    persons: int  # 安置登记 (人): every placement of the year
+    persons_confirmed: int  # 安置确认 (人): placements counted in the year with a confirmed month
     registered: int  # 安置登记 (月): selected months
     confirmed: int  # 安置确认 (月)
     approved: int  # 安置核定 (月): Σ weight of confirmed months
     rejected: int  # 安置不通过 (月)
     pending: int  # months awaiting review
-    evidence_missing: int  # pending months still lacking the employer's evidence
+    evidence_missing: int  # months still lacking the employer's evidence
     severe_months: int  # confirmed months of weight 2 (1–2 级)
     other_months: int  # confirmed months of weight 1 (3–4 级)
     months: tuple[MonthBar, ...]
@@ -121,41 +123,32 @@ class YearFigures:
         return any(bar.confirmed or bar.approved for bar in self.months)
 
 
-def year_figures(persons: int, month_rows: Iterable[tuple[int, str, int, bool, int]]) -> YearFigures:
-    """Fold the grouped rows ``(YYYYMM, review_state, weight, evidence_missing, count)`` of the year's selected
-    months into the totals and the twelve bars."""
-    registered = confirmed = approved = rejected = pending = missing = severe = other = 0
+def year_figures(
+    persons: int, persons_confirmed: int, month_rows: Iterable[tuple[int, str, int, bool, int]]
+) -> YearFigures:
+    """Fold the grouped rows ``(YYYYMM, review_state, weight, evidence_missing, count)`` of the selected months of
+    the placements counted in the year into the totals and the twelve bars (placements.counting's measures)."""
+    rows = list(month_rows)
+    counts = counting.count_grouped((state, weight, missing, n) for _, state, weight, missing, n in rows)
+    confirmed, approved = counting.measure("confirmed"), counting.measure("approved")
     by_month = {m: [0, 0] for m in MONTHS}
-    for key, review_state, weight, evidence_missing, n in month_rows:
-        weight = weight or 0
-        registered += n
-        if review_state in CONFIRMED_STATES:
-            confirmed += n
-            approved += weight * n
-            if weight == SEVERE_WEIGHT:
-                severe += n
-            elif weight:
-                other += n
-            bar = by_month.get(key % 100)
-            if bar is not None:
-                bar[0] += n
-                bar[1] += weight * n
-        elif review_state == "rejected":
-            rejected += n
-        elif review_state == "pending":
-            pending += n
-        if evidence_missing:
-            missing += n
+    for key, review_state, weight, evidence_missing, n in rows:
+        bar = by_month.get(YearMonth.from_key(key).month)
+        if bar is not None:
+            month = counting.MonthState(True, review_state, weight or 0, bool(evidence_missing))
+            bar[0] += counting.month_measure(confirmed, month) * n
+            bar[1] += counting.month_measure(approved, month) * n
     return YearFigures(
         persons=persons,
-        registered=registered,
-        confirmed=confirmed,
-        approved=approved,
-        rejected=rejected,
-        pending=pending,
-        evidence_missing=missing,
-        severe_months=severe,
-        other_months=other,
+        persons_confirmed=persons_confirmed,
+        registered=counts["registered"],
+        confirmed=counts["confirmed"],
+        approved=counts["approved"],
+        rejected=counts["rejected"],
+        pending=counts["pending"],
+        evidence_missing=counts["missing_evidence"],
+        severe_months=counts["severe"],
+        other_months=counts["other"],
         months=tuple(MonthBar(m, c, a) for m, (c, a) in by_month.items()),
     )
 

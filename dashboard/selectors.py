@@ -15,7 +15,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Avg, Case, Count, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, When, Window
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 
 from core import filing
 from core.models import FilingWindow
@@ -32,6 +46,7 @@ from notices.models import Notice
 from notices.selectors import notices_visible_to
 from placements.constants import DocumentReview
 from placements.models import HandCertificate, Placement, PlacementMonth
+from placements.querysets import counted_q
 from relief.models import ReliefApplication
 
 HOME_NOTICES = 7
@@ -71,7 +86,8 @@ class YearContext:
     filing_year: int  # the current filing year of the unit's province
     window: filing.Window  # the filing window of ``year``
     state: State  # the declaration's state of ``year``
-    persons: int  # placements of ``year``
+    persons: int  # placements of ``year`` (安置登记人数)
+    persons_confirmed: int  # counted placements with a confirmed month (安置确认人数, placements.counting)
     contract_salary: Decimal | None  # the mean 合同月薪 of the year's contracts (the calculator's 残疾员工月薪)
     stated: tuple[Decimal, Decimal] | None = None  # 职工人数, 月平均工资 stated for ``year`` (levy.StaffFigures)
 
@@ -125,13 +141,18 @@ def year_context(employer: Employer, requested: str | int | None, today: date) -
         for year in sorted({*by_year, *extended})
     ]
     filing_year = filing.pick_filing_year(windows, today)
+    has_confirmed = Exists(PlacementMonth.objects.filter(placement=OuterRef("pk")).confirmed())
     per_year = {
-        year: (n, salary)
-        for year, n, salary in Placement.objects.filter(employer=employer)
+        year: (n, salary, n_confirmed)
+        for year, n, salary, n_confirmed in Placement.objects.filter(employer=employer)
         .order_by()
         .values("year")
-        .annotate(n=Count("pk", distinct=True), salary=Avg("contracts__monthly_salary"))
-        .values_list("year", "n", "salary")
+        .annotate(
+            n=Count("pk", distinct=True),
+            salary=Avg("contracts__monthly_salary"),
+            n_confirmed=Count("pk", distinct=True, filter=counted_q() & Q(has_confirmed)),
+        )
+        .values_list("year", "n", "salary", "n_confirmed")
     }
     states = {
         year: State(status, previous)
@@ -154,8 +175,9 @@ def year_context(employer: Employer, requested: str | int | None, today: date) -
         stated=stated.get(year),
         window=window,
         state=states.get(year, State()),
-        persons=per_year.get(year, (0, None))[0],
-        contract_salary=_money(per_year.get(year, (0, None))[1]),
+        persons=per_year.get(year, (0, None, 0))[0],
+        persons_confirmed=per_year.get(year, (0, None, 0))[2],
+        contract_salary=_money(per_year.get(year, (0, None, 0))[1]),
     )
 
 
@@ -172,17 +194,18 @@ def _int(value) -> int | None:
         return None
 
 
-def year_figures(employer: Employer, year: int, persons: int) -> rules.YearFigures:
-    """The year's totals and the month chart from the selected months, grouped in the database (one query, at most
-    12 months × 5 states × 3 weights × 2 rows)."""
+def year_figures(employer: Employer, year: int, persons: int, persons_confirmed: int) -> rules.YearFigures:
+    """The year's totals and the month chart from the selected months of the placements counted in the year
+    (placements.counting), grouped in the database (one query, at most 12 months × 5 states × 3 weights × 2 rows)."""
     rows = (
-        PlacementMonth.objects.filter(placement__employer=employer, placement__year=year, selected=True)
+        PlacementMonth.objects.counted()
+        .filter(placement__employer=employer, placement__year=year, selected=True)
         .order_by()
         .values("month", "review_state", "weight", "evidence_missing")
         .annotate(n=Count("pk"))
         .values_list("month", "review_state", "weight", "evidence_missing", "n")
     )
-    return rules.year_figures(persons, rows)
+    return rules.year_figures(persons, persons_confirmed, rows)
 
 
 # --- the levy estimate ----------------------------------------------------------------------------------------------
@@ -406,7 +429,7 @@ class HomePage:
 def home_page(*, employer: Employer, requested_year: str | int | None, today: date, now: datetime) -> HomePage:
     """Everything the home page shows for ``employer`` (already read with :func:`home_employer`). 9 queries."""
     ctx = year_context(employer, requested_year, today)
-    figures = year_figures(employer, ctx.year, ctx.persons)
+    figures = year_figures(employer, ctx.year, ctx.persons, ctx.persons_confirmed)
     deadline = rules.deadline_note(ctx.window, today, declared=ctx.state.locked)
     return HomePage(
         employer=employer,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import filing
+from core.months import YearMonth
 from core.selectors import available_from_working_day
 from declarations.constants import CERTIFICATE_WORKING_DAYS, WithdrawalState
 from declarations.models import Declaration, Submission, SubmissionPerson, Withdrawal
@@ -47,24 +48,28 @@ def state_of(declaration: Declaration | None) -> State:
 
 def declaration_snapshot(employer: Employer, year: int) -> tuple[list[dict], dict[str, int]]:
     """Per-person rows (the persons with confirmed months) and totals of the year as they stand now: what 完成申报
-    freezes into the Submission and what the 承诺书 page previews. Two queries whatever the number of persons."""
+    freezes into the Submission and what the 承诺书 page previews. Two queries whatever the number of persons.
+
+    The placements and months are those counted in the year (placements.counting); ``persons`` is 安置确认人数
+    (the persons with at least one confirmed month), the same figure as 首页's 安置确认 (人)."""
+    names = ("registered", "confirmed", "approved")
     placements = list(
         Placement.objects.of(employer, year)
-        .with_counts()
+        .counted()
+        .with_counts(*names)
         .annotate(last_cert=Max("months__cert_no"))
         .order_by("id")
-        .values("pk", "name", "id_number", "last_cert", "n_registered", "n_confirmed", "n_approved")
+        .values("pk", "name", "id_number", "last_cert", *(f"n_{name}" for name in names))
     )
     months: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    confirmed = PlacementMonth.objects.confirmed().filter(placement__employer=employer, placement__year=year)
+    confirmed = PlacementMonth.objects.counted().confirmed().filter(placement__employer=employer, placement__year=year)
     for pk, month, weight in confirmed.values_list("placement_id", "month", "weight"):
-        months[pk].append((month % 100, weight))
-    totals = {"registered": 0, "confirmed": 0, "approved": 0}
+        months[pk].append((YearMonth.from_key(month).month, weight))
+    totals = dict.fromkeys(names, 0)
     people = []
     for row in placements:
-        totals["registered"] += row["n_registered"]
-        totals["confirmed"] += row["n_confirmed"]
-        totals["approved"] += row["n_approved"]
+        for name in names:
+            totals[name] += row[f"n_{name}"]
         if not row["n_confirmed"]:
             continue  # nothing of this person is declared (all months rejected)
         weights = sorted({w for _, w in months[row["pk"]]})

@@ -21,6 +21,9 @@ DISABILITY_GRADES = range(1, 5)
 MILITARY_GRADES = range(1, 11)
 MILITARY_COUNTING_GRADES = range(1, 9)
 
+SEVERE_WEIGHT = 2  # the weight of a month (domain.md §5.3) under 残疾人证 1–2 级 / 残疾军人证 1–3 级
+NORMAL_WEIGHT = 1  # under the other grades that count
+
 CERT_NO_MAX_LENGTH = 40  # feeds.models.Certificate.cert_no
 
 _ID_PART = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -95,7 +98,7 @@ def grade_weight(cert_type: str, grade: int | None) -> int:
     if not grade_counts(cert_type, grade):
         return 0
     severe = (1, 2, 3) if cert_type == MILITARY else (1, 2)
-    return 2 if grade in severe else 1
+    return SEVERE_WEIGHT if grade in severe else NORMAL_WEIGHT
 
 
 def validate_cert(cert_type: str, cert_no: str, id_number: str, category: int | None, grade: int | None) -> list[str]:

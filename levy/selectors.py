@@ -8,18 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist, FieldError
-from django.db.models import Count
-
 from core.filing import unit_filing_year
 from core.models import EmploymentRatio, SocialAverageWage
-from levy.calculator import SEVERE_WEIGHT
 from levy.models import StaffFigures
 from levy.rules import MIN_LEVY_YEAR
+from placements.models import PlacementMonth
 
 DEFAULT_RATIO_PERCENT = Decimal("1.5")
-CONFIRMED_REVIEW_STATES = ("auto", "confirmed")
+NATIONAL_MINIMUM_SOURCE = "《残疾人就业条例》（国务院令第488号）第八条规定的最低比例 1.5%"
 
 
 def levy_year_for(business_year: int) -> int:
@@ -42,6 +38,17 @@ class RatioSetting:
     ratio_percent: Decimal
     year: int | None  # the year of the row used; None = the national default
     note: str
+    source: str = NATIONAL_MINIMUM_SOURCE  # the document the ratio comes from
+    effective_from: date | None = None
+    confirmed: bool = False  # checked against the document; False = 待核实
+
+    @property
+    def basis(self) -> str:
+        """「依据：…（yyyy-mm-dd 施行）」, plus 「待核实」 unless the row was confirmed."""
+        text = f"依据：{self.source or '未填写'}"
+        if self.effective_from is not None:
+            text += f"（{self.effective_from:%Y-%m-%d} 施行）"
+        return text if self.confirmed else f"{text}；待核实"
 
 
 def employment_ratio(province_code: str, year: int) -> RatioSetting:
@@ -49,7 +56,7 @@ def employment_ratio(province_code: str, year: int) -> RatioSetting:
     row = (
         EmploymentRatio.objects.filter(province_code=province_code, year__lte=year)
         .order_by("-year")
-        .values("year", "ratio_percent")
+        .values("year", "ratio_percent", "source", "effective_from", "confirmed")
         .first()
     )
     if row is None:
@@ -57,7 +64,7 @@ def employment_ratio(province_code: str, year: int) -> RatioSetting:
     note = f"本省 {row['year']} 年规定比例"
     if row["year"] != year:
         note += f"（{year} 年未设置，沿用最近一年）"
-    return RatioSetting(row["ratio_percent"], row["year"], note)
+    return RatioSetting(row["ratio_percent"], row["year"], note, row["source"], row["effective_from"], row["confirmed"])
 
 
 @dataclass(frozen=True)
@@ -87,53 +94,17 @@ def social_average_wage(province_code: str, year: int) -> WageSetting:
 class PersonMonths:
     severe: int  # confirmed months of weight 2 (1–2 级 / 残疾军人证 1–3 级)
     other: int  # confirmed months of weight 1
-    available: bool  # False while the placements app does not provide PlacementMonth yet
-
-
-def _placement_month_model():
-    """``placements.PlacementMonth`` when it has the fields this selector needs, else None."""
-    try:
-        model = apps.get_model("placements", "PlacementMonth")
-    except LookupError:
-        return None
-    try:
-        for name in ("review_state", "weight", "placement"):
-            model._meta.get_field(name)
-        placement = model._meta.get_field("placement").related_model
-        for name in ("employer", "year"):
-            placement._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
-    return model
 
 
 def confirmed_person_months(*, employer, year: int) -> PersonMonths:
-    """The unit's confirmed person-months of business ``year`` by weight (one query).
-
-    Reads ``placements.PlacementMonth`` defensively: while that model (or one of the fields used here) does not
-    exist yet, it answers zeros with ``available=False`` so the calculator still works.
-    """
-    model = _placement_month_model()
-    if model is None:
-        return PersonMonths(0, 0, available=False)
-    filters = {
-        "placement__employer": employer,
-        "placement__year": year,
-        "review_state__in": CONFIRMED_REVIEW_STATES,
-    }
-    try:
-        model._meta.get_field("selected")
-        filters["selected"] = True
-    except FieldDoesNotExist:
-        pass
-    try:
-        rows = model.objects.filter(**filters).values("weight").annotate(n=Count("pk")).order_by()
-        counts = {row["weight"]: row["n"] for row in rows}
-    except FieldError:
-        return PersonMonths(0, 0, available=False)
-    severe = counts.get(SEVERE_WEIGHT, 0)
-    other = sum(n for weight, n in counts.items() if weight != SEVERE_WEIGHT and weight)
-    return PersonMonths(severe, other, available=True)
+    """The unit's confirmed person-months of business ``year`` by weight: the measures ``severe`` and ``other`` of
+    placements.counting over the months counted in the year (one query)."""
+    totals = (
+        PlacementMonth.objects.counted()
+        .filter(placement__employer=employer, placement__year=year)
+        .totals("severe", "other")
+    )
+    return PersonMonths(totals["severe"], totals["other"])
 
 
 @dataclass(frozen=True)
@@ -160,11 +131,8 @@ def calculator_defaults(*, employer, today: date) -> CalculatorDefaults:
     ratio = employment_ratio(province, year)
     wage = social_average_wage(province, year)
     months = confirmed_person_months(employer=employer, year=year)
-    notes = [f"安置比例：{ratio.note}", f"社会平均工资：{wage.note}"]
-    if months.available:
-        notes.append(f"安置人月数：{year} 年已确认的安置月数（1-2级 {months.severe}，3-4级 {months.other}）")
-    else:
-        notes.append("安置人月数：暂无法读取安置登记数据，请手工填写")
+    notes = [f"安置比例：{ratio.note}，{ratio.basis}", f"社会平均工资：{wage.note}"]
+    notes.append(f"安置人月数：{year} 年已确认的安置月数（1-2级 {months.severe}，3-4级 {months.other}）")
     initial = {
         "name": employer.name,
         "ratio": ratio.ratio_percent,

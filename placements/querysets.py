@@ -1,17 +1,37 @@
-"""Querysets with state-named methods. Totals (登记 / 确认 / 核定 / 不通过) are aggregates over PlacementMonth."""
+"""Querysets with state-named methods. Every count, total and status is compiled here from the tables of
+``placements.counting`` (the one definition); nothing in this module restates a counting rule by hand."""
 
 from django.db import models
-from django.db.models import Case, Count, Exists, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from placements.constants import DocumentReview, MonthReview, PlacementStatus
-
-# Conditions on PlacementMonth rows (prefix "" on the month queryset, "months__" from Placement).
-_CONFIRMED_STATES = (MonthReview.AUTO, MonthReview.CONFIRMED)
+from placements import counting
+from placements.constants import DocumentReview, PlacementStatus
 
 
-def _month_q(prefix: str, **conditions) -> Q:
-    return Q(**{f"{prefix}{key}": value for key, value in conditions.items()})
+def measure_q(measure: counting.Measure, prefix: str = "") -> Q:
+    """The months ``measure`` takes, as a condition on PlacementMonth rows (``prefix`` "months__" from Placement)."""
+    q = Q(**{f"{prefix}selected": True})
+    if measure.states != counting.SELECTED_STATES:  # selected ⇔ a review state other than none (a DB constraint)
+        q &= Q(**{f"{prefix}review_state__in": sorted(measure.states)})
+    if measure.evidence_missing:
+        q &= Q(**{f"{prefix}evidence_missing": True})
+    if measure.weight is not None:
+        q &= Q(**{f"{prefix}weight": measure.weight})
+    return q
+
+
+def measure_aggregate(measure: counting.Measure, prefix: str = "", counted: str = "pk"):
+    """The aggregate of ``measure`` over PlacementMonth rows: a filtered COUNT, or a filtered SUM of the weights."""
+    q = measure_q(measure, prefix)
+    if measure.weighted:
+        return Coalesce(Sum(f"{prefix}weight", filter=q), Value(0))
+    return Count(counted, filter=q)
+
+
+def counted_q(prefix: str = "") -> Q:
+    """Placements whose months count in their year's totals (counting.counts_toward_year), as a condition."""
+    return Q(**{f"{prefix}{counting.YEAR_FIELD}": True})
 
 
 def pending_agreement_q(placement_model) -> Exists:
@@ -19,6 +39,27 @@ def pending_agreement_q(placement_model) -> Exists:
     contract = placement_model._meta.get_field("contracts").related_model
     return Exists(
         contract.objects.filter(placement=OuterRef("pk"), is_dispatched=True, review_state=DocumentReview.PENDING)
+    )
+
+
+def _condition(condition: counting.Condition, placement_model):
+    """One row of counting.STATUS_RULES as a SQL condition over the ``n_<measure>`` annotations."""
+    if condition.subject == "completed":
+        return Q(wizard_completed=condition.value)
+    if condition.subject == "pending_agreement":
+        exists = pending_agreement_q(placement_model)
+        return exists if condition.value else ~exists
+    value = F(f"n_{condition.value}") if isinstance(condition.value, str) else condition.value
+    lookup = {"==": "exact", ">": "gt"}[condition.op]
+    return Q(**{f"n_{condition.subject}__{lookup}": value})
+
+
+def status_case(placement_model) -> Case:
+    """审核状态 as a CASE over the ``n_<measure>`` annotations, row for row counting.STATUS_RULES."""
+    return Case(
+        *(When(_condition(cond, placement_model), then=Value(status)) for cond, status in counting.STATUS_RULES),
+        default=Value(counting.STATUS_DEFAULT),
+        output_field=models.CharField(),
     )
 
 
@@ -30,47 +71,25 @@ class PlacementQuerySet(models.QuerySet):
         """Not frozen by a declaration: may still be edited and recomputed."""
         return self.filter(frozen=False)
 
-    def with_counts(self) -> "PlacementQuerySet":
-        """Annotate the per-placement month counts in the same query (GROUP BY placement).
-
-        ``n_registered`` 安置登记, ``n_confirmed`` 安置确认 (system + reviewer), ``n_approved`` 安置核定 (Σ weight of
-        confirmed months), ``n_rejected`` 安置不通过, ``n_pending`` awaiting review, ``n_missing_evidence``
-        pending months still lacking evidence, ``n_manual`` confirmed by a reviewer.
-        """
-        p = "months__"
-        selected = _month_q(p, selected=True)
-        confirmed = selected & _month_q(p, review_state__in=_CONFIRMED_STATES)
+    def with_counts(self, *names: str) -> "PlacementQuerySet":
+        """Annotate ``n_<measure>`` for each measure named (default counting.PLACEMENT_MEASURES) in the same query
+        (GROUP BY placement): ``n_registered`` 安置登记, ``n_confirmed`` 安置确认, ``n_approved`` 安置核定,
+        ``n_rejected`` 安置不通过, ``n_pending``, ``n_manual``, ``n_missing_evidence`` (counting.MEASURES)."""
         return self.annotate(
-            n_registered=Count("months", filter=selected),
-            n_confirmed=Count("months", filter=confirmed),
-            n_approved=Coalesce(Sum(f"{p}weight", filter=confirmed), Value(0)),
-            n_rejected=Count("months", filter=selected & _month_q(p, review_state=MonthReview.REJECTED)),
-            n_pending=Count("months", filter=selected & _month_q(p, review_state=MonthReview.PENDING)),
-            n_missing_evidence=Count("months", filter=selected & _month_q(p, evidence_missing=True)),
-            n_manual=Count("months", filter=selected & _month_q(p, review_state=MonthReview.CONFIRMED)),
+            **{
+                f"n_{name}": measure_aggregate(counting.measure(name), "months__", "months")
+                for name in names or counting.PLACEMENT_MEASURES
+            }
         )
 
     def with_status(self) -> "PlacementQuerySet":
-        """Annotate ``status`` (PlacementStatus value) as placements.rules.placement_status computes it.
-
-        A dispatch agreement awaiting review makes the placement 待审核 (the manual's 待审核: "需要审核的部分资料有
-        劳务派遣协议、…"), so 完成申报 waits for the reviewer's decision on it."""
+        """Annotate ``status`` (PlacementStatus value), compiled from counting.STATUS_RULES."""
         qs = self if "n_registered" in self.query.annotations else self.with_counts()
-        S = PlacementStatus
-        return qs.annotate(
-            status=Case(
-                When(wizard_completed=False, then=Value(S.INCOMPLETE)),
-                When(n_registered=0, then=Value(S.INCOMPLETE)),
-                When(n_missing_evidence__gt=0, then=Value(S.INCOMPLETE)),
-                When(n_pending__gt=0, then=Value(S.PENDING)),
-                When(pending_agreement_q(self.model), then=Value(S.PENDING)),
-                When(n_rejected=models.F("n_registered"), then=Value(S.REJECTED)),
-                When(n_rejected__gt=0, then=Value(S.PARTIALLY_REJECTED)),
-                When(n_manual__gt=0, then=Value(S.APPROVED_MANUAL)),
-                default=Value(S.APPROVED_SYSTEM),
-                output_field=models.CharField(),
-            )
-        )
+        return qs.annotate(status=status_case(self.model))
+
+    def counted(self) -> "PlacementQuerySet":
+        """The placements whose months make up their year's totals (counting.counts_toward_year)."""
+        return self.filter(counted_q())
 
     def in_status(self, *statuses: str) -> "PlacementQuerySet":
         return self.with_status().filter(status__in=statuses)
@@ -91,13 +110,21 @@ class PlacementQuerySet(models.QuerySet):
         return self.in_status(PlacementStatus.PARTIALLY_REJECTED)
 
     def blocking_declaration(self) -> "PlacementQuerySet":
-        """Placements that forbid 完成申报 (§7): 资料待完善 or 待审核."""
-        return self.in_status(PlacementStatus.INCOMPLETE, PlacementStatus.PENDING)
+        """Placements that forbid 完成申报 (§7): 资料待完善 or 待审核 (counting.BLOCKING_STATUSES)."""
+        return self.in_status(*counting.BLOCKING_STATUSES)
 
 
 class PlacementMonthQuerySet(models.QuerySet):
     def of_year(self, year: int) -> "PlacementMonthQuerySet":
         return self.filter(year=year)
+
+    def counted(self) -> "PlacementMonthQuerySet":
+        """Months of placements that count in their year's totals (counting.counts_toward_year)."""
+        return self.filter(counted_q("placement__"))
+
+    def in_measure(self, name: str) -> "PlacementMonthQuerySet":
+        """The months measure ``name`` of counting.MEASURES takes."""
+        return self.filter(measure_q(counting.measure(name)))
 
     def selected(self) -> "PlacementMonthQuerySet":
         """安置登记: the months the employer registered."""
@@ -108,15 +135,12 @@ class PlacementMonthQuerySet(models.QuerySet):
         at least once — PlacementMonth.held)."""
         return self.filter(held=True)
 
-    def auto_verified(self) -> "PlacementMonthQuerySet":
-        return self.filter(selected=True, review_state=MonthReview.AUTO)
-
     def confirmed(self) -> "PlacementMonthQuerySet":
         """安置确认: confirmed by the system or by a reviewer."""
-        return self.filter(selected=True, review_state__in=_CONFIRMED_STATES)
+        return self.in_measure("confirmed")
 
     def pending(self) -> "PlacementMonthQuerySet":
-        return self.filter(selected=True, review_state=MonthReview.PENDING)
+        return self.in_measure("pending")
 
     def awaiting_review(self) -> "PlacementMonthQuerySet":
         """The reviewers' queue: pending months with their evidence complete, of placements submitted."""
@@ -126,15 +150,11 @@ class PlacementMonthQuerySet(models.QuerySet):
         return self.pending().filter(evidence_missing=True)
 
     def rejected(self) -> "PlacementMonthQuerySet":
-        return self.filter(selected=True, review_state=MonthReview.REJECTED)
+        return self.in_measure("rejected")
 
-    def totals(self) -> dict[str, int]:
-        """登记 / 确认 / 核定 / 不通过 over these months, one query."""
-        confirmed = Q(selected=True, review_state__in=_CONFIRMED_STATES)
+    def totals(self, *names: str) -> dict[str, int]:
+        """The measures named (default: every measure of counting.MEASURES) over these months, one query."""
         row = self.aggregate(
-            registered=Count("pk", filter=Q(selected=True)),
-            confirmed=Count("pk", filter=confirmed),
-            approved=Coalesce(Sum("weight", filter=confirmed), Value(0)),
-            rejected=Count("pk", filter=Q(selected=True, review_state=MonthReview.REJECTED)),
+            **{name: measure_aggregate(counting.measure(name)) for name in names or counting.MEASURE_NAMES}
         )
         return {key: int(value or 0) for key, value in row.items()}

@@ -84,7 +84,6 @@ CONTRACT_FIELDS = (
 )
 HAND_CERT_FIELDS = ("cert_no", "cert_type", "valid_from", "valid_to", "grade", "category")
 GRADUATE_FIELDS = ("school", "degree", "graduation_date")
-_CONFIRMED = (MonthReview.AUTO, MonthReview.CONFIRMED)
 
 
 class RegistrationError(DomainError):

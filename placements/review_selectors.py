@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from core import calendar as workdays
 from core.selectors import calendar_data
+from placements import counting
 from placements.constants import DocumentReview, MonthReview
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
 from placements.review_rules import Waiting, last_overdue_day, month_label, waiting, waiting_many, working_day
@@ -280,7 +281,7 @@ def review_page(placement: Placement, *, today: date | None = None) -> ReviewPag
             decided_months=[
                 (month_label(m), state[m].get_review_state_display())
                 for m in months
-                if m in state and state[m].review_state in (MonthReview.CONFIRMED, MonthReview.REJECTED)
+                if m in state and state[m].review_state in counting.DECIDED_STATES
             ],
         )
         items.append(item)

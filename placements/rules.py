@@ -1,5 +1,6 @@
-"""The month-grid rules (domain.md §5): the six checks, the weight, month selection, the placement status and the
-totals. Pure: no ORM. The selectors gather a :class:`PersonFacts` bundle; these functions decide.
+"""The month-grid rules (domain.md §5): the six checks, the weight and month selection. Pure: no ORM. What a month
+counts as, the placement status and the totals are ``placements.counting``. The selectors gather a
+:class:`PersonFacts` bundle; these functions decide.
 
 Months are ``YYYYMM`` ints (core.months.YearMonth.key). Check results carry reason *codes*; :data:`REASONS` maps a
 code to its check and its Chinese text, so the grid, the review pages and the notices all say the same thing.
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from feeds.certificates import GRADE_NAMES, MILITARY, grade_counts, grade_weight
+from placements.counting import AUTO, DECIDED_STATES, NONE, PENDING
 from placements.retirement import add_months, retirement_date, sixteenth_birthday
 
 # --- checks and reasons -------------------------------------------------------------------------------------------
@@ -460,8 +462,6 @@ def evidence_needed(fail_mask: int, evidence_mask: int = 0) -> list[tuple[str, s
 
 # --- selection (§5.2) ---------------------------------------------------------------------------------------------
 
-NONE, AUTO, PENDING, CONFIRMED, REJECTED = "none", "auto", "pending", "confirmed", "rejected"  # MonthReview
-DECIDED = (CONFIRMED, REJECTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,86 +529,11 @@ def plan_selection(options: Sequence[MonthOption], requested: Iterable[int]) -> 
             errors[option.month] = why
             states[option.month] = option.review_state if option.selected else NONE
             continue
-        if option.selected and option.review_state in DECIDED:
+        if option.selected and option.review_state in DECIDED_STATES:
             states[option.month] = option.review_state
         else:
             states[option.month] = AUTO if option.verified else PENDING
     return SelectionPlan(states=states, errors=errors)
-
-
-def next_state_after_recompute(selected: bool, review_state: str, verified: bool) -> str:
-    """What a recompute does to a month's review state (the same logic runs in SQL in services._upsert_sql).
-
-    An ``auto`` month that no longer verifies becomes ``pending`` (it stays registered; the employer must add
-    evidence or untick it); a ``pending`` month that now verifies becomes ``auto``; reviewers' decisions stand.
-    """
-    if not selected:
-        return NONE
-    if review_state == AUTO and not verified:
-        return PENDING
-    if review_state == PENDING and verified:
-        return AUTO
-    return review_state
-
-
-# --- status and totals (§5.3, §5.4) ------------------------------------------------------------------------------
-
-INCOMPLETE, STATUS_PENDING = "incomplete", "pending"  # constants.PlacementStatus
-APPROVED_SYSTEM, APPROVED_MANUAL = "approved_system", "approved_manual"
-PARTIALLY_REJECTED, STATUS_REJECTED = "partially_rejected", "rejected"
-
-
-@dataclass(frozen=True, slots=True)
-class MonthState:
-    selected: bool
-    review_state: str
-    weight: int = 1
-    evidence_missing: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    registered: int  # 安置登记(月)
-    confirmed: int  # 安置确认(月)
-    approved: int  # 安置核定(月) = Σ confirmed × weight
-    rejected: int  # 安置不通过(月)
-
-
-def totals(months: Iterable[MonthState]) -> Totals:
-    registered = confirmed = approved = rejected = 0
-    for m in months:
-        if not m.selected:
-            continue
-        registered += 1
-        if m.review_state in (AUTO, CONFIRMED):
-            confirmed += 1
-            approved += m.weight
-        elif m.review_state == REJECTED:
-            rejected += 1
-    return Totals(registered, confirmed, approved, rejected)
-
-
-def placement_status(*, completed: bool, months: Iterable[MonthState], pending_agreement: bool = False) -> str:
-    """审核状态 (§5.4). PlacementQuerySet.with_status computes the same in SQL (tests keep them in step).
-
-    资料待完善 also covers a finished wizard with no month registered, or a registered ✗ month still lacking its
-    evidence (e.g. after a recompute turned an auto-verified month into a failing one). ``pending_agreement``: a
-    dispatch agreement awaits a reviewer, which makes the placement 待审核 (§6; the manual's 待审核).
-    """
-    selected = [m for m in months if m.selected]
-    if not completed or not selected or any(m.evidence_missing for m in selected):
-        return INCOMPLETE
-    states = [m.review_state for m in selected]
-    if PENDING in states or pending_agreement:
-        return STATUS_PENDING
-    n_rejected = states.count(REJECTED)
-    if n_rejected == len(states):
-        return STATUS_REJECTED
-    if n_rejected:
-        return PARTIALLY_REJECTED
-    if CONFIRMED in states:
-        return APPROVED_MANUAL
-    return APPROVED_SYSTEM
 
 
 def grade_label(cert_type: str, grade: int | None) -> str:

@@ -15,8 +15,9 @@ from django.db.models.functions import Cast
 from employers.models import Employer
 from feeds.models import Certificate, MedicalContribution, PensionContribution, WageRecord
 from placements.constants import DocumentReview, PlacementStatus
+from placements.counting import YEAR_TOTALS
 from placements.models import Contract, HandCertificate, Placement, PlacementMonth
-from placements.querysets import PlacementQuerySet
+from placements.querysets import PlacementQuerySet, counted_q
 from placements.rules import (
     CERT_CANCELLED,
     CERT_PENDING,
@@ -314,16 +315,16 @@ def placement_list_rows(
 def placement_totals(employer: Employer, year: int) -> dict[str, int]:
     """The year's totals and the list's counters in one query.
 
-    ``persons`` 已登记 (placements), ``registered`` / ``confirmed`` / ``approved`` / ``rejected`` months, and one
-    ``status_<value>`` count per PlacementStatus.
+    ``persons`` 已登记 (every placement), ``persons_confirmed`` 安置确认人数 and the ``registered`` / ``confirmed`` /
+    ``approved`` / ``rejected`` months of the placements that count in the year (counting.counts_toward_year), and
+    one ``status_<value>`` count per PlacementStatus.
     """
     qs = Placement.objects.of(employer, year).with_status()
+    counted = counted_q()
     row = qs.aggregate(
         persons=Count("pk"),
-        registered=Sum("n_registered"),
-        confirmed=Sum("n_confirmed"),
-        approved=Sum("n_approved"),
-        rejected=Sum("n_rejected"),
+        persons_confirmed=Count("pk", filter=counted & Q(n_confirmed__gt=0)),
+        **{name: Sum(f"n_{name}", filter=counted) for name in YEAR_TOTALS},
         **{f"status_{value}": Count("pk", filter=Q(status=value)) for value in PlacementStatus.values},
     )
     return {key: int(value or 0) for key, value in row.items()}

@@ -26,6 +26,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.audit import record
+from placements import counting
 from placements.constants import MonthReview
 from placements.errors import MonthsTakenError, PlacementFrozenError, SelectionError, StaleVersionError, SubmitError
 from placements.models import Placement, PlacementMonth
@@ -247,13 +248,20 @@ def _upsert_sql(source: str) -> str:
     distinct = " IS DISTINCT FROM " if pg else " IS NOT "
     changed = " OR ".join(f"{t}.{c}{distinct}excluded.{c}" for c in CHECK_COLUMNS)
     sets = ", ".join(f"{c} = excluded.{c}" for c in CHECK_COLUMNS + TIME_COLUMNS)
-    held = f"{t}.selected AND {t}.review_state IN ('auto', 'pending')"
+    # counting.RECOMPUTE, compiled: (state, verified now) → new state of a selected month; others keep theirs.
+    transitions = " ".join(
+        f"WHEN {t}.selected AND {t}.review_state = '{before}' AND {'' if verified else 'NOT '}excluded.verified "
+        f"THEN '{after}'"
+        for (before, verified), after in counting.RECOMPUTE.items()
+    )
+    # After the transitions, a selected month is pending exactly when it does not verify and no reviewer decided it.
+    undecided = ", ".join(f"'{state}'" for state in sorted(counting.SELECTED_STATES - counting.DECIDED_STATES))
+    awaits = f"{t}.selected AND {t}.review_state IN ({undecided}) AND NOT excluded.verified"
     return (
         f"INSERT INTO {t} ({', '.join(ROW_COLUMNS + DEFAULT_COLUMNS)}) {source} "
         f"ON CONFLICT (placement_id, month) DO UPDATE SET {sets}, "
-        f"review_state = CASE WHEN {held} THEN "
-        f"(CASE WHEN excluded.verified THEN 'auto' ELSE 'pending' END) ELSE {t}.review_state END, "
-        f"evidence_missing = ({held} AND NOT excluded.verified AND (({fail_mask}) & ~{t}.evidence_mask) <> 0) "
+        f"review_state = CASE {transitions} ELSE {t}.review_state END, "
+        f"evidence_missing = ({awaits} AND (({fail_mask}) & ~{t}.evidence_mask) <> 0) "
         f"WHERE {changed}"
     )
 

@@ -18,6 +18,7 @@ from declarations.models import FilingExtension
 from employers.constants import Relation
 from employers.models import Employer, RelatedUnit
 from feeds.models import Certificate, RegistryPerson
+from placements import counting
 from placements.constants import MonthReview, PlacementStatus
 from placements.models import Contract, Evidence, GraduateRecord, HandCertificate, Placement, PlacementMonth
 from placements.querysets import pending_agreement_q
@@ -26,12 +27,9 @@ from placements.rules import (
     CHECKS,
     EVIDENCE_KINDS,
     TAKEN_ELSEWHERE,
-    MonthState,
     grade_label,
     is_locked,
-    placement_status,
     reasons_by_check,
-    totals,
     unselectable_reason,
 )
 from placements.selectors import placement_totals
@@ -62,7 +60,8 @@ class ListHeader:
     status_ids: dict[str, list[int]] | None = None  # the year's placement ids by status, in id order
 
 
-TOTAL_KEYS = ("persons", "registered", "confirmed", "approved", "rejected")
+# The header's per-status row: count, then these sums (counting.YEAR_TOTALS over the counted placements).
+TOTAL_KEYS = ("persons", "persons_confirmed", *counting.YEAR_TOTALS)
 TOTALS_CACHE_SECONDS = 30
 _NO_FINGERPRINT = (-1, -1, -1, None)
 
@@ -109,8 +108,8 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
 
 
 def _sum_statuses(rows: list[tuple]) -> tuple[dict[str, int], dict[str, list[int]]]:
-    """The totals and the ids by status from the per-status rows ('s', count, registered, confirmed, approved,
-    rejected, -, status, "id,id,…")."""
+    """The totals and the ids by status from the per-status rows ('s', count, persons_confirmed, registered,
+    confirmed, approved, rejected, -, status, "id,id,…")."""
     totals = dict.fromkeys((*TOTAL_KEYS, *(f"status_{v}" for v in PlacementStatus.values)), 0)
     status_ids: dict[str, list[int]] = {v: [] for v in PlacementStatus.values}
     for row in rows:
@@ -131,18 +130,22 @@ _EMPLOYER_SLOT, _YEAR_SLOT = 918_273_645_019, 32_109  # in range of the columns,
 def _header_sql(vendor: str) -> tuple[str, tuple]:
     """The header statement and its parameters with the unit and the year as stand-ins (:data:`_EMPLOYER_SLOT`,
     :data:`_YEAR_SLOT`). Compiling PlacementQuerySet.with_status costs more than running it for a small unit, and
-    the statement only differs by those values. Columns: kind, key (a year or a count), four numbers, last change,
+    the statement only differs by those values. Columns: kind, key (a year or a count), five numbers, last change,
     status, ids. Parameters, in order: unit, province, today, today, unit, today, the inner query's,
     "no fingerprint yet", the year's fingerprint as last computed (count, Σ version, max id, last change), year."""
     qn = connection.ops.quote_name
     inner = (
         Placement.objects.filter(employer_id=_EMPLOYER_SLOT, year=_YEAR_SLOT)
         .with_status()
-        .values("id", "status", "n_registered", "n_confirmed", "n_approved", "n_rejected")
+        .values("id", "status", counting.YEAR_FIELD, *(f"n_{name}" for name in counting.YEAR_TOTALS))
         .order_by()
     )
     inner_sql, inner_params = inner.query.sql_with_params()
-    sums = ", ".join(f"COALESCE(SUM(t.{qn('n_' + name)}), 0)" for name in TOTAL_KEYS[1:])
+    counted = f"t.{qn(counting.YEAR_FIELD)}"  # counting.counts_toward_year
+    sums = ", ".join(
+        [f"COALESCE(SUM(CASE WHEN {counted} AND t.{qn('n_confirmed')} > 0 THEN 1 ELSE 0 END), 0)"]
+        + [f"COALESCE(SUM(CASE WHEN {counted} THEN t.{qn('n_' + name)} ELSE 0 END), 0)" for name in TOTAL_KEYS[2:]]
+    )
     ids = (
         f"STRING_AGG(CAST(t.{qn('id')} AS TEXT), ',')" if vendor == "postgresql" else f"GROUP_CONCAT(t.{qn('id')}, ',')"
     )
@@ -154,10 +157,10 @@ def _header_sql(vendor: str) -> tuple[str, tuple]:
     sql = (
         f"WITH y (k, n, v, m, u) AS (SELECT {qn('year')}, {fingerprint}, {last_change} FROM {placement_table} "
         f"WHERE {qn('employer_id')} = %s GROUP BY {qn('year')}) "
-        f"SELECT 'y' AS kind, k, n, v, m, 0, u, NULL, NULL FROM y "
-        f"UNION ALL SELECT 'w', {qn('business_year')}, 0, 0, 0, 0, NULL, NULL, NULL FROM {window_table} "
+        f"SELECT 'y' AS kind, k, n, v, m, 0, 0, u, NULL, NULL FROM y "
+        f"UNION ALL SELECT 'w', {qn('business_year')}, 0, 0, 0, 0, 0, NULL, NULL, NULL FROM {window_table} "
         f"WHERE {qn('province_code')} = %s AND {qn('opens_on')} <= %s AND {qn('closes_on')} >= %s "
-        f"UNION ALL SELECT 'w', {qn('year')}, 0, 0, 0, 0, NULL, NULL, NULL FROM {extension_table} "
+        f"UNION ALL SELECT 'w', {qn('year')}, 0, 0, 0, 0, 0, NULL, NULL, NULL FROM {extension_table} "
         f"WHERE {qn('employer_id')} = %s AND {qn('closes_on')} >= %s "
         f"UNION ALL SELECT 's', COUNT(*), {sums}, NULL, t.{qn('status')}, {ids} FROM ({inner_sql}) t "
         f"WHERE %s OR NOT ((%s, %s, %s, %s) = (SELECT n, v, m, u FROM y WHERE k = %s)) GROUP BY t.{qn('status')}"
@@ -312,16 +315,10 @@ def placement_with_status(employer: Employer, pk: int) -> Placement | None:
         return None
     p.employer = employer
     p.grid = month_grid(p)
-    states = [MonthState(m.selected, m.review_state, m.weight, m.evidence_missing) for m in p.grid]
-    counts = totals(states)
-    p.n_registered, p.n_confirmed, p.n_approved, p.n_rejected = (
-        counts.registered,
-        counts.confirmed,
-        counts.approved,
-        counts.rejected,
-    )
-    p.n_pending = sum(1 for m in p.grid if m.selected and m.review_state == MonthReview.PENDING)
-    p.status = placement_status(completed=p.wizard_completed, months=states, pending_agreement=p.pending_agreement)
+    counts = counting.count_months(counting.state_of(m) for m in p.grid)
+    for name, value in counts.items():
+        setattr(p, f"n_{name}", value)
+    p.status = counting.status_from_counts(counts, completed=p.wizard_completed, pending_agreement=p.pending_agreement)
     return p
 
 
@@ -463,9 +460,7 @@ def grid_rows(placement: Placement, months: list[PlacementMonth], requested: set
                 review_state=m.review_state,
                 review_label=review_labels.get(m.review_state, "") if m.selected else ("—" if fresh else "未登记"),
                 reasons=reasons,
-                decision_reason=m.decision_reason
-                if m.review_state in (MonthReview.CONFIRMED, MonthReview.REJECTED)
-                else "",
+                decision_reason=m.decision_reason if m.review_state in counting.DECIDED_STATES else "",
             )
         )
     return rows
@@ -494,6 +489,9 @@ class EvidencePage:
         return not self.missing
 
 
+_PENDING = next(m for m in counting.MEASURES if m.name == "pending")
+
+
 def _fail_mask(m: PlacementMonth) -> int:
     return month_option(m).fail_mask
 
@@ -501,46 +499,25 @@ def _fail_mask(m: PlacementMonth) -> int:
 def evidence_page(placement: Placement, months: list[PlacementMonth] | None = None) -> EvidencePage:
     """Two queries: the grid and the uploads."""
     months = month_grid(placement) if months is None else months
-    pending = [m for m in months if m.selected and m.review_state == MonthReview.PENDING]
+    pending = [m for m in months if counting.month_measure(_PENDING, counting.state_of(m))]
     needs = [month_evidence(m.month, _fail_mask(m), m.evidence_mask) for m in pending]
     failing_checks = {c for n in needs for c in n.failing}
     kinds = [(c, EVIDENCE_KINDS[c]) for c in CHECKS if c in failing_checks and c in EVIDENCE_KINDS]
     uploads = list(
         Evidence.objects.filter(placement=placement).select_related("file").order_by("withdrawn", "uploaded_at")
     )
-    decided = {
-        m.month for m in months if m.selected and m.review_state in (MonthReview.CONFIRMED, MonthReview.REJECTED)
-    }
+    decided = {m.month for m in months if m.selected and m.review_state in counting.DECIDED_STATES}
     return EvidencePage(needs, uploads, kinds, decided)
 
 
 def pending_fail_masks(months: list[PlacementMonth]) -> dict[int, int]:
     """{month: fail mask} of the ticked ✗ months (what an evidence upload may cover)."""
-    return {m.month: _fail_mask(m) for m in months if m.selected and m.review_state == MonthReview.PENDING}
+    return {m.month: _fail_mask(m) for m in months if counting.month_measure(_PENDING, counting.state_of(m))}
 
 
-@dataclass(frozen=True)
-class Summary:
-    registered: int
-    confirmed: int
-    pending: int
-    rejected: int
-    approved: int  # 安置核定 so far
-    expected: int  # 预计安置核定 if every pending month is confirmed
-
-
-def summary_of(months: list[PlacementMonth]) -> Summary:
-    selected = [m for m in months if m.selected]
-    confirmed = [m for m in selected if m.review_state in (MonthReview.AUTO, MonthReview.CONFIRMED)]
-    pending = [m for m in selected if m.review_state == MonthReview.PENDING]
-    return Summary(
-        registered=len(selected),
-        confirmed=len(confirmed),
-        pending=len(pending),
-        rejected=sum(1 for m in selected if m.review_state == MonthReview.REJECTED),
-        approved=sum(m.weight for m in confirmed),
-        expected=sum(m.weight for m in confirmed) + sum(m.weight for m in pending),
-    )
+def summary_of(months: list[PlacementMonth]) -> dict[str, int]:
+    """The placement's measures (counting.MEASURES): registered, confirmed, pending, rejected, approved, expected…"""
+    return counting.count_months(counting.state_of(m) for m in months)
 
 
 # --- 导入上一年申报名单 ---------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def test_year_figures_fold_the_grouped_months():
         (202503, "pending", 1, False, 1),  # awaiting a reviewer
         (202504, "rejected", 2, False, 1),
     ]
-    figures = rules.year_figures(5, rows)
+    figures = rules.year_figures(5, 4, rows)
     assert (figures.persons, figures.registered, figures.confirmed, figures.approved) == (5, 12, 6, 7)
     assert (figures.rejected, figures.pending, figures.evidence_missing) == (1, 5, 4)
     assert (figures.severe_months, figures.other_months) == (1, 5)
@@ -59,9 +59,9 @@ def test_year_figures_fold_the_grouped_months():
 
 
 def test_chart_summary_names_the_busiest_month_and_says_when_empty():
-    empty = rules.year_figures(0, [])
+    empty = rules.year_figures(0, 0, [])
     assert "暂无已确认的安置月份" in rules.chart_summary(empty, 2025)
-    figures = rules.year_figures(2, [(202503, "auto", 2, False, 2), (202504, "auto", 1, False, 1)])
+    figures = rules.year_figures(2, 2, [(202503, "auto", 2, False, 2), (202504, "auto", 1, False, 1)])
     text = rules.chart_summary(figures, 2025)
     assert "3月（4 人）" in text and "数据表" in text
 

@@ -13,12 +13,16 @@ def beijing_reference(db):
     SocialAverageWage.objects.create(province_code="11", year=2025, annual_amount=Decimal("120000.00"))
 
 
-def add_months(employer, year: int, *, weight: int, months: list[int], state: str = "confirmed", selected=True):
-    """A placement of a new person with the given months (1–12) in ``state``."""
+def add_months(
+    employer, year: int, *, weight: int, months: list[int], state: str = "confirmed", selected=True, submitted=True
+):
+    """A placement of a new person with the given months (1–12) in ``state``; ``submitted``: 完成登记 done."""
     from placements.models import Placement, PlacementMonth
 
     id_number = factories.make_id_number()
-    placement = Placement.objects.create(employer=employer, year=year, id_number=id_number, name="王芳")
+    placement = Placement.objects.create(
+        employer=employer, year=year, id_number=id_number, name="王芳", wizard_completed=submitted
+    )
     PlacementMonth.objects.bulk_create(
         PlacementMonth(
             placement=placement,

@@ -1,4 +1,4 @@
-"""The six checks, the weight, month selection and the placement status (domain.md §5), without a database."""
+"""The six checks, the weight and month selection (domain.md §5), without a database."""
 
 from dataclasses import replace
 from datetime import date
@@ -11,19 +11,15 @@ from placements.rules import (
     TAKEN_TEXT,
     MinWageRow,
     MonthOption,
-    MonthState,
     evaluate_year,
     evidence_needed,
     minimum_wage,
     minimum_wages_for_year,
     month_weight,
     months_mask,
-    next_state_after_recompute,
-    placement_status,
     plan_selection,
     reason_texts,
     reasons_by_check,
-    totals,
 )
 from tests.placements.facts import MINIMUM, MONTHS, OWN, RELATED, cert, contract, person, with_wage
 
@@ -77,28 +73,6 @@ def test_the_higher_weight_wins_when_two_certificates_are_valid():
     assert (results[202505].weight, results[202505].cert_no) == (1, "A")
     assert (results[202506].weight, results[202506].cert_no) == (2, "B")
     assert month_weight(certs, 202506) == 2
-
-
-def test_eight_confirmed_months_of_a_grade_two_person_make_sixteen():
-    months = [MonthState(selected=True, review_state="confirmed", weight=2) for _ in range(8)]
-    months += [MonthState(selected=False, review_state="none", weight=2) for _ in range(4)]
-    assert totals(months).approved == 16
-    assert totals(months).confirmed == 8
-
-
-def test_totals_count_registered_confirmed_approved_rejected():
-    months = [
-        MonthState(True, "auto", 2),
-        MonthState(True, "confirmed", 1),
-        MonthState(True, "pending", 2),
-        MonthState(True, "rejected", 2),
-        MonthState(False, "none", 2),
-    ]
-    t = totals(months)
-    assert (t.registered, t.confirmed, t.approved, t.rejected) == (4, 2, 3, 1)
-
-
-# --- 残疾证状态 ---------------------------------------------------------------------------------------------------
 
 
 def test_a_certificate_valid_from_the_twentieth_counts_for_that_month():
@@ -384,51 +358,10 @@ def test_a_reviewers_decision_stands_while_the_month_stays_selected():
     assert plan_selection(opts, requested=[]).states[202503] == "none"
 
 
-@pytest.mark.parametrize(
-    ("selected", "state", "verified", "expected"),
-    [
-        (True, "auto", True, "auto"),
-        (True, "auto", False, "pending"),
-        (True, "pending", True, "auto"),
-        (True, "pending", False, "pending"),
-        (True, "confirmed", False, "confirmed"),
-        (True, "rejected", True, "rejected"),
-        (False, "none", True, "none"),
-    ],
-)
-def test_recompute_state_transitions(selected, state, verified, expected):
-    assert next_state_after_recompute(selected, state, verified) == expected
-
-
 def test_evidence_needed_for_the_failing_checks():
     fail = CHECK_BITS["wage"] | CHECK_BITS["pension"]
     assert evidence_needed(fail) == [("wage", "工资证明"), ("pension", "社保参保证明")]
     assert evidence_needed(fail, CHECK_BITS["wage"]) == [("pension", "社保参保证明")]
-
-
-# --- placement status (§5.4) ------------------------------------------------------------------------------------
-
-
-def states(*pairs):
-    return [MonthState(selected=s != "none", review_state=s, evidence_missing=m) for s, m in pairs]
-
-
-@pytest.mark.parametrize(
-    ("completed", "months", "status"),
-    [
-        (False, states(("auto", False)), "incomplete"),
-        (True, states(("none", False)), "incomplete"),
-        (True, states(("auto", False), ("pending", True)), "incomplete"),
-        (True, states(("auto", False), ("pending", False)), "pending"),
-        (True, states(("auto", False), ("auto", False), ("none", False)), "approved_system"),
-        (True, states(("auto", False), ("confirmed", False)), "approved_manual"),
-        (True, states(("auto", False), ("rejected", False)), "partially_rejected"),
-        (True, states(("rejected", False), ("rejected", False), ("none", False)), "rejected"),
-        (True, states(("rejected", False), ("pending", False)), "pending"),
-    ],
-)
-def test_placement_status(completed, months, status):
-    assert placement_status(completed=completed, months=months) == status
 
 
 def test_insurance_paid_in_some_months_only():
@@ -442,10 +375,3 @@ def test_insurance_paid_in_some_months_only():
 def test_months_mask():
     assert months_mask([1, 12]) == 0b1000_0000_0001
     assert months_mask([202503, 202503]) == 0b100
-
-
-def test_a_pending_dispatch_agreement_makes_an_otherwise_confirmed_placement_pending():
-    months = [MonthState(True, "auto", 1, False)] * 3
-    assert placement_status(completed=True, months=months) == "approved_system"
-    assert placement_status(completed=True, months=months, pending_agreement=True) == "pending"
-    assert placement_status(completed=False, months=months, pending_agreement=True) == "incomplete"

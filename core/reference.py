@@ -18,13 +18,12 @@ Every loader is idempotent: it creates what is missing, updates what changed (re
 wages and windows are never overwritten) and reports counts.
 """
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from importlib import resources
 
+from core import regiontable
 from core.models import EmploymentRatio, FilingWindow, MinimumWage, Region, RegionLevel, SocialAverageWage
 
 # Intermediate levels whose name is not part of a region's full name (北京市 + 市辖区 + 朝阳区 → 北京市朝阳区).
@@ -44,10 +43,6 @@ DEMO_MINIMUM_WAGES = [
     ("11", date(2025, 9, 1), Decimal("2540.00")),
 ]
 DEMO_SOCIAL_AVERAGE_WAGES = [("11", 2024, Decimal("146000.00"))]
-
-_PROVINCE_LINE = re.compile(r'^(\d{2}) province="([^"]*)"\s*$')
-_CODE_LINE = re.compile(r'^\s+(\d{4}) county="([^"]*)"\s*$')
-_NAME = re.compile(r"^(?:\[(\d{4})?-(\d{4})?\])?(.+)$")
 
 
 @dataclass(frozen=True)
@@ -70,29 +65,9 @@ class LoadCounts:
         return f"新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}"
 
 
-def _latest_name(value: str) -> tuple[str, bool]:
-    """``("东丽区", False)`` for ``"[-1991]东郊区,[1992-]东丽区"``; abolished when the latest name has an end year."""
-    latest = value.split(",")[-1].strip()
-    match = _NAME.match(latest)
-    if match is None:  # pragma: no cover - every line of the table matches
-        return latest, False
-    _start, end, name = match.groups()
-    return name.strip(), end is not None
-
-
 def parse_loc_dat(lines: Iterable[str]) -> list[RegionRow]:
     """Parse the stdnum table into rows sorted by code (parents before children). Pure."""
-    raw: dict[str, tuple[str, bool]] = {}
-    province = None
-    for line in lines:
-        if not line.strip() or line.startswith("#"):
-            continue
-        if m := _PROVINCE_LINE.match(line):
-            province = m.group(1)
-            raw.setdefault(province + "0000", (m.group(2), False))
-            continue
-        if (m := _CODE_LINE.match(line)) and province is not None:
-            raw[province + m.group(1)] = _latest_name(m.group(2))
+    raw = {code: (r.name, r.abolished) for code, r in regiontable.parse(lines).items()}
     rows = []
     for code in sorted(raw):
         name, abolished = raw[code]
@@ -114,8 +89,7 @@ def parse_loc_dat(lines: Iterable[str]) -> list[RegionRow]:
 
 
 def stdnum_region_lines() -> Iterator[str]:
-    with resources.files("stdnum.cn").joinpath("loc.dat").open(encoding="utf-8") as handle:
-        yield from handle
+    return regiontable.stdnum_lines()
 
 
 def load_regions(rows: Iterable[RegionRow] | None = None) -> LoadCounts:

@@ -1,13 +1,16 @@
-"""Identifier checks for units and persons (pure; wrappers over python-stdnum with Chinese messages).
+"""Identifier checks for units and persons (pure; Chinese messages; resident IDs by :mod:`core.idnumbers`).
 
 Each ``clean_*`` returns the normalised value (spaces removed, upper case) or raises ``ValueError`` whose message
 is shown to the clerk.
 """
 
 import re
+from datetime import date
 
-from stdnum.cn import ric, uscc
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from stdnum.cn import uscc
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
+
+from core import idnumbers
 
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -37,21 +40,10 @@ def clean_uscc(value: str) -> str:
         raise ValueError("统一社会信用代码不正确。") from None
 
 
-def clean_resident_id(value: str) -> str:
-    """居民身份证号码: 18 characters, GB 11643 check character; a lower-case x is accepted and stored upper-case."""
-    number = _compact(value)
-    try:
-        return ric.validate(number)
-    except InvalidLength:
-        raise ValueError(f"身份证号码应为 18 位（当前 {len(number)} 位）。") from None
-    except InvalidFormat:
-        raise ValueError("身份证号码格式不正确：前 17 位为数字，最后一位为数字或 X。") from None
-    except InvalidChecksum:
-        raise ValueError("身份证号码校验位不正确，请核对后重新输入。") from None
-    except InvalidComponent:
-        raise ValueError("身份证号码中的出生日期或地区码无效。") from None
-    except ValidationError:
-        raise ValueError("身份证号码不正确。") from None
+def clean_resident_id(value: str, *, today: date | None = None) -> str:
+    """居民身份证号码 by the project's one rule (:func:`core.idnumbers.validate`); spaces and hyphens typed inside the
+    number are dropped, a lower-case x is accepted and stored upper-case."""
+    return idnumbers.validate(_compact(value), today=today)
 
 
 def clean_other_document(value: str) -> str:

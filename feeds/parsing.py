@@ -2,7 +2,7 @@
 
 Every checker returns the clean value or a Chinese reason (a ``str``) instead of raising: a feed file of a
 million rows is validated in a tight loop, and the checkers of the values that repeat (ID numbers, USCCs, months,
-amounts) are memoised, so python-stdnum runs once per distinct value, not once per row.
+amounts) are memoised, so each check runs once per distinct value, not once per row.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 
-from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError
+
+from core import idnumbers, regiontable
+from core.idnumbers import gender as id_gender  # noqa: F401 - re-exported for devdata
+from core.regiontable import stdnum_table as stdnum_regions  # noqa: F401 - re-exported for devdata
 
 FIRST_YEAR = 2000
 
@@ -56,49 +58,18 @@ class Bounds:
 # --- identifiers ---------------------------------------------------------------------------------------------------
 
 
-def normalize_id_number(raw: str) -> str:
-    """Trim and upper-case (the last character may be ``x``)."""
-    return (raw or "").strip().upper()
-
-
 @lru_cache(maxsize=1 << 21)
 def check_id_number(raw: str) -> tuple[str, str | None]:
-    """``(normalized, None)`` for a valid GB 11643 resident ID, else ``(normalized, reason)``.
-
-    Checks length, digits, the check digit, the birth date (a real date, not in the future, not before 1900) and
-    the birth place (a region code python-stdnum knows for the birth year).
-    """
-    number = normalize_id_number(raw)
-    if not number:
-        return number, "身份证号为空"
-    if len(number) != 18:
-        return number, f"身份证号应为18位，实际为{len(number)}位"
-    if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        return number, "身份证号格式错误"
-    if number[17] != ric.calc_check_digit(number):
-        return number, "身份证号校验位错误"
-    try:  # (ric.get_birth_date would run python-stdnum's slow clean() again)
-        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return number, "身份证号中的出生日期无效"
-    if birth.year < 1900 or (birth.year >= 2000 and birth > date.today()):
-        return number, "身份证号中的出生日期无效"
-    if not id_birth_place_valid(number, birth.year):
-        return number, "身份证号中的地区码无效"
-    return number, None
+    """``(normalized, None)`` for a valid resident ID, else ``(normalized, reason)``; the rule is
+    :func:`core.idnumbers.validate` (the birth date is bounded by the day of the first call)."""
+    try:
+        return idnumbers.validate(raw), None
+    except idnumbers.InvalidIdNumber as error:
+        return idnumbers.normalize(raw), error.reason
 
 
 def is_valid_id_number(raw: str) -> bool:
     return check_id_number(raw)[1] is None
-
-
-def id_gender(id_number: str) -> str:
-    """男 for an odd order code (17th character), 女 for an even one."""
-    return "男" if int(id_number[16]) % 2 else "女"
-
-
-def id_birth_date(id_number: str) -> date:
-    return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
 @lru_cache(maxsize=1 << 20)
@@ -195,50 +166,6 @@ def parse_money(raw: str, label: str = "金额", max_integer_digits: int = 10) -
 # --- regions -------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class StdnumRegion:
-    code: str
-    province: str
-    name: str
-    periods: tuple[tuple[int, int], ...] | None  # years the code was in use (``[1983-2010]名称``); None: always
-
-    def valid_in(self, year: int) -> bool:
-        return self.periods is None or any(start <= year <= end for start, end in self.periods)
-
-
-@lru_cache(maxsize=1)
-def stdnum_regions() -> dict[str, StdnumRegion]:
-    """The GB/T 2260 codes python-stdnum ships (``stdnum/cn/loc.dat``), including abolished ones."""
-    text = resources.files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
-    out: dict[str, StdnumRegion] = {}
-    province_code = province = ""
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        code, _, attrs = line.strip().partition(" ")
-        value = attrs.split("=", 1)[1].strip('"') if "=" in attrs else ""
-        if not line.startswith(" "):
-            province_code, province = code, value
-            continue
-        names = value.split(",")
-        periods: list[tuple[int, int]] | None = []
-        for name in names:
-            match = re.match(r"^\[(\d*)-(\d*)\]", name)
-            if not match:
-                periods = None
-                break
-            periods.append((int(match[1] or 0), int(match[2] or 9999)))
-        name = re.sub(r"^\[[^\]]*\]", "", names[-1])
-        out[province_code + code] = StdnumRegion(province_code + code, province, name, periods and tuple(periods))
-    return out
-
-
-def id_birth_place_valid(id_number: str, birth_year: int) -> bool:
-    """python-stdnum's rule (``ric.get_birth_place``), table-driven: the code existed in the birth year."""
-    region = stdnum_regions().get(id_number[:6])
-    return region is not None and region.valid_in(birth_year)
-
-
 class RegionIndex:
     """Known region codes and their 2- and 4-digit prefixes, for the ``region_code`` checks."""
 
@@ -248,7 +175,7 @@ class RegionIndex:
 
     @classmethod
     def from_stdnum(cls, extra: Iterable[str] = ()) -> RegionIndex:
-        return cls([*stdnum_regions(), *extra])
+        return cls([*regiontable.stdnum_table(), *extra])
 
     def check_county(self, raw: str) -> str | tuple[str]:
         """A 6-digit code → ``(code,)`` when known, else a reason."""

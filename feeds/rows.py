@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from core import idnumbers
 from feeds import certificates as certs
 from feeds.parsing import (
     Bounds,
     RegionIndex,
     check_id_number,
     check_uscc,
-    id_gender,
     parse_date,
     parse_money,
     parse_month,
@@ -185,7 +185,7 @@ def _persons_validator(positions: dict[str, int], bounds: Bounds, regions: Regio
             errors.append("性别为空")
         elif gender not in GENDERS:
             errors.append(f"性别“{gender}”应为男或女")
-        elif not id_error and id_gender(id_number) != gender:
+        elif not id_error and idnumbers.gender(id_number) != gender:
             errors.append("性别与身份证号不符")
         region = regions.check_county(raw["region_code"])
         if region.__class__ is str:

@@ -20,8 +20,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
+from core import idnumbers
 from core.masking import mask_number
 from employers.access import reviewer_region_prefix
 from employers.admin_scoping import RegionScopedAdminMixin
@@ -213,7 +214,7 @@ class PlacementAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
         upper = term.upper()
         if len(upper) == 18 and upper.isalnum():
             # One identifier, so that its own index answers (an OR across tables would scan the queue).
-            if uscc.is_valid(upper) and not ric.is_valid(upper):
+            if uscc.is_valid(upper) and not idnumbers.is_valid(upper):
                 return queryset.filter(employer__uscc=upper), False
             return queryset.filter(id_number=upper), False
         return queryset.filter(employer__name__contains=term), False

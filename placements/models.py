@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core import idnumbers
 from placements.constants import (
     ContractRelation,
     ContractType,
@@ -20,12 +21,7 @@ from placements.querysets import PlacementMonthQuerySet, PlacementQuerySet
 
 def identity_from_id_number(id_number: str) -> tuple[date | None, str]:
     """(birth date, gender) encoded in an 18-character resident ID (GB 11643); (None, "") when unreadable."""
-    try:
-        born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-        gender = "男" if int(id_number[16]) % 2 else "女"
-    except (ValueError, IndexError):
-        return None, ""
-    return born, gender
+    return idnumbers.decode(id_number)
 
 
 class Placement(models.Model):
@@ -333,10 +329,6 @@ class PlacementMonth(models.Model):
         from core.months import YearMonth
 
         return YearMonth(self.month // 100, self.month % 100)
-
-    @property
-    def counts_as_confirmed(self) -> bool:
-        return self.selected and self.review_state in (MonthReview.AUTO, MonthReview.CONFIRMED)
 
     def reason_texts(self) -> list[str]:
         """The Chinese reasons of the failing checks, in grid column order."""

@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.filter
 def masked(value: str | None) -> str:
-    """``339011********1539``: the first 6 and last 4 characters of an ID or certificate number."""
+    """An ID or certificate number as lists show it (:func:`core.masking.mask_number`): ``339011********1539``."""
     return mask_number(value)

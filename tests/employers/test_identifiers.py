@@ -1,6 +1,10 @@
 """USCC / resident ID / organisation code / phone checks (pure, no database)."""
 
+import re
+from datetime import date
+
 import pytest
+from stdnum.cn import ric
 
 from employers import identifiers
 from tests.employers.factories import valid_id_number
@@ -41,32 +45,47 @@ def test_factory_usccs_are_valid():
         assert identifiers.clean_uscc(make_uscc(n))
 
 
+def id_number(body: str) -> str:
+    """17 digits + python-stdnum's check digit (it expects the check position present)."""
+    return body + ric.calc_check_digit(body + "0")
+
+
+ID_X = next(n for n in (id_number(f"11010519491231{k:03d}") for k in range(1000)) if n.endswith("X"))
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("11010519491231002X", "11010519491231002X"),
-        ("11010519491231002x", "11010519491231002X"),  # lower-case x accepted, stored upper-case
-        (" 110105 19491231 002x ", "11010519491231002X"),
-        ("110105197503021239", "110105197503021239"),
+        (ID_X, ID_X),
+        (ID_X.lower(), ID_X),  # lower-case x accepted, stored upper-case
+        (f" {ID_X[:6]} {ID_X[6:14]} {ID_X[14:].lower()} ", ID_X),
+        (f"{ID_X[:6]}-{ID_X[6:14]}-{ID_X[14:]}", ID_X),
+        (id_number("11010519750302123"), id_number("11010519750302123")),
+        # 杭州市西湖区 has code 330106 since 1983: a person born 1965 got it when the number was issued
+        (id_number("33010619650412001"), id_number("33010619650412001")),
     ],
 )
 def test_resident_id_valid(value, expected):
-    assert identifiers.clean_resident_id(value) == expected
+    assert identifiers.clean_resident_id(value, today=date(2026, 3, 1)) == expected
 
 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("110105194912310021", "校验位不正确"),
-        ("11010519491231002", "应为 18 位（当前 17 位）"),
-        ("110105491231002", "应为 18 位（当前 15 位）"),  # old 15-digit numbers are not accepted
+        (ID_X[:17] + "1", "身份证号码校验位不正确"),
+        (ID_X[:17], "身份证号码应为 18 位（当前长度为 17 位）"),
+        ("110105491231002", "应为 18 位（当前长度为 15 位）"),  # old 15-digit numbers are not accepted
+        ("", "请输入身份证号码"),
         ("1101051949123100AX", "格式不正确"),
-        ("110105194913310021", "出生日期或地区码无效"),  # month 13 (check digit right for the digits)
+        (id_number("11010519491331002"), "出生日期"),  # month 13 (check digit right for the digits)
+        (id_number("11010520260302001"), "出生日期 2026-03-02 晚于今天"),
+        (id_number("99999919850615001"), "地区代码（前 6 位 999999）"),
+        (id_number("11011019900101001"), "地区代码 110110（燕山区）只使用到 1986 年"),
     ],
 )
 def test_resident_id_invalid(value, message):
-    with pytest.raises(ValueError, match=message):
-        identifiers.clean_resident_id(value)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        identifiers.clean_resident_id(value, today=date(2026, 3, 1))
 
 
 def test_generated_ids_are_valid():

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from stdnum.cn import ric
 
 from feeds.parsing import Bounds, RegionIndex
 from feeds.rows import KINDS, make_row_validator
@@ -80,6 +81,24 @@ def test_persons_row_rejected(change, fragment):
         row[i] = v
     reason = validate("persons", row)
     assert isinstance(reason, str) and fragment in reason
+
+
+@pytest.mark.parametrize(
+    ("area", "birth", "reason"),
+    [
+        ("330106", date(1965, 4, 12), None),  # 杭州市西湖区 [1983-]: created after the birth year, accepted
+        ("110111", date(1958, 1, 1), None),  # 北京市房山区 [1986-]
+        ("110103", date(1975, 1, 1), None),  # 北京市崇文区 [-2010]: abolished after the birth year
+        ("110110", date(1990, 1, 1), "身份证号中的地区代码110110只使用到1986年，早于出生年份1990年"),  # 燕山区
+    ],
+)
+def test_id_area_code_in_force_from_the_birth_year_on(area, birth, reason):
+    body = f"{area}{birth:%Y%m%d}001"
+    number = body + ric.calc_check_digit(body + "0")
+    result = validate("persons", [number, "张伟", "男", area, "", "", ""])
+    assert result == reason if reason else result[0] == number
+    monthly = validate("wages", [number, UNIT, "202503", "5200"])
+    assert monthly == reason if reason else monthly[0] == number
 
 
 def cert_row(**over):

@@ -135,11 +135,22 @@ class StoredFile(models.Model):
 
 
 class EmploymentRatio(models.Model):
-    """安排比例: the share of staff a unit must employ, per province and year (default 1.5 %)."""
+    """安排比例: the share of staff a unit must employ, per province and business year (domain.md §2, ADR 0009).
+
+    Each row names the document it comes from and when that took effect; ``confirmed`` is set by whoever checked
+    the value against the document (rows nobody confirmed are shown as 待核实). ``admin_edited`` protects a row
+    changed in admin from ``load_reference_data``.
+    """
 
     province_code = models.CharField("省级代码", max_length=2)
     year = models.PositiveSmallIntegerField("年度")
     ratio_percent = models.DecimalField("安排比例(%)", max_digits=5, decimal_places=2)
+    source = models.CharField("依据文件", max_length=300, blank=True)
+    effective_from = models.DateField("施行日期", null=True, blank=True)
+    confirmed = models.BooleanField(
+        "已核实", default=False, help_text="已对照依据文件核实比例和施行日期；未核实的记录显示为「待核实」。"
+    )
+    admin_edited = models.BooleanField("后台修改过", default=False, editable=False)
 
     class Meta:
         verbose_name = "安排比例"

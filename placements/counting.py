@@ -39,15 +39,15 @@ DECIDED_STATES = frozenset({CONFIRMED, REJECTED})  # a reviewer's decision: a re
 
 @dataclass(frozen=True, slots=True)
 class Measure:
-    """One figure over a placement's (or a year's) months: the selected months in ``states`` — only those lacking
-    evidence when ``evidence_missing``, only those of weight ``weight`` when given — counted, or their weights summed
-    when ``weighted``."""
+    """One figure over a placement's (or a year's) months: the selected months in ``states`` — only those still
+    lacking evidence when ``evidence_missing`` is True, only those with their evidence complete when it is False, only
+    those of weight ``weight`` when given — counted, or their weights summed when ``weighted``."""
 
     name: str
     label: str
     states: frozenset[str]
     weighted: bool = False
-    evidence_missing: bool = False
+    evidence_missing: bool | None = None
     weight: int | None = None
 
 
@@ -59,6 +59,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("pending", "待审核(月)", frozenset({PENDING})),
     Measure("manual", "人工审核通过(月)", frozenset({CONFIRMED})),
     Measure("missing_evidence", "缺少证明材料(月)", SELECTED_STATES, evidence_missing=True),
+    # What a reviewer can decide now (the reviewers' queue, of submitted placements: PlacementMonthQuerySet).
+    Measure("awaiting_review", "待审核(材料齐全)(月)", frozenset({PENDING}), evidence_missing=False),
     Measure("expected", "预计安置核定(月)", CONFIRMED_STATES | {PENDING}, weighted=True),  # if every pending one passes
     # The levy's two rows (§8): confirmed person-months of 1–2 级 (含残疾军人证 1–3 级) and of 3–4 级 (4–8 级).
     Measure("severe", "一二级安置确认(月)", CONFIRMED_STATES, weight=SEVERE_WEIGHT),
@@ -97,7 +99,7 @@ def month_measure(measure: Measure, month: MonthState) -> int:
     """What one month adds to ``measure`` (0 when it does not count)."""
     if not month.selected or month.review_state not in measure.states:
         return 0
-    if measure.evidence_missing and not month.evidence_missing:
+    if measure.evidence_missing is not None and month.evidence_missing != measure.evidence_missing:
         return 0
     if measure.weight is not None and month.weight != measure.weight:
         return 0

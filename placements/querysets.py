@@ -14,11 +14,23 @@ def measure_q(measure: counting.Measure, prefix: str = "") -> Q:
     q = Q(**{f"{prefix}selected": True})
     if measure.states != counting.SELECTED_STATES:  # selected ⇔ a review state other than none (a DB constraint)
         q &= Q(**{f"{prefix}review_state__in": sorted(measure.states)})
-    if measure.evidence_missing:
-        q &= Q(**{f"{prefix}evidence_missing": True})
+    if measure.evidence_missing is not None:
+        q &= Q(**{f"{prefix}evidence_missing": measure.evidence_missing})
     if measure.weight is not None:
         q &= Q(**{f"{prefix}weight": measure.weight})
     return q
+
+
+def measure_sql(measure: counting.Measure) -> str:
+    """:func:`measure_q` as a plain SQL condition on the month table's columns (for hand-written statements)."""
+    parts = ["selected"]
+    if measure.states != counting.SELECTED_STATES:
+        parts.append("review_state IN (" + ", ".join(f"'{state}'" for state in sorted(measure.states)) + ")")
+    if measure.evidence_missing is not None:
+        parts.append(("" if measure.evidence_missing else "NOT ") + "evidence_missing")
+    if measure.weight is not None:
+        parts.append(f"weight = {int(measure.weight)}")
+    return " AND ".join(parts)
 
 
 def measure_aggregate(measure: counting.Measure, prefix: str = "", counted: str = "pk"):
@@ -144,10 +156,11 @@ class PlacementMonthQuerySet(models.QuerySet):
 
     def awaiting_review(self) -> "PlacementMonthQuerySet":
         """The reviewers' queue: pending months with their evidence complete, of placements submitted."""
-        return self.pending().filter(evidence_missing=False, placement__wizard_completed=True)
+        return self.in_measure("awaiting_review").counted()
 
     def needing_evidence(self) -> "PlacementMonthQuerySet":
-        return self.pending().filter(evidence_missing=True)
+        """Registered ✗ months still lacking the employer's evidence."""
+        return self.in_measure("missing_evidence")
 
     def rejected(self) -> "PlacementMonthQuerySet":
         return self.in_measure("rejected")

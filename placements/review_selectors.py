@@ -17,8 +17,9 @@ from django.utils import timezone
 from core import calendar as workdays
 from core.selectors import calendar_data
 from placements import counting
-from placements.constants import DocumentReview, MonthReview
+from placements.constants import DocumentReview
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
+from placements.querysets import measure_sql
 from placements.review_rules import Waiting, last_overdue_day, month_label, waiting, waiting_many, working_day
 from placements.rules import CHECK_LABELS, CHECKS, EVIDENCE_KINDS, reasons_by_check
 
@@ -39,10 +40,13 @@ def _has(qs) -> Q:
     return Q(IsNull(first, False))
 
 
+def _awaiting(row: PlacementMonth) -> bool:
+    """A month a reviewer can decide now (counting's measure ``awaiting_review``)."""
+    return bool(counting.month_measure(counting.measure("awaiting_review"), counting.state_of(row)))
+
+
 def _months_awaiting(**extra) -> Q:
-    return _has(
-        PlacementMonth.objects.filter(selected=True, review_state=MonthReview.PENDING, evidence_missing=False, **extra)
-    )
+    return _has(PlacementMonth.objects.in_measure("awaiting_review").filter(**extra))
 
 
 def _documents_awaiting() -> Q:
@@ -129,8 +133,7 @@ def _stats_sql(n: int) -> str:
     months, certs, contracts = (m._meta.db_table for m in (PlacementMonth, HandCertificate, Contract))
     return (
         f"SELECT placement_id, 1, COUNT(*), MIN(month), MAX(month), {fails} FROM {months} "
-        f"WHERE placement_id IN ({ids}) AND selected AND review_state = '{MonthReview.PENDING}' "
-        f"AND NOT evidence_missing GROUP BY placement_id "
+        f"WHERE placement_id IN ({ids}) AND {measure_sql(counting.measure('awaiting_review'))} GROUP BY placement_id "
         f"UNION ALL SELECT placement_id, 2, COUNT(*), 0, 0, {zeros} FROM {certs} "
         f"WHERE placement_id IN ({ids}) AND review_state = '{DocumentReview.PENDING}' GROUP BY placement_id "
         f"UNION ALL SELECT placement_id, 3, COUNT(*), 0, 0, {zeros} FROM {contracts} "
@@ -215,8 +218,7 @@ class MonthRow:
 
     @property
     def decidable(self) -> bool:
-        r = self.row
-        return r.selected and r.review_state == MonthReview.PENDING and not r.evidence_missing
+        return _awaiting(self.row)
 
     @property
     def failing(self) -> list[CheckCell]:
@@ -265,9 +267,7 @@ def review_page(placement: Placement, *, today: date | None = None) -> ReviewPag
         .order_by("start", "pk")
     )
     state = {r.month: r for r in rows}
-    decidable = {
-        r.month for r in rows if r.selected and r.review_state == MonthReview.PENDING and not r.evidence_missing
-    }
+    decidable = {r.month for r in rows if _awaiting(r)}
     items: list[EvidenceItem] = []
     by_kind_month: dict[tuple[str, int], list[EvidenceItem]] = defaultdict(list)
     for ev in uploads:

@@ -30,6 +30,7 @@ def test_every_measure_of_a_mixed_grid():
         "pending": 1,
         "manual": 1,
         "missing_evidence": 1,
+        "awaiting_review": 0,
         "expected": 5,
         "severe": 1,
         "other": 1,
@@ -37,7 +38,7 @@ def test_every_measure_of_a_mixed_grid():
 
 
 def test_grouped_rows_count_like_single_months():
-    rows = [("auto", 2, False, 3), ("pending", 1, True, 2), ("rejected", 1, False, 1), ("confirmed", 1, False, 4)]
+    rows = [("auto", 2, False, 3), ("pending", 1, True, 2), ("pending", 2, False, 2), ("rejected", 1, False, 1)]
     singles = [MonthState(True, state, weight, missing) for state, weight, missing, n in rows for _ in range(n)]
     assert counting.count_grouped(rows) == count_months(singles)
 

@@ -127,7 +127,7 @@ def declared_unit(i: int, persons: int):
             Placement(
                 employer=employer,
                 year=YEAR,
-                id_number=body + ric.calc_check_digit(body),
+                id_number=body + ric.calc_check_digit(body + "0"),
                 name=f"测试{n:04d}",
                 wizard_step=4,
                 wizard_completed=True,

@@ -128,7 +128,7 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
                 born = date(rng.randint(1968, 2005), rng.randint(1, 12), rng.randint(1, 28))
             male = rng.random() < 0.6
             body = f"{region}{born:%Y%m%d}{(n % 499) * 2 + (1 if male else 0):03d}"
-            id_number = body + ric.calc_check_digit(body)
+            id_number = body + ric.calc_check_digit(body + "0")
             # Unique per person: the sequence part makes collisions rare; skip the few that collide.
             gender = "男" if male else "女"
             baseline = "" if male else rng.choice(["worker50", "cadre55"])

@@ -106,7 +106,7 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
             born = date(rng.randint(1968, 2004), rng.randint(1, 12), rng.randint(1, 28))
             body = f"{region}{born:%Y%m%d}{n % 1000:03d}"
             n += 1
-            id_number = body + ric.calc_check_digit(body)
+            id_number = body + ric.calc_check_digit(body + "0")
             if id_number in seen:
                 continue
             seen.add(id_number)

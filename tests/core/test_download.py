@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core import uploads
 from tests import factories
-from tests.core import files
+from tests.factories import files
 
 pytestmark = pytest.mark.django_db
 

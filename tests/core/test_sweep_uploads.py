@@ -17,8 +17,8 @@ from core.uploads import store_upload
 from employers.constants import Relation
 from employers.models import RelatedUnit, RelatedUnitProof
 from tests import factories
-from tests.core import files
-from tests.relief.factories import application
+from tests.factories import files
+from tests.factories.relief import application
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from core import uploads
 from core.models import AuditEvent, StoredFile
-from tests.core import files
+from tests.factories import files
 
 
 def _upload(data: bytes, name: str = "证明.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:

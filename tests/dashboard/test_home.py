@@ -19,7 +19,7 @@ from levy.models import StaffFigures
 from placements.selectors import placement_totals
 from relief.selectors import levy_estimate as relief_levy_estimate
 from tests import factories
-from tests.dashboard import factories as hf
+from tests.factories import dashboard as hf
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from tests import factories
-from tests.declarations.factories import SHANGHAI
-from tests.notices.conftest import otp_login
+from tests.factories import otp_login
+from tests.factories.declarations import SHANGHAI
 
 # Inside the default filing window of business year 2025 (2026-03-01 … 2026-10-31).
 DECLARE_AT = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI)

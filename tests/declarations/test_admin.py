@@ -8,8 +8,8 @@ from declarations import services
 from declarations.models import Declaration, Withdrawal
 from notices.models import Notice
 from tests import factories
-from tests.declarations import factories as df
-from tests.notices.conftest import otp_login
+from tests.factories import declarations as df
+from tests.factories import otp_login
 
 pytestmark = pytest.mark.django_db
 WITHDRAWALS = reverse("admin:declarations_withdrawal_changelist")

@@ -9,8 +9,8 @@ from django.db import connection, connections
 from declarations import services
 from declarations.models import Submission, TaxRecord
 from tests import factories
-from tests.declarations import factories as df
 from tests.declarations.conftest import DECLARE_AT
+from tests.factories import declarations as df
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions")
 

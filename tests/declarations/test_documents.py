@@ -10,7 +10,7 @@ from django.urls import reverse
 from declarations import services
 from declarations.constants import KIND_CERTIFICATE
 from declarations.models import Submission
-from tests.declarations import factories as df
+from tests.factories import declarations as df
 
 pytestmark = pytest.mark.django_db
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from declarations import exports, selectors, services, taxfile
 from declarations.models import Declaration, ExportBatch, TaxRecord
 from tests import factories
-from tests.declarations import factories as df
+from tests.factories import declarations as df
 
 pytestmark = pytest.mark.django_db
 

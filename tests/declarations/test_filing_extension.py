@@ -12,7 +12,7 @@ from declarations import selectors, services
 from declarations.models import FilingExtension, Submission
 from notices.models import Notice
 from tests import factories
-from tests.declarations import factories as df
+from tests.factories import declarations as df
 
 pytestmark = pytest.mark.django_db
 ADD = reverse("admin:declarations_filingextension_add")

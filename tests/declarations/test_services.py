@@ -13,7 +13,7 @@ from employers.services import uscc_is_locked
 from notices.models import Notice
 from placements.models import Placement
 from tests import factories
-from tests.declarations import factories as df
+from tests.factories import declarations as df
 
 pytestmark = pytest.mark.django_db
 

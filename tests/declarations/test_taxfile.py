@@ -7,7 +7,7 @@ import pytest
 
 from declarations import taxfile
 from declarations.months import compress_months, months_label
-from tests.declarations.factories import at
+from tests.factories.declarations import at
 
 ROW = (
     "DECLARE",

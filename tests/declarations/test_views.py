@@ -7,7 +7,7 @@ from django.urls import reverse
 from declarations import services
 from declarations.models import Declaration, Submission, Withdrawal
 from placements.models import Placement
-from tests.declarations import factories as df
+from tests.factories import declarations as df
 
 pytestmark = pytest.mark.django_db
 YEAR = df.YEAR

@@ -5,7 +5,7 @@ import pytest
 from declarations import selectors
 from declarations.models import Declaration, FilingExtension, Submission
 from devdata.declarations import load_demo
-from tests.declarations import factories as df
+from tests.factories import declarations as df
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from employers.models import RelatedUnit
 from feeds.models import Certificate, FeedImport, MedicalContribution, PensionContribution, RegistryPerson, WageRecord
 from feeds.parsing import is_valid_id_number
 from tests import factories
-from tests.feeds.factories import unit_uscc
+from tests.factories.feeds import unit_uscc
 
 pytestmark = pytest.mark.django_db
 

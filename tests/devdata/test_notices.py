@@ -6,7 +6,7 @@ from devdata.notices import load_demo
 from notices.models import Notice
 from notices.selectors import notices_visible_to
 from tests import factories
-from tests.notices import factories as nf
+from tests.factories import notices as nf
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from employers.models import RelatedUnit
 from placements.constants import PlacementStatus
 from placements.models import Evidence, Placement, PlacementMonth
 from tests import factories
-from tests.placements import factories as pf
+from tests.factories import placements as pf
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from declarations.models import FilingExtension, Submission
 from tests import factories
-from tests.declarations import factories as df
 from tests.e2e.conftest import admin_login, login
-from tests.placements import review_factories as rf
+from tests.factories import declarations as df
+from tests.factories import placement_review as rf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from core.filing import current_filing_year
 from core.models import EmploymentRatio, SocialAverageWage
 from tests import factories
-from tests.dashboard import factories as hf
 from tests.e2e.conftest import login
+from tests.factories import dashboard as hf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

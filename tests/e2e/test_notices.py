@@ -7,7 +7,7 @@ from django_otp.oath import TOTP
 
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS
-from tests.notices import factories as nf
+from tests.factories import notices as nf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

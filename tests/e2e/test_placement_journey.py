@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS, login
-from tests.placements import factories as pf
-from tests.placements import wizard as w
+from tests.factories import placements as pf
+from tests.factories import placements as w
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

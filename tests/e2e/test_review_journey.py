@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests import factories
 from tests.e2e.conftest import admin_login, login
-from tests.placements import review_factories as rf
+from tests.factories import placement_review as rf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,7 @@ from core.models import AuditEvent
 from employers import services
 from employers.models import Employer
 from tests import factories
-from tests.employers.factories import valid_id_number
+from tests.factories import valid_id_number
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ import pytest
 from stdnum.cn import ric
 
 from employers import identifiers
-from tests.employers.factories import valid_id_number
-from tests.factories import make_uscc
+from tests.factories import make_uscc, valid_id_number
 
 
 @pytest.mark.parametrize(

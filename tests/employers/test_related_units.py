@@ -9,7 +9,7 @@ from core.models import AuditEvent, StoredFile
 from employers import services
 from employers.models import RelatedUnit, RelatedUnitProof
 from tests import factories
-from tests.core import files
+from tests.factories import files
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from core.masking import mask_number
 from feeds.models import Certificate, FeedImport, PensionContribution, RegistryPerson
-from tests.feeds.factories import person_id, unit_uscc
+from tests.factories.feeds import person_id, unit_uscc
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django.db import connection
 from core.models import AuditEvent, EmploymentRatio, MinimumWage, SocialAverageWage
 from feeds.models import Certificate, FeedImport, PensionContribution, RegistryPerson, WageRecord
 from feeds.services import feed_import
-from tests.feeds.factories import bad_check_digit, person_id, unit_uscc, write_csv
+from tests.factories.feeds import bad_check_digit, person_id, unit_uscc, write_csv
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 1)

@@ -19,7 +19,7 @@ from feeds.parsing import (
     parse_month,
     parse_year,
 )
-from tests.feeds.factories import bad_check_digit, person_id, unit_uscc
+from tests.factories.feeds import bad_check_digit, person_id, unit_uscc
 
 BOUNDS = Bounds.for_today(date(2026, 3, 1))
 REGIONS = RegionIndex.from_stdnum()

@@ -5,7 +5,7 @@ from django.db import connection
 
 from devdata.generator import World, write_feeds
 from feeds.services import KIND_MODELS, feed_import
-from tests.feeds.factories import write_csv
+from tests.factories.feeds import write_csv
 
 pytestmark = [
     pytest.mark.django_db,
@@ -109,7 +109,7 @@ def test_copy_and_portable_give_the_same_result(files, block, probe_limit, segme
 
 
 def test_same_result_with_text_needing_escapes(tmp_path):
-    from tests.feeds.factories import person_id
+    from tests.factories.feeds import person_id
 
     ids = [person_id(), person_id(), person_id()]
     rows = [

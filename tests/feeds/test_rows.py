@@ -8,7 +8,7 @@ from stdnum.cn import ric
 
 from feeds.parsing import Bounds, RegionIndex
 from feeds.rows import KINDS, make_row_validator
-from tests.feeds.factories import bad_check_digit, person_id, unit_uscc
+from tests.factories.feeds import bad_check_digit, person_id, unit_uscc
 
 BOUNDS = Bounds.for_today(date(2026, 3, 1))
 REGIONS = RegionIndex.from_stdnum()

@@ -7,7 +7,7 @@ import pytest
 
 from core.models import EmploymentRatio, SocialAverageWage
 from levy import selectors
-from tests.levy.conftest import add_months
+from tests.factories.levy import add_months
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from tests import factories
-from tests.levy.conftest import add_months
+from tests.factories.levy import add_months
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from notices.constants import NoticeKind
 from notices.models import Notice, NoticeAttachment
 from notices.services import notice_send_to_unit
 from tests import factories
-from tests.notices import factories as nf
-from tests.notices.conftest import otp_login
+from tests.factories import notices as nf
+from tests.factories import otp_login
 
 ADD = reverse("admin:notices_notice_add")
 CHANGELIST = reverse("admin:notices_notice_changelist")

@@ -7,8 +7,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import AuditEvent
-from tests.notices import factories as nf
-from tests.notices.conftest import otp_login, totp_now
+from tests.factories import notices as nf
+from tests.factories import otp_login
+from tests.notices.conftest import totp_now
 
 ADMIN = reverse("admin:index")
 LOGIN = reverse("admin:login")

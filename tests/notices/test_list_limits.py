@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notices.models import Notice
-from tests.notices import factories as nf
+from tests.factories import notices as nf
 
 INDEX = reverse("notices:index")
 

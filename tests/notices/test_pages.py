@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from notices.models import NoticeRead
 from tests import factories
-from tests.notices import factories as nf
+from tests.factories import notices as nf
 
 INDEX = reverse("notices:index")
 

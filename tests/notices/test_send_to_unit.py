@@ -4,7 +4,7 @@ from core.models import AuditEvent
 from notices.constants import NoticeKind
 from notices.models import Notice
 from notices.services import notice_send_to_unit
-from tests.notices import factories as nf
+from tests.factories import notices as nf
 
 
 @pytest.mark.django_db

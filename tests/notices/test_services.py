@@ -18,7 +18,7 @@ from notices.services import (
     notice_mark_read,
     notice_publish,
 )
-from tests.notices import factories as nf
+from tests.factories import notices as nf
 
 
 def stored_file(**fields) -> StoredFile:

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from placements.services import grid_recompute
-from tests.placements import factories as pf
-from tests.placements import review_factories as rf
+from tests.factories import placement_review as rf
+from tests.factories import placements as pf
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:placements_placement_changelist"

@@ -12,7 +12,7 @@ from django.urls import reverse
 from feeds.certificates import GRADE_NAMES
 from notices.models import Notice
 from placements.constants import DocumentReview, MonthReview
-from tests.placements import review_factories as rf
+from tests.factories import placement_review as rf
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from placements import services
 from placements.errors import MonthsTakenError
 from placements.models import PlacementMonth
 from placements.services import months_select
-from tests.placements import factories as pf
+from tests.factories import placements as pf
 
 
 def _month(p, month=202503, **fields):

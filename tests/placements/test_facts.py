@@ -9,7 +9,7 @@ from placements.models import Placement, PlacementMonth
 from placements.rules import months_mask
 from placements.selectors import facts_for_placement, facts_for_placements
 from placements.services import grid_recompute
-from tests.placements import factories as pf
+from tests.factories import placements as pf
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from placements.services import (
     placement_submit,
 )
 from placements.tasks import recompute_persons
-from tests.placements import factories as pf
+from tests.factories import placements as pf
 
 pytestmark = pytest.mark.django_db
 

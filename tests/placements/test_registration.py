@@ -13,8 +13,8 @@ from placements.errors import MonthsTakenError, PlacementError, StaleVersionErro
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
 from placements.services import grid_recompute
 from tests import factories
-from tests.placements import factories as pf
-from tests.placements import wizard as w
+from tests.factories import placements as pf
+from tests.factories import placements as w
 
 pytestmark = pytest.mark.django_db
 YEAR = 2025

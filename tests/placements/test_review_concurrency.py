@@ -12,7 +12,7 @@ from django.db import connection, connections
 from notices.models import Notice
 from placements import review
 from placements.constants import MonthReview
-from tests.placements import review_factories as rf
+from tests.factories import placement_review as rf
 
 
 def _race(p, month_ids, reviewers, decisions) -> list:

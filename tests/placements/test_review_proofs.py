@@ -8,8 +8,8 @@ from employers import review as proof_review
 from employers.models import RelatedUnitProof
 from notices.models import Notice
 from placements.review import AlreadyDecidedError, ReviewError, ReviewScopeError
-from tests.placements import factories as pf
-from tests.placements import review_factories as rf
+from tests.factories import placement_review as rf
+from tests.factories import placements as pf
 
 pytestmark = pytest.mark.django_db
 PENDING, APPROVED, REJECTED = (RelatedUnitProof.ReviewState.PENDING, "approved", "rejected")

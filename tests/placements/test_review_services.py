@@ -10,7 +10,7 @@ from placements.constants import DocumentReview, MonthReview, PlacementStatus
 from placements.models import PlacementMonth
 from placements.review_rules import APPROVE, REJECT
 from placements.selectors import placement_list_rows, placement_totals
-from tests.placements import review_factories as rf
+from tests.factories import placement_review as rf
 
 pytestmark = pytest.mark.django_db
 

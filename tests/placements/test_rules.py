@@ -21,7 +21,7 @@ from placements.rules import (
     reason_texts,
     reasons_by_check,
 )
-from tests.placements.facts import MINIMUM, MONTHS, OWN, RELATED, cert, contract, person, with_wage
+from tests.factories.placement_facts import MINIMUM, MONTHS, OWN, RELATED, cert, contract, person, with_wage
 
 
 def by_month(facts):

@@ -10,7 +10,7 @@ from placements import services
 from placements.errors import MonthsTakenError, PlacementFrozenError, SelectionError, StaleVersionError, SubmitError
 from placements.models import Placement, PlacementMonth
 from placements.services import months_evidence_record, months_select, placement_submit
-from tests.placements import factories as pf
+from tests.factories import placements as pf
 
 pytestmark = pytest.mark.django_db
 ALL = [202500 + m for m in range(1, 13)]

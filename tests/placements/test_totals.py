@@ -7,7 +7,7 @@ import pytest
 from placements.counting import MEASURE_NAMES, count_months, placement_status, state_of, year_totals
 from placements.models import Placement, PlacementMonth
 from placements.selectors import placement_list_rows, placement_totals
-from tests.placements import factories as pf
+from tests.factories import placements as pf
 
 pytestmark = pytest.mark.django_db
 STATES = ["none", "auto", "pending", "confirmed", "rejected"]

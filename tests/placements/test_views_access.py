@@ -6,8 +6,8 @@ from django.urls import reverse
 from placements import registration as reg
 from placements.models import Contract, Evidence, GraduateRecord, HandCertificate, Placement
 from tests import factories
-from tests.placements import factories as pf
-from tests.placements import wizard as w
+from tests.factories import placements as pf
+from tests.factories import placements as w
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from placements.rules import evaluate_year
 from placements.selectors import facts_for_placements, placement_totals
 from placements.services import grid_recompute_many, months_select, placement_submit
 from placements.wizard_selectors import list_header
-from tests.placements import factories as pf
-from tests.placements import wizard as w
+from tests.factories import placements as pf
+from tests.factories import placements as w
 
 pytestmark = pytest.mark.django_db
 URL = reverse("placements:index")

@@ -12,8 +12,8 @@ from core.models import AuditEvent
 from declarations.models import Declaration
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
 from placements.services import grid_recompute
-from tests.placements import factories as pf
-from tests.placements import wizard as w
+from tests.factories import placements as pf
+from tests.factories import placements as w
 
 pytestmark = pytest.mark.django_db
 NEW = reverse("placements:new") + "?year=2025"

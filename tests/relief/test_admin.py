@@ -6,7 +6,7 @@ from django.urls import reverse
 from notices.models import Notice
 from relief.models import ReliefApplication
 from tests import factories
-from tests.relief import factories as rf
+from tests.factories import relief as rf
 
 pytestmark = pytest.mark.django_db
 

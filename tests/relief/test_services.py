@@ -12,8 +12,8 @@ from relief import services
 from relief.models import ReliefApplication
 from relief.services import ApplicationData, ReliefError
 from tests import factories
-from tests.levy.conftest import add_months
-from tests.relief import factories as rf
+from tests.factories import relief as rf
+from tests.factories.levy import add_months
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from relief.models import ReliefApplication
-from tests.relief import factories as rf
+from tests.factories import relief as rf
 
 pytestmark = pytest.mark.django_db
 

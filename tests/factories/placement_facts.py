@@ -1,14 +1,16 @@
-"""Plain PersonFacts bundles for the pure rule tests (no database)."""
+"""Plain PersonFacts bundles for the pure rule tests (no database): every check passes unless a field says otherwise."""
 
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 from placements.rules import CertFacts, ContractFacts, PersonFacts
+from tests.factories.core import id_number, uscc_code
 
 YEAR = 2025
-OWN = "91110105700000001E"
-RELATED = "91110105700000002C"
+OWN = uscc_code("110105", 700_000_001)  # 91110105700000001E, the demo unit's
+RELATED = uscc_code("110105", 700_000_002)
+PERSON = id_number("110101", date(1985, 6, 15), 1)  # a man born 1985-06-15
 MONTHS = [YEAR * 100 + m for m in range(1, 13)]
 MINIMUM = Decimal("2420.00")
 ALL_MONTHS = 0b1111_1111_1111  # insurance paid every month (rules.months_mask)
@@ -29,7 +31,7 @@ def contract(**fields) -> ContractFacts:
 
 def cert(**fields) -> CertFacts:
     data = {
-        "cert_no": "11010119850615001X42",
+        "cert_no": f"{PERSON}42",
         "cert_type": "残疾人证",
         "grade": 2,
         "valid_from": date(2020, 1, 1),
@@ -43,7 +45,7 @@ def person(**fields) -> PersonFacts:
     """A man of 40 with an open-ended contract, a 二级 certificate, wages above the minimum and both insurances paid
     by his employer in every month: every check passes."""
     data = {
-        "id_number": "11010119850615001X",
+        "id_number": PERSON,
         "year": YEAR,
         "employer_uscc": OWN,
         "birth_date": date(1985, 6, 15),

@@ -1,11 +1,14 @@
-"""Small real files for upload tests (built in memory)."""
+"""Small real files (built in memory): bytes for the upload pipeline's tests and ready-made uploads."""
 
 import struct
 import zlib
 from io import BytesIO
 
 import pikepdf
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+
+from core.uploads import CleanFile, inspect_upload
 
 
 def jpeg_bytes(size=(40, 30), exif_text: str | None = None) -> bytes:
@@ -21,10 +24,25 @@ def jpeg_bytes(size=(40, 30), exif_text: str | None = None) -> bytes:
     return out.getvalue()
 
 
-def png_bytes(size=(20, 20)) -> bytes:
+def png_bytes(size=(20, 20), color=(0, 120, 200, 128)) -> bytes:
     out = BytesIO()
-    Image.new("RGBA", size, (0, 120, 200, 128)).save(out, format="PNG")
+    Image.new("RGBA" if len(color) == 4 else "RGB", size, color).save(out, format="PNG")
     return out.getvalue()
+
+
+def png_upload(name: str = "证明.png", color=(200, 30, 30)) -> SimpleUploadedFile:
+    """A small PNG as the browser sends it."""
+    return SimpleUploadedFile(name, png_bytes((40, 30), color), content_type="image/png")
+
+
+def pdf_upload(name: str = "证明.pdf") -> SimpleUploadedFile:
+    """A one-page PDF as the browser sends it."""
+    return SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf")
+
+
+def clean_png(name: str = "证明.png") -> CleanFile:
+    """A PNG that went through the upload checks (what a form's SafeFileField hands to a service)."""
+    return inspect_upload(png_upload(name))
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

@@ -1,50 +1,30 @@
-"""Placements waiting for a reviewer, built with the engine's services (tests/placements/test_review*.py,
-test_admin*.py, tests/e2e/test_review_journey.py)."""
+"""Placements waiting for a reviewer, built with the engine's services (the review, admin and browser tests)."""
 
 from __future__ import annotations
 
-import io
-from datetime import date
+from datetime import date, datetime, time
 
-import pikepdf
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from PIL import Image
+from django.utils import timezone
 
-from core.uploads import store_upload
 from employers.services import reviewer_group_ensure
 from placements.constants import DocumentReview
 from placements.models import Evidence, HandCertificate, Placement, PlacementMonth
 from placements.services import grid_recompute, months_evidence_record, months_select, placement_submit
-from tests import factories
-from tests.placements import factories as pf
+from tests.factories import placements as pf
+from tests.factories.core import region, stored
+from tests.factories.employers import employer_in as employer_in
+from tests.factories.employers import otp_login as otp_login
+from tests.factories.employers import reviewer_user
+from tests.factories.files import pdf_upload as pdf_upload
+from tests.factories.files import png_upload as png_upload
+from tests.factories.placements import EvidenceFactory, HandCertificateFactory
 
 YEAR = pf.YEAR
 
 
-def png_upload(name: str = "工资证明.png", color=(30, 120, 200)) -> SimpleUploadedFile:
-    out = io.BytesIO()
-    Image.new("RGB", (60, 40), color).save(out, format="PNG")
-    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
-
-
-def pdf_upload(name: str = "社保参保证明.pdf") -> SimpleUploadedFile:
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(595, 842))
-    out = io.BytesIO()
-    pdf.save(out)
-    return SimpleUploadedFile(name, out.getvalue(), content_type="application/pdf")
-
-
-def stored(employer, *, pdf: bool = False, name: str | None = None, kind: str = "placement_evidence"):
-    upload = pdf_upload(name or "证明.pdf") if pdf else png_upload(name or "证明.png")
-    return store_upload(uploaded_file=upload, kind=kind, employer=employer)
-
-
 def evidence(p: Placement, kind: str, months: list[int], *, pdf: bool = False, by=None) -> Evidence:
     """An upload covering ``months`` for ``kind`` (a check code), recorded as the wizard records it."""
-    ev = Evidence.objects.create(
+    ev = EvidenceFactory(
         placement=p,
         kind=kind,
         months=months,
@@ -103,18 +83,9 @@ def month(p: Placement, m: int) -> PlacementMonth:
 
 
 def hand_certificate(p: Placement, **fields) -> HandCertificate:
-    data = {
-        "cert_no": f"{p.id_number}42",
-        "cert_type": "残疾人证",
-        "valid_from": date(p.year - 1, 1, 1),
-        "valid_to": date(p.year + 4, 12, 31),
-        "grade": 2,
-        "category": 4,
-        "image": stored(p.employer, name="残疾证.png", kind="placement_certificate"),
-        "review_state": DocumentReview.PENDING,
-    }
-    data.update(fields)
-    return HandCertificate.objects.create(placement=p, **data)
+    """A hand-added 二级 certificate of ``p`` with its image, awaiting review."""
+    fields.setdefault("image", stored(p.employer, name="残疾证.png", kind="placement_certificate"))
+    return HandCertificateFactory(placement=p, review_state=DocumentReview.PENDING, **fields)
 
 
 def certificate_pending_placement(employer, **fields) -> Placement:
@@ -156,31 +127,13 @@ def dispatch_pending_placement(employer, **fields) -> Placement:
 
 def reviewer(region_code: str = "110000", **kwargs):
     """A reviewer of ``region_code`` in the 审核人员 group (with the review permissions)."""
-    factories.region(region_code)
-    user = factories.reviewer_user(region_code, **kwargs)
+    region(region_code)
+    user = reviewer_user(region_code, **kwargs)
     user.groups.add(reviewer_group_ensure())
     return user
 
 
-def otp_login(client, user) -> None:
-    """Sign ``user`` in to the admin with a confirmed TOTP device and a verified session."""
-    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-
-
 def submitted_on(p: Placement, day: date) -> Placement:
-    from datetime import datetime, time
-
-    from django.utils import timezone
-
     Placement.objects.filter(pk=p.pk).update(submitted_at=timezone.make_aware(datetime.combine(day, time(10))))
     p.refresh_from_db()
     return p
-
-
-def employer_in(region_code: str, **fields):
-    """A unit whose 残联主管部门 is ``region_code``."""
-    return factories.employer(region_code=region_code, **fields)

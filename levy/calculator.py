@@ -1,8 +1,9 @@
 """The levy (残疾人就业保障金) calculator: pure Python, no ORM (domain.md §8, ADR 0004).
 
 ``calculate(LevyInput(...))`` starts from the seed's base formula and applies the policies in force for the levy
-year (``levy.rules``): the wage cap, the 50 % / 90 % tiers and the small-enterprise exemption. Every step is kept
-with a Chinese label and explanation so the page can show why the unit owes what it owes.
+year (``levy.rules``): the wage cap (3 × or 2 × the local 社会平均工资), the 50 % / 90 % tiers and the
+small-enterprise exemption. Every step is kept with a Chinese label and explanation so the page can show why the
+unit owes what it owes.
 
 Arithmetic: inputs are ``Decimal`` (or ``int``); intermediate values are exact fractions, so nothing is rounded
 before the end. Money is rounded once, ROUND_HALF_UP to 2 decimals; headcounts and ratios are not rounded.
@@ -13,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from math import ceil
 
+from core.errors import DomainError
 from levy.rules import (
     EXEMPT_UNIT_KIND,
     EXEMPTION_MAX_STAFF,
@@ -22,9 +24,9 @@ from levy.rules import (
     TIER_RATE_AT_OR_ABOVE_THRESHOLD,
     TIER_RATE_BELOW_THRESHOLD,
     TIER_THRESHOLD_PERCENT,
-    WAGE_CAP_FACTOR,
     PolicyRule,
     RuleKind,
+    other_regimes,
     rules_in_force,
 )
 
@@ -37,12 +39,12 @@ _ZERO = Fraction(0)
 _ONE = Fraction(1)
 
 
-class LevyInputError(ValueError):
-    """Bad calculator input. ``errors`` maps each input field to a Chinese message."""
+class LevyInputError(DomainError):
+    """Bad calculator input, said to the user. ``errors`` maps each input field to a Chinese message."""
 
     def __init__(self, errors: dict[str, str]):
+        super().__init__("；".join(errors.values()), code="input")
         self.errors = errors
-        super().__init__("；".join(f"{k}: {v}" for k, v in errors.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,8 @@ class LevyResult:
     required_persons: Decimal  # 员工人数 × 比例
     actual_ratio_percent: Decimal  # 实际安排人数 / 员工人数 × 100, not rounded
     annual_wage: Decimal  # 单位月平均工资 × 12
-    wage_cap: Decimal | None  # 2 × 社会平均工资 when the cap rule is in force and the wage is known
+    wage_cap_factor: Decimal | None  # 3 or 2 (× 社会平均工资) when a cap rule is in force
+    wage_cap: Decimal | None  # factor × 社会平均工资 when the cap rule is in force and the wage is known
     capped_wage: Decimal  # the annual wage the levy is computed with (after the cap)
     base_amount: Decimal  # the seed's formula, floored at 0
     capped_amount: Decimal  # after the wage cap
@@ -188,7 +191,7 @@ def _validate(data: LevyInput) -> None:
     if isinstance(data.year, bool) or not isinstance(data.year, int):
         errors["year"] = "年度必须是整数"
     elif not MIN_LEVY_YEAR <= data.year <= MAX_LEVY_YEAR:
-        errors["year"] = f"缴费年度应在 {MIN_LEVY_YEAR} 到 {MAX_LEVY_YEAR} 之间"
+        errors["year"] = f"缴费年度应在 {MIN_LEVY_YEAR} 到 {MAX_LEVY_YEAR} 之间（即业务年度 {MIN_LEVY_YEAR - 1} 年起）"
     if errors:
         raise LevyInputError(errors)
 
@@ -231,8 +234,9 @@ def _core(data: LevyInput, weighted: int, in_force: dict[RuleKind, PolicyRule]) 
 
     wage_cap = None
     wage_used = annual_wage
-    if RuleKind.WAGE_CAP in in_force and data.social_avg_annual_wage is not None:
-        wage_cap = Fraction(data.social_avg_annual_wage) * Fraction(WAGE_CAP_FACTOR)
+    cap_rule = in_force.get(RuleKind.WAGE_CAP)
+    if cap_rule is not None and cap_rule.factor is not None and data.social_avg_annual_wage is not None:
+        wage_cap = Fraction(data.social_avg_annual_wage) * Fraction(cap_rule.factor)
         wage_used = min(annual_wage, wage_cap)
     capped = shortfall * wage_used
 
@@ -279,6 +283,7 @@ def calculate(data: LevyInput, *, rules: tuple[PolicyRule, ...] = RULES) -> Levy
     weighted = data.severe_person_months * SEVERE_WEIGHT + data.other_person_months * OTHER_WEIGHT
     core = _core(data, weighted, in_force)
     without = _core(data, 0, in_force)
+    cap_rule = in_force.get(RuleKind.WAGE_CAP)
 
     disabled_wage = Fraction(data.disabled_monthly_wage)
     cost_severe = data.severe_person_months * disabled_wage
@@ -292,6 +297,7 @@ def calculate(data: LevyInput, *, rules: tuple[PolicyRule, ...] = RULES) -> Levy
         required_persons=_dec(core.required),
         actual_ratio_percent=_dec(core.actual_ratio),
         annual_wage=_money(core.annual_wage),
+        wage_cap_factor=cap_rule.factor if cap_rule is not None else None,
         wage_cap=_money(core.wage_cap) if core.wage_cap is not None else None,
         capped_wage=_money(core.wage_used),
         base_amount=_money(core.base),
@@ -340,23 +346,7 @@ def _steps(data: LevyInput, core: _Core) -> tuple[LevyStep, ...]:
         )
     ]
 
-    cap_rule = core.in_force.get(RuleKind.WAGE_CAP)
-    if cap_rule is None:
-        cap_text = f"{data.year} 年无工资上限政策，不调整"
-    elif core.wage_cap is None:
-        cap_text = "未提供当地社会平均工资，无法计算工资上限，按单位实际工资计算"
-    elif core.annual_wage > core.wage_cap:
-        cap_text = (
-            f"单位年平均工资 {_fmt_money(_money(core.annual_wage))} 元超过当地社会平均工资的 2 倍"
-            f"（{_fmt_money(_money(core.wage_cap))} 元），按 {_fmt_money(_money(core.wage_cap))} 元计算"
-            f"（{cap_rule.source}）"
-        )
-    else:
-        cap_text = (
-            f"单位年平均工资 {_fmt_money(_money(core.annual_wage))} 元未超过当地社会平均工资的 2 倍"
-            f"（{_fmt_money(_money(core.wage_cap))} 元），不调整（{cap_rule.source}）"
-        )
-    steps.append(LevyStep("wage_cap", "工资上限", _money(core.capped), cap_text))
+    steps.append(LevyStep("wage_cap", "工资上限", _money(core.capped), _cap_text(data, core)))
 
     tier_rule = core.in_force.get(RuleKind.TIERS)
     ratio_text = f"实际安排比例 {_fmt_num(core.actual_ratio)}%"
@@ -392,6 +382,40 @@ def _steps(data: LevyInput, core: _Core) -> tuple[LevyStep, ...]:
         )
     )
     return tuple(steps)
+
+
+def _cap_text(data: LevyInput, core: _Core) -> str:
+    """The wage-cap step: the multiple with its source and period, and, in a year whose cap changed mid-year, what
+    a levy paid in the other part of the year got (``levy.rules.other_regimes``)."""
+    cap_rule = core.in_force.get(RuleKind.WAGE_CAP)
+    if cap_rule is None or cap_rule.factor is None:
+        text = f"{data.year} 年无工资上限政策，按单位实际工资计算"
+    else:
+        factor, basis = _fmt_num(cap_rule.factor), f"（{cap_rule.source}，{cap_rule.period}）"
+        annual = _fmt_money(_money(core.annual_wage))
+        if core.wage_cap is None:
+            text = f"上限为当地社会平均工资的 {factor} 倍{basis}；未提供当地社会平均工资，无法计算工资上限，"
+            text += "按单位实际工资计算"
+        else:
+            cap = _fmt_money(_money(core.wage_cap))
+            if core.annual_wage > core.wage_cap:
+                text = (
+                    f"单位年平均工资 {annual} 元超过当地社会平均工资的 {factor} 倍（{cap} 元），按 {cap} 元计算{basis}"
+                )
+            else:
+                text = f"单位年平均工资 {annual} 元未超过当地社会平均工资的 {factor} 倍（{cap} 元），不调整{basis}"
+    others = []
+    for regime in other_regimes(data.year, RuleKind.WAGE_CAP):
+        rule = regime.rule
+        got = (
+            f"以当地社会平均工资的 {_fmt_num(rule.factor)} 倍为上限（{rule.source}）"
+            if rule and rule.factor
+            else "不设上限"
+        )
+        others.append(f"{regime.start:%m-%d} 至 {regime.end:%m-%d} 缴纳的{got}")
+    if others:
+        text += f"。{data.year} 年年中政策调整，本计算按当年多数时间施行的政策；" + "；".join(others)
+    return text
 
 
 def _what_if(data: LevyInput, core: _Core) -> tuple[WhatIf, ...]:

@@ -51,6 +51,7 @@ class LevyCalculatorForm(forms.Form):
         min_value=Decimal(0),
         max_value=Decimal(100),
         widget=_decimal_input("1.5"),
+        help_text="所在省规定的比例，不低于 1.5%（《残疾人就业条例》第八条）；登录后按本省规定填入并注明依据",
         error_messages={
             "min_value": "残疾人安置比例不能为负数",
             "max_value": "残疾人安置比例不能超过 100%%",  # %% : Django formats the message
@@ -100,7 +101,7 @@ class LevyCalculatorForm(forms.Form):
         max_digits=14,
         decimal_places=2,
         widget=_decimal_input("不填则不计工资上限"),
-        help_text="年平均工资；残保金计算的工资上限为其 2 倍",
+        help_text="年平均工资；工资上限为其 2 倍（2017 年 4 月 1 日前缴纳的为 3 倍）",
     )
     year = forms.TypedChoiceField(label="业务年度", coerce=int, help_text="残保金在次年缴纳，按次年施行的政策计算")
 

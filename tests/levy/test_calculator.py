@@ -1,7 +1,7 @@
 """The pure levy calculation (no database): seed example, each rule, boundaries, rounding, what-if, bad input."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 from decimal import localcontext
 from itertools import pairwise
@@ -9,7 +9,7 @@ from itertools import pairwise
 import pytest
 
 from levy.calculator import LevyInput, LevyInputError, calculate
-from levy.rules import RULES, RuleKind, rules_in_force
+from levy.rules import MIN_LEVY_YEAR, RULES, RuleKind, other_regimes, rule_day, rules_in_force
 
 SEED = LevyInput(
     staff_count=D(1000),
@@ -138,49 +138,126 @@ def test_exactly_at_the_cap(monthly_wage, capped_wage, capped_amount):
     assert result.base_amount == (D(15) * monthly_wage * 12).quantize(D("0.01"))
 
 
+# The wage cap by levy year: (levy year, multiple, document). First and last levy year of each period; 2017 is the
+# year 18号 took effect (2017-04-01), answered with 18号's 2 × (in force for most of the year, ADR 0004).
+CAP_PERIODS = [
+    (2016, 3, "18号 第三条所述原上限"),  # first supported levy year (business year 2015); the only one under 3 ×
+    (2017, 2, "财税〔2017〕18号"),  # first levy year of 18号
+    (2019, 2, "财税〔2017〕18号"),  # last levy year of 18号's own period
+    (2020, 2, "2019年第98号"),  # first of 98号 第三条 (open-ended)
+    (2028, 2, "2019年第98号"),  # after the tiers ended, the cap stays
+    (2100, 2, "2019年第98号"),  # last supported levy year
+]
+
+
+@pytest.mark.parametrize(("year", "factor", "document"), CAP_PERIODS)
+def test_the_cap_of_each_levy_year(year, factor, document):
+    rule = rules_in_force(year)[RuleKind.WAGE_CAP]
+    assert rule.factor == factor and document in rule.source
+    result = levy(year=year, social_avg_annual_wage=D(100000))
+    assert result.wage_cap_factor == factor
+    assert result.wage_cap == D(100000) * factor
+    cap_step = {s.key: s for s in result.steps}["wage_cap"]
+    assert f"社会平均工资的 {factor} 倍" in cap_step.explanation
+    assert rule.source in cap_step.explanation and rule.period in cap_step.explanation
+
+
+@pytest.mark.parametrize(("year", "factor", "_document"), CAP_PERIODS)
 @pytest.mark.parametrize(
-    ("year", "tiers", "exemption"),
+    ("cents_over", "capped"),
+    [(-1, False), (0, False), (1, True)],  # one cent below, exactly at, one cent above the cap (per month)
+)
+def test_a_unit_exactly_at_each_cap(year, factor, _document, cents_over, capped):
+    # A Beijing-style high-wage unit: 社会平均工资 120,000 元/年; the cap is factor × 120,000 a year, i.e.
+    # factor × 10,000 a month. 300 staff × 1.5 % = 4.5 persons short (no placements), 机关 (no exemption).
+    monthly = D(10000) * factor + D(cents_over) / 100
+    result = levy(
+        year=year, staff_count=D(300), unit_kind="机关", avg_monthly_wage=monthly, social_avg_annual_wage=D(120000)
+    )
+    cap = D(120000) * factor
+    assert result.wage_cap == cap
+    assert result.capped_wage == (cap if capped else (monthly * 12).quantize(D("0.01")))
+    assert result.capped_amount == (D("4.5") * min(monthly * 12, cap)).quantize(D("0.01"))
+    assert result.steps[1].explanation.startswith(f"单位年平均工资 {monthly * 12:,.2f} 元{'' if capped else '未'}超过")
+
+
+def test_2017_takes_the_2x_cap_and_says_what_a_payment_before_april_got():
+    assert rule_day(2017) == date(2017, 7, 1)
+    regimes = other_regimes(2017, RuleKind.WAGE_CAP)
+    assert [(r.start, r.end, r.rule.factor) for r in regimes] == [(date(2017, 1, 1), date(2017, 3, 31), 3)]
+    explanation = levy(year=2017, social_avg_annual_wage=D(100000)).steps[1].explanation
+    assert "2017-04-01 至 2019-12-31" in explanation
+    assert "01-01 至 03-31 缴纳的以当地社会平均工资的 3 倍为上限" in explanation
+
+
+@pytest.mark.parametrize("year", [2016, 2018, 2019, 2020, 2026, 2027, 2028])
+def test_no_mid_year_change_in_other_years(year):
+    for kind in RuleKind:
+        assert other_regimes(year, kind) == ()
+    assert "年中政策调整" not in levy(year=year, social_avg_annual_wage=D(100000)).steps[1].explanation
+
+
+def test_the_cap_periods_follow_each_other_without_a_gap_from_2015_10_01():
+    caps = sorted((r for r in RULES if r.kind == RuleKind.WAGE_CAP), key=lambda r: r.in_force_from)
+    assert caps[0].in_force_from == date(2015, 10, 1)
+    assert [r.factor for r in caps] == [3, 2, 2]
+    for before, after in pairwise(caps):
+        assert after.in_force_from == before.in_force_to + timedelta(days=1)
+    assert caps[-1].in_force_to is None
+
+
+@pytest.mark.parametrize(
+    ("year", "tiers", "exemption", "document"),
     [
-        (2019, False, False),  # the year before 2019年第98号
-        (2020, True, True),  # first year of 2019年第98号
-        (2022, True, True),  # last year of 98号
-        (2023, True, True),  # first year of 2023年第8号
-        (2027, True, True),  # last year of 2023年第8号
-        (2028, False, False),  # after it
+        (2016, False, False, None),  # first supported levy year
+        (2019, False, False, None),  # the year before 2019年第98号
+        (2020, True, True, "2019年第98号"),  # first year of 2019年第98号
+        (2022, True, True, "2019年第98号"),  # last year of 98号
+        (2023, True, True, "2023年第8号"),  # first year of 2023年第8号
+        (2027, True, True, "2023年第8号"),  # last year of 2023年第8号
+        (2028, False, False, None),  # after it
     ],
 )
-def test_policy_periods_by_levy_year(year, tiers, exemption):
+def test_policy_periods_by_levy_year(year, tiers, exemption, document):
     in_force = rules_in_force(year)
     assert (RuleKind.TIERS in in_force) is tiers
     assert (RuleKind.SMALL_ENTERPRISE_EXEMPTION in in_force) is exemption
-    assert RuleKind.WAGE_CAP in in_force  # the 2 × cap applies to every supported year
+    if document:
+        assert document in in_force[RuleKind.TIERS].source
+        assert document in in_force[RuleKind.SMALL_ENTERPRISE_EXEMPTION].source
+    assert RuleKind.WAGE_CAP in in_force  # a cap applies to every supported year
     result = levy(year=year, staff_count=D(30))
     assert result.exempt is exemption
     assert result.tier_rate == (D("0.9") if tiers else D(1))
 
 
 @pytest.mark.parametrize(
-    ("kind", "day", "in_force"),
+    ("kind", "day", "factor"),
     [
-        (RuleKind.TIERS, date(2019, 12, 31), False),
-        (RuleKind.TIERS, date(2020, 1, 1), True),
-        (RuleKind.TIERS, date(2022, 12, 31), True),
-        (RuleKind.TIERS, date(2023, 1, 1), True),
-        (RuleKind.TIERS, date(2027, 12, 31), True),
-        (RuleKind.TIERS, date(2028, 1, 1), False),
-        (RuleKind.SMALL_ENTERPRISE_EXEMPTION, date(2019, 12, 31), False),
-        (RuleKind.SMALL_ENTERPRISE_EXEMPTION, date(2020, 1, 1), True),
-        (RuleKind.SMALL_ENTERPRISE_EXEMPTION, date(2027, 12, 31), True),
-        (RuleKind.SMALL_ENTERPRISE_EXEMPTION, date(2028, 1, 1), False),
-        (RuleKind.WAGE_CAP, date(2017, 3, 31), False),
-        (RuleKind.WAGE_CAP, date(2017, 4, 1), True),
-        (RuleKind.WAGE_CAP, date(2019, 12, 31), True),
-        (RuleKind.WAGE_CAP, date(2020, 1, 1), True),
-        (RuleKind.WAGE_CAP, date(2099, 12, 31), True),
+        (RuleKind.TIERS, date(2019, 12, 31), None),
+        (RuleKind.TIERS, date(2020, 1, 1), 1),
+        (RuleKind.TIERS, date(2022, 12, 31), 1),
+        (RuleKind.TIERS, date(2023, 1, 1), 1),
+        (RuleKind.TIERS, date(2027, 12, 31), 1),
+        (RuleKind.TIERS, date(2028, 1, 1), None),
+        (RuleKind.SMALL_ENTERPRISE_EXEMPTION, date(2019, 12, 31), None),
+        (RuleKind.SMALL_ENTERPRISE_EXEMPTION, date(2020, 1, 1), 1),
+        (RuleKind.SMALL_ENTERPRISE_EXEMPTION, date(2027, 12, 31), 1),
+        (RuleKind.SMALL_ENTERPRISE_EXEMPTION, date(2028, 1, 1), None),
+        (RuleKind.WAGE_CAP, date(2015, 9, 30), None),
+        (RuleKind.WAGE_CAP, date(2015, 10, 1), 3),
+        (RuleKind.WAGE_CAP, date(2017, 3, 31), 3),
+        (RuleKind.WAGE_CAP, date(2017, 4, 1), 2),
+        (RuleKind.WAGE_CAP, date(2019, 12, 31), 2),
+        (RuleKind.WAGE_CAP, date(2020, 1, 1), 2),
+        (RuleKind.WAGE_CAP, date(2099, 12, 31), 2),
     ],
 )
-def test_first_and_last_day_of_each_period(kind, day, in_force):
-    assert any(rule.in_force_on(day) for rule in RULES if rule.kind == kind) is in_force
+def test_first_and_last_day_of_each_period(kind, day, factor):
+    found = [rule for rule in RULES if rule.kind == kind and rule.in_force_on(day)]
+    assert len(found) == (factor is not None)
+    if found and kind == RuleKind.WAGE_CAP:
+        assert found[0].factor == factor
 
 
 def test_rule_periods_of_one_kind_do_not_overlap():
@@ -188,6 +265,14 @@ def test_rule_periods_of_one_kind_do_not_overlap():
         periods = sorted((r.in_force_from, r.in_force_to or date.max) for r in RULES if r.kind == kind)
         for (_, end), (start, _) in pairwise(periods):
             assert end < start
+
+
+def test_levy_years_from_2016_on_are_answered():
+    assert MIN_LEVY_YEAR == 2016
+    assert levy(year=2016).payable == D("11700000.00")  # the seed example: no social wage given, so no cap
+    with pytest.raises(LevyInputError) as info:
+        levy(year=2015)
+    assert "2016" in info.value.errors["year"]
 
 
 def test_the_document_changes_at_the_2023_boundary():
@@ -357,7 +442,7 @@ def test_no_what_if_when_exempt():
         ({"other_person_months": True}, "other_person_months"),
         ({"social_avg_annual_wage": D(0)}, "social_avg_annual_wage"),
         ({"unit_kind": ""}, "unit_kind"),
-        ({"year": 2017}, "year"),
+        ({"year": 2015}, "year"),
         ({"year": 2101}, "year"),
         ({"year": "2026"}, "year"),
     ],

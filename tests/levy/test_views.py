@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core.models import EmploymentRatio
 from tests import factories
 from tests.factories.levy import add_months
 
@@ -175,3 +176,32 @@ def test_reviewer_login_gets_the_generic_calculator(client):
     response = client.get(URL)
     assert response.status_code == 200
     assert "已确认的安置月数" not in text(response)
+
+
+def test_the_cap_step_names_its_multiple_source_and_period(client):
+    # business year 2016 → levy year 2017: 18号's 2 × (from 2017-04-01), and what a levy paid before April got
+    body = text(client.get(URL, {**SEED, "year": "2016", "social_wage": "100000"}))
+    assert "超过当地社会平均工资的 2 倍（200,000.00 元）" in body
+    assert "财税〔2017〕18号 第三条，2017-04-01 至 2019-12-31" in body
+    assert "01-01 至 03-31 缴纳的以当地社会平均工资的 3 倍为上限" in body
+    # business year 2015 → levy year 2016: the 3 × cap; 2014 is not offered
+    body = text(client.get(URL, {**SEED, "year": "2015", "social_wage": "100000"}))
+    assert "超过当地社会平均工资的 3 倍（300,000.00 元）" in body and "2015-10-01 至 2017-03-31" in body
+    assert '<option value="2015" selected>' in body and '<option value="2014"' not in body
+
+
+def test_the_ratio_source_is_shown_with_the_unit_data(client, beijing_employer):
+    EmploymentRatio.objects.filter(province_code="11", year=2025).update(
+        source="京财税〔2016〕639号第八条", effective_from="2016-01-01", confirmed=True
+    )
+    client.force_login(factories.employer_user(beijing_employer))
+    body = text(client.get(URL))
+    assert "安置比例：本省 2025 年规定比例，依据：京财税〔2016〕639号第八条（2016-01-01 施行）" in body
+    assert "待核实" not in body
+
+
+def test_an_unconfirmed_ratio_says_so_and_anyone_sees_where_the_default_comes_from(client, beijing_employer):
+    EmploymentRatio.objects.filter(province_code="11", year=2025).update(source="北京市规定")
+    assert "不低于 1.5%（《残疾人就业条例》第八条）" in text(client.get(URL))
+    client.force_login(factories.employer_user(beijing_employer))
+    assert "安置比例：本省 2025 年规定比例，依据：北京市规定；待核实" in text(client.get(URL))

@@ -10,6 +10,7 @@ import json
 from django import forms
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.models import (
@@ -23,6 +24,7 @@ from core.models import (
     SocialAverageWage,
     StoredFile,
 )
+from core.selectors import reference_warnings
 from employers.admin_scoping import RegionScopedAdminMixin
 
 WEEKDAYS = "一二三四五六日"
@@ -83,11 +85,19 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def weekday(self, obj):
         return f"星期{WEEKDAYS[obj.date.weekday()]}"
 
+    def changelist_view(self, request, extra_context=None):
+        warnings = {"reference_warnings": reference_warnings(timezone.localdate()), "warnings_part": "calendar"}
+        return super().changelist_view(request, {**warnings, **(extra_context or {})})
+
 
 class EmploymentRatioForm(forms.ModelForm):
     class Meta:
         model = EmploymentRatio
-        fields = ("province_code", "year", "ratio_percent")
+        fields = ("province_code", "year", "ratio_percent", "source", "effective_from", "confirmed")
+        help_texts = {
+            "source": "规定该比例的文件名称和文号，如「《北京市……办法》（京政发〔……〕……号）第……条」。",
+            "effective_from": "依据文件的施行日期。",
+        }
 
     def clean_ratio_percent(self):
         value = self.cleaned_data["ratio_percent"]
@@ -95,14 +105,38 @@ class EmploymentRatioForm(forms.ModelForm):
             raise forms.ValidationError("安排比例应在 0 到 10 (%) 之间，例如 1.5。")
         return value
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("confirmed"):
+            if not (cleaned.get("source") or "").strip():
+                self.add_error("source", "标为已核实前，请填写依据文件。")
+            if not cleaned.get("effective_from"):
+                self.add_error("effective_from", "标为已核实前，请填写依据文件的施行日期。")
+        return cleaned
+
 
 @admin.register(EmploymentRatio)
 class EmploymentRatioAdmin(admin.ModelAdmin):
+    """安排比例 with its source, effective date and whether someone checked it (ADR 0009). A row saved here is
+    marked ``admin_edited``: ``load_reference_data`` never overwrites it."""
+
     form = EmploymentRatioForm
-    list_display = ("province_code", "year", "ratio_percent")
-    list_filter = ("year",)
-    search_fields = ("=province_code",)
+    list_display = ("province_code", "year", "ratio_percent", "status", "source", "effective_from")
+    list_filter = ("confirmed", "year")
+    search_fields = ("=province_code", "source")
     ordering = ("province_code", "-year")
+
+    @admin.display(description="核实状态", ordering="confirmed")
+    def status(self, obj: EmploymentRatio) -> str:
+        return "✓ 已核实" if obj.confirmed else "⚠ 待核实"
+
+    def save_model(self, request, obj, form, change):
+        obj.admin_edited = True
+        super().save_model(request, obj, form, change)
+
+    def changelist_view(self, request, extra_context=None):
+        warnings = {"reference_warnings": reference_warnings(timezone.localdate()), "warnings_part": "ratios"}
+        return super().changelist_view(request, {**warnings, **(extra_context or {})})
 
 
 @admin.register(MinimumWage)

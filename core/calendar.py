@@ -11,13 +11,15 @@ An answer from (1) or (2) is *confirmed*. An answer from (3) is confirmed only f
 as published (any row in the table for that year means "the State Council's holiday notice for this year has been
 entered": ``published_years``); otherwise it is a guess, and callers show a warning.
 
-Nothing here touches the database: :func:`calendar_data_for` (in ``core.selectors``) loads the table for a date range
-in one query and callers pass the result in.
+Nothing here touches the database: :func:`core.selectors.calendar_data` loads the table for a date range in one
+query and callers pass the result in. :func:`parse_schedule` reads the file ``manage.py load_calendar`` loads.
 """
 
-from collections.abc import Collection, Mapping
+import csv
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 import chinese_calendar
 
@@ -121,3 +123,104 @@ def span_for(start: date, n: int) -> tuple[date, date]:
     if n >= 0:
         return start, start + timedelta(days=days)
     return start - timedelta(days=days), start
+
+
+# --- the years' status and the schedule file ------------------------------------------------------------------
+
+
+@cache
+def package_knows(year: int) -> bool:
+    """Whether the ``chinese_calendar`` package has the State Council's schedule of ``year`` (2004–2026 in 1.11)."""
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def year_confirmed(year: int, published_years: Collection[int]) -> bool:
+    """A year's working days are confirmed when the package knows it or the admin table has rows for it."""
+    return package_knows(year) or year in published_years
+
+
+def default_working(d: date) -> bool:
+    """What ``d`` is without the admin table: the package's answer, else Monday–Friday."""
+    try:
+        return chinese_calendar.is_workday(d)
+    except NotImplementedError:
+        return d.weekday() < 5
+
+
+WORKING_LABEL = "工作日"
+REST_LABEL = "休息日"
+_KINDS = {WORKING_LABEL: True, REST_LABEL: False}
+_HEADER_WORDS = ("日期", "date")
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    line: int
+    date: date
+    working: bool
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedSchedule:
+    rows: tuple[ScheduleRow, ...]
+    errors: tuple[str, ...]  # 「第 N 行：…」, in line order
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(sorted({row.date.year for row in self.rows}))
+
+
+def parse_schedule(lines: Iterable[str]) -> ParsedSchedule:
+    """Read a schedule file: CSV (UTF-8, a BOM is fine), one day a line ``日期,类型[,说明]``, e.g.
+    ``2027-10-01,休息日,国庆节`` or ``2027-10-09,工作日,国庆节调休``. An optional header line (first cell 日期 or
+    date), blank lines and lines starting with ``#`` are skipped. Every problem is reported with its line number;
+    the same date twice is allowed only with the same type."""
+    rows: dict[date, ScheduleRow] = {}
+    errors: list[str] = []
+    first = True
+    reader = csv.reader(lines)
+    for cells in reader:
+        number = reader.line_num  # the physical line (a quoted 说明 may span lines)
+        cells = [cell.strip().lstrip("\ufeff").strip() for cell in cells]
+        if not any(cells) or cells[0].startswith("#"):
+            continue
+        header, first = first and cells[0].lower() in _HEADER_WORDS, False
+        if header:
+            continue
+        problem, row = _parse_row(number, cells)
+        if problem:
+            errors.append(f"第 {number} 行：{problem}")
+            continue
+        earlier = rows.get(row.date)
+        if earlier is not None and earlier.working != row.working:
+            errors.append(
+                f"第 {number} 行：{row.date:%Y-%m-%d} 在第 {earlier.line} 行已标为"
+                f"「{WORKING_LABEL if earlier.working else REST_LABEL}」，两处不一致"
+            )
+        elif earlier is None:
+            rows[row.date] = row
+    return ParsedSchedule(tuple(sorted(rows.values(), key=lambda r: r.date)), tuple(errors))
+
+
+def _parse_row(number: int, cells: list[str]) -> tuple[str, ScheduleRow | None]:
+    if len(cells) < 2 or not cells[1]:
+        return f"应有两列「日期,类型」，类型为「{WORKING_LABEL}」或「{REST_LABEL}」", None
+    if len(cells) > 3:
+        return "最多三列：日期,类型,说明（说明中有逗号时请加英文双引号）", None
+    try:
+        day = date.fromisoformat(cells[0])
+        if len(cells[0]) != 10:
+            raise ValueError
+    except ValueError:
+        return f"日期「{cells[0]}」无法识别，应为 YYYY-MM-DD，如 2027-10-01", None
+    if cells[1] not in _KINDS:
+        return f"类型「{cells[1]}」无法识别，应为「{WORKING_LABEL}」或「{REST_LABEL}」", None
+    name = cells[2] if len(cells) == 3 else ""
+    if len(name) > 64:
+        return "说明最多 64 个字", None
+    return "", ScheduleRow(number, day, _KINDS[cells[1]], name)

@@ -23,6 +23,7 @@ from django.core.validators import RegexValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
@@ -152,6 +153,13 @@ class OTPAdminSite(admin.AdminSite):
         if request.method == "GET" and self.needs_second_factor(request):
             return self.second_factor_redirect(request, self._next_url(request, request.GET))
         return super().login(request, extra_context)
+
+    def index(self, request, extra_context=None):
+        """The admin index, with the reference-data warnings on top (``templates/admin/index.html``, ADR 0009)."""
+        from core.selectors import reference_warnings
+
+        context = {"reference_warnings": reference_warnings(timezone.localdate()), **(extra_context or {})}
+        return super().index(request, context)
 
     def get_urls(self):
         return [

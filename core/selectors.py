@@ -1,12 +1,15 @@
 """Reads of reference data for views and services (bounded queries)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Q
 
 from core import calendar as workdays
-from core.models import CalendarDay, CalendarDayKind, Region, RegionLevel
+from core.models import CalendarDay, CalendarDayKind, EmploymentRatio, Region, RegionLevel
+from core.reference import NON_FILING_PROVINCES
 
 
 def calendar_data(start: date, end: date) -> workdays.CalendarData:
@@ -44,6 +47,102 @@ def count_working_days(start: date, end: date) -> tuple[int, workdays.WorkingDay
 
 def is_working_day(d: date) -> tuple[bool, bool]:
     return workdays.is_working_day(d, calendar_data(d, d))
+
+
+# --- 安排比例 (read by the calculator, the home page, 缓减免 and the declaration page) ---------------------------
+
+DEFAULT_RATIO_PERCENT = Decimal("1.5")
+NATIONAL_MINIMUM_SOURCE = "《残疾人就业条例》（国务院令第488号）第八条规定的最低比例 1.5%"
+
+
+@dataclass(frozen=True)
+class RatioSetting:
+    ratio_percent: Decimal
+    year: int | None  # the year of the row used; None = the national default
+    note: str
+    source: str = NATIONAL_MINIMUM_SOURCE  # the document the ratio comes from
+    effective_from: date | None = None
+    confirmed: bool = False  # checked against the document; False = 待核实
+
+    @property
+    def percent(self) -> str:
+        """``1.5`` / ``1.7`` / ``1.55``: the ratio without trailing zeros, for text."""
+        return f"{self.ratio_percent.normalize():f}"
+
+    @property
+    def basis(self) -> str:
+        """「依据：…（yyyy-mm-dd 施行）」, plus 「待核实」 unless the row was confirmed."""
+        text = f"依据：{self.source or '未填写'}"
+        if self.effective_from is not None:
+            text += f"（{self.effective_from:%Y-%m-%d} 施行）"
+        return text if self.confirmed else f"{text}；待核实"
+
+
+def employment_ratio(province_code: str, year: int) -> RatioSetting:
+    """The province's 安排比例 for ``year``: that year's row, else the latest earlier one, else 1.5 % (one query)."""
+    row = (
+        EmploymentRatio.objects.filter(province_code=province_code, year__lte=year)
+        .order_by("-year")
+        .values("year", "ratio_percent", "source", "effective_from", "confirmed")
+        .first()
+    )
+    if row is None:
+        return RatioSetting(DEFAULT_RATIO_PERCENT, None, "本省未设置安排比例，按默认 1.5% 计算")
+    note = f"本省 {row['year']} 年规定比例"
+    if row["year"] != year:
+        note += f"（{year} 年未设置，沿用最近一年）"
+    return RatioSetting(row["ratio_percent"], row["year"], note, row["source"], row["effective_from"], row["confirmed"])
+
+
+def unconfirmed_calendar_years(today: date) -> list[int]:
+    """This year and next year, unless chinese-calendar knows them or the admin table has rows for them (≤ 1
+    query): dates in those years are computed Monday–Friday and shown as provisional."""
+    years = [y for y in (today.year, today.year + 1) if not workdays.package_knows(y)]
+    if not years:
+        return []
+    loaded = set(
+        CalendarDay.objects.filter(date__gte=date(years[0], 1, 1), date__lte=date(years[-1], 12, 31))
+        .values_list("date__year", flat=True)
+        .distinct()
+    )
+    return [y for y in years if y not in loaded]
+
+
+@dataclass(frozen=True)
+class UnconfirmedRatios:
+    years: tuple[int, ...]
+    provinces: tuple[str, ...]  # names, in code order
+
+
+def unconfirmed_ratios(today: date) -> UnconfirmedRatios:
+    """The provinces whose 安排比例 of the current filing year (last year) or this year is missing or not confirmed
+    (2 queries)."""
+    years = (today.year - 1, today.year)
+    confirmed = set(EmploymentRatio.objects.filter(year__in=years, confirmed=True).values_list("province_code", "year"))
+    provinces = (
+        Region.objects.filter(level=RegionLevel.PROVINCE, abolished=False)
+        .exclude(code__in=[c + "0000" for c in NON_FILING_PROVINCES])
+        .order_by("code")
+        .values_list("code", "name")
+    )
+    names = tuple(name for code, name in provinces if any((code[:2], y) not in confirmed for y in years))
+    return UnconfirmedRatios(years, names)
+
+
+@dataclass(frozen=True)
+class ReferenceWarnings:
+    """What the admin warns about: reference data the system is using unconfirmed (ADR 0009)."""
+
+    calendar_years: tuple[int, ...]
+    ratios: UnconfirmedRatios
+
+    def __bool__(self) -> bool:
+        return bool(self.calendar_years or self.ratios.provinces)
+
+
+def reference_warnings(today: date) -> ReferenceWarnings:
+    """For the admin banners (≤ 3 queries)."""
+    return ReferenceWarnings(tuple(unconfirmed_calendar_years(today)), unconfirmed_ratios(today))
 
 
 # --- regions -------------------------------------------------------------------------------------------------------

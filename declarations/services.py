@@ -75,10 +75,16 @@ class FilingClosed(DeclarationError):
         self.window = window
 
 
+# Said after a date computed on a working calendar nobody has confirmed yet (core.calendar, ADR 0009).
+PROVISIONAL_DATE_NOTE = "（暂定：该年度节假日安排尚未录入，按周一至周五推算，公布后可能顺延）"
+
+
 class NotYetAvailable(DeclarationError):
-    def __init__(self, available_on: date) -> None:
-        super().__init__(f"审核认定书将于 {available_on:%Y年%m月%d日} 起可以下载（完成申报后第 3 个工作日）。")
+    def __init__(self, available_on: date, *, confirmed: bool = True) -> None:
+        note = "" if confirmed else PROVISIONAL_DATE_NOTE
+        super().__init__(f"审核认定书将于 {available_on:%Y年%m月%d日} 起可以下载{note}（完成申报后第 3 个工作日）。")
         self.available_on = available_on
+        self.confirmed = confirmed
 
 
 def _state_error(error: TransitionError) -> DeclarationError:
@@ -220,7 +226,8 @@ def declaration_declare(*, employer: Employer, year: int, by, token: str = "", t
         event_at=now,
     )
     audit.record(actor=by, action="declaration.declare", obj=declaration, changes=changes)
-    available = certificate_available_from(submission).date
+    available = certificate_available_from(submission)
+    provisional = "" if available.confirmed else PROVISIONAL_DATE_NOTE
     notice_send_to_unit(
         employer=employer,
         title=f"{year}年度年审申报完成通知",
@@ -228,7 +235,7 @@ def declaration_declare(*, employer: Employer, year: int, by, token: str = "", t
             f"贵单位已于 {timezone.localtime(now):%Y年%m月%d日 %H:%M} 完成 {year} 年度按比例就业年审申报：申报 "
             f"{submission.persons} 人，安置确认 {submission.confirmed_months} 个月，安置核定 "
             f"{submission.approved_months} 个月，实际安排人数 {submission.actual_employed_2dp} 人。\n"
-            f"审核认定书（编号 {submission.certificate_no}）自 {available:%Y年%m月%d日} 起可在"
+            f"审核认定书（编号 {submission.certificate_no}）自 {available.date:%Y年%m月%d日} 起{provisional}可在"
             "「残疾人安置管理」页面下载。申报结果将发送至税务主管部门。"
         ),
         kind=NoticeKind.DECLARATION,
@@ -436,9 +443,10 @@ def certificate_issue(*, submission: Submission, by=None, today: date | None = N
         return locked.certificate_file
     if locked.voided_at is not None:
         raise DeclarationError("该申报已撤回，审核认定书已撤销。", code="voided")
-    available = certificate_available_from(locked).date
+    result = certificate_available_from(locked)
+    available = result.date
     if (today or timezone.localdate()) < available:
-        raise NotYetAvailable(available)
+        raise NotYetAvailable(available, confirmed=result.confirmed)
     pdf = documents.render_certificate(locked, submission_people(locked), certified_on=available, base_url=base_url)
     stored = _store_pdf(
         pdf=pdf,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from core.errors import DomainError
 from core.pdf import pdf_response
+from core.selectors import employment_ratio
 from declarations import selectors, services
 from declarations.documents import commitment_items
 from declarations.forms import CommitmentForm, ConfirmForm, VerifyForm, WithdrawalForm
@@ -68,6 +69,8 @@ def year_page(request: HttpRequest, year: int) -> HttpResponse:
         "totals": None if actions.locked else placement_totals(request.employer, year),
         "withdrawals": selectors.withdrawals_of(actions.declaration),
         "placements_url": _placements_url(year),
+        # the province's 安排比例 with its source (or 待核实), as the calculator shows it (ADR 0009)
+        "ratio": employment_ratio(request.employer.federation_region_id[:2], year),
     }
     return render(request, "declarations/year.html", context)
 

@@ -9,13 +9,12 @@ from datetime import date
 from decimal import Decimal
 
 from core.filing import unit_filing_year
-from core.models import EmploymentRatio, SocialAverageWage
+from core.models import SocialAverageWage
+from core.selectors import DEFAULT_RATIO_PERCENT, employment_ratio
+from core.selectors import RatioSetting as RatioSetting  # re-exported: the ratio is core data (ADR 0009)
 from levy.models import StaffFigures
 from levy.rules import MIN_LEVY_YEAR
 from placements.models import PlacementMonth
-
-DEFAULT_RATIO_PERCENT = Decimal("1.5")
-NATIONAL_MINIMUM_SOURCE = "《残疾人就业条例》（国务院令第488号）第八条规定的最低比例 1.5%"
 
 
 def levy_year_for(business_year: int) -> int:
@@ -31,40 +30,6 @@ def business_years(today: date) -> list[int]:
 def province_code_of(employer) -> str:
     """The province whose ratio and wages apply: the one of the unit's 残联主管部门."""
     return employer.federation_region_id[:2]
-
-
-@dataclass(frozen=True)
-class RatioSetting:
-    ratio_percent: Decimal
-    year: int | None  # the year of the row used; None = the national default
-    note: str
-    source: str = NATIONAL_MINIMUM_SOURCE  # the document the ratio comes from
-    effective_from: date | None = None
-    confirmed: bool = False  # checked against the document; False = 待核实
-
-    @property
-    def basis(self) -> str:
-        """「依据：…（yyyy-mm-dd 施行）」, plus 「待核实」 unless the row was confirmed."""
-        text = f"依据：{self.source or '未填写'}"
-        if self.effective_from is not None:
-            text += f"（{self.effective_from:%Y-%m-%d} 施行）"
-        return text if self.confirmed else f"{text}；待核实"
-
-
-def employment_ratio(province_code: str, year: int) -> RatioSetting:
-    """The province's 安排比例 for ``year``: that year's row, else the latest earlier one, else 1.5 % (one query)."""
-    row = (
-        EmploymentRatio.objects.filter(province_code=province_code, year__lte=year)
-        .order_by("-year")
-        .values("year", "ratio_percent", "source", "effective_from", "confirmed")
-        .first()
-    )
-    if row is None:
-        return RatioSetting(DEFAULT_RATIO_PERCENT, None, "本省未设置安排比例，按默认 1.5% 计算")
-    note = f"本省 {row['year']} 年规定比例"
-    if row["year"] != year:
-        note += f"（{year} 年未设置，沿用最近一年）"
-    return RatioSetting(row["ratio_percent"], row["year"], note, row["source"], row["effective_from"], row["confirmed"])
 
 
 @dataclass(frozen=True)

@@ -88,3 +88,16 @@ def test_defaults_follow_the_units_extended_filing_year(employer, beijing_refere
     assert selectors.calculator_defaults(employer=employer, today=today).business_year == 2026
     FilingExtension.objects.create(employer=employer, year=2025, closes_on=date(2027, 2, 15), reason="延误")
     assert selectors.calculator_defaults(employer=employer, today=today).business_year == 2025
+
+
+def test_ratio_carries_its_source_date_and_whether_it_was_confirmed():
+    default = selectors.employment_ratio("44", 2025)
+    assert default.basis == "依据：《残疾人就业条例》（国务院令第488号）第八条规定的最低比例 1.5%；待核实"
+    EmploymentRatio.objects.create(
+        province_code="44", year=2024, ratio_percent=Decimal("1.50"), source="粤府令", effective_from=date(2010, 1, 1)
+    )
+    unconfirmed = selectors.employment_ratio("44", 2025)
+    assert (unconfirmed.percent, unconfirmed.confirmed) == ("1.5", False)
+    assert unconfirmed.basis == "依据：粤府令（2010-01-01 施行）；待核实"
+    EmploymentRatio.objects.filter(province_code="44").update(confirmed=True)
+    assert selectors.employment_ratio("44", 2025).basis == "依据：粤府令（2010-01-01 施行）"

@@ -1,8 +1,9 @@
-"""Load the reference data: GB/T 2260 regions (from python-stdnum), 安排比例 (1.5 % for every province, 2023–2027),
+"""Load the reference data: GB/T 2260 regions (from python-stdnum), 安排比例 (business years 2015–2027: 北京 1.7 %,
+上海 1.6 %, elsewhere the national minimum 1.5 %, each with its source and marked 待核实 until confirmed in admin),
 申报期 (03-01 … 10-31 of the next year, business years 2024–2026) and Beijing's demo wage references.
 
 Idempotent: running it again changes nothing; rows edited in admin (ratios, windows, wages) are never overwritten.
-The working-calendar table is left empty (chinese-calendar answers 2004–2026; enter later years in admin).
+The working-calendar table is left empty (chinese-calendar answers 2004–2026; load later years with load_calendar).
 """
 
 import time

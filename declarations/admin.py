@@ -1,14 +1,17 @@
 """Reviewers' admin of declarations and withdrawal requests, scoped to the reviewer's region.
 
-State fields are read-only; a withdrawal is approved or rejected only through the two admin actions, which ask for a
-reason (a standard one and/or free text) on an intermediate page and call ``declarations.services``. Both outcomes
+State fields are read-only; a withdrawal is approved or rejected only through the two admin actions — from the list
+(several at once) or with the two buttons on the withdrawal's own page (Django's change-form actions) — which ask for
+a reason (a standard one and/or free text) on an intermediate page and call ``declarations.services``. Both outcomes
 send the unit a notice (done by the services).
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -174,6 +177,10 @@ class DecisionForm(forms.Form):
         return data
 
 
+BOTH_PAGES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+CHANGE_FORM_ACTION = f"{ActionLocation.CHANGE_FORM.value}-action"  # the action field's name on the change page
+
+
 @admin.register(Withdrawal)
 class WithdrawalAdmin(ReviewerAccessMixin, admin.ModelAdmin):
     scope_lookup = "declaration__employer"
@@ -185,21 +192,30 @@ class WithdrawalAdmin(ReviewerAccessMixin, admin.ModelAdmin):
     ordering = ("-requested_at",)
     actions = ("approve_selected", "reject_selected")
     readonly_fields = (
-        "declaration",
-        "submission",
+        "unit",
+        "year",
+        "declaration_link",
+        "submission_label",
         "reason",
         "from_status",
         "requested_at",
         "requested_by",
-        "state",
+        "state_label",
         "decided_by",
         "decided_at",
         "decision_reason",
     )
     fields = readonly_fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("declaration__employer", "submission")
+
     def has_decide_permission(self, request) -> bool:
         return reviewer_region_prefix(request.user) is not None
+
+    def get_action_choices(self, request, default_choices=None, action_location=ActionLocation.CHANGE_LIST):
+        # Django's blank choice reads "- Select an option -" (not in its Chinese catalogue)
+        return super().get_action_choices(request, [("", "（请选择操作）")], action_location)
 
     @admin.display(description="单位", ordering="declaration__employer__name")
     def unit(self, obj: Withdrawal) -> str:
@@ -208,6 +224,17 @@ class WithdrawalAdmin(ReviewerAccessMixin, admin.ModelAdmin):
     @admin.display(description="业务年度", ordering="declaration__year")
     def year(self, obj: Withdrawal) -> int:
         return obj.declaration.year
+
+    @admin.display(description="年审申报")
+    def declaration_link(self, obj: Withdrawal) -> str:
+        url = reverse("admin:declarations_declaration_change", args=[obj.declaration_id])
+        return format_html('<a href="{}">{}</a>', url, obj.declaration)  # 「2025年度年审申报（撤回申请中）」
+
+    @admin.display(description="撤回的申报")
+    def submission_label(self, obj: Withdrawal) -> str:
+        submission = obj.submission
+        declared = timezone.localtime(submission.declared_at)
+        return f"第 {submission.number} 次完成申报（{declared:%Y-%m-%d %H:%M}），认定书编号 {submission.certificate_no}"
 
     @admin.display(description="撤回理由")
     def short_reason(self, obj: Withdrawal) -> str:
@@ -218,15 +245,24 @@ class WithdrawalAdmin(ReviewerAccessMixin, admin.ModelAdmin):
         marks = {WithdrawalState.PENDING: "…", WithdrawalState.APPROVED: "✓", WithdrawalState.REJECTED: "✗"}
         return format_html("{} {}", marks.get(obj.state, ""), obj.get_state_display())
 
-    @admin.action(description="批准所选撤回申请（作废认定书、重新开放该年度）", permissions=["decide"])
+    @admin.action(
+        description="批准撤回申请（作废认定书、重新开放该年度）",
+        description_plural="批准所选撤回申请（作废认定书、重新开放该年度）",
+        permissions=["decide"],
+        location=BOTH_PAGES,
+    )
     def approve_selected(self, request, queryset):
         return self._decide(request, queryset, approve=True)
 
-    @admin.action(description="驳回所选撤回申请", permissions=["decide"])
+    @admin.action(
+        description="驳回撤回申请", description_plural="驳回所选撤回申请", permissions=["decide"], location=BOTH_PAGES
+    )
     def reject_selected(self, request, queryset):
         return self._decide(request, queryset, approve=False)
 
     def _decide(self, request, queryset, *, approve: bool):
+        """Both pages: the intermediate page asks for the reason; with it (``apply``) each pending withdrawal goes
+        through the service; the list or the withdrawal's page is shown again with the outcome."""
         pending = list(queryset.filter(state=WithdrawalState.PENDING).select_related("declaration__employer"))
         standard = APPROVE_REASONS if approve else REJECT_REASONS
         form = DecisionForm(request.POST if "apply" in request.POST else None, standard=standard)
@@ -248,6 +284,11 @@ class WithdrawalAdmin(ReviewerAccessMixin, admin.ModelAdmin):
             if not pending:
                 self.message_user(request, "所选申请均已审核，没有待审核的撤回申请。", messages.WARNING)
             return None
+        from_change_page = CHANGE_FORM_ACTION in request.POST
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        back = reverse("admin:declarations_withdrawal_changelist")
+        if from_change_page and selected:
+            back = reverse("admin:declarations_withdrawal_change", args=[selected[0]])
         context = {
             **self.admin_site.each_context(request),
             "title": "批准撤回申请" if approve else "驳回撤回申请",
@@ -256,7 +297,9 @@ class WithdrawalAdmin(ReviewerAccessMixin, admin.ModelAdmin):
             "withdrawals": pending,
             "approve": approve,
             "action": "approve_selected" if approve else "reject_selected",
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "action_field": CHANGE_FORM_ACTION if from_change_page else "action",
+            "selected": selected,
+            "back_url": back,
         }
         return TemplateResponse(request, "declarations/admin/withdrawal_decide.html", context)
 

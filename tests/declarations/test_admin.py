@@ -102,3 +102,78 @@ def test_export_batches_are_for_superusers_only(reviewer_client, client, superus
     assert reviewer_client.get(reverse("admin:declarations_exportbatch_changelist")).status_code == 403
     otp_login(client, superuser)
     assert client.get(reverse("admin:declarations_exportbatch_changelist")).status_code == 200
+
+
+# --- deciding on the withdrawal's own page (Django's change-form actions, the same services) --------------------
+
+CHANGE_FORM_ACTION = "CHANGE_FORM-action"
+
+
+def _change_url(withdrawal) -> str:
+    return reverse("admin:declarations_withdrawal_change", args=[withdrawal.pk])
+
+
+def _decide_on_page(client, withdrawal, action: str, **extra):
+    data = {CHANGE_FORM_ACTION: action, ACTION_CHECKBOX_NAME: str(withdrawal.pk), **extra}
+    return client.post(_change_url(withdrawal), data)
+
+
+@pytest.fixture
+def admin_ready(settings):
+    settings.ADMIN_REQUIRE_OTP = False  # the TOTP step is tested in tests/notices; here: the withdrawal page
+
+
+def test_change_page_is_in_chinese_with_the_two_decisions(admin_client, admin_ready, requested):
+    mine, _ = requested
+    page = admin_client.get(_change_url(mine)).content.decode()
+    for english in ("Declaration:", "Submission:", "Select an option", "- Select"):
+        assert english not in page
+    for label in ("单位", "业务年度", "年审申报", "撤回的申报", "撤回理由", "审核状态"):
+        assert f"{label}:" in page or f"{label}：" in page
+    assert "第 1 次完成申报" in page and "2025年度年审申报（撤回申请中）" in page
+    assert 'value="approve_selected">批准撤回…</button>' in page
+    assert 'value="reject_selected">驳回撤回…</button>' in page
+    assert page.count("<h1") == 1
+
+
+def test_approve_from_the_change_page_asks_for_a_reason_then_calls_the_service(admin_client, admin_ready, requested):
+    mine, _ = requested
+    page = _decide_on_page(admin_client, mine, "approve_selected")
+    body = page.content.decode()
+    assert page.status_code == 200 and "批准撤回申请" in body
+    assert body.count("<h1") == 1  # the title once (no second heading in the content)
+    assert f'name="{CHANGE_FORM_ACTION}" value="approve_selected"' in body
+    assert f'href="{_change_url(mine)}" class="button cancel-link">取消</a>' in body
+    missing = _decide_on_page(admin_client, mine, "approve_selected", apply="1", reason="")
+    assert "请选择常用意见或填写审核意见" in missing.content.decode()
+    assert Withdrawal.objects.get(pk=mine.pk).state == "pending"
+    done = _decide_on_page(admin_client, mine, "approve_selected", apply="1", reason="经核实同意撤回")
+    assert done.status_code == 302 and done["Location"] == _change_url(mine)
+    mine.refresh_from_db()
+    assert mine.state == "approved" and mine.decision_reason == "经核实同意撤回"
+    assert Declaration.objects.get(pk=mine.declaration_id).status == "filling"
+    assert Notice.objects.filter(employer=mine.declaration.employer, title__contains="撤回申请已批准").exists()
+    page = admin_client.get(_change_url(mine)).content.decode()
+    assert "批准撤回…" not in page and "✓ 已批准" in page  # decided: no buttons any more
+
+
+def test_reject_from_the_change_page_with_a_standard_reason(reviewer_client, requested):
+    mine, _ = requested
+    done = _decide_on_page(reviewer_client, mine, "reject_selected", apply="1", standard_reason="撤回理由不充分。")
+    assert done.status_code == 302
+    mine.refresh_from_db()
+    assert mine.state == "rejected" and mine.decision_reason == "撤回理由不充分。"
+    assert Declaration.objects.get(pk=mine.declaration_id).status == "declared"
+
+
+def test_the_change_page_of_another_regions_withdrawal_is_out_of_reach(reviewer_client, requested):
+    _, theirs = requested
+    assert reviewer_client.get(_change_url(theirs)).status_code in (302, 404)
+    _decide_on_page(reviewer_client, theirs, "approve_selected", apply="1", reason="同意")
+    assert Withdrawal.objects.get(pk=theirs.pk).state == "pending"
+
+
+def test_list_action_choices_are_in_chinese(admin_client, admin_ready, requested):
+    page = admin_client.get(WITHDRAWALS).content.decode()
+    assert "（请选择操作）" in page and "Select an option" not in page
+    assert "批准所选撤回申请" in page and "驳回所选撤回申请" in page

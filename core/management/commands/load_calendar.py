@@ -20,10 +20,11 @@ same file twice changes nothing; days already in the table but not in the file a
 The output ends with one line: 工作日历已加载（年度 …：新增 N 天，更新 N 天，…）.
 """
 
+import argparse
 import getpass
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
 from core import calendar as workdays
 from core import reference
@@ -31,8 +32,15 @@ from core import reference
 MAX_ERRORS_SHOWN = 20
 
 
+class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """The docstring's layout (the file format and its example) kept in --help."""
+
+
 class Command(BaseCommand):
     help = __doc__
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        return super().create_parser(prog_name, subcommand, formatter_class=_HelpFormatter, **kwargs)
 
     def add_arguments(self, parser):
         parser.add_argument("file", metavar="FILE", help="节假日安排 CSV 文件（日期,类型[,说明]）")

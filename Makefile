@@ -20,11 +20,13 @@ run: setup
 test: setup
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	.venv/bin/lint-imports
 	$(PY) -m pytest
 
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 format:
 	.venv/bin/ruff check --fix .

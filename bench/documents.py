@@ -178,7 +178,7 @@ def load_declarations(n: int) -> None:
     from django.db import connection
 
     from declarations.models import Declaration, Submission, TaxRecord
-    from employers.models import Employer
+    from employers.models import DeclarationState, Employer
 
     years = 20
     units = n // years
@@ -191,6 +191,12 @@ def load_declarations(n: int) -> None:
             Declaration,
             ["employer", "year", "status", "previous_status", "version", "created_at", "updated_at"],
             ((pk, YEAR - y, "declared", "", 1, now, now) for pk, _, _ in ids for y in range(years)),
+        )
+        copy_rows(  # the state the apps below declarations read, which the export updates too (ADR 0010)
+            cur,
+            DeclarationState,
+            ["employer", "year", "status", "previous_status", "declared_at"],
+            ((pk, YEAR - y, "declared", "", now) for pk, _, _ in ids for y in range(years)),
         )
         first_decl = Declaration.objects.order_by("id").values_list("id", flat=True).first()
         copy_rows(
@@ -278,7 +284,10 @@ def load_declarations(n: int) -> None:
                 for k, (y, (_, code, name)) in enumerate((y, row) for row in ids for y in range(years))
             ),
         )
-        cur.execute("ANALYZE declarations_declaration; ANALYZE declarations_taxrecord; ANALYZE declarations_submission")
+        cur.execute(
+            "ANALYZE declarations_declaration; ANALYZE employers_declarationstate; ANALYZE declarations_taxrecord; "
+            "ANALYZE declarations_submission"
+        )
 
 
 def undo_batch() -> None:
@@ -286,8 +295,9 @@ def undo_batch() -> None:
 
     with connection.cursor() as cur:
         cur.execute("UPDATE declarations_declaration SET status = 'declared', sent_to_tax_at = NULL")
+        cur.execute("UPDATE employers_declarationstate SET status = 'declared', sent_to_tax_at = NULL")
         cur.execute("DELETE FROM declarations_exportbatch")
-        for table in ("declarations_declaration", "declarations_exportbatch"):
+        for table in ("declarations_declaration", "employers_declarationstate", "declarations_exportbatch"):
             cur.execute(f"VACUUM ANALYZE {table}")  # autocommit: each run starts from a clean table
 
 

@@ -146,7 +146,7 @@ STATICFILES_DIRS = [
 
 # Uploaded files never live under the static tree and are only served through permission-checked views.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "uploads"))
-# No URL serves MEDIA_ROOT: files go out only through core.views.download (permission-checked).
+# No URL serves MEDIA_ROOT: files go out only through employers.views.download (permission-checked).
 MEDIA_URL = "/_no_public_media/"
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("core.urls")),
+    path("", include("employers.file_urls")),
     path("", include("dashboard.urls")),
     path("employer/", include("employers.urls")),
     path("feeds/", include("feeds.urls")),

@@ -1,15 +1,14 @@
 """Admin of the reference data, the audit trail and stored files.
 
 Regions are read-only (loaded from GB/T 2260 by ``load_reference_data``); ratios, wages, filing windows and the
-working-calendar table are edited by superusers and users given the permissions. The audit trail and stored files
-are read-only for everyone, superusers included.
+working-calendar table are edited by superusers and users given the permissions. The audit trail is read-only for
+everyone, superusers included. Stored files are listed by ``employers.admin`` (scoped by the unit's region).
 """
 
 import json
 
 from django import forms
 from django.contrib import admin
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -22,10 +21,8 @@ from core.models import (
     MinimumWage,
     Region,
     SocialAverageWage,
-    StoredFile,
 )
 from core.selectors import reference_warnings
-from employers.admin_scoping import RegionScopedAdminMixin
 
 WEEKDAYS = "一二三四五六日"
 
@@ -210,20 +207,3 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 rows.append((field, "", json.dumps(change, ensure_ascii=False)))
         body = format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", rows)
         return format_html("<table><tr><th>字段</th><th>修改前</th><th>修改后</th></tr>{}</table>", body)
-
-
-@admin.register(StoredFile)
-class StoredFileAdmin(RegionScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    scope_lookup = "employer"
-    list_display = ("original_name", "kind", "employer", "content_type", "size", "uploaded_at", "download_link")
-    list_filter = ("kind", "content_type")
-    search_fields = ("original_name", "=employer__uscc", "employer__name")
-    list_select_related = ("employer",)
-    show_full_result_count = False
-    fields = ("original_name", "kind", "employer", "content_type", "size", "sha256", "uploaded_by", "uploaded_at")
-    readonly_fields = (*fields, "download_link")
-
-    @admin.display(description="文件")
-    def download_link(self, obj):
-        url = reverse("core:download", args=[obj.token])
-        return format_html('<a href="{}?inline=1" target="_blank" rel="noopener">查看</a>', url)

@@ -1,10 +1,13 @@
-"""Writing the audit trail. Services call :func:`record` inside their transaction."""
+"""Writing the audit trail. Services call :func:`record` inside their transaction.
+
+``actor``: the acting user, a label (a command: ``"import_feed（ops）"``) or None for the system."""
 
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
 
+from core.actors import Actor
 from core.models import AuditEvent
 
 
@@ -25,7 +28,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
 
 def record(
     *,
-    actor,
+    actor: Actor | str | None,
     action: str,
     obj: models.Model,
     reason: str = "",

@@ -2,14 +2,15 @@
 
 The current filing year of a province is the business year whose filing window contains today; outside every window
 it is the previous calendar year (the employer can look but not declare). ``pick_filing_year`` is the pure rule
-(tested without a database); ``current_filing_year`` and ``filing_window`` read ``FilingWindow`` (one query each).
+(tested without a database); ``current_filing_year`` and ``filing_window`` read ``FilingWindow`` (one query each);
+``unit_filing_year`` and ``unit_filing_window`` add the unit's own extensions (``FilingExtension``).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from core.models import FilingWindow
+from core.models import FilingExtension, FilingWindow
 
 DEFAULT_OPENS = (3, 1)  # month, day of the year after the business year
 DEFAULT_CLOSES = (10, 31)
@@ -70,7 +71,7 @@ def _window_from_row(row) -> Window:
 
 def current_filing_year(province_code: str, today: date, extended_years: Iterable[int] = ()) -> int:
     """The business year a unit of this province files for on ``today``. ``extended_years``: the years whose window
-    a reviewer extended for this unit and which are still open today (declarations.FilingExtension)."""
+    a reviewer extended for this unit and which are still open today (core.models.FilingExtension)."""
     province = province_of(province_code)
     rows = FilingWindow.objects.filter(province_code=province, opens_on__lte=today, closes_on__gte=today)
     windows = [_window_from_row(r) for r in rows]
@@ -79,22 +80,20 @@ def current_filing_year(province_code: str, today: date, extended_years: Iterabl
 
 
 def _extensions(employer):
-    """The unit's FilingExtension rows (declarations; looked up by name so core does not import that app)."""
-    from django.apps import apps
-
-    return apps.get_model("declarations", "FilingExtension").objects.filter(employer=employer)
+    """The unit's :class:`~core.models.FilingExtension` rows."""
+    return FilingExtension.objects.filter(employer=employer)
 
 
 def unit_filing_year(employer, today: date) -> int:
     """The business year this unit files for on ``today``: the province's rule, with the unit's own extended
-    windows still open counted as open (declarations.FilingExtension). Two queries."""
+    windows still open counted as open (FilingExtension). Two queries."""
     extended = _extensions(employer).filter(closes_on__gte=today).values_list("year", flat=True)
     return current_filing_year(employer.federation_region_id, today, list(extended))
 
 
 def unit_filing_window(employer, year: int) -> Window:
     """The filing window of ``year`` for this unit: the province's, extended when a reviewer granted the unit a
-    later closing day (declarations.FilingExtension). Two queries."""
+    later closing day (FilingExtension). Two queries."""
     extended_to = _extensions(employer).filter(year=year).values_list("closes_on", flat=True)
     return extend(filing_window(employer.federation_region_id, year), next(iter(extended_to), None))
 

@@ -1,4 +1,5 @@
-"""Reference data and cross-cutting records: regions, the working calendar, the audit trail, stored files."""
+"""Reference data and cross-cutting records: regions, the working calendar, the audit trail, stored files, the
+filing windows and a unit's extension of one."""
 
 import secrets
 
@@ -102,7 +103,7 @@ def _upload_path(instance: "StoredFile", filename: str) -> str:
 
 
 class StoredFile(models.Model):
-    """A file that went through the upload pipeline (core.uploads). Served only by core.views.download."""
+    """A file that went through the upload pipeline (core.uploads). Served only by employers.views.download."""
 
     token = models.CharField(max_length=64, unique=True, default=_random_token, editable=False)
     file = models.FileField(upload_to=_upload_path, max_length=200)
@@ -216,3 +217,49 @@ class FilingWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.province_code} {self.business_year}: {self.opens_on}…{self.closes_on}"
+
+
+class FilingExtension(models.Model):
+    """A reviewer's extension of one unit's filing window for one business year (domain.md §2): 完成申报 is allowed
+    until ``closes_on`` although the province's window has closed. The unit-level override of :class:`FilingWindow`,
+    read with it by ``core.filing``; written by ``declarations.services.filing_extend`` (audited, the unit is
+    notified); never deleted — shortening it is a change like any other, kept in the audit trail.
+
+    It lived in the declarations app until ADR 0010; the table kept its name, so no row moved.
+    """
+
+    employer = models.ForeignKey(
+        "employers.Employer",
+        verbose_name="用人单位",
+        on_delete=models.PROTECT,
+        related_name="filing_extensions",
+        db_index=False,
+    )
+    year = models.PositiveSmallIntegerField("业务年度")
+    closes_on = models.DateField("申报期延长至")
+    reason = models.CharField("延期原因", max_length=500)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        db_table = "declarations_filingextension"
+        verbose_name = "申报期延期"
+        verbose_name_plural = "申报期延期"
+        ordering = ["-year", "employer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employer", "year"],
+                name="uniq_filing_extension_unit_year",
+                violation_error_message="该单位该业务年度已有延期记录，请修改原记录。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度申报期延长至 {self.closes_on:%Y-%m-%d}"

@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core import audit
+from core.actors import Actor
 from core.models import StoredFile
 
 # Every name core.models._upload_path gives starts with this directory.
@@ -118,7 +119,9 @@ def _size(storage: Storage, name: str) -> int:
     return storage.size(name) if name and storage.exists(name) else 0
 
 
-def _delete_row(*, pk: int, cutoff: datetime, references: list[Reference], storage: Storage, by) -> tuple[str, int]:
+def _delete_row(
+    *, pk: int, cutoff: datetime, references: list[Reference], storage: Storage, by: Actor | str | None
+) -> tuple[str, int]:
     """Delete one unreferenced row (checked again under its lock) and, once committed, its file. ('', 0) if kept."""
     with transaction.atomic():
         stored = (
@@ -151,7 +154,7 @@ def uploads_sweep(
     older_than: timedelta,
     dry_run: bool = False,
     delete_unreferenced: bool = False,
-    by=None,
+    by: Actor | str | None = None,
     now: datetime | None = None,
 ) -> SweepResult:
     """Remove the upload leftovers older than ``older_than`` (see the module docstring); nothing in a dry run."""

@@ -29,6 +29,7 @@ from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core import audit
+from core.actors import Actor
 from core.models import StoredFile
 
 # 60 megapixels: more than any phone camera or A4 scan at 600 dpi (≈ 35 MP); far less than a bomb.
@@ -242,7 +243,9 @@ def inspect_upload(uploaded: UploadedFile, max_bytes: int | None = None) -> Clea
 
 
 @transaction.atomic
-def store_upload(*, uploaded_file: UploadedFile | CleanFile, kind: str, employer=None, by=None) -> StoredFile:
+def store_upload(
+    *, uploaded_file: UploadedFile | CleanFile, kind: str, employer=None, by: Actor | None = None
+) -> StoredFile:
     """Check (unless already cleaned by :class:`SafeFileField`) and store an upload; audited as ``file.upload``.
 
     If the database write fails the stored bytes are removed again. (If an *outer* transaction rolls back later,

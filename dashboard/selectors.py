@@ -32,9 +32,9 @@ from django.db.models import (
 )
 
 from core import filing
-from core.models import FilingWindow
+from core.models import FilingExtension, FilingWindow
 from dashboard import rules
-from declarations.models import Declaration, FilingExtension
+from declarations.models import Declaration
 from declarations.transitions import State
 from employers.models import Employer
 from feeds.constants import CertStatus

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.errors import DomainError
+from core.models import FilingExtension
 from declarations import services
 from declarations.constants import (
     APPROVE_REASONS,
@@ -27,7 +28,6 @@ from declarations.constants import (
 from declarations.models import (
     Declaration,
     ExportBatch,
-    FilingExtension,
     Submission,
     SubmissionPerson,
     TaxRecord,

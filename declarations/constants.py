@@ -2,11 +2,12 @@
 
 from django.db import models
 
-from declarations import transitions as t
+from employers import declaration_states as t
 
 
 class DeclarationStatus(models.TextChoices):
-    """年审申报状态 (the values are the pure state machine's, ``declarations.transitions``)."""
+    """年审申报状态 (the values and labels are ``employers.declaration_states``', the transitions
+    ``declarations.transitions``')."""
 
     FILLING = t.FILLING, t.STATUS_LABELS[t.FILLING]
     DECLARED = t.DECLARED, t.STATUS_LABELS[t.DECLARED]
@@ -44,6 +45,3 @@ REJECT_REASONS = (
 # StoredFile.kind of the documents.
 KIND_CERTIFICATE = "declaration_certificate"
 KIND_COMMITMENT = "declaration_commitment"
-
-# Working days after the day of 完成申报 from which the 审核认定书 can be downloaded (domain.md §7).
-CERTIFICATE_WORKING_DAYS = 3

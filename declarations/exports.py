@@ -27,16 +27,18 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from core import audit
+from core.errors import DomainError
 from declarations import taxfile
 from declarations.constants import RecordType
 from declarations.models import Declaration, ExportBatch, TaxRecord
 from declarations.transitions import DECLARED, SENT, WITHDRAWING, Event, State, apply
+from employers.services import declaration_states_send
 
 ROW_FIELDS = taxfile.HEADER  # the file's columns are TaxRecord's fields of the same names
 CHUNK = 5000
 
 
-class ExportError(Exception):
+class ExportError(DomainError):
     """The export cannot run (Chinese message for the operator)."""
 
 
@@ -226,6 +228,10 @@ def _export_new(authority: str, output_dir: Path, by_label: str) -> ExportResult
     now = timezone.now()
     declared, withdrawing = _send_targets()
     declaration_ids = batch.records().filter(record_type=RecordType.DECLARATION).values("declaration_id")
+    # The state the apps below read (employers.DeclarationState) first, while the declarations still show "before".
+    in_batch = Declaration.objects.filter(pk__in=declaration_ids)
+    declaration_states_send(declarations=in_batch, before=State(DECLARED), after=declared, at=now)
+    declaration_states_send(declarations=in_batch, before=State(WITHDRAWING, DECLARED), after=withdrawing, at=now)
     sent = Declaration.objects.filter(pk__in=declaration_ids, status=DECLARED).update(
         status=declared.status, previous_status=declared.previous, sent_to_tax_at=now, version=F("version") + 1
     )

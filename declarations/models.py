@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from declarations.constants import DeclarationStatus, RecordType, WithdrawalState
-from declarations.transitions import State
+from employers.declaration_states import State
 
 # Crockford's base32 (no I, L, O, U): easy to read aloud and to type from paper.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -93,47 +93,6 @@ class Declaration(models.Model):
     @property
     def locked(self) -> bool:
         return self.state.locked
-
-
-class FilingExtension(models.Model):
-    """A reviewer's extension of one unit's filing window for one business year (domain.md §2): 完成申报 is allowed
-    until ``closes_on`` although the province's window has closed. Written by ``services.filing_extend`` (audited,
-    the unit is notified); never deleted — shortening it is a change like any other, kept in the audit trail."""
-
-    employer = models.ForeignKey(
-        "employers.Employer",
-        verbose_name="用人单位",
-        on_delete=models.PROTECT,
-        related_name="filing_extensions",
-        db_index=False,
-    )
-    year = models.PositiveSmallIntegerField("业务年度")
-    closes_on = models.DateField("申报期延长至")
-    reason = models.CharField("延期原因", max_length=500)
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="审批人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    class Meta:
-        verbose_name = "申报期延期"
-        verbose_name_plural = "申报期延期"
-        ordering = ["-year", "employer"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["employer", "year"],
-                name="uniq_filing_extension_unit_year",
-                violation_error_message="该单位该业务年度已有延期记录，请修改原记录。",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.year}年度申报期延长至 {self.closes_on:%Y-%m-%d}"
 
 
 class Submission(models.Model):

@@ -1,40 +1,28 @@
-"""Reads of the declarations app for views, other apps (placements, the home page) and admin. Bounded queries."""
+"""Reads of the declarations app for its views, the home page and admin. Bounded queries.
+
+What the apps below need of a year's declaration (locked? the buttons of the placements list) they read from
+``employers.selectors`` (``year_locked``, ``year_actions``), which the services here keep up to date."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Max, Q
-from django.urls import reverse
 from django.utils import timezone
 
-from core import filing
 from core.months import YearMonth
 from core.selectors import available_from_working_day
-from declarations.constants import CERTIFICATE_WORKING_DAYS, WithdrawalState
+from declarations.constants import WithdrawalState
 from declarations.models import Declaration, Submission, SubmissionPerson, Withdrawal
 from declarations.months import compress_months
-from declarations.transitions import FILLING, LOCKED_STATUSES, State
+from employers.declaration_states import CERTIFICATE_WORKING_DAYS, FILLING, State
 from employers.models import Employer
 from placements.models import Placement, PlacementMonth
 
 DONE, CURRENT, NOT_STARTED = "done", "current", "not_started"
 STEP_LABELS = {DONE: "已完成", CURRENT: "进行中", NOT_STARTED: "未开始"}
-
-
-def year_locked(employer: Employer | int, year: int, *, for_update: bool = False) -> bool:
-    """True when the year's declaration is 已完成申报 / 已发送税务 / 撤回申请中: the year's placements may then not
-    be added, edited, re-registered or deleted (domain.md §7). One query.
-
-    ``for_update=True`` (inside a transaction) first locks the unit's row, the lock ``declaration_declare`` takes
-    too, so a placement written in that transaction cannot slip in beside a concurrent 完成申报.
-    """
-    employer_id = employer if isinstance(employer, int) else employer.pk
-    if for_update:
-        list(Employer.objects.select_for_update().filter(pk=employer_id).values_list("pk"))
-    return Declaration.objects.filter(employer_id=employer_id, year=year, status__in=LOCKED_STATUSES).exists()
 
 
 def declaration_for(employer: Employer, year: int) -> Declaration | None:
@@ -141,68 +129,6 @@ def declaration_progress(employer: Employer, year: int) -> Progress:
     )
 
 
-# --- the buttons of a year (placements list page, the year page) -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class YearActions:
-    """What a year's declaration allows now; the context of ``declarations/includes/actions.html``."""
-
-    year: int
-    status: str
-    status_label: str
-    locked: bool
-    sent: bool
-    declaration: Declaration | None
-    submission: Submission | None
-    window: filing.Window
-    window_open: bool
-    can_declare: bool
-    can_withdraw: bool
-    withdrawal_pending: bool
-    certificate_available: bool
-    certificate_available_on: date | None
-    certificate_date_confirmed: bool = True
-    urls: dict[str, str] = field(default_factory=dict)
-
-
-def year_actions(employer: Employer, year: int, *, today: date | None = None) -> YearActions:
-    """The declaration buttons and status of ``year`` for ``employer``. ≤ 4 queries (declaration, filing window and
-    the unit's extension, calendar — the last only once declared)."""
-    today = today or timezone.localdate()
-    declaration = declaration_for(employer, year)
-    state = state_of(declaration)
-    submission = declaration.current if declaration is not None and state.locked else None
-    window = filing.unit_filing_window(employer, year)
-    window_open = window.contains(today)
-    available_on, confirmed = None, True
-    if submission is not None:
-        result = certificate_available_from(submission)
-        available_on, confirmed = result.date, result.confirmed
-    urls = {
-        name: reverse(f"declarations:{name}", kwargs={"year": year})
-        for name in ("year", "declare", "commitment", "certificate", "withdraw")
-    }
-    return YearActions(
-        year=year,
-        status=state.status,
-        status_label=state.label,
-        locked=state.locked,
-        sent=state.sent,
-        declaration=declaration,
-        submission=submission,
-        window=window,
-        window_open=window_open,
-        can_declare=not state.locked and window_open,
-        can_withdraw=state.status in ("declared", "sent"),
-        withdrawal_pending=state.status == "withdrawing",
-        certificate_available=available_on is not None and today >= available_on,
-        certificate_available_on=available_on,
-        certificate_date_confirmed=confirmed,
-        urls=urls,
-    )
-
-
 def certificate_available_from(submission: Submission):
     """The first day the 审核认定书 may be downloaded: the 3rd working day after the day of 完成申报 (one query)."""
     declared_on = timezone.localdate(submission.declared_at)
@@ -260,11 +186,6 @@ def verify_code(code: str) -> Verification | None:
         valid=row.voided_at is None,
         voided_on=timezone.localdate(row.voided_at) if row.voided_at else None,
     )
-
-
-def sent_to_tax_ever(employer: Employer) -> bool:
-    """True once any declaration result of the unit has been exported to the tax office (the USCC is then fixed)."""
-    return Declaration.objects.filter(employer=employer, sent_to_tax_at__isnull=False).exists()
 
 
 def declared_years(employer: Employer) -> list[Declaration]:

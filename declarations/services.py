@@ -15,9 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import audit, filing
+from core.actors import Actor
 from core.errors import DomainError
 from core.masking import mask_number
-from core.models import StoredFile
+from core.models import FilingExtension, StoredFile
 from core.reference import GENERIC_CITY_NAMES
 from declarations import documents
 from declarations.constants import (
@@ -32,7 +33,6 @@ from declarations.exports import exported_upto, queue_lock
 from declarations.models import (
     CertificateCounter,
     Declaration,
-    FilingExtension,
     Submission,
     SubmissionPerson,
     TaxRecord,
@@ -47,6 +47,7 @@ from declarations.selectors import (
 from declarations.transitions import Event, State, TransitionError, apply
 from employers.access import reviewer_region_prefix
 from employers.models import Employer
+from employers.services import declaration_state_record
 from notices.constants import NoticeKind
 from notices.services import notice_send_to_unit
 from placements.constants import PlacementStatus
@@ -98,11 +99,15 @@ def _transition(declaration: Declaration, event: Event) -> State:
         raise _state_error(error) from None
 
 
-def _set_state(declaration: Declaration, state: State) -> dict:
+def _set_state(declaration: Declaration, state: State, **times: datetime | None) -> dict:
+    """Move ``declaration`` (locked by the caller, saved by the caller) to ``state``, and record the new state for
+    the apps below this one in the same transaction (``employers.DeclarationState``: placements' year lock, the
+    placements list's buttons, the USCC lock). ``times``: ``declared_at`` / ``sent_to_tax_at`` when they change."""
     before = {"status": declaration.status, "previous_status": declaration.previous_status}
     declaration.status = state.status
     declaration.previous_status = state.previous
     declaration.version += 1
+    declaration_state_record(employer_id=declaration.employer_id, year=declaration.year, state=state, **times)
     return audit.diff(before, {"status": state.status, "previous_status": state.previous})
 
 
@@ -156,7 +161,9 @@ def declaration_blockers(employer: Employer, year: int) -> list[tuple[str, str, 
 
 
 @transaction.atomic
-def declaration_declare(*, employer: Employer, year: int, by, token: str = "", today: date | None = None) -> Submission:
+def declaration_declare(
+    *, employer: Employer, year: int, by: Actor | None, token: str = "", today: date | None = None
+) -> Submission:
     """完成申报 (domain.md §7): check, snapshot, freeze the year's placements, queue the result for the tax office.
 
     Idempotent for one form: a repeated call with the same non-empty ``token`` (a double click) returns the
@@ -165,7 +172,8 @@ def declaration_declare(*, employer: Employer, year: int, by, token: str = "", t
     """
     now = timezone.now()
     today = today or timezone.localdate(now)
-    # The unit's row is the lock serialising 完成申报 with placement writes (selectors.year_locked(for_update=True)).
+    # The unit's row is the lock serialising 完成申报 with placement writes (employers.selectors.year_locked(
+    # for_update=True)).
     employer = Employer.objects.select_for_update(of=("self",)).select_related("federation_region").get(pk=employer.pk)
     Declaration.objects.get_or_create(employer=employer, year=year)
     declaration = (
@@ -207,7 +215,7 @@ def declaration_declare(*, employer: Employer, year: int, by, token: str = "", t
     SubmissionPerson.objects.bulk_create(
         SubmissionPerson(submission=submission, position=i, **row) for i, row in enumerate(people, start=1)
     )
-    changes = _set_state(declaration, state)
+    changes = _set_state(declaration, state, declared_at=now)
     declaration.current = submission
     declaration.save(update_fields=["status", "previous_status", "current", "version", "updated_at"])
     Placement.objects.filter(employer=employer, year=year).update(frozen=True)
@@ -248,7 +256,7 @@ def declaration_declare(*, employer: Employer, year: int, by, token: str = "", t
 
 
 @transaction.atomic
-def withdrawal_request(*, employer: Employer, year: int, reason: str, by) -> Withdrawal:
+def withdrawal_request(*, employer: Employer, year: int, reason: str, by: Actor | None) -> Withdrawal:
     """The employer asks to withdraw the year's declaration (reason required, ≤ 500 characters)."""
     reason = _clean_reason(reason, field="reason", limit=WITHDRAWAL_REASON_MAX, label="撤回理由")
     declaration = (
@@ -282,13 +290,13 @@ def withdrawal_request(*, employer: Employer, year: int, reason: str, by) -> Wit
     return withdrawal
 
 
-def _check_reviewer(by, employer: Employer) -> None:
+def _check_reviewer(by: Actor | None, employer: Employer) -> None:
     prefix = reviewer_region_prefix(by) if by is not None else ""
     if prefix is None or not employer.federation_region_id.startswith(prefix):
         raise DeclarationError("该单位不在您的审核辖区内。", code="scope")
 
 
-def _lock_withdrawal(withdrawal: Withdrawal, by) -> tuple[Withdrawal, Declaration]:
+def _lock_withdrawal(withdrawal: Withdrawal, by: Actor | None) -> tuple[Withdrawal, Declaration]:
     locked = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
     declaration = (
         Declaration.objects.select_for_update(of=("self",))
@@ -301,7 +309,7 @@ def _lock_withdrawal(withdrawal: Withdrawal, by) -> tuple[Withdrawal, Declaratio
     return locked, declaration
 
 
-def _decide(withdrawal: Withdrawal, state: str, reason: str, by, now: datetime) -> None:
+def _decide(withdrawal: Withdrawal, state: str, reason: str, by: Actor | None, now: datetime) -> None:
     withdrawal.state = state
     withdrawal.decision_reason = reason
     withdrawal.decided_by = by if getattr(by, "is_authenticated", False) else None
@@ -310,7 +318,7 @@ def _decide(withdrawal: Withdrawal, state: str, reason: str, by, now: datetime) 
 
 
 @transaction.atomic
-def withdrawal_approve(*, withdrawal: Withdrawal, reason: str, by) -> Withdrawal:
+def withdrawal_approve(*, withdrawal: Withdrawal, reason: str, by: Actor | None) -> Withdrawal:
     """批准撤回: void the certificate (kept, its verification page says 已撤销), re-open the year, tell the tax
     office (a WITHDRAW record if the result was already sent; otherwise the queued result is simply cancelled)."""
     reason = _clean_reason(reason, field="reason", limit=DECISION_REASON_MAX, label="审核意见")
@@ -323,7 +331,7 @@ def withdrawal_approve(*, withdrawal: Withdrawal, reason: str, by) -> Withdrawal
     submission.voided_at = now
     submission.void_reason = reason
     submission.save(update_fields=["voided_at", "void_reason"])
-    changes = _set_state(declaration, state)
+    changes = _set_state(declaration, state, declared_at=None)
     declaration.save(update_fields=["status", "previous_status", "version", "updated_at"])
     Placement.objects.filter(employer=declaration.employer, year=declaration.year).update(frozen=False)
     results = TaxRecord.objects.filter(
@@ -367,7 +375,7 @@ def withdrawal_approve(*, withdrawal: Withdrawal, reason: str, by) -> Withdrawal
 
 
 @transaction.atomic
-def withdrawal_reject(*, withdrawal: Withdrawal, reason: str, by) -> Withdrawal:
+def withdrawal_reject(*, withdrawal: Withdrawal, reason: str, by: Actor | None) -> Withdrawal:
     """驳回撤回: the declaration returns to the state it was in; the certificate stays valid."""
     reason = _clean_reason(reason, field="reason", limit=DECISION_REASON_MAX, label="审核意见")
     withdrawal, declaration = _lock_withdrawal(withdrawal, by)
@@ -388,12 +396,13 @@ def withdrawal_reject(*, withdrawal: Withdrawal, reason: str, by) -> Withdrawal:
 
 
 @transaction.atomic
-def declaration_mark_sent(*, declaration: Declaration, by=None) -> Declaration:
+def declaration_mark_sent(*, declaration: Declaration, by: Actor | None = None) -> Declaration:
     """发送税务部门 for one declaration (the export does the same set-based: ``declarations.exports``)."""
     locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
     state = _transition(locked, Event.SEND)
-    changes = _set_state(locked, state)
-    locked.sent_to_tax_at = timezone.now()
+    now = timezone.now()
+    changes = _set_state(locked, state, sent_to_tax_at=now)
+    locked.sent_to_tax_at = now
     locked.save(update_fields=["status", "previous_status", "sent_to_tax_at", "version", "updated_at"])
     audit.record(actor=by, action="declaration.send", obj=locked, changes=changes)
     return locked
@@ -402,7 +411,7 @@ def declaration_mark_sent(*, declaration: Declaration, by=None) -> Declaration:
 # --- documents -----------------------------------------------------------------------------------------------------
 
 
-def _store_pdf(*, pdf: bytes, name: str, kind: str, employer_id: int, by) -> StoredFile:
+def _store_pdf(*, pdf: bytes, name: str, kind: str, employer_id: int, by: Actor | None) -> StoredFile:
     stored = StoredFile(
         original_name=name,
         content_type="application/pdf",
@@ -431,7 +440,9 @@ def commitment_file_name(submission: Submission) -> str:
 
 
 @transaction.atomic
-def certificate_issue(*, submission: Submission, by=None, today: date | None = None, base_url: str = "") -> StoredFile:
+def certificate_issue(
+    *, submission: Submission, by: Actor | None = None, today: date | None = None, base_url: str = ""
+) -> StoredFile:
     """The 审核认定书 of a submission: generated and stored on the first call from its availability date, the stored
     file afterwards. Raises :class:`NotYetAvailable` before the 3rd working day after 完成申报."""
     locked = (
@@ -463,7 +474,7 @@ def certificate_issue(*, submission: Submission, by=None, today: date | None = N
 
 
 @transaction.atomic
-def commitment_issue(*, submission: Submission, by=None) -> StoredFile:
+def commitment_issue(*, submission: Submission, by: Actor | None = None) -> StoredFile:
     """The 承诺书 of a submission as PDF: generated and stored on the first call, the stored file afterwards."""
     locked = (
         Submission.objects.select_for_update(of=("self",))
@@ -530,7 +541,7 @@ def extension_problems(*, employer: Employer, year: int, closes_on: date | None,
 
 @transaction.atomic
 def filing_extend(
-    *, employer: Employer, year: int, closes_on: date, reason: str, by, today: date | None = None
+    *, employer: Employer, year: int, closes_on: date, reason: str, by: Actor | None, today: date | None = None
 ) -> FilingExtension:
     """Extend the unit's filing window of ``year`` to ``closes_on`` (create or change the unit's FilingExtension):
     the reviewer must have the unit in scope; audited with before/after; the unit gets a notice."""

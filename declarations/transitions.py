@@ -6,25 +6,14 @@ States: 填报中 → 已完成申报 → 已发送税务; side path 已完成�
 已发送税务 (the tax office now has the result, so a rejected withdrawal must return to 已发送税务).
 
 Services call :func:`apply` inside their transaction, on the locked row, and store the returned :class:`State`.
+What a state is (``State``, its labels, which states lock the year) is ``employers.declaration_states``, read by
+the apps below this one; this module owns how it changes.
 """
 
-from dataclasses import dataclass
 from enum import StrEnum
 
-FILLING = "filling"
-DECLARED = "declared"
-SENT = "sent"
-WITHDRAWING = "withdrawing"
-
-STATUS_LABELS = {
-    FILLING: "填报中",
-    DECLARED: "已完成申报",
-    SENT: "已发送税务",
-    WITHDRAWING: "撤回申请中",
-}
-
-# The states in which the year's placements may not change (added, edited, re-registered, deleted).
-LOCKED_STATUSES = frozenset({DECLARED, SENT, WITHDRAWING})
+from core.errors import DomainError
+from employers.declaration_states import DECLARED, FILLING, SENT, WITHDRAWING, State
 
 
 class Event(StrEnum):
@@ -44,33 +33,13 @@ EVENT_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class State:
-    status: str = FILLING
-    previous: str = ""  # only in 撤回申请中: the state to return to when the withdrawal is rejected
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-    @property
-    def locked(self) -> bool:
-        return self.status in LOCKED_STATUSES
-
-    @property
-    def sent(self) -> bool:
-        """The tax office has the result (also while a withdrawal of a sent declaration is pending)."""
-        return self.status == SENT or (self.status == WITHDRAWING and self.previous == SENT)
-
-
-class TransitionError(Exception):
+class TransitionError(DomainError):
     """The event is not allowed in the current state. ``message`` is Chinese, for the user."""
 
     def __init__(self, state: State, event: Event) -> None:
+        super().__init__(f"当前状态为「{state.label}」，不能{EVENT_LABELS[event]}。", code="state")
         self.state = state
         self.event = event
-        self.message = f"当前状态为「{state.label}」，不能{EVENT_LABELS[event]}。"
-        super().__init__(self.message)
 
 
 # (status, event) → status after, or None for "back to ``previous``". Anything absent is refused.

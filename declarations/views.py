@@ -21,8 +21,9 @@ from declarations import selectors, services
 from declarations.documents import commitment_items
 from declarations.forms import CommitmentForm, ConfirmForm, VerifyForm, WithdrawalForm
 from declarations.models import Declaration, actual_employed_2dp, normalise_code
-from declarations.transitions import LOCKED_STATUSES
 from employers.access import employer_required
+from employers.declaration_states import LOCKED_STATUSES
+from employers.selectors import year_actions
 from placements.selectors import placement_totals
 
 FIRST_YEAR = 2000
@@ -58,16 +59,20 @@ def _locked_declaration(request: HttpRequest, year: int) -> Declaration:
 def year_page(request: HttpRequest, year: int) -> HttpResponse:
     """The year's declaration: status, buttons, what was declared, the withdrawal history."""
     _check_year(year)
-    actions = selectors.year_actions(request.employer, year)
-    people = selectors.submission_people(actions.submission) if actions.submission is not None else []
+    declaration = selectors.declaration_for(request.employer, year)
+    state = selectors.state_of(declaration)
+    submission = declaration.current if declaration is not None and state.locked else None
+    declared_at = submission.declared_at if submission is not None else None
+    actions = year_actions(request.employer, year, state=state, declared_at=declared_at)
+    people = selectors.submission_people(submission) if submission is not None else []
     context = {
         "title": f"{year}年度年审申报",
         "year": year,
         "declaration_actions": actions,
-        "submission": actions.submission,
+        "submission": submission,
         "people": people,
         "totals": None if actions.locked else placement_totals(request.employer, year),
-        "withdrawals": selectors.withdrawals_of(actions.declaration),
+        "withdrawals": selectors.withdrawals_of(declaration),
         "placements_url": _placements_url(year),
         # the province's 安排比例 with its source (or 待核实), as the calculator shows it (ADR 0009)
         "ratio": employment_ratio(request.employer.federation_region_id[:2], year),
@@ -89,7 +94,7 @@ def _refusal(request: HttpRequest, year: int, actions, *, blockers=None, message
 
 def _precheck(request: HttpRequest, year: int):
     """``(actions, refusal response or None)`` for the two steps of 完成申报."""
-    actions = selectors.year_actions(request.employer, year)
+    actions = year_actions(request.employer, year)
     if actions.locked:
         messages.info(request, f"{year}年度已完成申报（{actions.status_label}）。")
         return actions, redirect("declarations:year", year=year)
@@ -240,7 +245,7 @@ def withdraw(request: HttpRequest, year: int) -> HttpResponse:
         "year": year,
         "form": form,
         "declaration": declaration,
-        "declaration_actions": selectors.year_actions(request.employer, year),
+        "declaration_actions": year_actions(request.employer, year),
     }
     return render(request, "declarations/withdraw.html", context)
 

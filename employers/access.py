@@ -8,10 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from core.actors import Actor
+from core.review import ReviewScopeError
 from employers.models import Employer, EmployerAccount
 
 
-def employer_for_user(user) -> Employer | None:
+def employer_for_user(user: Actor) -> Employer | None:
     if not user.is_authenticated:
         return None
     account = getattr(user, "employer_account", None)
@@ -47,7 +49,7 @@ class EmployerRequiredMixin:
         return employer_required(super().as_view(**initkwargs))
 
 
-def reviewer_region_prefix(user) -> str | None:
+def reviewer_region_prefix(user: Actor) -> str | None:
     """'' for superusers (everything), the region prefix for reviewers, None for anyone else."""
     if user.is_superuser:
         return ""
@@ -57,7 +59,7 @@ def reviewer_region_prefix(user) -> str | None:
     return profile.region.prefix
 
 
-def employers_in_scope(user) -> QuerySet[Employer]:
+def employers_in_scope(user: Actor) -> QuerySet[Employer]:
     """The units whose 残联主管部门 lies inside the reviewer's region."""
     prefix = reviewer_region_prefix(user)
     if prefix is None:
@@ -67,7 +69,7 @@ def employers_in_scope(user) -> QuerySet[Employer]:
     return Employer.objects.filter(federation_region__code__startswith=prefix)
 
 
-def region_scope_q(user, region_lookup: str = "region") -> Q:
+def region_scope_q(user: Actor, region_lookup: str = "region") -> Q:
     """A Q limiting any model with a Region FK (``region_lookup``) to the reviewer's region."""
     prefix = reviewer_region_prefix(user)
     if prefix is None:
@@ -77,9 +79,19 @@ def region_scope_q(user, region_lookup: str = "region") -> Q:
     return Q(**{f"{region_lookup}__code__startswith": prefix})
 
 
-def employer_scope_q(user, lookup: str = "employer") -> Q:
+def employer_scope_q(user: Actor, lookup: str = "employer") -> Q:
     """A Q limiting any model with an employer FK (``lookup``) to the reviewer's scope.
 
     ``lookup=""`` scopes the Employer model itself.
     """
     return region_scope_q(user, f"{lookup}__federation_region" if lookup else "federation_region")
+
+
+def ensure_reviewer_scope(*, by: Actor | None, employer: Employer) -> None:
+    """Refuse anyone who is not a reviewer of the unit's 残联主管部门 region (superusers review everywhere): the
+    guard of every review decision (placements' and related-unit proofs')."""
+    prefix = reviewer_region_prefix(by) if by is not None else None
+    if prefix is None:
+        raise ReviewScopeError("该账号不是审核人员，不能审核。")
+    if prefix and not (employer.federation_region_id or "").startswith(prefix):
+        raise ReviewScopeError()

@@ -1,9 +1,11 @@
-"""The employer (用人单位), its related units, and who may act for it or review it."""
+"""The employer (用人单位), its related units, who may act for it or review it, and the state of its annual
+declaration of each year as the apps below declarations read it."""
 
 from django.conf import settings
 from django.db import models
 
 from employers.constants import EconomicKind, Industry, LegalRepIdType, Relation, UnitKind
+from employers.declaration_states import FILLING, STATUS_LABELS, State
 
 
 class Employer(models.Model):
@@ -49,7 +51,7 @@ class Employer(models.Model):
         return self.name
 
     def uscc_locked(self) -> bool:
-        """True once a declaration was sent to tax (see ``employers.services.uscc_is_locked`` and its hook)."""
+        """True once a declaration was sent to tax (``employers.services.uscc_is_locked``)."""
         from employers.services import uscc_is_locked
 
         return uscc_is_locked(self)
@@ -70,6 +72,9 @@ class RelatedUnit(models.Model):
     address = models.CharField("单位地址", max_length=200, blank=True)
     relation = models.CharField("关联关系", max_length=20, choices=Relation.choices)
     is_active = models.BooleanField("有效", default=True)
+    # Set (once) by the placements app when a finished registration's contract names this unit as dispatch firm or
+    # paying unit: from then on its identifiers stay as they were checked (an edit makes a new unit).
+    referenced_at = models.DateTimeField("首次被安置登记引用", null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -146,3 +151,37 @@ class ReviewerProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.region})"
+
+
+class DeclarationState(models.Model):
+    """The state of a unit's 年审申报 of one business year, for the apps below declarations: whether the year's
+    placements are locked (``employers.selectors.year_locked``), what the declaration panel of the placements list
+    shows (``year_actions``) and whether the USCC is fixed (sent to tax once).
+
+    ``declarations.Declaration`` stays the record; its services and the tax export write this row in the same
+    transaction as each transition (``employers.services.declaration_state_record``), and nothing else writes it
+    (ADR 0010). No row: 填报中.
+    """
+
+    STATUS_CHOICES = list(STATUS_LABELS.items())
+
+    employer = models.ForeignKey(
+        Employer, verbose_name="用人单位", on_delete=models.CASCADE, related_name="declaration_states", db_index=False
+    )
+    year = models.PositiveSmallIntegerField("业务年度")
+    status = models.CharField("申报状态", max_length=12, choices=STATUS_CHOICES, default=FILLING)
+    previous_status = models.CharField("撤回前状态", max_length=12, choices=STATUS_CHOICES, blank=True)
+    declared_at = models.DateTimeField("完成申报时间", null=True, blank=True)  # of the submission in force
+    sent_to_tax_at = models.DateTimeField("发送税务时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "年审申报状态"
+        verbose_name_plural = "年审申报状态"
+        constraints = [models.UniqueConstraint(fields=["employer", "year"], name="uniq_declaration_state_unit_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度：{self.get_status_display()}"
+
+    @property
+    def state(self) -> State:
+        return State(self.status, self.previous_status)

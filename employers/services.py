@@ -1,23 +1,27 @@
 """Writes of the employers app: the unit's basic information, related units and their proofs.
 
 Every service is keyword-only, takes the acting user as ``by``, runs in one transaction and writes the audit trail.
-Rules that depend on other apps (is the USCC locked by a declaration? is a related unit used by a placement?) are
-asked through small hook functions here, so those apps can wire them without this app importing theirs.
+Rules that depend on what apps above this one do (is the USCC fixed by a declaration sent to tax? is a related unit
+named by a finished registration?) read state this app owns and those apps write through the services at the end
+of this module, in their own transactions (ADR 0010).
 """
 
-from collections.abc import Callable
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from django.apps import apps
-from django.db import models, transaction
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from core import audit
+from core.actors import Actor
 from core.errors import DomainError, StaleObjectError
 from core.models import StoredFile
 from core.uploads import CleanFile, store_upload
 from employers.constants import Relation
-from employers.models import Employer, RelatedUnit, RelatedUnitProof
+from employers.declaration_states import State
+from employers.models import DeclarationState, Employer, RelatedUnit, RelatedUnitProof
 
 EMPLOYER_FIELDS = (
     "name",
@@ -53,91 +57,20 @@ RELATED_UNIT_FIELDS = (
 RELATED_UNIT_IDENTIFIERS = ("uscc", "tax_registration_no", "organization_code")
 PROOF_KIND = "related_unit_proof"
 
-# --- hooks for other apps ------------------------------------------------------------------------------------------
-
-USCC_LOCK_CHECKS: list[Callable[[Employer], bool]] = []
-RELATED_UNIT_REFERENCE_CHECKS: list[Callable[[RelatedUnit], bool]] = []
-
-
-def register_uscc_lock_check(check: Callable[[Employer], bool]) -> Callable[[Employer], bool]:
-    """Register ``check(employer) -> bool`` (True = the USCC may no longer change). Usable as a decorator.
-
-    For the declarations app: register, in its ``AppConfig.ready()``, a check that is True once any declaration of
-    the unit has been sent to tax (domain.md §3). Until one is registered, :func:`uscc_is_locked` falls back to
-    :func:`_declarations_sent_to_tax`.
-    """
-    USCC_LOCK_CHECKS.append(check)
-    return check
-
-
-def _declarations_sent_to_tax(employer: Employer) -> bool:
-    """Fallback guess at the declarations app's model: a ``Declaration`` with an employer FK and a sent marker."""
-    try:
-        declaration = apps.get_model("declarations", "Declaration")
-    except LookupError:
-        return False
-    names = {f.name for f in declaration._meta.get_fields()}
-    if "employer" not in names:
-        return False
-    if "sent_to_tax_at" in names:
-        return declaration.objects.filter(employer=employer, sent_to_tax_at__isnull=False).exists()
-    if "status" in names:
-        return declaration.objects.filter(employer=employer, status__in=["sent_to_tax", "已发送税务"]).exists()
-    return False
+# --- what apps above this one decided ----------------------------------------------------------------------------
 
 
 def uscc_is_locked(employer: Employer) -> bool:
-    """True once a declaration of the unit was sent to tax: the USCC is then its fixed identity."""
+    """True once a declaration of the unit was sent to tax (domain.md §3): the USCC is then its fixed identity."""
     if employer.pk is None:
         return False
-    checks = USCC_LOCK_CHECKS or [_declarations_sent_to_tax]
-    return any(check(employer) for check in checks)
-
-
-def register_related_unit_reference_check(check: Callable[[RelatedUnit], bool]) -> Callable[[RelatedUnit], bool]:
-    """Register ``check(unit) -> bool`` (True = a confirmed placement references the unit). Usable as a decorator.
-
-    For the placements app: register the exact rule ("a contract of a confirmed placement names this unit as
-    dispatch firm or paying unit") in its ``AppConfig.ready()``; until then :func:`related_unit_is_referenced` uses
-    the generic fallback below.
-    """
-    RELATED_UNIT_REFERENCE_CHECKS.append(check)
-    return check
-
-
-def _contracts_referencing(unit: RelatedUnit) -> bool:
-    """Fallback: any ``placements.Contract`` whose foreign keys to ``RelatedUnit`` name ``unit``.
-
-    Limited to placements whose wizard is completed when ``Placement.wizard_completed`` exists. Returns False when
-    the placements app has no such model or no such foreign key.
-    """
-    try:
-        contract = apps.get_model("placements", "Contract")
-    except LookupError:
-        return False
-    fks = [
-        f.name
-        for f in contract._meta.get_fields()
-        if isinstance(f, models.ForeignKey) and f.related_model is RelatedUnit
-    ]
-    if not fks:
-        return False
-    q = Q()
-    for name in fks:
-        q |= Q(**{name: unit})
-    queryset = contract.objects.filter(q)
-    placement_fk = next((f for f in contract._meta.get_fields() if f.name == "placement"), None)
-    if placement_fk is not None and hasattr(placement_fk.related_model, "wizard_completed"):
-        queryset = queryset.filter(placement__wizard_completed=True)
-    return queryset.exists()
+    return DeclarationState.objects.filter(employer=employer, sent_to_tax_at__isnull=False).exists()
 
 
 def related_unit_is_referenced(unit: RelatedUnit) -> bool:
-    """True when a confirmed placement references the unit: its identifiers must then stay as they are."""
-    if unit.pk is None:
-        return False
-    checks = RELATED_UNIT_REFERENCE_CHECKS or [_contracts_referencing]
-    return any(check(unit) for check in checks)
+    """True once a finished registration named the unit (dispatch firm or paying unit): its identifiers must then
+    stay as they are (:func:`related_unit_update` makes a new unit instead)."""
+    return unit.pk is not None and unit.referenced_at is not None
 
 
 # --- the unit ------------------------------------------------------------------------------------------------------
@@ -145,7 +78,7 @@ def related_unit_is_referenced(unit: RelatedUnit) -> bool:
 
 @transaction.atomic
 def employer_update(
-    *, employer: Employer, data: dict[str, Any], by, expected_version: int | None = None, reason: str = ""
+    *, employer: Employer, data: dict[str, Any], by: Actor, expected_version: int | None = None, reason: str = ""
 ) -> Employer:
     """Save the unit's basic information (domain.md §3).
 
@@ -200,7 +133,7 @@ def _check_related_unit(employer: Employer, data: dict[str, Any], exclude_pk: in
             raise DomainError(f"已有相同{label}的关联单位，请直接编辑该单位。", field=key)
 
 
-def _add_proof(*, unit: RelatedUnit, file: CleanFile | StoredFile, by) -> RelatedUnitProof:
+def _add_proof(*, unit: RelatedUnit, file: CleanFile | StoredFile, by: Actor) -> RelatedUnitProof:
     stored = (
         file
         if isinstance(file, StoredFile)
@@ -221,7 +154,7 @@ def _add_proof(*, unit: RelatedUnit, file: CleanFile | StoredFile, by) -> Relate
 
 @transaction.atomic
 def related_unit_create(
-    *, employer: Employer, data: dict[str, Any], proof: CleanFile | StoredFile | None, by
+    *, employer: Employer, data: dict[str, Any], proof: CleanFile | StoredFile | None, by: Actor
 ) -> RelatedUnit:
     unknown = set(data) - set(RELATED_UNIT_FIELDS)
     if unknown:
@@ -242,7 +175,7 @@ def related_unit_create(
 
 @transaction.atomic
 def related_unit_update(
-    *, unit: RelatedUnit, data: dict[str, Any], proof: CleanFile | StoredFile | None = None, by
+    *, unit: RelatedUnit, data: dict[str, Any], proof: CleanFile | StoredFile | None = None, by: Actor
 ) -> RelatedUnit:
     """Edit a related unit; returns the unit that now carries the data.
 
@@ -292,7 +225,7 @@ def related_unit_update(
 
 
 @transaction.atomic
-def related_unit_delete(*, unit: RelatedUnit, by, reason: str = "") -> RelatedUnit:
+def related_unit_delete(*, unit: RelatedUnit, by: Actor, reason: str = "") -> RelatedUnit:
     """Remove a related unit from the list. The row and its proofs stay (contracts and the audit trail keep
     pointing at them); it is no longer offered anywhere."""
     locked = RelatedUnit.objects.select_for_update().get(pk=unit.pk)
@@ -310,7 +243,7 @@ def related_unit_delete(*, unit: RelatedUnit, by, reason: str = "") -> RelatedUn
 
 
 @transaction.atomic
-def related_unit_proof_add(*, unit: RelatedUnit, file: CleanFile | StoredFile, by) -> RelatedUnitProof:
+def related_unit_proof_add(*, unit: RelatedUnit, file: CleanFile | StoredFile, by: Actor) -> RelatedUnitProof:
     locked = RelatedUnit.objects.select_for_update().select_related("employer").get(pk=unit.pk)
     if not locked.is_active:
         raise DomainError("该关联单位已删除，不能再上传材料。")
@@ -318,7 +251,7 @@ def related_unit_proof_add(*, unit: RelatedUnit, file: CleanFile | StoredFile, b
 
 
 @transaction.atomic
-def related_unit_proof_withdraw(*, proof: RelatedUnitProof, by, reason: str = "") -> RelatedUnitProof:
+def related_unit_proof_withdraw(*, proof: RelatedUnitProof, by: Actor, reason: str = "") -> RelatedUnitProof:
     """Withdraw a proof still awaiting review. It is never deleted: it stays, marked withdrawn, in the trail."""
     locked = RelatedUnitProof.objects.select_for_update().get(pk=proof.pk)
     if locked.withdrawn:
@@ -377,3 +310,42 @@ def reviewer_group_ensure(*, extra_permissions: tuple[str, ...] | list[str] = ()
     if missing:
         group.permissions.add(*missing)
     return group
+
+
+# --- state written by the apps above -------------------------------------------------------------------------------
+# Called inside the caller's transaction, on rows the caller has locked (the unit's row for a declaration), so the
+# state here changes together with theirs.
+
+
+def declaration_state_record(*, employer_id: int, year: int, state: State, **times: datetime | None) -> None:
+    """The unit's declaration of ``year`` is now in ``state`` (declarations.services, after each transition).
+
+    ``times``: ``declared_at`` (the submission in force; None when none is) and ``sent_to_tax_at`` (first sent),
+    given only when they change.
+    """
+    unknown = set(times) - {"declared_at", "sent_to_tax_at"}
+    if unknown:
+        raise ValueError(f"not a declaration time: {sorted(unknown)}")
+    DeclarationState.objects.update_or_create(
+        employer_id=employer_id,
+        year=year,
+        defaults={"status": state.status, "previous_status": state.previous, **times},
+    )
+
+
+def declaration_states_send(*, declarations: QuerySet, before: State, after: State, at: datetime) -> int:
+    """The set-based SEND of the tax export: the states of the unit-years in ``declarations`` (a queryset with
+    ``employer_id`` and ``year``) that are ``before`` become ``after``, sent at ``at``. Returns the rows changed."""
+    unit_years = declarations.filter(employer_id=OuterRef("employer_id"), year=OuterRef("year"))
+    return DeclarationState.objects.filter(
+        Exists(unit_years), status=before.status, previous_status=before.previous
+    ).update(status=after.status, previous_status=after.previous, sent_to_tax_at=at)
+
+
+def related_units_mark_referenced(*, unit_ids: Iterable[int], at: datetime | None = None) -> int:
+    """A finished registration names these related units (placements' submit): their identifiers stay from now on.
+    Returns the units marked for the first time."""
+    ids = {pk for pk in unit_ids if pk is not None}
+    if not ids:
+        return 0
+    return RelatedUnit.objects.filter(pk__in=ids, referenced_at__isnull=True).update(referenced_at=at or timezone.now())

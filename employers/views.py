@@ -1,13 +1,20 @@
-"""单位信息维护管理: the unit's basic information and its related units. Thin views: form → service → redirect."""
+"""单位信息维护管理: the unit's basic information and its related units. Thin views: form → service → redirect.
+
+Also the permission-checked download of stored uploads (``/files/<token>/``, ``files:download``): who may see a
+file follows from the unit it belongs to and the login's unit or reviewer region, which this app owns.
+"""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.models import StoredFile
+from core.otp import second_factor_ok
 from employers import selectors, services
-from employers.access import employer_required
+from employers.access import employer_for_user, employer_required, reviewer_region_prefix
 from employers.forms import EmployerForm, RelatedUnitForm
 from employers.models import RelatedUnit, RelatedUnitProof
 
@@ -132,3 +139,47 @@ def related_unit_proof_withdraw(request: HttpRequest, pk: int, proof_pk: int) ->
     else:
         messages.success(request, "证明材料已撤回（记录保留在审计日志中）。")
     return redirect("employers:related_edit", pk=unit.pk)
+
+
+# --- stored uploads ------------------------------------------------------------------------------------------------
+
+
+def _may_view(user, stored: StoredFile) -> bool:
+    if stored.public:
+        return True
+    if not user.is_authenticated:
+        return False
+    employer = employer_for_user(user)
+    if employer is not None:
+        return stored.employer_id == employer.pk
+    if not second_factor_ok(user):
+        return False  # a reviewer who typed the password but not yet the TOTP code
+    prefix = reviewer_region_prefix(user)
+    if prefix is None:
+        return False
+    if prefix == "" or stored.employer_id is None:
+        return user.is_staff
+    return stored.employer is not None and stored.employer.federation_region_id.startswith(prefix)
+
+
+@xframe_options_sameorigin
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    """Serve a stored upload to whoever may see it; everyone else gets 404 (not 403: no existence oracle)."""
+    stored = get_object_or_404(StoredFile.objects.select_related("employer"), token=token)
+    if not _may_view(request.user, stored):
+        raise Http404
+    inline = request.GET.get("inline") == "1"
+    try:
+        handle = stored.file.open("rb")
+    except OSError:  # missing from storage
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        content_type=stored.content_type,
+        as_attachment=not inline,
+        filename=stored.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response

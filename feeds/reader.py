@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 
+from core.errors import DomainError
 from feeds.rows import KindSpec
 
 csv.field_size_limit(1 << 20)
 
 
-class FeedFileError(Exception):
+class FeedFileError(DomainError):
     """The file itself is unusable; nothing of it may be imported. ``message`` is Chinese."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, code="file")
 
 
 # A data record: (line where it starts — the header is line 1 —, its fields, a CSV framing error confined to it).

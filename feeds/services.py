@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import heapq
-import logging
 import os
 import tempfile
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from core.actors import Actor
 from core.audit import record
 from core.models import EmploymentRatio, MinimumWage, Region, SocialAverageWage
 from feeds.merge import MergeOutcome, merge_portable
@@ -34,8 +34,6 @@ from feeds.reader import FeedFile, FeedFileError, open_feed
 from feeds.rows import KINDS, make_row_validator
 from feeds.staging import CopyStream
 
-logger = logging.getLogger(__name__)
-
 KIND_MODELS: dict[str, type[models.Model]] = {
     "persons": RegistryPerson,
     "certificates": Certificate,
@@ -50,7 +48,19 @@ REGION_KINDS = {"persons", "min_wages", "social_avg_wages", "ratios"}
 SAMPLE_REJECTS = 20
 RECOMPUTE_CHUNK = 5000
 
-__all__ = ["KIND_MODELS", "FeedFileError", "ImportResult", "feed_import"]
+__all__ = ["KIND_MODELS", "FeedFileError", "ImportResult", "RecomputeRequest", "feed_import", "recompute_requests"]
+
+
+@dataclass(frozen=True, slots=True)
+class RecomputeRequest:
+    """One grid recomputation a feed import calls for: the placements of ``id_numbers`` (None: every person) in
+    ``year`` (None: every year with an open grid). The arguments of ``placements.tasks.recompute_persons``."""
+
+    id_numbers: list[str] | None
+    year: int | None
+
+    def as_kwargs(self) -> dict:
+        return {"id_numbers": self.id_numbers, "year": self.year}
 
 
 @dataclass
@@ -69,6 +79,7 @@ class ImportResult:
     touched_persons: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    recompute: list[RecomputeRequest] = field(default_factory=list)  # what the caller queues after a real import
 
     @property
     def summary(self) -> str:
@@ -161,7 +172,7 @@ def feed_import(
     path: str | os.PathLike,
     dry_run: bool = False,
     report_path: str | os.PathLike | None = None,
-    by=None,
+    by: Actor | str | None = None,
     method: str = "auto",
     today: date | None = None,
 ) -> ImportResult:
@@ -169,8 +180,9 @@ def feed_import(
 
     ``method``: ``auto`` (COPY on PostgreSQL, portable elsewhere), ``copy`` or ``portable``. The whole import is one
     transaction: a file-level problem (:class:`FeedFileError`) found anywhere in the file rolls everything back.
-    ``dry_run`` runs the same code and rolls back. After a real import the grids of the touched persons are queued
-    for recomputation once the transaction commits. ``by``: the user or a label for the audit trail.
+    ``dry_run`` runs the same code and rolls back. After a real import, ``result.recompute`` says which month grids
+    the new facts may change: the placements app, above this one, queues them (its ``import_feed`` command).
+    ``by``: the user or a label for the audit trail.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown feed kind: {kind}")
@@ -216,8 +228,7 @@ def feed_import(
         rejects.close()
     result.seconds = time.monotonic() - started
     if not dry_run:
-        # Runs now, or when the caller's outer transaction commits.
-        transaction.on_commit(lambda: queue_recompute(kind=kind, outcome=outcome, today=today))
+        result.recompute = recompute_requests(kind=kind, outcome=outcome, today=today)
     return result
 
 
@@ -232,7 +243,7 @@ def _fill(result: ImportResult, outcome: MergeOutcome, rejects: _Rejects) -> Non
     result.timings = dict(outcome.timings)
 
 
-def _log(result: ImportResult, feed: FeedFile, by, started_at) -> None:
+def _log(result: ImportResult, feed: FeedFile, by: Actor | str | None, started_at) -> None:
     user = by if getattr(by, "is_authenticated", False) else None
     entry = FeedImport.objects.create(
         kind=result.kind,
@@ -251,29 +262,22 @@ def _log(result: ImportResult, feed: FeedFile, by, started_at) -> None:
     record(actor=by, action="feeds.import", obj=entry, changes={"summary": result.summary})
 
 
-def queue_recompute(*, kind: str, outcome: MergeOutcome, today: date) -> int:
-    """Queue the grid recomputation an import calls for; returns the number of tasks queued.
+def recompute_requests(*, kind: str, outcome: MergeOutcome, today: date) -> list[RecomputeRequest]:
+    """The grid recomputations an import calls for (the caller queues them; see :class:`RecomputeRequest`).
 
     Person feeds: the touched ID numbers, in chunks (the task arguments stay small enough for the database
     queue). ``min_wages``: any person may be affected, so ``id_numbers=None`` ("every placement") for each year
     from the earliest changed ``effective_from`` on — or ``year=None`` (every open year) when that reaches back
     more than three years. ``social_avg_wages`` and ``ratios`` feed the levy, which reads them live: nothing to do.
     """
-    try:
-        from placements.tasks import recompute_persons
-    except ImportError:  # pragma: no cover - the engine app ships the task
-        logger.warning("placements.tasks.recompute_persons is missing: grids not recomputed after the %s import", kind)
-        return 0
-    queued = 0
     if KINDS[kind].person_field:
         ids = outcome.touched_ids
-        for start in range(0, len(ids), RECOMPUTE_CHUNK):
-            recompute_persons.enqueue(id_numbers=ids[start : start + RECOMPUTE_CHUNK], year=None)
-            queued += 1
-    elif kind == "min_wages" and outcome.first_changed is not None:
+        return [
+            RecomputeRequest(ids[start : start + RECOMPUTE_CHUNK], None)
+            for start in range(0, len(ids), RECOMPUTE_CHUNK)
+        ]
+    if kind == "min_wages" and outcome.first_changed is not None:
         first_year = outcome.first_changed.year
         years = [None] if today.year - first_year > 3 else list(range(first_year, today.year + 1))
-        for year in years:
-            recompute_persons.enqueue(id_numbers=None, year=year)
-            queued += 1
-    return queued
+        return [RecomputeRequest(None, year) for year in years]
+    return []

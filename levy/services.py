@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from core.actors import Actor
 from core.audit import record
 from employers.models import Employer
 from levy.models import StaffFigures
@@ -11,7 +12,7 @@ from levy.models import StaffFigures
 
 @transaction.atomic
 def staff_figures_save(
-    *, employer: Employer, year: int, staff_count: Decimal, avg_monthly_wage: Decimal, by
+    *, employer: Employer, year: int, staff_count: Decimal, avg_monthly_wage: Decimal, by: Actor | None
 ) -> StaffFigures:
     """Create or change the unit's 职工人数 / 月平均工资 of ``year`` (the row is locked; before/after audited)."""
     cents = Decimal("0.01")

@@ -16,8 +16,13 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from core.context_processors import NAVIGATION
+from declarations.constants import WITHDRAWAL_REASON_MAX, DeclarationStatus
 from employers.constants import EconomicKind, LegalRepIdType, Relation, UnitKind
+from employers.declaration_states import CERTIFICATE_WORKING_DAYS
 from employers.models import Employer, RelatedUnit
+from levy.rules import RULES
+from placements.constants import ContractRelation, ContractType, MonthReview, PlacementStatus, RetirementBaseline
+from placements.registry_access import limits
 
 MISSING_CHAPTER_TEMPLATE = "manual/chapters/_missing.html"
 
@@ -177,10 +182,6 @@ def levy_examples() -> dict[str, str]:
 
 def levy_policy_rows() -> list[dict[str, str]]:
     """The policies the calculator applies, with their periods, as the levy app states them."""
-    try:
-        from levy.rules import RULES
-    except ImportError:
-        return []
     rows = []
     for rule in RULES:
         until = rule.in_force_to.isoformat() if rule.in_force_to else "至今"
@@ -222,75 +223,27 @@ MONTH_REVIEW_TEXT = {
 
 
 def screen_facts() -> dict[str, Any]:
-    """Labels and limits owned by the placements and declarations apps, as their screens show them.
-
-    Imported lazily with a fallback so the manual stays up while those apps change; ``tests/manual`` asserts the
-    imports resolve, so a rename there fails the tests instead of silently leaving the manual behind.
-    """
-    facts: dict[str, Any] = {
-        "placement_statuses": [],
-        "placement_counters": "已登记、审核通过(系统)、审核通过(人工)、部分审核不通过、审核不通过、待审核、资料待完善",
-        "contract_types": "固定期限 / 无固定期限 / 以完成一定工作任务为期限 / 劳务派遣协议",
-        "contract_relations": "本单位 / 上下级 / 其他关联单位",
-        "retirement_baselines": "“女职工（原50周岁）”或“女干部（原55周岁）”",
-        "declaration_statuses": [],
-        "declaration_label": {
-            "filling": "填报中",
-            "declared": "已完成申报",
-            "sent": "已发送税务",
-            "withdrawing": "撤回申请中",
-        },
-        "month_reviews": [],
-        "withdraw_reason_max": 500,
-        "certificate_working_days": 3,
-        "declare_url": "/placements/declare/",
-        "verify_url": "/verify/<验证码>/",
-        "sources": [],
-    }
-    try:
-        from placements.constants import (
-            ContractRelation,
-            ContractType,
-            MonthReview,
-            PlacementStatus,
-            RetirementBaseline,
+    """Labels and limits owned by the placements and declarations apps, as their screens show them (the manual is
+    a top layer: it reads them from those apps, so a rename there is a rename here)."""
+    approved = {PlacementStatus.APPROVED_SYSTEM, PlacementStatus.APPROVED_MANUAL}
+    placement_statuses = []
+    for status in PlacementStatus:
+        if status == PlacementStatus.APPROVED_MANUAL:
+            continue
+        key = "approved" if status in approved else status.value
+        meaning, todo = PLACEMENT_STATUS_TEXT.get(key, ("", ""))
+        meaning = meaning.format(
+            system=PlacementStatus.APPROVED_SYSTEM.label, manual=PlacementStatus.APPROVED_MANUAL.label
         )
-    except ImportError:
-        pass
-    else:
-        facts["sources"].append("placements.constants")
-        facts["contract_types"] = " / ".join(ContractType.labels)
-        facts["contract_relations"] = " / ".join(ContractRelation.labels)
-        facts["retirement_baselines"] = "或".join(f"“{label}”" for label in RetirementBaseline.labels)
-        facts["placement_counters"] = "、".join(["已登记", *PlacementStatus.labels])
-        approved = {PlacementStatus.APPROVED_SYSTEM, PlacementStatus.APPROVED_MANUAL}
-        rows = []
-        for status in PlacementStatus:
-            if status == PlacementStatus.APPROVED_MANUAL:
-                continue
-            key = "approved" if status in approved else status.value
-            meaning, todo = PLACEMENT_STATUS_TEXT.get(key, ("", ""))
-            meaning = meaning.format(
-                system=PlacementStatus.APPROVED_SYSTEM.label, manual=PlacementStatus.APPROVED_MANUAL.label
-            )
-            rows.append({"label": status.list_label, "meaning": meaning, "todo": todo})
-        facts["placement_statuses"] = rows
-        facts["month_reviews"] = [
-            {"label": review.label, "meaning": MONTH_REVIEW_TEXT.get(review.value, "")}
-            for review in MonthReview
-            if review != MonthReview.NONE
-        ]
-    try:
-        from declarations.constants import CERTIFICATE_WORKING_DAYS, WITHDRAWAL_REASON_MAX, DeclarationStatus
-    except ImportError:
-        pass
-    else:
-        facts["sources"].append("declarations.constants")
-        facts["withdraw_reason_max"] = WITHDRAWAL_REASON_MAX
-        facts["certificate_working_days"] = CERTIFICATE_WORKING_DAYS
-        filling = DeclarationStatus.FILLING.label
-        facts["declaration_label"] = {status.value: status.label for status in DeclarationStatus}
-        facts["declaration_statuses"] = [
+        placement_statuses.append({"label": status.list_label, "meaning": meaning, "todo": todo})
+    filling = DeclarationStatus.FILLING.label
+    return {
+        "placement_statuses": placement_statuses,
+        "placement_counters": "、".join(["已登记", *PlacementStatus.labels]),
+        "contract_types": " / ".join(ContractType.labels),
+        "contract_relations": " / ".join(ContractRelation.labels),
+        "retirement_baselines": "或".join(f"“{label}”" for label in RetirementBaseline.labels),
+        "declaration_statuses": [
             {
                 "label": status.label,
                 "meaning": DECLARATION_STATUS_TEXT.get(status.value, "").format(
@@ -298,20 +251,24 @@ def screen_facts() -> dict[str, Any]:
                 ),
             }
             for status in DeclarationStatus
-        ]
-        facts["declare_url"] = _url_pattern("declarations:declare", "/placements/declare/", year="<业务年度>")
-        facts["verify_url"] = _url_pattern("verify:check", "/verify/<验证码>/", code="<验证码>")
-    facts["lookup_limits"] = lookup_limits_text()
-    return facts
+        ],
+        "declaration_label": {status.value: status.label for status in DeclarationStatus},
+        "month_reviews": [
+            {"label": review.label, "meaning": MONTH_REVIEW_TEXT.get(review.value, "")}
+            for review in MonthReview
+            if review != MonthReview.NONE
+        ],
+        "withdraw_reason_max": WITHDRAWAL_REASON_MAX,
+        "certificate_working_days": CERTIFICATE_WORKING_DAYS,
+        "declare_url": _url_pattern("declarations:declare", "/placements/declare/", year="<业务年度>"),
+        "verify_url": _url_pattern("verify:check", "/verify/<验证码>/", code="<验证码>"),
+        "lookup_limits": lookup_limits_text(),
+    }
 
 
 def lookup_limits_text() -> str:
     """The registry 查询 limits as the wizard states them (placements.registry_access), e.g.
     "每 10 分钟最多查询 60 个不同的身份证号，每天最多查询 600 个不同的身份证号"."""
-    try:
-        from placements.registry_access import limits
-    except ImportError:
-        return ""
     return "，".join(limit.describe() for limit in limits())
 
 

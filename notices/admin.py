@@ -110,7 +110,7 @@ class NoticeAttachmentInline(admin.TabularInline):
             return "—"
         return format_html(
             '<a href="{}">{}</a>（{} KB）',
-            reverse("core:download", args=[obj.file.token]),
+            reverse("files:download", args=[obj.file.token]),
             obj.file.original_name,
             max(1, obj.file.size // 1024),
         )

@@ -6,7 +6,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from core.actors import Actor
 from core.audit import diff, record, snapshot
+from core.errors import DomainError
 from core.models import Region, StoredFile
 from employers.access import reviewer_region_prefix
 from employers.models import Employer
@@ -18,7 +20,7 @@ from notices.scope import region_within
 _AUDITED_FIELDS = ("title", "body", "region", "publish_at", "pinned")
 
 
-class NoticeError(Exception):
+class NoticeError(DomainError):
     """A notice operation that the rules do not allow; the message is shown to the user (Chinese)."""
 
 
@@ -26,11 +28,11 @@ class NoticeScopeError(NoticeError):
     pass
 
 
-def _actor(by):
+def _actor(by: Actor | None):
     return by if getattr(by, "is_authenticated", False) else None
 
 
-def check_publish_scope(*, region: Region | None, by) -> None:
+def check_publish_scope(*, region: Region | None, by: Actor | None) -> None:
     """A reviewer publishes only inside their own region; only superusers (and the system, ``by=None``) nationally."""
     if by is None:
         return
@@ -44,7 +46,7 @@ def check_publish_scope(*, region: Region | None, by) -> None:
 
 
 @transaction.atomic
-def notice_send_to_unit(*, employer: Employer, title: str, body: str, kind: str, by=None) -> Notice:
+def notice_send_to_unit(*, employer: Employer, title: str, body: str, kind: str, by: Actor | None = None) -> Notice:
     """A system notice to one unit (review result, declaration event, relief decision, …).
 
     ``body`` is plain text: it is escaped, blank lines become paragraphs and newlines line breaks.
@@ -66,7 +68,7 @@ def notice_send_to_unit(*, employer: Employer, title: str, body: str, kind: str,
 
 
 @transaction.atomic
-def notice_save_published(*, notice: Notice, by) -> Notice:
+def notice_save_published(*, notice: Notice, by: Actor) -> Notice:
     """Create or update a published notice (公告): scope checked, body sanitised (by ``Notice.save``), audited."""
     if notice.kind != NoticeKind.ANNOUNCEMENT or notice.employer_id is not None:
         raise NoticeError("只有公告可以在此发布。")
@@ -99,7 +101,7 @@ def notice_publish(
     publish_at: datetime | None,
     pinned: bool,
     attachments: Iterable[StoredFile] = (),
-    by,
+    by: Actor | None,
 ) -> Notice:
     """Publish a notice to a region (``None`` = national) from ``publish_at`` (not visible before)."""
     notice = Notice(
@@ -117,7 +119,7 @@ def notice_publish(
 
 
 @transaction.atomic
-def notice_attach(*, notice: Notice, stored_file: StoredFile, by) -> NoticeAttachment:
+def notice_attach(*, notice: Notice, stored_file: StoredFile, by: Actor | None) -> NoticeAttachment:
     """Attach a stored upload. Attachments of published notices are public documents (``public=True``):
     anyone holding the unguessable link may download them, and the link appears only on a visible notice."""
     if notice.is_announcement:
@@ -133,7 +135,7 @@ def notice_attach(*, notice: Notice, stored_file: StoredFile, by) -> NoticeAttac
 
 
 @transaction.atomic
-def notice_detach(*, attachment: NoticeAttachment, by) -> None:
+def notice_detach(*, attachment: NoticeAttachment, by: Actor) -> None:
     """Remove an attachment from a notice (the stored file itself stays, as every upload does)."""
     notice = attachment.notice
     if notice.is_announcement:
@@ -143,7 +145,7 @@ def notice_detach(*, attachment: NoticeAttachment, by) -> None:
 
 
 @transaction.atomic
-def notice_delete(*, notice: Notice, by) -> None:
+def notice_delete(*, notice: Notice, by: Actor) -> None:
     """Remove a published notice (its read markers and attachment links go with it; the files stay)."""
     notice = Notice.objects.select_for_update(of=("self",)).select_related("region").get(pk=notice.pk)
     if not notice.is_announcement:

@@ -24,9 +24,13 @@ from stdnum.cn import uscc
 
 from core import idnumbers
 from core.masking import mask_number
+from core.review import DECISIONS
 from employers.access import reviewer_region_prefix
 from employers.admin_scoping import RegionScopedAdminMixin
-from placements import review
+from placements import (
+    admin_proofs,  # noqa: F401 - registers the related-unit proofs' queue and review page
+    review,
+)
 from placements.admin_queue import (
     AgeFilter,
     CheckFilter,
@@ -39,7 +43,7 @@ from placements.admin_queue import (
 )
 from placements.models import Contract, GraduateRecord, HandCertificate, Placement, PlacementMonth
 from placements.review_forms import DecisionForm, MonthsDecisionForm
-from placements.review_rules import DECISIONS, months_text
+from placements.review_rules import months_text
 from placements.review_selectors import review_page
 from placements.rules import CHECK_LABELS, CHECKS, reason_texts
 

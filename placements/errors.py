@@ -1,5 +1,6 @@
 """Domain errors of the placements services. ``message`` is Chinese, ready for a form error or a message."""
 
+from core.errors import DomainError
 from core.months import YearMonth
 
 
@@ -7,13 +8,11 @@ def month_label(month: int) -> str:
     return str(YearMonth(month // 100, month % 100))
 
 
-class PlacementError(Exception):
+class PlacementError(DomainError):
     message = "操作未能完成"
 
     def __init__(self, message: str | None = None) -> None:
-        if message:
-            self.message = message
-        super().__init__(self.message)
+        super().__init__(message or self.message)
 
 
 class PlacementFrozenError(PlacementError):

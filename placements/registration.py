@@ -24,10 +24,10 @@ from core.audit import record, snapshot
 from core.errors import DomainError
 from core.models import AuditEvent
 from core.uploads import CleanFile, store_upload
-from declarations.selectors import year_locked
 from employers.constants import Relation
 from employers.identifiers import clean_resident_id
 from employers.models import Employer, RelatedUnit
+from employers.selectors import year_locked
 from feeds.certificates import validate_cert
 from feeds.models import Certificate
 from placements.constants import ContractRelation, DocumentReview, MonthReview

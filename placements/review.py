@@ -5,7 +5,7 @@ Every decision is atomic: the placement row is locked first (the same lock the e
 rows being decided; a row someone else decided meanwhile makes the whole batch fail with
 :class:`AlreadyDecidedError` and nothing changes. Each decision is written to the audit trail and the unit gets a
 notice 「安置人员"姓名"资料审核完成通知」. The employer's counters and statuses are aggregates over PlacementMonth,
-so they follow at once. Reviewers outside the unit's region are refused (:class:`ReviewScopeError`).
+so they follow at once. Reviewers outside the unit's region are refused (:class:`core.review.ReviewScopeError`).
 """
 
 from __future__ import annotations
@@ -18,23 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import record
-from core.errors import DomainError
 from core.masking import mask_number
-from employers.access import reviewer_region_prefix
-from employers.models import Employer
+from core.review import APPROVE, REJECT, AlreadyDecidedError, ReviewError, check_decision
+from employers.access import ensure_reviewer_scope
 from placements.constants import DocumentReview, MonthReview
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
-from placements.review_rules import (
-    APPROVE,
-    REJECT,
-    DecidedItem,
-    decision_errors,
-    month_label,
-    months_text,
-    notice_body,
-    notice_title,
-    reason_sentence,
-)
+from placements.review_rules import DecidedItem, month_label, months_text, notice_body, notice_title
 from placements.services import grid_recompute
 
 logger = logging.getLogger(__name__)
@@ -43,22 +32,6 @@ logger = logging.getLogger(__name__)
 # gives it (with placements.view_placement) to the 「审核人员」 group.
 DECIDE_PERMISSION = "placements.change_placement"
 _DECIDED = (MonthReview.CONFIRMED, MonthReview.REJECTED)
-
-
-class ReviewError(DomainError):
-    """The decision cannot be applied (message in Chinese)."""
-
-
-class AlreadyDecidedError(ReviewError):
-    """Another reviewer decided (some of) these rows first. Nothing was changed."""
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message or "该事项已由其他审核人员处理，请刷新页面查看最新结果。", code="already_decided")
-
-
-class ReviewScopeError(ReviewError):
-    def __init__(self, message: str = "该单位不在您的审核辖区内，不能审核。") -> None:
-        super().__init__(message, code="scope")
 
 
 @dataclass(slots=True)
@@ -72,27 +45,10 @@ class DecisionResult:
 # --- guards ------------------------------------------------------------------------------------------------------
 
 
-def ensure_in_scope(*, by, employer: Employer) -> None:
-    """Refuse anyone who is not a reviewer of the unit's 残联主管部门 region (superusers review everywhere)."""
-    prefix = reviewer_region_prefix(by) if by is not None else None
-    if prefix is None:
-        raise ReviewScopeError("该账号不是审核人员，不能审核。")
-    if prefix and not (employer.federation_region_id or "").startswith(prefix):
-        raise ReviewScopeError()
-
-
-def check_decision(decision: str, reason_code: str, reason_text: str) -> str:
-    errors = decision_errors(decision, reason_code, reason_text)
-    if errors:
-        name, message = next(iter(errors.items()))
-        raise ReviewError(message, field=name, code="reason")
-    return reason_sentence(reason_code, reason_text)
-
-
 def _lock_placement(placement: Placement | int, by) -> Placement:
     pk = placement if isinstance(placement, int) else placement.pk
     p = Placement.objects.select_for_update(of=("self",)).select_related("employer").get(pk=pk)
-    ensure_in_scope(by=by, employer=p.employer)
+    ensure_reviewer_scope(by=by, employer=p.employer)
     if p.frozen:
         raise ReviewError("该人员所在年度已完成申报，不能再审核。", code="frozen")
     return p

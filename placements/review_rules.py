@@ -1,5 +1,5 @@
-"""Pure rules of the reviewers' workplace (domain.md §6): the standard reasons, what a decision needs, how long a
-submission has waited (in working days) and the text of the notice a unit receives. No ORM.
+"""Pure rules of the reviewers' workplace (domain.md §6): how long a submission has waited (in working days) and the
+text of the notice a unit receives. The standard reasons and what a decision needs are ``core.review``'s. No ORM.
 """
 
 from __future__ import annotations
@@ -13,56 +13,9 @@ from core import calendar as workdays
 from core.masking import mask_number
 from core.months import YearMonth
 
-APPROVE, REJECT = "approve", "reject"
-DECISIONS = {APPROVE: "审核通过", REJECT: "审核不通过"}
-
-# The standard reasons (domain.md §6), in the order the reviewer sees them.
-OTHER = "other"
-REASONS: tuple[tuple[str, str], ...] = (
-    ("unclear", "材料不清晰"),
-    ("wrong_month", "材料与月份不符"),
-    ("wage_below_min", "工资低于最低工资标准"),
-    ("not_own_insurance", "非本单位参保"),
-    ("contract_short", "合同期限不足一年"),
-    (OTHER, "其他"),
-)
-REASON_LABELS = dict(REASONS)
-REASON_TEXT_MAX = 500
-
 # A submission waits at most this many working days before it is overdue (已超期).
 OVERDUE_AFTER_WORKING_DAYS = 5
 OVERDUE_TEXT = "已超期"
-
-
-def decision_errors(decision: str, reason_code: str, reason_text: str) -> dict[str, str]:
-    """{field: Chinese message} of what is wrong with a decision's input; empty when it may be applied.
-
-    Rejecting needs a standard reason, and free text when that reason is 其他. Approving needs nothing, but a
-    reason given anyway must be a known one.
-    """
-    errors: dict[str, str] = {}
-    text = (reason_text or "").strip()
-    if decision not in DECISIONS:
-        errors["decision"] = "请选择审核结果（通过或不通过）。"
-        return errors
-    if reason_code and reason_code not in REASON_LABELS:
-        errors["reason_code"] = "请从列表中选择不通过原因。"
-    elif decision == REJECT and not reason_code:
-        errors["reason_code"] = "审核不通过时必须选择不通过原因。"
-    elif decision == REJECT and reason_code == OTHER and not text:
-        errors["reason_text"] = "选择“其他”时请填写具体原因。"
-    if len(text) > REASON_TEXT_MAX:
-        errors["reason_text"] = f"审核意见不能超过 {REASON_TEXT_MAX} 个字。"
-    return errors
-
-
-def reason_sentence(reason_code: str, reason_text: str) -> str:
-    """The reason as stored on the decided row and quoted in the notice: 「材料不清晰：工资条模糊」."""
-    label = REASON_LABELS.get(reason_code, "") if reason_code != OTHER else ""
-    text = (reason_text or "").strip()
-    if label and text:
-        return f"{label}：{text}"
-    return label or text
 
 
 def month_label(month: int) -> str:

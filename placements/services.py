@@ -26,6 +26,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.audit import record
+from employers.services import related_units_mark_referenced
 from placements import counting
 from placements.constants import MonthReview
 from placements.errors import MonthsTakenError, PlacementFrozenError, SelectionError, StaleVersionError, SubmitError
@@ -487,5 +488,8 @@ def placement_submit(*, placement: Placement, by, expected_version: int | None =
         transaction.on_commit(lambda: _enqueue_person(p.id_number, p.year))
     p.version += 1
     p.save(update_fields=["wizard_completed", "wizard_step", "submitted_at", "version", "updated_at"])
+    # The related units its contracts name keep their identifiers from now on (employers.RelatedUnit.referenced_at).
+    named = p.contracts.values_list("dispatch_unit", "pension_unit", "medical_unit", "wage_unit")
+    related_units_mark_referenced(unit_ids=[pk for row in named for pk in row])
     record(actor=by, action="placement.submit", obj=p)
     return p

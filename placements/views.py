@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.masking import mask_number
 from core.models import Region
-from declarations.selectors import year_actions, year_locked
 from employers.access import employer_required
+from employers.selectors import year_actions, year_locked
 from placements import registration, registry_access
 from placements import wizard_selectors as ws
 from placements.constants import PlacementStatus

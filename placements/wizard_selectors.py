@@ -13,8 +13,7 @@ from django.db.models import Count, Max, Q, Window
 
 from core.filing import Window as FilingWindowRule
 from core.filing import pick_filing_year, province_of, unit_filing_year
-from core.models import FilingWindow
-from declarations.models import FilingExtension
+from core.models import FilingExtension, FilingWindow
 from employers.constants import Relation
 from employers.models import Employer, RelatedUnit
 from feeds.models import Certificate, RegistryPerson
@@ -72,7 +71,7 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
 
     A UNION ALL of (a) the unit's years with data, each with a fingerprint of its placements (count, Σ version,
     max id, last change), (b) the open filing windows of its province (core.filing's rule) and the unit's own
-    extended windows still open (declarations.FilingExtension) and (c) the year's
+    extended windows still open (core.FilingExtension) and (c) the year's
     placements with their month counts and derived status (PlacementQuerySet.with_status, the same definition as
     placement_totals), which are summed here into the totals and the status counters. A second query (the totals
     of another year) runs only when the guess was wrong.

@@ -135,7 +135,7 @@ class ReliefApplicationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     def files(self, obj: ReliefApplication) -> str:
         items = [
             format_html(
-                '<li>{}：<a href="{}">{}</a></li>', label, reverse("core:download", args=[f.token]), f.original_name
+                '<li>{}：<a href="{}">{}</a></li>', label, reverse("files:download", args=[f.token]), f.original_name
             )
             if f is not None
             else format_html("<li>{}：✗ 未上传</li>", label)

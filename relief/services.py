@@ -10,7 +10,9 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.actors import Actor
 from core.audit import diff, record, snapshot
+from core.errors import DomainError
 from core.uploads import CleanFile, store_upload
 from employers.access import reviewer_region_prefix
 from levy.calculator import LevyInputError
@@ -45,12 +47,11 @@ AUDITED_FIELDS = (
 _LEVY_FIELD_TO_FORM = {"staff_count": "staff_count", "avg_monthly_wage": "avg_monthly_wage"}
 
 
-class ReliefError(Exception):
+class ReliefError(DomainError):
     """A rule of 缓减免申请 is broken. ``errors`` maps form fields to Chinese messages (None = the whole form)."""
 
     def __init__(self, message: str, errors: dict[str | None, str] | None = None):
         super().__init__(message)
-        self.message = message
         self.errors = errors or {None: message}
 
 
@@ -98,7 +99,7 @@ def _estimate_and_check(*, employer, data: ApplicationData) -> Decimal:
     return estimate
 
 
-def _store_files(*, application: ReliefApplication, files: dict[str, CleanFile | None], by) -> None:
+def _store_files(*, application: ReliefApplication, files: dict[str, CleanFile | None], by: Actor) -> None:
     for name in ATTACHMENT_FIELDS:
         upload = files.get(name)
         if upload is not None:
@@ -123,7 +124,7 @@ def _locked(application: ReliefApplication) -> ReliefApplication:
 
 @transaction.atomic
 def relief_create_draft(
-    *, employer, data: ApplicationData, files: dict[str, CleanFile | None] | None = None, by
+    *, employer, data: ApplicationData, files: dict[str, CleanFile | None] | None = None, by: Actor
 ) -> ReliefApplication:
     data = data.normalised()
     estimate = _estimate_and_check(employer=employer, data=data)
@@ -142,7 +143,11 @@ def relief_create_draft(
 
 @transaction.atomic
 def relief_update_draft(
-    *, application: ReliefApplication, data: ApplicationData, files: dict[str, CleanFile | None] | None = None, by
+    *,
+    application: ReliefApplication,
+    data: ApplicationData,
+    files: dict[str, CleanFile | None] | None = None,
+    by: Actor,
 ) -> ReliefApplication:
     """Change a draft or an application returned for completion. Replaced files stay stored (audit trail)."""
     application = _locked(application)
@@ -161,7 +166,7 @@ def relief_update_draft(
 
 
 @transaction.atomic
-def relief_delete_draft(*, application: ReliefApplication, by) -> None:
+def relief_delete_draft(*, application: ReliefApplication, by: Actor) -> None:
     """Delete a draft (never submitted). Its uploads stay stored and audited."""
     application = _locked(application)
     if not transitions.can_delete(application.state):
@@ -171,7 +176,7 @@ def relief_delete_draft(*, application: ReliefApplication, by) -> None:
 
 
 @transaction.atomic
-def relief_submit(*, application: ReliefApplication, by) -> ReliefApplication:
+def relief_submit(*, application: ReliefApplication, by: Actor) -> ReliefApplication:
     """草稿 / 退回补充 → 已提交: all attachments present, the limits checked again with today's data."""
     application = _locked(application)
     try:
@@ -201,7 +206,7 @@ def relief_submit(*, application: ReliefApplication, by) -> ReliefApplication:
 # reviewer decisions
 
 
-def _check_reviewer_scope(application: ReliefApplication, by) -> None:
+def _check_reviewer_scope(application: ReliefApplication, by: Actor) -> None:
     prefix = reviewer_region_prefix(by)
     if prefix is None or not application.employer.federation_region_id.startswith(prefix):
         raise ReliefError("该单位不在您的审核辖区内。")
@@ -212,7 +217,7 @@ def _decide(
     application: ReliefApplication,
     action: Action,
     reason: str,
-    by,
+    by: Actor,
     approving_body: str = "",
     document_number: str = "",
 ) -> ReliefApplication:
@@ -253,7 +258,7 @@ def _decide(
     return application
 
 
-def _notify(application: ReliefApplication, action: Action, by) -> None:
+def _notify(application: ReliefApplication, action: Action, by: Actor) -> None:
     what = f"{application.year} 年度残保金{application.get_kind_display()}申请（{application.requested_text}）"
     if action == Action.APPROVE:
         title = "缓减免申请审核通过通知"
@@ -276,7 +281,7 @@ def _notify(application: ReliefApplication, action: Action, by) -> None:
 
 @transaction.atomic
 def relief_approve(
-    *, application: ReliefApplication, approving_body: str, document_number: str, reason: str, by
+    *, application: ReliefApplication, approving_body: str, document_number: str, reason: str, by: Actor
 ) -> ReliefApplication:
     """已提交 → 审核通过, with the approving body and document number (published with the reason)."""
     return _decide(
@@ -290,12 +295,12 @@ def relief_approve(
 
 
 @transaction.atomic
-def relief_reject(*, application: ReliefApplication, reason: str, by) -> ReliefApplication:
+def relief_reject(*, application: ReliefApplication, reason: str, by: Actor) -> ReliefApplication:
     """已提交 → 审核不通过 (final; the unit may file a new application)."""
     return _decide(application=application, action=Action.REJECT, reason=reason, by=by)
 
 
 @transaction.atomic
-def relief_return(*, application: ReliefApplication, reason: str, by) -> ReliefApplication:
+def relief_return(*, application: ReliefApplication, reason: str, by: Actor) -> ReliefApplication:
     """已提交 → 退回补充: the unit completes it and submits again."""
     return _decide(application=application, action=Action.RETURN, reason=reason, by=by)

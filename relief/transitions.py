@@ -6,6 +6,8 @@
 
 from enum import StrEnum
 
+from core.errors import DomainError
+
 DRAFT = "draft"
 SUBMITTED = "submitted"
 APPROVED = "approved"
@@ -51,7 +53,7 @@ BLOCKING_STATES = frozenset({DRAFT, SUBMITTED, RETURNED, APPROVED})
 REVIEWER_ACTIONS = frozenset({Action.APPROVE, Action.REJECT, Action.RETURN})
 
 
-class TransitionError(Exception):
+class TransitionError(DomainError):
     """The action is not allowed in the current state; the message is Chinese and shown to the user."""
 
 

@@ -1,4 +1,4 @@
-"""core.views.download serves a stored upload only to whoever may see it; everyone else gets 404."""
+"""employers.views.download serves a stored upload only to whoever may see it; everyone else gets 404."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -7,15 +7,16 @@ import pytest
 from django.urls import reverse
 
 from core import filing
-from core.models import AuditEvent
-from declarations import selectors, services
-from declarations.models import FilingExtension, Submission
+from core.models import AuditEvent, FilingExtension
+from declarations import services
+from declarations.models import Submission
+from employers.selectors import year_actions
 from notices.models import Notice
 from tests import factories
 from tests.factories import declarations as df
 
 pytestmark = pytest.mark.django_db
-ADD = reverse("admin:declarations_filingextension_add")
+ADD = reverse("admin:core_filingextension_add")
 LIST = reverse("placements:index") + "?year=2025"
 PROVINCE_CLOSES = date(2026, 10, 31)  # the default window of business year 2025 (no FilingWindow row)
 
@@ -99,12 +100,12 @@ def test_a_reviewer_of_another_region_cannot_extend(employer):
 def test_the_unit_declares_after_the_province_closed(employer, employer_user, employer_client, reviewer, traveller):
     df.placement(employer)
     traveller.move_to(df.at(2026, 11, 28, 9, 0))
-    assert not selectors.year_actions(employer, 2025).can_declare
+    assert not year_actions(employer, 2025).can_declare
     with pytest.raises(services.FilingClosed):
         services.declaration_declare(employer=employer, year=2025, by=employer_user)
     services.filing_extend(employer=employer, year=2025, closes_on=date(2026, 12, 15), reason="延误", by=reviewer)
 
-    actions = selectors.year_actions(employer, 2025)
+    actions = year_actions(employer, 2025)
     assert actions.can_declare and actions.window.extended
     html = employer_client.get(LIST).content.decode()
     assert "本单位申报期已延长至 2026年12月15日" in html and "不在申报期内" not in html
@@ -113,7 +114,7 @@ def test_the_unit_declares_after_the_province_closed(employer, employer_user, em
     assert services.declaration_declare(employer=employer, year=2025, by=employer_user).persons == 1
 
     traveller.move_to(df.at(2026, 12, 16, 9, 0))  # past the extension too
-    assert not selectors.year_actions(employer, 2025).window_open
+    assert not year_actions(employer, 2025).window_open
 
 
 def test_another_units_extension_changes_nothing_for_this_one(employer, employer_user, reviewer, traveller):
@@ -146,10 +147,10 @@ def test_the_admin_form_shows_errors_beside_the_fields_and_saves_through_the_ser
         ADD, {"employer": employer.pk, "year": 2025, "closes_on": "2026-12-20", "reason": "再延"}
     )
     assert "该单位该业务年度已有延期记录" in again.content.decode()
-    change = reverse("admin:declarations_filingextension_change", args=[extension.pk])
+    change = reverse("admin:core_filingextension_change", args=[extension.pk])
     assert reviewer_client.post(change, {"closes_on": "2026-12-20", "reason": "再延"}).status_code == 302
     assert FilingExtension.objects.get().closes_on == date(2026, 12, 20)
-    delete = reverse("admin:declarations_filingextension_delete", args=[extension.pk])
+    delete = reverse("admin:core_filingextension_delete", args=[extension.pk])
     assert reviewer_client.post(delete, {"post": "yes"}).status_code == 403
     assert FilingExtension.objects.exists()
 
@@ -160,7 +161,7 @@ def test_the_admin_offers_and_shows_only_units_in_the_reviewers_region(reviewer_
     services.filing_extend(employer=shanghai, year=2025, closes_on=date(2026, 12, 1), reason="沪", by=None)
     assert (
         "上海外区单位有限公司"
-        not in reviewer_client.get(reverse("admin:declarations_filingextension_changelist")).content.decode()
+        not in reviewer_client.get(reverse("admin:core_filingextension_changelist")).content.decode()
     )
     response = reviewer_client.post(
         ADD, {"employer": shanghai.pk, "year": 2025, "closes_on": "2026-12-10", "reason": "越权"}

@@ -9,6 +9,7 @@ from core.models import AuditEvent, FilingWindow
 from declarations import exports, selectors, services
 from declarations.constants import DeclarationStatus, RecordType, WithdrawalState
 from declarations.models import Declaration, Submission, SubmissionPerson, TaxRecord, Withdrawal
+from employers.selectors import year_locked
 from employers.services import uscc_is_locked
 from notices.models import Notice
 from placements.models import Placement
@@ -129,11 +130,11 @@ def test_year_locked_and_progress_follow_the_state(employer, employer_user, trav
     assert steps() == ["not_started"] * 3
     df.placement(employer)
     assert steps() == ["current", "not_started", "not_started"]
-    assert selectors.year_locked(employer, df.YEAR) is False
+    assert year_locked(employer, df.YEAR) is False
     declare(employer, employer_user)
-    assert selectors.year_locked(employer, df.YEAR) is True
-    assert selectors.year_locked(employer.pk, df.YEAR, for_update=True) is True
-    assert selectors.year_locked(employer, df.YEAR - 1) is False
+    assert year_locked(employer, df.YEAR) is True
+    assert year_locked(employer.pk, df.YEAR, for_update=True) is True
+    assert year_locked(employer, df.YEAR - 1) is False
     assert steps() == ["done", "done", "current"]
     services.declaration_mark_sent(declaration=Declaration.objects.get(), by=None)
     assert steps() == ["done", "done", "done"]
@@ -174,7 +175,7 @@ def test_request_then_approve_voids_reopens_and_cancels_the_unsent_tax_record(
     withdrawal = services.withdrawal_request(employer=employer, year=df.YEAR, reason="漏报一名人员", by=employer_user)
     declaration = Declaration.objects.get()
     assert (declaration.status, declaration.previous_status) == ("withdrawing", "declared")
-    assert selectors.year_locked(employer, df.YEAR) is True  # still locked while the request waits
+    assert year_locked(employer, df.YEAR) is True  # still locked while the request waits
     with pytest.raises(services.DeclarationError, match="当前状态为「撤回申请中」"):
         services.withdrawal_request(employer=employer, year=df.YEAR, reason="再来一次", by=employer_user)
 
@@ -186,7 +187,7 @@ def test_request_then_approve_voids_reopens_and_cancels_the_unsent_tax_record(
     assert declared.voided_at is not None and declared.void_reason == "同意撤回"
     assert Withdrawal.objects.get().state == WithdrawalState.APPROVED
     assert not Placement.objects.filter(frozen=True).exists()
-    assert selectors.year_locked(employer, df.YEAR) is False
+    assert year_locked(employer, df.YEAR) is False
     assert list(TaxRecord.objects.values_list("record_type", "cancelled")) == [("DECLARE", True)]
     titles = list(Notice.objects.filter(employer=employer).values_list("title", flat=True))
     assert any("撤回申请已批准" in t for t in titles)
@@ -219,7 +220,7 @@ def test_reject_returns_to_the_previous_state_and_keeps_the_certificate(
     assert declared.voided_at is None
     assert Withdrawal.objects.get().state == WithdrawalState.REJECTED
     assert Notice.objects.filter(employer=employer, title__contains="撤回申请未通过").exists()
-    assert selectors.year_locked(employer, df.YEAR) is True
+    assert year_locked(employer, df.YEAR) is True
 
 
 def test_decisions_need_a_reason_and_a_reviewer_of_the_region(employer, employer_user, declared):

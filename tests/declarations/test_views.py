@@ -235,7 +235,7 @@ def test_declare_pages_queries_do_not_grow_with_the_persons(
 def test_the_include_renders_for_the_placements_list(employer, rf, traveller):
     from django.template.loader import render_to_string
 
-    from declarations.selectors import year_actions
+    from employers.selectors import year_actions
 
     html = render_to_string("declarations/includes/actions.html", {"declaration_actions": year_actions(employer, YEAR)})
     assert "填报中" in html and url("declare") in html

@@ -2,9 +2,10 @@
 
 import pytest
 
-from declarations import selectors
-from declarations.models import Declaration, FilingExtension, Submission
+from core.models import FilingExtension
+from declarations.models import Declaration, Submission
 from devdata.declarations import load_demo
+from employers.selectors import year_actions
 from tests.factories import declarations as df
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,6 @@ def test_demo_extends_the_demo_units_window_once_it_has_closed(employer, employe
     assert not FilingExtension.objects.exists()
     traveller.move_to(df.at(2026, 11, 28, 9, 0))
     assert "演示审核员已将演示单位的申报期延长至 2027年01月27日" in load_demo(ctx)
-    assert selectors.year_actions(employer, 2025).can_declare
+    assert year_actions(employer, 2025).can_declare
     assert "延长" not in load_demo(ctx)  # open again: nothing more to do
     assert FilingExtension.objects.count() == 1

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from declarations.models import FilingExtension, Submission
+from core.models import FilingExtension
+from declarations.models import Submission
 from tests import factories
 from tests.e2e.conftest import admin_login, login
 from tests.factories import declarations as df
@@ -46,7 +47,7 @@ def test_reviewer_extends_the_window_and_the_unit_declares(browser_page, live_se
     # --- the reviewer extends it -------------------------------------------------------------------------------------
     page.context.clear_cookies()
     admin_login(page, live_server, *REVIEWER, device)
-    page.goto(f"{live_server.url}/admin/declarations/filingextension/add/")
+    page.goto(f"{live_server.url}/admin/core/filingextension/add/")
     page.locator(".select2-selection").first.click()
     page.locator(".select2-search__field").fill("延期测试")
     page.get_by_role("option", name=re.compile("北京延期测试有限公司")).click()
@@ -54,7 +55,7 @@ def test_reviewer_extends_the_window_and_the_unit_declares(browser_page, live_se
     page.get_by_label("申报期延长至").fill(until.isoformat())
     page.get_by_label("延期原因").fill("单位搬迁，材料延误")
     page.get_by_role("button", name="保存", exact=True).click()
-    page.wait_for_url(re.compile(r"/admin/declarations/filingextension/$"))
+    page.wait_for_url(re.compile(r"/admin/core/filingextension/$"))
     assert "已延长 北京延期测试有限公司 的" in page.locator(".messagelist").inner_text()
     screenshot("extension-admin")
     assert FilingExtension.objects.get(employer=employer).closes_on == until

@@ -1,9 +1,11 @@
 """/employer/: the unit's basic information form (domain.md §3), region pickers, optimistic locking, audit."""
 
 import pytest
+from django.utils import timezone
 
 from core.models import AuditEvent
 from employers import services
+from employers.declaration_states import SENT, State
 from employers.models import Employer
 from tests import factories
 from tests.factories import valid_id_number
@@ -163,8 +165,17 @@ def test_uscc_taken_by_another_unit(employer_client, employer, other_employer, r
     assert "已被其他单位使用" in response.context["form"].errors["uscc"][0]
 
 
-def test_uscc_locked_once_sent_to_tax(employer_client, employer, regions, monkeypatch):
-    monkeypatch.setattr(services, "USCC_LOCK_CHECKS", [lambda e: e.pk == employer.pk])
+def sent_to_tax(employer, year=2025):
+    """What the tax export records for the unit's declaration (declarations.exports)."""
+    services.declaration_state_record(
+        employer_id=employer.pk, year=year, state=State(SENT), sent_to_tax_at=timezone.now()
+    )
+
+
+def test_uscc_locked_once_sent_to_tax(employer_client, employer, other_employer, regions):
+    sent_to_tax(other_employer)
+    assert not services.uscc_is_locked(employer)
+    sent_to_tax(employer)
     page = employer_client.get(URL).content.decode()
     assert "统一社会信用代码不能修改" in page
     assert 'name="uscc"' in page and "disabled" in page.split('name="uscc"')[1].split(">")[0]
@@ -175,10 +186,10 @@ def test_uscc_locked_once_sent_to_tax(employer_client, employer, regions, monkey
     assert employer.uscc != other_uscc and employer.contact_name == "新经办人"
 
 
-def test_service_refuses_uscc_change_when_locked(employer, employer_user, monkeypatch):
+def test_service_refuses_uscc_change_when_locked(employer, employer_user):
     from core.errors import DomainError
 
-    monkeypatch.setattr(services, "USCC_LOCK_CHECKS", [lambda e: True])
+    sent_to_tax(employer)
     with pytest.raises(DomainError, match="不能再修改"):
         services.employer_update(employer=employer, data={"uscc": factories.make_uscc(998)}, by=employer_user)
 

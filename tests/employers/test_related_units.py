@@ -1,7 +1,5 @@
 """/employer/related/: list, add, edit, delete, proofs through the upload pipeline; cross-unit 404s; query counts."""
 
-from datetime import date
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -150,11 +148,9 @@ def test_edit_in_place_and_add_another_proof(employer_client, employer, employer
     assert event.changes["name"]["after"] == "北京众诚人力资源有限公司"
 
 
-def test_editing_identifiers_of_a_referenced_unit_creates_a_new_unit(
-    employer_client, employer, employer_user, regions, monkeypatch
-):
+def test_editing_identifiers_of_a_referenced_unit_creates_a_new_unit(employer_client, employer, employer_user, regions):
     unit = make_unit(employer, employer_user)
-    monkeypatch.setattr(services, "RELATED_UNIT_REFERENCE_CHECKS", [lambda u: u.pk == unit.pk])
+    services.related_units_mark_referenced(unit_ids=[unit.pk])
     page = employer_client.get(f"/employer/related/{unit.pk}/edit/").content.decode()
     assert "已被已确认的安置登记引用" in page
     new_uscc = factories.make_uscc(4242)
@@ -166,32 +162,25 @@ def test_editing_identifiers_of_a_referenced_unit_creates_a_new_unit(
     assert replacement.uscc == new_uscc and replacement.pk != unit.pk
     assert AuditEvent.objects.filter(action="related_unit.supersede", object_id=str(unit.pk)).exists()
     # a change that keeps the identifiers edits in place
-    monkeypatch.setattr(services, "RELATED_UNIT_REFERENCE_CHECKS", [lambda u: True])
+    services.related_units_mark_referenced(unit_ids=[replacement.pk])
     employer_client.post(f"/employer/related/{replacement.pk}/edit/", unit_data(uscc=new_uscc, phone="010-1234567"))
     replacement.refresh_from_db()
     assert replacement.phone == "010-1234567" and replacement.is_active
 
 
-def test_reference_fallback_reads_placement_contracts(employer, employer_user, regions):
-    from placements.models import Contract, Placement
-
+def test_a_unit_is_referenced_from_the_first_mark_on(employer, employer_user, regions):
+    """placements marks the units a finished registration names (tests/placements: the submit does it)."""
     unit = make_unit(employer, employer_user, with_proof=False)
+    other = make_unit(
+        employer, employer_user, with_proof=False, name="北京另一关联单位有限公司", uscc=factories.make_uscc(77)
+    )
     assert services.related_unit_is_referenced(unit) is False
-    placement = Placement.objects.create(
-        employer=employer, year=2025, id_number="11010519491231002X", name="张三", wizard_completed=False
-    )
-    Contract.objects.create(
-        placement=placement,
-        is_dispatched=True,
-        contract_type="dispatch",
-        start=date(2025, 1, 1),
-        job="文员",
-        monthly_salary="5000.00",
-        dispatch_unit=unit,
-    )
-    assert services.related_unit_is_referenced(unit) is False  # the placement is not confirmed yet
-    Placement.objects.filter(pk=placement.pk).update(wizard_completed=True)
-    assert services.related_unit_is_referenced(unit) is True
+    assert services.related_units_mark_referenced(unit_ids=[unit.pk, None]) == 1
+    first = RelatedUnit.objects.get(pk=unit.pk).referenced_at
+    assert services.related_units_mark_referenced(unit_ids=[unit.pk]) == 0  # the first time stays
+    unit.refresh_from_db()
+    assert services.related_unit_is_referenced(unit) is True and unit.referenced_at == first
+    assert services.related_unit_is_referenced(other) is False
 
 
 def test_delete_confirmation_then_soft_delete(employer_client, employer, employer_user, regions):

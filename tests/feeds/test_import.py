@@ -15,7 +15,7 @@ from django.db import connection
 
 from core.models import AuditEvent, EmploymentRatio, MinimumWage, SocialAverageWage
 from feeds.models import Certificate, FeedImport, PensionContribution, RegistryPerson, WageRecord
-from feeds.services import feed_import
+from feeds.services import RecomputeRequest, feed_import
 from tests.factories.feeds import bad_check_digit, person_id, unit_uscc, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -290,11 +290,10 @@ def test_exit_status_from_the_command_line(tmp_path):
 # --- dry run, log, recompute ---------------------------------------------------------------------------------------
 
 
-def test_dry_run_counts_but_writes_nothing(tmp_path, ids, unit, queued, django_capture_on_commit_callbacks):
+def test_dry_run_counts_but_writes_nothing(tmp_path, ids, unit, queued):
     path = write_csv(tmp_path / "p.csv", "pension", [*pension_rows(ids, unit), ("", unit, 202501, "1")])
     report = tmp_path / "r.csv"
-    with django_capture_on_commit_callbacks(execute=True):
-        out, _ = run("pension", path, "--dry-run", "--report", report)
+    out, _ = run("pension", path, "--dry-run", "--report", report)
     assert out.splitlines()[-1] == "pension: 10 read, 9 inserted, 0 updated, 0 unchanged, 1 rejected"
     assert "试运行" in out
     assert PensionContribution.objects.count() == 0
@@ -317,39 +316,39 @@ def test_import_is_logged_and_audited(tmp_path, ids, unit):
     assert event.object_id == str(entry.pk) and "9 inserted" in event.changes["summary"]
 
 
-def test_touched_persons_are_queued_for_recompute(tmp_path, ids, unit, queued, django_capture_on_commit_callbacks):
+def test_touched_persons_are_queued_for_recompute(tmp_path, ids, unit, queued):
     path = write_csv(tmp_path / "p.csv", "pension", pension_rows(ids, unit))
-    with django_capture_on_commit_callbacks(execute=True):
-        feed_import(kind="pension", path=path)
+    out, _ = run("pension", path)
     assert queued == [{"id_numbers": sorted(ids), "year": None}]
-    with django_capture_on_commit_callbacks(execute=True):
-        feed_import(kind="pension", path=path)  # nothing changed: nothing queued
+    assert "已排队重算安置月份表 1 批" in out
+    run("pension", path)  # nothing changed: nothing queued
     assert len(queued) == 1
 
 
-def test_min_wage_changes_queue_every_person_of_the_affected_years(
-    tmp_path, queued, django_capture_on_commit_callbacks
-):
+def test_min_wage_changes_recompute_every_person_of_the_affected_years(tmp_path):
     path = write_csv(tmp_path / "m.csv", "min_wages", [("11", "2025-09-01", "2540"), ("11", "2026-01-01", "2600")])
-    with django_capture_on_commit_callbacks(execute=True):
-        feed_import(kind="min_wages", path=path, today=TODAY)
-    assert queued == [{"id_numbers": None, "year": 2025}, {"id_numbers": None, "year": 2026}]
-    queued.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        feed_import(kind="ratios", path=write_csv(tmp_path / "r.csv", "ratios", [("11", "2025", "1.7")]))
-    assert queued == []
+    result = feed_import(kind="min_wages", path=path, today=TODAY)
+    assert result.recompute == [RecomputeRequest(None, 2025), RecomputeRequest(None, 2026)]
+    ratios = feed_import(kind="ratios", path=write_csv(tmp_path / "r.csv", "ratios", [("11", "2025", "1.7")]))
+    assert ratios.recompute == []
 
 
-def test_recompute_is_chunked(tmp_path, unit, queued, django_capture_on_commit_callbacks, monkeypatch):
+def test_recompute_is_chunked(tmp_path, unit, monkeypatch):
     from feeds import services
 
     monkeypatch.setattr(services, "RECOMPUTE_CHUNK", 2)
     ids = [person_id() for _ in range(5)]
-    with django_capture_on_commit_callbacks(execute=True):
-        feed_import(kind="wages", path=write_csv(tmp_path / "w.csv", "wages", pension_rows(ids, unit, months=(1,))))
-    assert [len(c["id_numbers"]) for c in queued] == [2, 2, 1]
-    assert sorted(i for c in queued for i in c["id_numbers"]) == sorted(ids)
+    path = write_csv(tmp_path / "w.csv", "wages", pension_rows(ids, unit, months=(1,)))
+    result = feed_import(kind="wages", path=path)
+    assert [len(r.id_numbers) for r in result.recompute] == [2, 2, 1]
+    assert sorted(i for r in result.recompute for i in r.id_numbers) == sorted(ids)
+    assert {r.year for r in result.recompute} == {None}
     assert WageRecord.objects.count() == 5
+
+
+def test_a_dry_run_calls_for_no_recompute(tmp_path, ids, unit):
+    path = write_csv(tmp_path / "p.csv", "pension", pension_rows(ids, unit))
+    assert feed_import(kind="pension", path=path, dry_run=True).recompute == []
 
 
 def test_copy_method_needs_postgresql(tmp_path, ids, unit):
@@ -359,16 +358,12 @@ def test_copy_method_needs_postgresql(tmp_path, ids, unit):
         run("pension", write_csv(tmp_path / "p.csv", "pension", []), "--method", "copy")
 
 
-def test_the_real_recompute_task_accepts_the_arguments(tmp_path, ids, unit, django_capture_on_commit_callbacks):
+def test_the_real_recompute_task_accepts_the_arguments(tmp_path, ids, unit):
     """With the immediate backend the task runs at once; its arguments must be JSON-serialisable."""
-    path = write_csv(tmp_path / "p.csv", "pension", pension_rows(ids, unit))
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        feed_import(kind="pension", path=path)
-    assert len(callbacks) == 1
-    wages = write_csv(tmp_path / "m.csv", "min_wages", [("11", "2025-09-01", "2540")])
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        feed_import(kind="min_wages", path=wages, today=TODAY)
-    assert len(callbacks) == 1
+    out, _ = run("pension", write_csv(tmp_path / "p.csv", "pension", pension_rows(ids, unit)))
+    assert "已排队重算安置月份表 1 批" in out
+    out, _ = run("min_wages", write_csv(tmp_path / "m.csv", "min_wages", [("11", "2025-09-01", "2540")]))
+    assert "已排队重算安置月份表" in out
 
 
 def test_full_width_digits_are_rejected_not_passed_to_the_database(tmp_path, ids, unit):

@@ -82,7 +82,7 @@ def test_defaults_for_anyone_else():
 
 
 def test_defaults_follow_the_units_extended_filing_year(employer, beijing_reference):
-    from declarations.models import FilingExtension
+    from core.models import FilingExtension
 
     today = date(2027, 1, 10)  # province rule: business year 2026; this unit's 2025 window runs to 2027-02-15
     assert selectors.calculator_defaults(employer=employer, today=today).business_year == 2026

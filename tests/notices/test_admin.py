@@ -94,12 +94,12 @@ def test_a_published_attachment_downloads_for_units_in_scope(reviewer_client, em
 
     detail = employer_client.get(reverse("notices:detail", args=[notice.pk]))
     assert f"/files/{token}/" in detail.content.decode()
-    download = employer_client.get(reverse("core:download", args=[token]))
+    download = employer_client.get(reverse("files:download", args=[token]))
     assert download.status_code == 200
     assert download["Content-Type"] == "image/png"
     # Decision: attachments of published notices are public documents (StoredFile.public); the unguessable link
     # only appears on the detail page of a notice the reader may see.
-    assert Client().get(reverse("core:download", args=[token])).status_code == 200
+    assert Client().get(reverse("files:download", args=[token])).status_code == 200
 
 
 @pytest.mark.django_db

@@ -196,7 +196,7 @@ def test_review_page_shows_grid_evidence_and_forms(reviewer_client, employer):
     assert response.status_code == 200
     html = response.content.decode()
     assert "✓" in html and "✗" in html and "未参保" in html
-    download = reverse("core:download", args=[ev.file.token])
+    download = reverse("files:download", args=[ev.file.token])
     assert f'<iframe src="{download}?inline=1"' in html  # the PDF in an embedded viewer
     assert 'name="m-only"' in html and 'name="m-every"' in html
     for label in ("材料不清晰", "材料与月份不符", "工资低于最低工资标准", "非本单位参保", "合同期限不足一年", "其他"):
@@ -209,7 +209,7 @@ def test_images_are_inline(reviewer_client, employer):
     p = rf.pending_placement(employer)
     ev = p.evidence.get()
     html = reviewer_client.get(review_url(p)).content.decode()
-    assert f'<img src="{reverse("core:download", args=[ev.file.token])}?inline=1"' in html
+    assert f'<img src="{reverse("files:download", args=[ev.file.token])}?inline=1"' in html
 
 
 @pytest.mark.parametrize("n_failing", [1, 12])
@@ -301,7 +301,7 @@ def test_hand_certificate_from_the_page(reviewer_client, employer):
     p = rf.certificate_pending_placement(employer)
     cert = p.hand_certificates.get()
     html = reviewer_client.get(review_url(p)).content.decode()
-    assert f'<img src="{reverse("core:download", args=[cert.image.token])}?inline=1"' in html
+    assert f'<img src="{reverse("files:download", args=[cert.image.token])}?inline=1"' in html
     assert f"<dt>残疾等级</dt><dd>{GRADE_NAMES[cert.grade]}</dd>" in html  # 二级, as the employer's pages say
     assert "级</dd>" in html and f">{cert.grade}级<" not in html
     key = f"cert{cert.pk}"

@@ -4,14 +4,16 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from core.models import AuditEvent, StoredFile
-from declarations.models import Declaration
+from employers.declaration_states import DECLARED, State
+from employers.services import declaration_state_record
 from placements import registration as reg
 from placements.constants import MonthReview, PlacementStatus
 from placements.errors import MonthsTakenError, PlacementError, StaleVersionError, SubmitError
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
-from placements.services import grid_recompute
+from placements.services import grid_recompute, placement_submit
 from tests import factories
 from tests.factories import placements as pf
 from tests.factories import placements as w
@@ -38,7 +40,8 @@ def create(employer, user, id_number=None, **data):
 
 
 def lock_year(employer, year=YEAR):
-    return Declaration.objects.create(employer=employer, year=year, status="declared")
+    """The year declared, as declarations.services records it for this app (employers.DeclarationState)."""
+    declaration_state_record(employer_id=employer.pk, year=year, state=State(DECLARED), declared_at=timezone.now())
 
 
 def status_of(p: Placement) -> str:
@@ -592,6 +595,8 @@ def test_related_unit_named_by_a_finished_registration_is_referenced(employer, u
         dispatch_unit=firm,
     )
     assert not related_unit_is_referenced(parent)  # the wizard is not finished yet
-    Placement.objects.filter(pk=p.pk).update(wizard_completed=True)
+    PlacementMonth.objects.filter(placement=p, month=202501).update(selected=True, review_state=MonthReview.AUTO)
+    placement_submit(placement=p, by=user)
+    parent.refresh_from_db(), firm.refresh_from_db(), unused.refresh_from_db()
     assert related_unit_is_referenced(parent) and related_unit_is_referenced(firm)
     assert not related_unit_is_referenced(unused)

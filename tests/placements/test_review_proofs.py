@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 
 from core.models import AuditEvent
-from employers import review as proof_review
+from core.review import AlreadyDecidedError, ReviewError, ReviewScopeError
 from employers.models import RelatedUnitProof
 from notices.models import Notice
-from placements.review import AlreadyDecidedError, ReviewError, ReviewScopeError
+from placements import proofs as proof_review
 from tests.factories import placement_review as rf
 from tests.factories import placements as pf
 
@@ -86,7 +86,7 @@ def test_proof_queue_and_review_page(reviewer_client, employer, other_employer):
     page = reviewer_client.get(review_url(mine))
     assert page.status_code == 200
     html = page.content.decode()
-    assert f'<iframe src="{reverse("core:download", args=[mine.file.token])}?inline=1"' in html
+    assert f'<iframe src="{reverse("files:download", args=[mine.file.token])}?inline=1"' in html
     assert reviewer_client.get(review_url(theirs)).status_code == 404
 
 

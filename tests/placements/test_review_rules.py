@@ -5,14 +5,13 @@ from datetime import date, timedelta
 import pytest
 
 from core import calendar as workdays
+from core.review import decision_errors, reason_sentence
 from placements.review_rules import (
     DecidedItem,
     Waiting,
-    decision_errors,
     last_overdue_day,
     notice_body,
     notice_title,
-    reason_sentence,
     waiting,
     waiting_many,
     working_day,

@@ -4,11 +4,11 @@ employer's counters following at once."""
 import pytest
 
 from core.models import AuditEvent
+from core.review import APPROVE, REJECT, ReviewScopeError
 from notices.models import Notice
 from placements import review
 from placements.constants import DocumentReview, MonthReview, PlacementStatus
 from placements.models import PlacementMonth
-from placements.review_rules import APPROVE, REJECT
 from placements.selectors import placement_list_rows, placement_totals
 from tests.factories import placement_review as rf
 
@@ -214,7 +214,7 @@ def test_a_rejected_month_releases_the_person_month(employer, reviewer, other_em
 def test_a_reviewer_of_another_district_is_refused(employer):
     p = rf.pending_placement(employer)  # the unit's 残联主管部门 is 110101
     other_district = rf.reviewer("110102")
-    with pytest.raises(review.ReviewScopeError):
+    with pytest.raises(ReviewScopeError):
         review.month_decide(month_ids=rf.pending_ids(p), placement=p, decision=APPROVE, by=other_district)
     assert rf.month(p, 1).review_state == MonthReview.PENDING
 
@@ -227,7 +227,7 @@ def test_a_reviewer_of_the_district_may_decide(employer):
 
 def test_a_non_reviewer_is_refused(employer, employer_user):
     p = rf.pending_placement(employer)
-    with pytest.raises(review.ReviewScopeError, match="不是审核人员"):
+    with pytest.raises(ReviewScopeError, match="不是审核人员"):
         review.month_decide(month_ids=rf.pending_ids(p), placement=p, decision=APPROVE, by=employer_user)
 
 
@@ -299,7 +299,7 @@ def test_an_ordinary_contract_is_not_a_dispatch_agreement(employer, reviewer):
 
 def test_document_decisions_are_scoped_too(employer):
     p = rf.certificate_pending_placement(employer)
-    with pytest.raises(review.ReviewScopeError):
+    with pytest.raises(ReviewScopeError):
         review.hand_certificate_decide(
             certificate=p.hand_certificates.get(), decision=APPROVE, by=rf.reviewer("310000")
         )

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from core.masking import mask_number
 from core.models import FilingWindow
-from declarations.models import Declaration, Submission
+from employers.declaration_states import DECLARED, State
+from employers.services import declaration_state_record
 from feeds.models import WageRecord
 from placements import registration as reg
 from placements import services
@@ -188,26 +189,9 @@ def test_list_links_to_the_declaration(employer_client, every_status):
 
 
 def declare(employer, year=2025):
-    """A declared year with its submission (the list then also asks the calendar when the 认定书 is available)."""
-    declaration = Declaration.objects.create(employer=employer, year=year, status="declared")
-    submission = Submission.objects.create(
-        declaration=declaration,
-        number=1,
-        declared_at=timezone.now(),
-        unit_name=employer.name,
-        uscc=employer.uscc,
-        issuer="北京市残疾人联合会",
-        federation_region_code=employer.federation_region_id,
-        tax_authority=employer.tax_region_id,
-        persons=0,
-        registered_months=0,
-        confirmed_months=0,
-        approved_months=0,
-        certificate_no=f"T{year}{employer.pk:08d}",
-    )
-    declaration.current = submission
-    declaration.save(update_fields=["current"])
-    return declaration
+    """The year declared, as declarations.services records it for this app (employers.DeclarationState); the list
+    then also asks the calendar when the 认定书 is available."""
+    declaration_state_record(employer_id=employer.pk, year=year, state=State(DECLARED), declared_at=timezone.now())
 
 
 @pytest.mark.parametrize("declared", [False, True])

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
-from declarations.models import Declaration
+from employers.declaration_states import DECLARED, State
+from employers.services import declaration_state_record
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
 from placements.services import grid_recompute
 from tests.factories import placements as pf
@@ -613,9 +614,14 @@ def test_delete_asks_then_deletes(employer_client, confirmed):
     assert not Placement.objects.filter(pk=confirmed.pk).exists()
 
 
+def declare(employer, year=2025):
+    """The year declared, as declarations.services records it for this app (employers.DeclarationState)."""
+    declaration_state_record(employer_id=employer.pk, year=year, state=State(DECLARED), declared_at=timezone.now())
+
+
 @pytest.mark.parametrize("name", ["step1", "step2", "step3", "contract_add", "certificate_add", "reregister", "delete"])
 def test_a_declared_year_refuses_the_write_pages(employer_client, employer, confirmed, name):
-    Declaration.objects.create(employer=employer, year=2025, status="declared")
+    declare(employer)
     response = employer_client.get(url(name, confirmed))
     assert response.status_code == 302
     response = employer_client.post(url(name, confirmed), {"version": confirmed.version}, follow=True)
@@ -624,7 +630,7 @@ def test_a_declared_year_refuses_the_write_pages(employer_client, employer, conf
 
 
 def test_a_declared_year_refuses_new_and_import(employer_client, employer):
-    Declaration.objects.create(employer=employer, year=2025, status="declared")
+    declare(employer)
     for target in (NEW, reverse("placements:import_last_year") + "?year=2025"):
         response = employer_client.get(target, follow=True)
         assert "已完成申报" in html_of(response)

@@ -6,12 +6,16 @@ a whole (non-zero exit, nothing imported) when it is unusable: a missing column,
 The output ends with: KIND: N read, N inserted, N updated, N unchanged, N rejected
 """
 
+# The command lives in placements, not feeds: the import is the feeds app's (feeds.services.feed_import), the grids
+# it may change are this app's, and only the app above both may call both (ADR 0010).
+
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
 from feeds.rows import KINDS
 from feeds.services import FeedFileError, feed_import
+from placements import tasks
 
 
 class Command(BaseCommand):
@@ -44,6 +48,8 @@ class Command(BaseCommand):
             raise CommandError(f"{kind}: 文件被拒绝 / file refused: {exc.message}") from exc
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        for request in result.recompute:  # the import has committed: queue what its facts may change
+            tasks.recompute_persons.enqueue(**request.as_kwargs())
         for warning in result.warnings:
             self.stderr.write(f"警告：{warning}")
         if result.samples:
@@ -62,6 +68,8 @@ class Command(BaseCommand):
             f"方式 {result.method}，用时 {result.seconds:.2f} 秒（{rate:,.0f} 行/秒），"
             f"涉及人员 {result.touched_persons} 人{mode}"
         )
+        if result.recompute:
+            self.stdout.write(f"已排队重算安置月份表 {len(result.recompute)} 批")
         self.stdout.write(result.summary)
 
 

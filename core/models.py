@@ -146,12 +146,16 @@ class EmploymentRatio(models.Model):
     province_code = models.CharField("省级代码", max_length=2)
     year = models.PositiveSmallIntegerField("年度")
     ratio_percent = models.DecimalField("安排比例(%)", max_digits=5, decimal_places=2)
-    source = models.CharField("依据文件", max_length=300, blank=True)
+    # Database defaults too: the ratios feed (feeds.merge_pg) inserts rows with COPY, naming only its own columns.
+    source = models.CharField("依据文件", max_length=300, blank=True, db_default="")
     effective_from = models.DateField("施行日期", null=True, blank=True)
     confirmed = models.BooleanField(
-        "已核实", default=False, help_text="已对照依据文件核实比例和施行日期；未核实的记录显示为「待核实」。"
+        "已核实",
+        default=False,
+        db_default=False,
+        help_text="已对照依据文件核实比例和施行日期；未核实的记录显示为「待核实」。",
     )
-    admin_edited = models.BooleanField("后台修改过", default=False, editable=False)
+    admin_edited = models.BooleanField("后台修改过", default=False, db_default=False, editable=False)
 
     class Meta:
         verbose_name = "安排比例"

@@ -21,8 +21,10 @@ from declarations import services
 from declarations.constants import (
     APPROVE_REASONS,
     DECISION_REASON_MAX,
+    RECEIPT_OVERDUE_DAYS,
     REJECT_REASONS,
     WITHDRAWAL_REASON_MAX,
+    TaxResult,
     WithdrawalState,
 )
 from declarations.models import (
@@ -30,11 +32,15 @@ from declarations.models import (
     ExportBatch,
     Submission,
     SubmissionPerson,
+    TaxReceipt,
+    TaxReceiptLine,
     TaxRecord,
     Withdrawal,
 )
+from declarations.receipts import overdue_q
 from employers.access import reviewer_region_prefix
 from employers.admin_scoping import RegionScopedAdminMixin
+from employers.declaration_states import LOCKED_STATUSES
 
 
 class ReviewerAccessMixin(RegionScopedAdminMixin):
@@ -87,6 +93,9 @@ class SubmissionInline(ReadOnlyInline):
         "verification_code",
         "certificate_issued_at",
         "voided_at",
+        "tax_result",
+        "tax_result_reason",
+        "tax_result_at",
     )
     verbose_name_plural = "申报记录"
 
@@ -100,11 +109,37 @@ class WithdrawalInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("decided_by")
 
 
+class TaxResultFilter(admin.SimpleListFilter):
+    """税务回执 of the current result: 「税务退回」 is the reviewers' queue of results the tax office refused."""
+
+    title = "税务回执"
+    parameter_name = "tax_result"
+
+    def lookups(self, request, model_admin):
+        return [(TaxResult.REFUSED, "税务退回"), (TaxResult.ACCEPTED, "税务已接收"), ("waiting", "已发送、未回执")]
+
+    def queryset(self, request, queryset):
+        if self.value() in (TaxResult.REFUSED, TaxResult.ACCEPTED):
+            return queryset.filter(current__tax_result=self.value(), status__in=LOCKED_STATUSES)
+        if self.value() == "waiting":
+            return queryset.filter(sent_to_tax_at__isnull=False, current__tax_result="", status__in=LOCKED_STATUSES)
+        return queryset
+
+
 @admin.register(Declaration)
 class DeclarationAdmin(ReviewerAccessMixin, admin.ModelAdmin):
     scope_lookup = "employer"
-    list_display = ("employer", "uscc", "year", "status", "certificate_no", "sent_to_tax_at", "updated_at")
-    list_filter = ("status", "year")
+    list_display = (
+        "employer",
+        "uscc",
+        "year",
+        "status",
+        "certificate_no",
+        "sent_to_tax_at",
+        "tax_result",
+        "updated_at",
+    )
+    list_filter = ("status", TaxResultFilter, "year")
     list_select_related = ("employer", "current")
     search_fields = ("employer__name", "=employer__uscc", "=current__certificate_no")
     search_help_text = "按单位名称、统一社会信用代码或认定书编号检索"
@@ -121,6 +156,15 @@ class DeclarationAdmin(ReviewerAccessMixin, admin.ModelAdmin):
     @admin.display(description="认定书编号")
     def certificate_no(self, obj: Declaration) -> str:
         return obj.current.certificate_no if obj.current_id else "—"
+
+    @admin.display(description="税务回执")
+    def tax_result(self, obj: Declaration) -> str:
+        if not obj.current_id or not obj.locked or not obj.current.tax_result:
+            return "—"
+        submission = obj.current
+        if submission.tax_result == TaxResult.REFUSED:
+            return f"✗ 税务退回：{submission.tax_result_reason}"
+        return "✓ 税务已接收"
 
 
 class SubmissionPersonInline(ReadOnlyInline):
@@ -382,12 +426,42 @@ class FilingExtensionAdmin(ReviewerAccessMixin, admin.ModelAdmin):
         return None
 
 
+class ReceiptStateFilter(admin.SimpleListFilter):
+    title = "税务回执"
+    parameter_name = "receipt"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", f"逾期未回执（导出超过 {RECEIPT_OVERDUE_DAYS} 天）"),
+            ("waiting", "未全部回执"),
+            ("done", "已全部回执"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.filter(overdue_q())
+        if self.value() == "waiting":
+            return queryset.filter(acknowledged_at__isnull=True)
+        if self.value() == "done":
+            return queryset.filter(acknowledged_at__isnull=False)
+        return queryset
+
+
 @admin.register(ExportBatch)
 class ExportBatchAdmin(admin.ModelAdmin):
     """Export batches are operators' business: superusers only, read-only."""
 
-    list_display = ("authority", "number", "created_at", "row_count", "file_name", "sha256")
-    list_filter = ("authority",)
+    list_display = (
+        "authority",
+        "number",
+        "created_at",
+        "row_count",
+        "acknowledged_rows",
+        "acknowledged_at",
+        "file_name",
+        "sha256",
+    )
+    list_filter = (ReceiptStateFilter, "authority")
     show_full_result_count = False
     readonly_fields = (
         "authority",
@@ -399,6 +473,8 @@ class ExportBatchAdmin(admin.ModelAdmin):
         "row_count",
         "sha256",
         "file_name",
+        "acknowledged_rows",
+        "acknowledged_at",
     )
     fields = readonly_fields
 
@@ -448,3 +524,35 @@ class TaxRecordAdmin(ExportBatchAdmin):
     )
     fields = readonly_fields
     raw_id_fields = ()
+
+
+class TaxReceiptLineInline(ReadOnlyInline):
+    model = TaxReceiptLine
+    fields = ("line", "record", "result", "reason")
+    verbose_name_plural = "回执明细"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("record")
+
+
+@admin.register(TaxReceipt)
+class TaxReceiptAdmin(ExportBatchAdmin):
+    """Imported receipts (``import_tax_receipt``): superusers only, read-only."""
+
+    list_display = ("batch", "file_name", "received_at", "imported_at", "rows", "accepted", "refused", "unchanged")
+    list_filter = ()
+    list_select_related = ("batch",)
+    readonly_fields = (
+        "batch",
+        "file_name",
+        "file_sha256",
+        "received_at",
+        "imported_at",
+        "imported_by",
+        "rows",
+        "accepted",
+        "refused",
+        "unchanged",
+    )
+    fields = readonly_fields
+    inlines = (TaxReceiptLineInline,)

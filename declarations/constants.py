@@ -45,3 +45,15 @@ REJECT_REASONS = (
 # StoredFile.kind of the documents.
 KIND_CERTIFICATE = "declaration_certificate"
 KIND_COMMITMENT = "declaration_commitment"
+
+
+class TaxResult(models.TextChoices):
+    """The tax office's answer to a declaration result it received (its receipt, ``import_tax_receipt``)."""
+
+    ACCEPTED = "accepted", "税务已接收"
+    REFUSED = "refused", "税务退回"
+
+
+# The receipt file's result codes → TaxResult.
+RECEIPT_RESULTS = {"ACCEPTED": TaxResult.ACCEPTED, "REFUSED": TaxResult.REFUSED}
+RECEIPT_OVERDUE_DAYS = 10

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from declarations.constants import DeclarationStatus, RecordType, WithdrawalState
+from declarations.constants import DeclarationStatus, RecordType, TaxResult, WithdrawalState
 from employers.declaration_states import State
 
 # Crockford's base32 (no I, L, O, U): easy to read aloud and to type from paper.
@@ -138,6 +138,10 @@ class Submission(models.Model):
     )
     voided_at = models.DateTimeField("撤销时间", null=True, blank=True)
     void_reason = models.TextField("撤销原因", blank=True)
+    # The tax office's receipt of this result (``declarations.receipts``): blank until it answers.
+    tax_result = models.CharField("税务回执", max_length=8, choices=TaxResult.choices, blank=True)
+    tax_result_reason = models.TextField("税务退回原因", blank=True)
+    tax_result_at = models.DateTimeField("税务回执时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "申报记录"
@@ -268,6 +272,9 @@ class ExportBatch(models.Model):
     row_count = models.PositiveIntegerField("记录数", default=0)
     sha256 = models.CharField("记录校验值(SHA-256)", max_length=64, blank=True)
     file_name = models.CharField("文件名", max_length=200, blank=True)
+    # The tax office's receipts (``declarations.receipts``): how many rows it has answered, and when the last one.
+    acknowledged_rows = models.PositiveIntegerField("已回执记录数", default=0)
+    acknowledged_at = models.DateTimeField("全部回执时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "税务导出批次"
@@ -316,3 +323,44 @@ class TaxRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_record_type_display()} {self.uscc} {self.year}"
+
+
+class TaxReceipt(models.Model):
+    """One imported receipt file of the tax office for one export batch (format: docs/tax-files.md)."""
+
+    batch = models.ForeignKey(ExportBatch, verbose_name="导出批次", on_delete=models.PROTECT, related_name="receipts")
+    file_sha256 = models.CharField("回执文件校验值(SHA-256)", max_length=64, unique=True)
+    file_name = models.CharField("回执文件名", max_length=200, blank=True)
+    received_at = models.DateTimeField("税务接收时间")
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    imported_by = models.CharField("导入人", max_length=150, blank=True)
+    rows = models.PositiveIntegerField("回执记录数")
+    accepted = models.PositiveIntegerField("已接收")
+    refused = models.PositiveIntegerField("退回")
+    unchanged = models.PositiveIntegerField("此前已回执", default=0)
+
+    class Meta:
+        verbose_name = "税务回执"
+        verbose_name_plural = "税务回执"
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch} 回执（{self.rows} 条）"
+
+
+class TaxReceiptLine(models.Model):
+    """The tax office's answer to one exported record: one per record, never changed."""
+
+    receipt = models.ForeignKey(TaxReceipt, on_delete=models.PROTECT, related_name="lines")
+    record = models.OneToOneField(TaxRecord, verbose_name="推送记录", on_delete=models.PROTECT, related_name="receipt")
+    line = models.PositiveIntegerField("行号")
+    result = models.CharField("处理结果", max_length=8, choices=TaxResult.choices)
+    reason = models.TextField("退回原因", blank=True)
+
+    class Meta:
+        verbose_name = "税务回执明细"
+        verbose_name_plural = "税务回执明细"
+        ordering = ["receipt", "line"]
+
+    def __str__(self) -> str:
+        return f"{self.get_result_display()} {self.record_id}"

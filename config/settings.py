@@ -225,3 +225,28 @@ TAX_EXPORT_DIR = Path(os.environ.get("TAX_EXPORT_DIR", BASE_DIR / "var" / "expor
 # employer account may look up only so many different numbers: (window in seconds, distinct ID numbers). Every
 # lookup is audited (action registry.lookup, object feeds.registryperson / the ID number).
 REGISTRY_LOOKUP_LIMITS = [(10 * 60, 60), (24 * 3600, 600)]
+
+# --- Logins of units (issue 14; employers/sso.py, employers/accounts.py, ADR 0012) ----------------------------------
+# 法人 single sign-on over OpenID Connect (政务服务网): on when a client id and an issuer (or explicit endpoints) are set.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")  # endpoints by discovery from {issuer}/.well-known/…
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_AUTHORIZATION_ENDPOINT", "")  # explicit endpoints win
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_AUDIENCE = os.environ.get("OIDC_AUDIENCE", "")  # the ID token's expected aud; default the client id
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile phone email")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_CLOCK_SKEW = int(os.environ.get("OIDC_CLOCK_SKEW", "60"))  # seconds of leeway on exp / iat
+OIDC_USCC_CLAIM = os.environ.get("OIDC_USCC_CLAIM", "uscc")
+OIDC_UNIT_NAME_CLAIM = os.environ.get("OIDC_UNIT_NAME_CLAIM", "org_name")
+OIDC_NAME_CLAIM = os.environ.get("OIDC_NAME_CLAIM", "name")
+OIDC_PHONE_CLAIM = os.environ.get("OIDC_PHONE_CLAIM", "phone_number")
+OIDC_BUTTON_LABEL = os.environ.get("OIDC_BUTTON_LABEL", "政务服务网法人登录")
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "employers.sso.UnitOIDCBackend"]
+# --- end of logins of units -------------------------------------------------------------------------------------

@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from employers import account_views
+
 admin.site.site_header = "按比例就业网报系统 · 审核后台"
 admin.site.site_title = "残联审核后台"
 admin.site.index_title = "审核工作台"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/login/", account_views.UnitLoginView.as_view(), name="login"),
+    path("accounts/sso/", include("employers.sso_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("core.urls")),
     path("", include("employers.file_urls")),

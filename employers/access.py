@@ -3,10 +3,12 @@
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from core.actors import Actor
 from core.review import ReviewScopeError
@@ -36,6 +38,12 @@ def employer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         if account is None:
             raise PermissionDenied("该账号未绑定用人单位。审核人员请使用管理后台。")
         request.employer = account.employer
+        request.employer_account = account
+        match = request.resolver_match
+        if not account.employer.profile_complete and (match is None or match.namespace != "employers"):
+            # A unit opened by its first 法人 sign-on has a name and a USCC only: 单位信息维护 first.
+            messages.warning(request, "本单位资料待完善：请先填写并保存单位基本信息，再办理其他业务。")
+            return redirect("employers:index")
         return view(request, *args, **kwargs)
 
     return wrapper

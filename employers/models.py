@@ -38,6 +38,9 @@ class Employer(models.Model):
     contact_phone = models.CharField("经办人电话", max_length=20)
     business_address = models.CharField("单位经营地址", max_length=200)
     registered_address = models.CharField("单位注册地址", max_length=200)
+    # False for a unit opened by its first 法人 single sign-on (name + USCC only): 资料待完善 until the unit's
+    # basic information is saved complete on 单位信息维护 (employers.services.employer_update).
+    profile_complete = models.BooleanField("单位资料已完善", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=0, editable=False)
@@ -125,10 +128,21 @@ class RelatedUnitProof(models.Model):
 
 
 class EmployerAccount(models.Model):
-    """Links a login to the unit it files for (the unit's 经办人 account)."""
+    """Links a login to the unit it files for (the unit's 经办人 account).
+
+    A unit has several clerks; its administrator (the first account, or whom the 残联 sets) adds, disables and
+    re-enables the others (``employers.accounts``). Disabled = the login's ``is_active`` is off.
+    """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="employer_account")
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="accounts")
+    is_admin = models.BooleanField("单位管理员", default=False)
+    contact_name = models.CharField("经办人姓名", max_length=50, blank=True)
+    contact_phone = models.CharField("经办人电话", max_length=20, blank=True)
+    # Password reset by e-mail goes only to a verified address (from the 法人 sign-on's email_verified claim or
+    # confirmed by the 残联 when opening the account).
+    email_verified = models.BooleanField("邮箱已验证", default=False)
+    created_at = models.DateTimeField("开通时间", null=True, blank=True, auto_now_add=True)
 
     class Meta:
         verbose_name = "单位账号"
@@ -136,6 +150,33 @@ class EmployerAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.employer}"
+
+
+class SSOIdentity(models.Model):
+    """A 法人 account of a single sign-on provider (issuer + subject), bound to the unit it signed in for and the
+    clerk login it signs in as (the unit's administrator). One provider account per unit and provider."""
+
+    issuer = models.CharField("认证平台", max_length=200)
+    subject = models.CharField("平台账号标识", max_length=255)
+    employer = models.ForeignKey(
+        Employer, verbose_name="用人单位", on_delete=models.CASCADE, related_name="sso_identities"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登录账号", on_delete=models.CASCADE, related_name="sso_identities"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField("最近登录", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "法人统一身份认证账号"
+        verbose_name_plural = "法人统一身份认证账号"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="uniq_sso_identity_subject"),
+            models.UniqueConstraint(fields=["issuer", "employer"], name="uniq_sso_identity_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employer} · {self.subject}"
 
 
 class ReviewerProfile(models.Model):

@@ -77,6 +77,15 @@ def related_unit_is_referenced(unit: RelatedUnit) -> bool:
 
 
 @transaction.atomic
+def _profile_filled(employer: Employer) -> bool:
+    """Every field the unit's basic information requires has a value."""
+    return all(
+        getattr(employer, employer._meta.get_field(name).attname) not in ("", None)
+        for name in EMPLOYER_FIELDS
+        if not employer._meta.get_field(name).blank
+    )
+
+
 def employer_update(
     *, employer: Employer, data: dict[str, Any], by: Actor, expected_version: int | None = None, reason: str = ""
 ) -> Employer:
@@ -102,6 +111,9 @@ def employer_update(
     for name, value in data.items():
         setattr(locked, name, value)
     changes = audit.diff(before, audit.snapshot(locked, EMPLOYER_FIELDS))
+    if not locked.profile_complete and _profile_filled(locked):
+        locked.profile_complete = True  # 资料待完善 (opened by the 法人 sign-on) ends with the first complete save
+        changes["profile_complete"] = [False, True]
     if changes:
         locked.version += 1
         locked.save()

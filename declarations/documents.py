@@ -3,7 +3,10 @@
 - 审核认定书 (``pdf/declarations/certificate.html``): issuing 残联, unit, USCC, year, 安置确认 / 安置核定 months,
   实际安排人数, the persons (masked IDs), the certification date, the certificate number, the verification code and
   a QR code of the public verification URL;
-- 申报资料真实性承诺书 (``pdf/declarations/commitment.html``): what the clerk confirmed at 完成申报.
+- 申报资料真实性承诺书 (``pdf/declarations/commitment.html``): what the clerk confirmed at 完成申报;
+- 注销业务申请书 (``pdf/declarations/cancellation.html``): the unit's application to the issuing 残联 to cancel
+  (注销) the year's filing — the declared result, a space for the reason, the unit's seal and signatures. It is a form
+  to be filled in by hand and nothing is issued with it, so it is rendered on each download and not stored.
 
 Everything comes from the Submission snapshot, so a document rendered today equals one rendered at declaration time.
 """
@@ -94,3 +97,18 @@ def render_certificate(submission: Submission, people: list[SubmissionPerson], *
 
 def render_commitment(submission: Submission, people: list[SubmissionPerson]) -> bytes:
     return render_pdf("pdf/declarations/commitment.html", commitment_context(submission, people))
+
+
+def cancellation_context(submission: Submission, *, today: date) -> dict:
+    year = submission.declaration.year
+    return {
+        "title": f"{year}年度按比例安排残疾人就业年审注销业务申请书",
+        "s": submission,
+        "year": year,
+        "declared_on": timezone.localdate(submission.declared_at),
+        "today": today,
+    }
+
+
+def render_cancellation(submission: Submission, *, today: date) -> bytes:
+    return render_pdf("pdf/declarations/cancellation.html", cancellation_context(submission, today=today))

@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "core.context_processors.site_footer",
                 "notices.context_processors.unread",
             ],
         },
@@ -218,6 +219,14 @@ LOGGING = {
 
 # Absolute address printed in certificates' QR codes when a document is generated without a request (daily task).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+# The government-site footer of every page (core.context_processors.site_footer): 主办单位, ICP 备案号, 公网安备号,
+# 网站标识码 (not Django's SITE_ID, hence one dict). Empty items are not shown.
+GOV_SITE = {
+    "sponsor": os.environ.get("SITE_SPONSOR", "中国残疾人联合会").strip(),
+    "icp": os.environ.get("SITE_ICP", "").strip(),
+    "psb": os.environ.get("SITE_PSB", "").strip(),
+    "site_id": os.environ.get("SITE_ID", "").strip(),
+}
 # Where `export_tax` writes the files for the tax offices.
 TAX_EXPORT_DIR = Path(os.environ.get("TAX_EXPORT_DIR", BASE_DIR / "var" / "exports" / "tax"))
 

@@ -105,13 +105,13 @@ def _upload_path(instance: "StoredFile", filename: str) -> str:
 class StoredFile(models.Model):
     """A file that went through the upload pipeline (core.uploads). Served only by employers.views.download."""
 
-    token = models.CharField(max_length=64, unique=True, default=_random_token, editable=False)
-    file = models.FileField(upload_to=_upload_path, max_length=200)
+    token = models.CharField("下载令牌", max_length=64, unique=True, default=_random_token, editable=False)
+    file = models.FileField("文件", upload_to=_upload_path, max_length=200)
     original_name = models.CharField("原文件名", max_length=255)
-    content_type = models.CharField(max_length=64)
-    extension = models.CharField(max_length=8)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField("文件类型", max_length=64)
+    extension = models.CharField("扩展名", max_length=8)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256 校验值", max_length=64)
     kind = models.CharField("用途", max_length=32, blank=True)
     employer = models.ForeignKey(
         "employers.Employer",
@@ -122,9 +122,14 @@ class StoredFile(models.Model):
         related_name="stored_files",
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     public = models.BooleanField("公开（如通知附件）", default=False)
 
     class Meta:

@@ -102,9 +102,11 @@ class Submission(models.Model):
     deleted, and its documents stay stored.
     """
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="submissions")
+    declaration = models.ForeignKey(
+        Declaration, verbose_name="年审申报", on_delete=models.PROTECT, related_name="submissions"
+    )
     number = models.PositiveSmallIntegerField("第几次申报")
-    form_token = models.CharField(max_length=64, blank=True, editable=False)
+    form_token = models.CharField("表单令牌", max_length=64, blank=True, editable=False)
     declared_at = models.DateTimeField("完成申报时间")
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -172,10 +174,15 @@ class Submission(models.Model):
 class SubmissionPerson(models.Model):
     """A person declared in a submission, as the placement stood at 完成申报."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="people")
+    submission = models.ForeignKey(Submission, verbose_name="申报记录", on_delete=models.CASCADE, related_name="people")
     position = models.PositiveIntegerField("序号")
     placement = models.ForeignKey(
-        "placements.Placement", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "placements.Placement",
+        verbose_name="安置记录",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     name = models.CharField("姓名", max_length=50)
     id_number = models.CharField("身份证号", max_length=18)
@@ -198,8 +205,12 @@ class SubmissionPerson(models.Model):
 class Withdrawal(models.Model):
     """年审申报撤回: the employer's request and the reviewer's decision."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="withdrawals")
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="withdrawals")
+    declaration = models.ForeignKey(
+        Declaration, verbose_name="年审申报", on_delete=models.PROTECT, related_name="withdrawals"
+    )
+    submission = models.ForeignKey(
+        Submission, verbose_name="撤回的申报", on_delete=models.PROTECT, related_name="withdrawals"
+    )
     reason = models.TextField("撤回理由", max_length=500)
     from_status = models.CharField("申请时状态", max_length=12, choices=DeclarationStatus.choices)
     requested_at = models.DateTimeField("申请时间")
@@ -301,9 +312,13 @@ class TaxRecord(models.Model):
 
     authority = models.CharField("税务主管部门", max_length=6)
     record_type = models.CharField("记录类型", max_length=8, choices=RecordType.choices)
-    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="tax_records")
+    declaration = models.ForeignKey(
+        Declaration, verbose_name="年审申报", on_delete=models.PROTECT, related_name="tax_records"
+    )
     # Looked up through the declaration (indexed); not indexed itself.
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="tax_records", db_index=False)
+    submission = models.ForeignKey(
+        Submission, verbose_name="申报记录", on_delete=models.PROTECT, related_name="tax_records", db_index=False
+    )
     uscc = models.CharField("统一社会信用代码", max_length=18)
     unit_name = models.CharField("单位名称", max_length=200)
     year = models.PositiveSmallIntegerField("业务年度")
@@ -351,7 +366,7 @@ class TaxReceipt(models.Model):
 class TaxReceiptLine(models.Model):
     """The tax office's answer to one exported record: one per record, never changed."""
 
-    receipt = models.ForeignKey(TaxReceipt, on_delete=models.PROTECT, related_name="lines")
+    receipt = models.ForeignKey(TaxReceipt, verbose_name="税务回执", on_delete=models.PROTECT, related_name="lines")
     record = models.OneToOneField(TaxRecord, verbose_name="推送记录", on_delete=models.PROTECT, related_name="receipt")
     line = models.PositiveIntegerField("行号")
     result = models.CharField("处理结果", max_length=8, choices=TaxResult.choices)

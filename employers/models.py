@@ -41,9 +41,9 @@ class Employer(models.Model):
     # False for a unit opened by its first 法人 single sign-on (name + USCC only): 资料待完善 until the unit's
     # basic information is saved complete on 单位信息维护 (employers.services.employer_update).
     profile_complete = models.BooleanField("单位资料已完善", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    version = models.PositiveIntegerField("版本号", default=0, editable=False)
 
     class Meta:
         verbose_name = "用人单位"
@@ -78,8 +78,8 @@ class RelatedUnit(models.Model):
     # Set (once) by the placements app when a finished registration's contract names this unit as dispatch firm or
     # paying unit: from then on its identifiers stay as they were checked (an edit makes a new unit).
     referenced_at = models.DateTimeField("首次被安置登记引用", null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "关联单位"
@@ -107,17 +107,24 @@ class RelatedUnitProof(models.Model):
         APPROVED = "approved", "审核通过"
         REJECTED = "rejected", "审核不通过"
 
-    related_unit = models.ForeignKey(RelatedUnit, on_delete=models.CASCADE, related_name="proofs")
+    related_unit = models.ForeignKey(
+        RelatedUnit, verbose_name="关联单位", on_delete=models.CASCADE, related_name="proofs"
+    )
     kind = models.CharField("材料类型", max_length=20, choices=Kind.choices)
     file = models.ForeignKey("core.StoredFile", verbose_name="文件", on_delete=models.PROTECT, related_name="+")
     review_state = models.CharField("审核状态", max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING)
     review_reason = models.TextField("审核意见", blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     withdrawn = models.BooleanField("已撤回", default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "关联单位证明材料"
@@ -134,8 +141,10 @@ class EmployerAccount(models.Model):
     re-enables the others (``employers.accounts``). Disabled = the login's ``is_active`` is off.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="employer_account")
-    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="accounts")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="登录账号", on_delete=models.CASCADE, related_name="employer_account"
+    )
+    employer = models.ForeignKey(Employer, verbose_name="用人单位", on_delete=models.CASCADE, related_name="accounts")
     is_admin = models.BooleanField("单位管理员", default=False)
     contact_name = models.CharField("经办人姓名", max_length=50, blank=True)
     contact_phone = models.CharField("经办人电话", max_length=20, blank=True)
@@ -164,7 +173,7 @@ class SSOIdentity(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登录账号", on_delete=models.CASCADE, related_name="sso_identities"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("绑定时间", auto_now_add=True)
     last_login_at = models.DateTimeField("最近登录", null=True, blank=True)
 
     class Meta:
@@ -182,7 +191,9 @@ class SSOIdentity(models.Model):
 class ReviewerProfile(models.Model):
     """A 残联 reviewer and the region they review (a province, a city or a county)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="登录账号", on_delete=models.CASCADE, related_name="reviewer_profile"
+    )
     region = models.ForeignKey("core.Region", verbose_name="管辖区域", on_delete=models.PROTECT, related_name="+")
     organisation = models.CharField("所属残联", max_length=100, blank=True)
 

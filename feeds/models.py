@@ -20,7 +20,7 @@ class RegistryPerson(models.Model):
     address = models.CharField("户籍地址", max_length=200, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
     education = models.CharField("文化程度", max_length=20, blank=True)
-    imported_at = models.DateTimeField(auto_now=True)
+    imported_at = models.DateTimeField("导入时间", auto_now=True)
 
     class Meta:
         verbose_name = "残疾人基础信息"
@@ -41,7 +41,7 @@ class Certificate(models.Model):
     valid_from = models.DateField("有效期起")
     valid_to = models.DateField("有效期止")
     status = models.CharField("状态", max_length=4, choices=CertStatus.choices)
-    imported_at = models.DateTimeField(auto_now=True)
+    imported_at = models.DateTimeField("导入时间", auto_now=True)
 
     class Meta:
         verbose_name = "残疾证"

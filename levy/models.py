@@ -28,7 +28,12 @@ class StaffFigures(models.Model):
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("10000000"))],
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="更新人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

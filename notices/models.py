@@ -107,8 +107,10 @@ class NoticeAttachment(models.Model):
 
 
 class NoticeRead(models.Model):
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="reads")
-    employer = models.ForeignKey("employers.Employer", on_delete=models.CASCADE, related_name="+")
+    notice = models.ForeignKey(Notice, verbose_name="通知", on_delete=models.CASCADE, related_name="reads")
+    employer = models.ForeignKey(
+        "employers.Employer", verbose_name="用人单位", on_delete=models.CASCADE, related_name="+"
+    )
     read_at = models.DateTimeField("阅读时间", default=timezone.now)
 
     class Meta:

@@ -1,9 +1,18 @@
 """Logins: the login page (法人 sign-on first when configured) and a unit administrator's page of its clerks."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from employers import sso
+from core.errors import DomainError
+from employers import accounts, sso
+from employers.access import employer_required
+from employers.account_forms import ClerkForm
+from employers.models import EmployerAccount
 
 
 class UnitLoginView(auth_views.LoginView):
@@ -14,3 +23,59 @@ class UnitLoginView(auth_views.LoginView):
         context["sso_enabled"] = sso.enabled()
         context["sso_button_label"] = settings.OIDC_BUTTON_LABEL
         return context
+
+
+def _admin_only(request: HttpRequest) -> None:
+    if not request.employer_account.is_admin:
+        raise PermissionDenied("只有本单位的管理员账号可以管理经办人账号。")
+
+
+def _clerk(request: HttpRequest, pk: int) -> EmployerAccount:
+    """A clerk of the current unit, or 404 (another unit's id reveals nothing)."""
+    return get_object_or_404(EmployerAccount.objects.select_related("user"), pk=pk, employer=request.employer)
+
+
+@employer_required
+def clerk_list(request: HttpRequest) -> HttpResponse:
+    """经办人账号: the unit's logins; its administrator adds, disables and re-enables them."""
+    _admin_only(request)
+    form = ClerkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account, path = accounts.clerk_add(employer=request.employer, by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            error.add_to_form(form)
+        else:
+            # Rendered, not redirected: the link is shown this once and stored nowhere.
+            context = {"title": "经办人账号已添加", "account": account, "link": request.build_absolute_uri(path)}
+            return render(request, "employers/clerk_created.html", context)
+    context = {
+        "title": "经办人账号",
+        "clerks": EmployerAccount.objects.filter(employer=request.employer).select_related("user").order_by("pk"),
+        "form": form,
+    }
+    return render(request, "employers/clerk_list.html", context)
+
+
+def _set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
+    _admin_only(request)
+    account = _clerk(request, pk)
+    try:
+        accounts.clerk_set_active(account=account, active=active, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"账号 {account.user.username} 已{'启用' if active else '停用'}。")
+    return redirect("employers:clerks")
+
+
+@require_POST
+@employer_required
+def clerk_disable(request: HttpRequest, pk: int) -> HttpResponse:
+    return _set_active(request, pk, False)
+
+
+@require_POST
+@employer_required
+def clerk_enable(request: HttpRequest, pk: int) -> HttpResponse:
+    return _set_active(request, pk, True)

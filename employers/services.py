@@ -289,6 +289,8 @@ REVIEWER_BASE_PERMISSIONS = (
     "employers.view_employer",
     "employers.view_relatedunit",
     "employers.view_relatedunitproof",
+    "employers.view_employeraccount",  # units' logins: open, reset password, disable (employers.admin_accounts)
+    "employers.change_employeraccount",
     "core.view_region",
     "core.view_calendarday",
     "core.view_employmentratio",

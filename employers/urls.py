@@ -1,11 +1,14 @@
 from django.urls import path
 
-from employers import views
+from employers import account_views, views
 
 app_name = "employers"
 
 urlpatterns = [
     path("", views.employer_edit, name="index"),
+    path("accounts/", account_views.clerk_list, name="clerks"),
+    path("accounts/<int:pk>/disable/", account_views.clerk_disable, name="clerk_disable"),
+    path("accounts/<int:pk>/enable/", account_views.clerk_enable, name="clerk_enable"),
     path("related/", views.related_unit_list, name="related_list"),
     path("related/new/", views.related_unit_create, name="related_create"),
     path("related/<int:pk>/edit/", views.related_unit_edit, name="related_edit"),

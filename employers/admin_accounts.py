@@ -1,0 +1,149 @@
+"""残联 staff and the logins of units (issue 14): open an account for a unit of their region, reset a clerk's password
+(a one-time link shown to the staff member, to hand over or mail), disable / re-enable accounts, set a unit's
+administrator. Everything through ``employers.accounts`` (scope-checked, audited); the list is scoped by region.
+Registered from ``EmployersConfig.ready`` (the module stays out of ``employers/admin.py``).
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from core.errors import DomainError
+from employers import accounts
+from employers.access import employers_in_scope, reviewer_region_prefix
+from employers.account_forms import ClerkForm
+from employers.admin_scoping import RegionScopedAdminMixin
+from employers.identifiers import clean_uscc
+from employers.models import EmployerAccount
+
+
+class OpenAccountForm(ClerkForm):
+    uscc = forms.CharField(label="单位统一社会信用代码", max_length=18)
+    field_order = ("uscc", "username", "contact_name", "contact_phone", "email")
+
+    def clean_uscc(self):
+        try:
+            return clean_uscc(self.cleaned_data["uscc"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+@admin.register(EmployerAccount)
+class EmployerAccountAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+    scope_lookup = "employer"
+    list_display = ("username", "employer", "contact_name", "contact_phone", "is_admin", "active", "email_verified")
+    list_select_related = ("user", "employer")
+    list_filter = ("is_admin", "user__is_active")
+    search_fields = ("=user__username", "=employer__uscc", "employer__name", "contact_name")
+    show_full_result_count = False
+    ordering = ("-id",)
+    fields = ("user", "employer", "is_admin", "contact_name", "contact_phone", "email_verified", "created_at")
+    readonly_fields = fields
+    actions = ("reset_password", "disable_accounts", "enable_accounts", "make_admin")
+    change_list_template = "admin/employers/employeraccount/change_list.html"
+
+    @admin.display(description="用户名", ordering="user__username")
+    def username(self, obj):
+        return obj.user.username
+
+    @admin.display(description="状态", boolean=True)
+    def active(self, obj):
+        return obj.user.is_active
+
+    def has_add_permission(self, request):
+        return False  # opened through 开通单位账号 (open_view), which calls the service
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # state changes only through the actions
+
+    def _staff(self, request) -> bool:
+        return reviewer_region_prefix(request.user) is not None and request.user.has_perm(
+            "employers.change_employeraccount"
+        )
+
+    def has_accounts_permission(self, request):
+        return self._staff(request)
+
+    def get_urls(self):
+        urls = super().get_urls()
+        return [path("open/", self.admin_site.admin_view(self.open_view), name="employers_employeraccount_open"), *urls]
+
+    def open_view(self, request):
+        """开通单位账号: a login for a unit of the staff member's region (the unit's first one is its administrator)."""
+        if not self._staff(request):
+            raise PermissionDenied
+        form = OpenAccountForm(request.POST or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "开通单位账号"}
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            employer = employers_in_scope(request.user).filter(uscc=data.pop("uscc")).first()
+            if employer is None:
+                form.add_error("uscc", "本辖区没有该统一社会信用代码的单位（请先在「用人单位」中添加单位）。")
+            else:
+                try:
+                    account, link = accounts.account_open(employer=employer, by=request.user, **data)
+                except DomainError as error:
+                    error.add_to_form(form)
+                else:
+                    links = [(account, request.build_absolute_uri(link))]
+                    return TemplateResponse(
+                        request,
+                        "admin/employers/employeraccount/links.html",
+                        {**context, "title": "单位账号已开通", "links": links},
+                    )
+        return TemplateResponse(request, "admin/employers/employeraccount/open.html", {**context, "form": form})
+
+    @admin.action(description="重置密码（生成一次性设置密码链接）", permissions=["accounts"])
+    def reset_password(self, request, queryset):
+        links = []
+        for account in queryset.select_related("user", "employer"):
+            try:
+                links.append(
+                    (
+                        account,
+                        request.build_absolute_uri(accounts.password_reset_link(account=account, by=request.user)),
+                    )
+                )
+            except DomainError as error:
+                messages.error(request, f"{account.user.username}：{error.message}")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "一次性设置密码链接",
+            "links": links,
+        }
+        return TemplateResponse(request, "admin/employers/employeraccount/links.html", context)
+
+    def _set_active(self, request, queryset, active: bool):
+        n = 0
+        for account in queryset.select_related("user", "employer"):
+            try:
+                accounts.clerk_set_active(account=account, active=active, by=request.user, reason="残联审核后台操作")
+            except DomainError as error:
+                messages.error(request, f"{account.user.username}：{error.message}")
+            else:
+                n += 1
+        messages.success(request, f"已{'启用' if active else '停用'} {n} 个账号。")
+
+    @admin.action(description="停用所选账号", permissions=["accounts"])
+    def disable_accounts(self, request, queryset):
+        self._set_active(request, queryset, False)
+
+    @admin.action(description="启用所选账号", permissions=["accounts"])
+    def enable_accounts(self, request, queryset):
+        self._set_active(request, queryset, True)
+
+    @admin.action(description="设为单位管理员", permissions=["accounts"])
+    def make_admin(self, request, queryset):
+        for account in queryset:
+            try:
+                accounts.account_make_admin(account=account, by=request.user)
+            except DomainError as error:
+                messages.error(request, error.message)
+        return redirect(reverse("admin:employers_employeraccount_changelist"))

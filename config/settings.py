@@ -21,9 +21,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 DEBUG = env_bool("DEBUG", False)
-_DEV_SECRET = "django-insecure-dev-only-key-do-not-use-in-production-0123456789"
-SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
+# The committed development key: used when SECRET_KEY is unset; with DEBUG off `check --deploy` refuses it
+# (core.E001, core/checks.py) and so do gunicorn (config/gunicorn.conf.py) and the systemd units (docs/deploy.md).
+DEV_SECRET_KEY = "django-insecure-dev-only-key-do-not-use-in-production-0123456789"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -57,7 +64,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.requestid.RequestIdMiddleware",  # X-Request-ID on every response and in every log line of the request
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from STATIC_ROOT (collectstatic) with DEBUG off
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,7 +105,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # Seconds a connection is kept across requests (0: one per request). DB_CONN_MAX_AGE; CONN_MAX_AGE still read.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60)),
+        # A kept connection is tested before reuse, so a restarted or failed-over database costs no failed request.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -137,7 +149,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# `manage.py collectstatic --noinput` copies (and with DEBUG off fingerprints and compresses) every static file here;
+# WhiteNoise serves them from this directory in production.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
+# The front-end packages come from node_modules (package-lock.json), so collectstatic needs `npm ci` first
+# (scripts/setup.sh runs it).
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
@@ -153,16 +169,32 @@ UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-if os.environ.get("STORAGE_BACKEND", "filesystem") == "s3":
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "filesystem").strip().lower()  # checked by core.E003–E005
+if STORAGE_BACKEND == "s3":
+    try:
+        from botocore.config import Config as _BotoConfig
+    except ImportError:  # reported by `check --deploy` (core.E004), not a crash at import
+        _s3_client_config = None
+    else:
+        # A hanging object store answers within the timeout: connect 5 s, read 15 s, 3 attempts in all.
+        _s3_client_config = _BotoConfig(
+            connect_timeout=env_int("S3_CONNECT_TIMEOUT", 5),
+            read_timeout=env_int("S3_READ_TIMEOUT", 15),
+            retries={"max_attempts": env_int("S3_MAX_ATTEMPTS", 3), "mode": "standard"},
+            signature_version="s3v4",
+            s3={"addressing_style": os.environ.get("S3_ADDRESSING_STYLE", "auto")},
+        )
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": os.environ.get("S3_BUCKET", ""),
             "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
             "region_name": os.environ.get("S3_REGION") or None,
+            "location": os.environ.get("S3_PREFIX", ""),
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
+            "client_config": _s3_client_config,
         },
     }
 else:
@@ -170,12 +202,39 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
     }
+# Static files: fingerprinted and compressed by WhiteNoise with DEBUG off (needs `collectstatic` first: a page
+# naming a file the manifest lacks is an error); the plain storage in development and under pytest, where pages are
+# rendered without a collectstatic run. STATICFILES_BACKEND overrides either.
+_manifest_static = not DEBUG and "pytest" not in sys.modules
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {
-        "BACKEND": os.environ.get("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+        "BACKEND": os.environ.get("STATICFILES_BACKEND")
+        or (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if _manifest_static
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
     },
 }
+# Fingerprinted files (name.0123abcd.css) are cached by browsers for a year; the others for WHITENOISE_MAX_AGE.
+WHITENOISE_MAX_AGE = env_int("WHITENOISE_MAX_AGE", 3600)
+
+# Shared cache: Redis when REDIS_URL is set (every app node must see the same counters), else this process's memory
+# (development, tests, one process).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "wangbao"),
+            # A Redis that does not answer fails the request within seconds instead of hanging it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "wangbao"}}
 
 # Background work behind Django's django.tasks API: immediate in development and tests,
 # django-tasks-db workers (`manage.py db_worker`) in production.
@@ -191,12 +250,18 @@ TASKS = {
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_AGE = 30 * 60  # sessions end after 30 minutes without a request
+SESSION_SAVE_EVERY_REQUEST = True  # … each request starts the 30 minutes again
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"  # the file view allows SAMEORIGIN so reviewers can embed PDFs
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# The reverse proxies in front of the app nodes (load balancer, nginx): the header they append the client's address
+# to (TRUSTED_PROXY_HEADER, e.g. X-Forwarded-For) and how many of them there are (TRUSTED_PROXY_COUNT). Unset or 0
+# (no proxy): REMOTE_ADDR, and the header, which a client can forge, is ignored.
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "X-Forwarded-For")
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Behind TLS in production (HTTPS=1): secure cookies, redirect to HTTPS, HSTS.
 if env_bool("HTTPS", False):
     SESSION_COOKIE_SECURE = True
@@ -205,20 +270,61 @@ if env_bool("HTTPS", False):
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # TLS ends at the proxy: it says so in X-Forwarded-Proto. Trusted only behind a proxy (which must overwrite the
+    # header a client sends); without one the header is a client's claim.
+    if TRUSTED_PROXY_COUNT > 0:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The load balancer's health probe may speak plain HTTP to the node.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# E-mail (password reset) through Django 6.1's MAILERS (the EMAIL_* settings are deprecated and may not be set beside
+# it): SMTP when EMAIL_HOST is set, else printed on the console (development). The environment variables keep the
+# familiar EMAIL_* names. Tests get Django's locmem mailer.
+_email_host = os.environ.get("EMAIL_HOST", "").strip()
+if _email_host:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": env_int("EMAIL_PORT", 587 if env_bool("EMAIL_USE_TLS") else 25),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "use_ssl": env_bool("EMAIL_USE_SSL", False),
+                "timeout": env_int("EMAIL_TIMEOUT", 10),  # a mail server that hangs does not hang the request
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "按比例就业网报系统 <noreply@localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Issuing body printed on documents when a unit's region has no name of its own.
 ISSUING_BODY_SUFFIX = "残疾人联合会"
 
+# One line per record on stderr: time (ISO 8601 in TIME_ZONE, with its offset, whatever the process's TZ), level,
+# logger, request id (X-Request-ID, "-" outside a request), message; JSON lines with LOG_FORMAT=json.
+# config/gunicorn.conf.py sends gunicorn's own and access logs through the same formatter.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING").strip().upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "filters": {"request_id": {"()": "core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "line": {"()": "core.requestid.LogFormatter", "as_json": LOG_FORMAT == "json", "time_zone": TIME_ZONE},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "line"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
 # Absolute address printed in certificates' QR codes when a document is generated without a request (daily task).
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+# Required with DEBUG off (core.E002).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
 # The government-site footer of every page (core.context_processors.site_footer): 主办单位, ICP 备案号, 公网安备号,
 # 网站标识码 (not Django's SITE_ID, hence one dict). Empty items are not shown.
 GOV_SITE = {

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from core.health import healthz
 from employers import account_views
 
 admin.site.site_header = "按比例就业网报系统 · 审核后台"
@@ -25,5 +26,9 @@ urlpatterns = [
     path("notices/", include("notices.urls")),
     path("relief/", include("relief.urls")),
     path("manual/", include("manual.urls")),
+    path("healthz", healthz, name="healthz"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
 ]
+
+# 500, or 503 when the database / object storage / cache is down (core/errorpages.py).
+handler500 = "core.errorpages.server_error"

@@ -3,11 +3,13 @@
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from core.filing import current_filing_year
 from core.models import Region
+from dashboard.roles import roles_bootstrap
 from employers.models import Employer, EmployerAccount, ReviewerProfile
-from employers.services import reviewer_group_ensure
+from employers.services import REVIEWER_GROUP
 
 DEMO_REGION = "110105"  # 北京市朝阳区
 DEMO_EMPLOYER = {
@@ -80,8 +82,8 @@ def ensure_demo_accounts(*, today: date) -> dict:
         user=reviewer,
         defaults={"region": regions[DEMO_REVIEWER_REGION], "organisation": "北京市残疾人联合会"},
     )
-    group = reviewer_group_ensure()
-    reviewer.groups.add(group)
+    roles_bootstrap()  # the same groups and permissions as manage.py bootstrap_roles
+    reviewer.groups.add(Group.objects.get(name=REVIEWER_GROUP))
     return {
         "employer": employer,
         "employer_user": user,

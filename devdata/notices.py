@@ -7,7 +7,8 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from core.models import Region
-from notices.constants import REVIEW_PERMISSIONS, NoticeKind
+from dashboard.roles import roles_bootstrap
+from notices.constants import NoticeKind
 from notices.models import Notice
 from notices.services import notice_publish, notice_send_to_unit
 
@@ -69,9 +70,7 @@ def _published(year: int, today) -> list[dict]:
 
 
 def load_demo(ctx) -> list[str]:
-    from employers.services import reviewer_group_ensure
-
-    reviewer_group_ensure(extra_permissions=REVIEW_PERMISSIONS)
+    roles_bootstrap()  # the notice admin's permissions for 「审核人员」 (manage.py bootstrap_roles)
     today, year, employer, reviewer = ctx["today"], ctx["year"], ctx["employer"], ctx["reviewer"]
     regions = {r.code: r for r in Region.objects.filter(code__in=["110000"])}
     lines = []

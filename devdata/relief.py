@@ -10,11 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from core.uploads import inspect_upload
+from dashboard.roles import roles_bootstrap
 from relief import services
 from relief.models import ReliefApplication
 from relief.services import ApplicationData
-
-REVIEW_PERMISSIONS = ["relief.view_reliefapplication", "relief.change_reliefapplication"]
 
 
 def _demo_image(name: str, text: str) -> SimpleUploadedFile:
@@ -34,9 +33,7 @@ def _files() -> dict:
 
 
 def load_demo(ctx) -> list[str]:
-    from employers.services import reviewer_group_ensure
-
-    reviewer_group_ensure(extra_permissions=REVIEW_PERMISSIONS)
+    roles_bootstrap()  # the relief admin's permissions for 「审核人员」 (manage.py bootstrap_roles)
     employer, clerk, reviewer, year = ctx["employer"], ctx["employer_user"], ctx["reviewer"], ctx["year"]
     lines = []
     base = {

@@ -17,7 +17,7 @@ PAGE_SIZE = 20
 SEARCH_MAX_CHARS = 100
 SEARCH_MAX_TERMS = 5
 
-# What the 「审核人员」 group needs for the notice admin (added by notices.demo via reviewer_group_ensure).
+# What the 「审核人员」 group needs for the notice admin (dashboard.roles.roles_bootstrap, manage.py bootstrap_roles).
 REVIEW_PERMISSIONS = (
     "notices.view_notice",
     "notices.add_notice",

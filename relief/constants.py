@@ -27,3 +27,6 @@ class AttachmentKind(models.TextChoices):
 
 
 ATTACHMENT_FIELDS = tuple(AttachmentKind.values)
+
+# What the 「审核人员」 group needs for the relief admin (dashboard.roles.roles_bootstrap, manage.py bootstrap_roles).
+REVIEW_PERMISSIONS = ("relief.view_reliefapplication", "relief.change_reliefapplication")

@@ -333,6 +333,11 @@ GOV_SITE = {
     "psb": os.environ.get("SITE_PSB", "").strip(),
     "site_id": os.environ.get("SITE_ID", "").strip(),
 }
+
+# /healthz (core/health.py): the task backlog is stale when the oldest task waiting to run has waited longer than
+# HEALTHZ_TASK_WAIT_SECONDS, or a task has been running for longer than HEALTHZ_TASK_RUNNING_SECONDS.
+HEALTHZ_TASK_WAIT_SECONDS = env_int("HEALTHZ_TASK_WAIT_SECONDS", 15 * 60)
+HEALTHZ_TASK_RUNNING_SECONDS = env_int("HEALTHZ_TASK_RUNNING_SECONDS", 60 * 60)
 # Where `export_tax` writes the files for the tax offices.
 TAX_EXPORT_DIR = Path(os.environ.get("TAX_EXPORT_DIR", BASE_DIR / "var" / "exports" / "tax"))
 

@@ -369,4 +369,8 @@ OIDC_PHONE_CLAIM = os.environ.get("OIDC_PHONE_CLAIM", "phone_number")
 OIDC_BUTTON_LABEL = os.environ.get("OIDC_BUTTON_LABEL", "政务服务网法人登录")
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
 AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "employers.sso.UnitOIDCBackend"]
+# Password reset by e-mail (clerks with a verified address): links valid one hour; at most 5 requests per address and
+# 20 per client address an hour (employers.accounts.password_reset_allowed, counted in the cache).
+PASSWORD_RESET_TIMEOUT = 3600
+PASSWORD_RESET_RATE = (3600, 5, 20)
 # --- end of logins of units -------------------------------------------------------------------------------------

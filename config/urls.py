@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", account_views.UnitLoginView.as_view(), name="login"),
     path("accounts/sso/", include("employers.sso_urls")),
+    path("accounts/password_reset/", account_views.UnitPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("core.urls")),
     path("", include("employers.file_urls")),

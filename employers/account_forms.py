@@ -3,6 +3,8 @@
 import re
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
 
 from employers import identifiers
 
@@ -33,3 +35,13 @@ class ClerkForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="原因", max_length=200, required=False)
+
+
+class UnitPasswordResetForm(PasswordResetForm):
+    """Mails only active clerks whose address is verified (``EmployerAccount.email_verified``); Django's form
+    answers the same whether or not anyone matched."""
+
+    def get_users(self, email):
+        return get_user_model()._default_manager.filter(
+            email__iexact=email, is_active=True, employer_account__email_verified=True
+        )

@@ -1,5 +1,6 @@
 """Logins: the login page (法人 sign-on first when configured) and a unit administrator's page of its clerks."""
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from employers import accounts, sso
 from employers.access import employer_required
-from employers.account_forms import ClerkForm
+from employers.account_forms import ClerkForm, UnitPasswordResetForm
 from employers.models import EmployerAccount
 
 
@@ -79,3 +80,19 @@ def clerk_disable(request: HttpRequest, pk: int) -> HttpResponse:
 @employer_required
 def clerk_enable(request: HttpRequest, pk: int) -> HttpResponse:
     return _set_active(request, pk, True)
+
+
+class UnitPasswordResetView(auth_views.PasswordResetView):
+    """忘记密码: a link by e-mail to a clerk's verified address (``UnitPasswordResetForm``); the same answer whatever
+    the address, and at most ``PASSWORD_RESET_RATE`` mails per address and per client address in the window."""
+
+    form_class = UnitPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        if not accounts.password_reset_allowed(
+            email=form.cleaned_data["email"], ip=get_client_ip_address(self.request)
+        ):
+            return redirect(self.get_success_url())  # same page as a sent mail: nothing to learn from the answer
+        return super().form_valid(form)

@@ -6,8 +6,10 @@ Writes only, each atomic and audited (``core.audit.record``) with who did it. Wh
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -65,6 +67,22 @@ def _sso_username(uscc: str) -> str:
         n += 1
         name = f"{base}-{n}"
     return name
+
+
+def password_reset_allowed(*, email: str, ip: str | None) -> bool:
+    """Count one reset request against the address and the client address (cache counters over
+    ``PASSWORD_RESET_RATE = (window seconds, per address, per client address)``); False once either is used up."""
+    window, per_email, per_ip = settings.PASSWORD_RESET_RATE
+    allowed = True
+    for key, limit in ((f"pwreset:email:{email.strip().lower()}", per_email), (f"pwreset:ip:{ip or '-'}", per_ip)):
+        cache.add(key, 0, window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window)
+            count = 1
+        allowed = allowed and count <= limit
+    return allowed
 
 
 # --- 法人 single sign-on --------------------------------------------------------------------------------------------

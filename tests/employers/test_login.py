@@ -84,7 +84,7 @@ def test_logout_is_a_post_and_password_change_works(client, clerk):
     assert client.get("/employer/").status_code == 302
 
 
-def test_password_reset_page_points_to_the_federation(client):
+def test_password_reset_page_asks_for_the_verified_email(client):
     html = client.get("/accounts/password_reset/").content.decode()
-    assert "联系本单位残联主管部门重置密码" in html
+    assert "已验证的电子邮箱" in html and "当地残联重置密码" in html  # the mail: test_password_reset.py
     assert 'href="/accounts/password_reset/"' in client.get(LOGIN).content.decode()

@@ -253,8 +253,8 @@ def measure(*, generated: bool) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from feeds.models import WageRecord
+    from placements.grid.recompute import grid_recompute, grid_recompute_many
     from placements.models import Contract, Placement, PlacementMonth
-    from placements.services import grid_recompute, grid_recompute_many
 
     qs = Placement.objects.filter(year=YEAR)
     total = qs.count()

@@ -15,7 +15,7 @@ from typing import Protocol
 from core.months import YearMonth
 from declarations.transitions import WITHDRAWING, State
 from placements import counting
-from placements.retirement import retirement_date
+from placements.grid.retirement import retirement_date
 
 # The step states of declarations.selectors (DONE / CURRENT / NOT_STARTED), kept equal by a test.
 DONE, CURRENT, NOT_STARTED = "done", "current", "not_started"

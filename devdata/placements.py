@@ -29,11 +29,14 @@ from core.uploads import inspect_upload
 from devdata.feeds import demo_people
 from employers.constants import Relation
 from feeds.models import RegistryPerson
-from placements import registration as reg
 from placements.constants import MonthReview
 from placements.errors import PlacementError
+from placements.evidence import services as evidence_services
+from placements.grid import services as grid_services
 from placements.models import Placement, PlacementMonth, identity_from_id_number
-from placements.wizard_rules import age_verdict
+from placements.registration import lifecycle as registration_lifecycle
+from placements.registration import services as registration_services
+from placements.registration.rules import age_verdict
 
 SYSTEM_OK = range(6, 14)  # devdata.feeds scenario "ok"
 INCOMPLETE_BASIC, INCOMPLETE_GRID, DISPATCHED = 16, 17, 18
@@ -67,7 +70,7 @@ def _baseline(id_number: str, year: int) -> str:
 
 
 def _person_data(person: RegistryPerson | None, name: str, id_number: str, year: int) -> dict:
-    from placements.forms import _education_choice
+    from placements.registration.forms import _education_choice
 
     region = None
     if person is not None:
@@ -108,7 +111,7 @@ class _Demo:
     def start(self, index: int, year: int) -> Placement:
         person = self.people[index]
         data = _person_data(self.registry.get(person.id_number), person.name, person.id_number, year)
-        return reg.placement_create(
+        return registration_services.placement_create(
             employer=self.employer, year=year, id_number=person.id_number, data=data, by=self.clerk
         )
 
@@ -128,7 +131,7 @@ class _Demo:
         }
         data.update(fields)
         p.refresh_from_db()
-        reg.contract_add(
+        registration_services.contract_add(
             placement=p,
             data=data,
             file=_file("劳动合同.png", "Labour contract (demo)"),
@@ -138,7 +141,9 @@ class _Demo:
 
     def to_grid(self, p: Placement) -> None:
         p.refresh_from_db()
-        reg.placement_update(placement=p, data={}, by=self.clerk, expected_version=p.version, finish_step=True)
+        registration_services.placement_update(
+            placement=p, data={}, by=self.clerk, expected_version=p.version, finish_step=True
+        )
 
     def register(self, p: Placement, months: list[int] | None = None, *, failing_too: bool = False) -> Placement:
         """Tick ``months`` (or, with ``failing_too``, every selectable month) and save (steps 2 → 3 or 4)."""
@@ -149,11 +154,13 @@ class _Demo:
                     "month", flat=True
                 )
             )
-        return reg.months_register(placement=p, months=months or [], by=self.clerk, expected_version=p.version)
+        return grid_services.months_register(
+            placement=p, months=months or [], by=self.clerk, expected_version=p.version
+        )
 
     def evidence_and_finish(self, p: Placement) -> None:
         """Upload, per failing check, one file covering every ticked ✗ month, then 完成登记."""
-        from placements.rules import CHECK_BITS, EVIDENCE_KINDS
+        from placements.grid.checks import CHECK_BITS, EVIDENCE_KINDS
 
         pending = list(PlacementMonth.objects.filter(placement=p, selected=True, review_state=MonthReview.PENDING))
         for check, label in EVIDENCE_KINDS.items():
@@ -162,7 +169,7 @@ class _Demo:
             ]
             if months:
                 p.refresh_from_db()
-                reg.evidence_upload(
+                evidence_services.evidence_upload(
                     placement=p,
                     kind=check,
                     months=months,
@@ -171,11 +178,11 @@ class _Demo:
                     expected_version=p.version,
                 )
         p.refresh_from_db()
-        reg.placement_finish(placement=p, by=self.clerk, expected_version=p.version)
+        registration_lifecycle.placement_finish(placement=p, by=self.clerk, expected_version=p.version)
 
     def decide(self, p: Placement, confirm: list[int], reject: list[int], reason_code: str = "") -> None:
         """The demo reviewer decides pending months through the reviewers' service (audit + notice to the unit)."""
-        from placements import review
+        from placements.review import services as review
 
         ids = dict(PlacementMonth.objects.filter(placement=p, month__in=confirm + reject).values_list("month", "pk"))
         if confirm:

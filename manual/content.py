@@ -22,7 +22,7 @@ from employers.declaration_states import CERTIFICATE_WORKING_DAYS
 from employers.models import Employer, RelatedUnit
 from levy.rules import RULES
 from placements.constants import ContractRelation, ContractType, MonthReview, PlacementStatus, RetirementBaseline
-from placements.registry_access import limits
+from placements.registration.registry_access import limits
 
 MISSING_CHAPTER_TEMPLATE = "manual/chapters/_missing.html"
 

@@ -73,6 +73,8 @@ _BY_NAME = {m.name: m for m in MEASURES}
 def measure(name: str) -> Measure:
     """The measure called ``name`` in :data:`MEASURES`."""
     return _BY_NAME[name]
+
+
 # The month figures a year's totals show (the list header, 首页, the declaration snapshot).
 YEAR_TOTALS = ("registered", "confirmed", "approved", "rejected")
 # What 审核状态 and a list row need (PlacementQuerySet.with_counts annotates these by default).

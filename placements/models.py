@@ -332,7 +332,7 @@ class PlacementMonth(models.Model):
 
     def reason_texts(self) -> list[str]:
         """The Chinese reasons of the failing checks, in grid column order."""
-        from placements.rules import reason_texts
+        from placements.grid.checks import reason_texts
 
         return reason_texts(self.reasons)
 

@@ -54,15 +54,18 @@ from employers.services import reviewer_group_ensure
 from feeds.models import PensionContribution
 from levy.selectors import calculator_defaults, confirmed_person_months
 from placements import counting
-from placements import registration as reg
 from placements.constants import DocumentReview, PlacementStatus
 from placements.errors import SubmitError
+from placements.grid import services as grid_services
+from placements.grid.checks import EVIDENCE_KINDS
+from placements.grid.recompute import grid_recompute
+from placements.grid.services import months_evidence_record
+from placements.listing.selectors import list_header, list_page
 from placements.models import Contract, Placement, PlacementMonth
-from placements.review import month_decide
-from placements.rules import EVIDENCE_KINDS
+from placements.registration import lifecycle as registration_lifecycle
+from placements.registration.selectors import placement_with_status
+from placements.review.services import month_decide
 from placements.selectors import placement_list_rows, placement_totals
-from placements.services import grid_recompute, months_evidence_record
-from placements.wizard_selectors import list_header, list_page, placement_with_status
 from tests import factories
 from tests.factories import placements as pf
 
@@ -287,7 +290,7 @@ def _build_direct(employer, spec: DirectSpec, clerk, *, year: int = YEAR, noise:
     if not noise:
         event(f"built directly: {spec.kind}{', deleted' if spec.deleted else ''}")
     if spec.deleted:
-        reg.placement_delete(placement=p, by=clerk, expected_version=None)
+        registration_lifecycle.placement_delete(placement=p, by=clerk, expected_version=None)
 
 
 def _record_evidence(p: Placement, wanted: tuple[bool, ...], clerk) -> None:
@@ -323,7 +326,7 @@ def _register_and_finish(p: Placement, spec: ServiceSpec, clerk, reviewer, step,
     ticked = sorted(m.month for m in rows if m.verified or spec.tick[m.month % 100 - 1])
     if not ticked:
         return p  # nothing to register: stays at step 2 (资料待完善)
-    p = reg.months_register(placement=p, months=ticked, by=clerk, expected_version=None)
+    p = grid_services.months_register(placement=p, months=ticked, by=clerk, expected_version=None)
     step()
     _record_evidence(p, spec.evidence, clerk)
     step()
@@ -332,7 +335,7 @@ def _register_and_finish(p: Placement, spec: ServiceSpec, clerk, reviewer, step,
         return p
     if not p.wizard_completed:
         try:
-            p = reg.placement_finish(placement=p, by=clerk, expected_version=None)
+            p = registration_lifecycle.placement_finish(placement=p, by=clerk, expected_version=None)
         except SubmitError:
             return p  # some ticked ✗ month still lacks its evidence
         step()
@@ -368,7 +371,7 @@ def _build_via_services(employer, spec: ServiceSpec, clerk, reviewer, step) -> N
             step()
             path += ", facts lost"
         if spec.reopen and p.wizard_completed:
-            p = reg.placement_reregister(placement=p, by=clerk, expected_version=None)
+            p = registration_lifecycle.placement_reregister(placement=p, by=clerk, expected_version=None)
             step()
             path += ", 重新登记"
             if spec.resubmit:
@@ -376,7 +379,7 @@ def _build_via_services(employer, spec: ServiceSpec, clerk, reviewer, step) -> N
                 path += ", submitted again" if p.wizard_completed else ", registered again"
     event(f"via services: {path}{', deleted' if spec.deleted else ''}")
     if spec.deleted:
-        reg.placement_delete(placement=p, by=clerk, expected_version=None)
+        registration_lifecycle.placement_delete(placement=p, by=clerk, expected_version=None)
     step()
 
 

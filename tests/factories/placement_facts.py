@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from placements.rules import CertFacts, ContractFacts, PersonFacts
+from placements.grid.rules import CertFacts, ContractFacts, PersonFacts
 from tests.factories.core import id_number, uscc_code
 
 YEAR = 2025

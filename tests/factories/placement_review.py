@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from employers.services import reviewer_group_ensure
 from placements.constants import DocumentReview
+from placements.grid.recompute import grid_recompute
+from placements.grid.services import months_evidence_record, months_select, placement_submit
 from placements.models import Evidence, HandCertificate, Placement, PlacementMonth
-from placements.services import grid_recompute, months_evidence_record, months_select, placement_submit
 from tests.factories import placements as pf
 from tests.factories.core import region, stored
 from tests.factories.employers import employer_in as employer_in

@@ -12,6 +12,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from employers.models import Employer
+from placements.grid.recompute import grid_recompute
 from placements.models import (
     Contract,
     Evidence,
@@ -20,7 +21,6 @@ from placements.models import (
     PlacementMonth,
     identity_from_id_number,
 )
-from placements.services import grid_recompute
 from tests.factories.core import StoredFileFactory, chinese_name, make_id_number
 from tests.factories.core import min_wage as min_wage
 from tests.factories.employers import EmployerFactory

@@ -12,7 +12,7 @@ class _FakeTask:
 @pytest.fixture
 def queued(monkeypatch):
     """The recompute tasks an import queues (recorded, not run)."""
-    from placements import tasks
+    from placements.grid import tasks
 
     fake = _FakeTask()
     monkeypatch.setattr(tasks, "recompute_persons", fake)

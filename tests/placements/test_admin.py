@@ -4,7 +4,7 @@ The review queue and page are tested in test_admin_review.py."""
 import pytest
 from django.urls import reverse
 
-from placements.services import grid_recompute
+from placements.grid.recompute import grid_recompute
 from tests.factories import placement_review as rf
 from tests.factories import placements as pf
 

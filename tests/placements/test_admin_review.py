@@ -128,7 +128,7 @@ def test_queue_never_counts_the_table(reviewer_client, employer):
 
 
 def test_queue_pages_without_counting(reviewer_client, employer, settings):
-    from placements.admin import PlacementAdmin
+    from placements.review.admin import PlacementAdmin
 
     ps = [rf.pending_placement(employer) for _ in range(3)]
     PlacementAdmin.list_per_page = 2
@@ -326,7 +326,7 @@ def test_dispatch_agreement_from_the_page(reviewer_client, employer):
 
 
 def test_a_month_decided_meanwhile_is_reported_not_overridden(reviewer_client, employer):
-    from placements import review
+    from placements.review import services as review
 
     p = rf.pending_placement(employer)
     ids = rf.pending_ids(p)
@@ -340,7 +340,7 @@ def test_a_month_decided_meanwhile_is_reported_not_overridden(reviewer_client, e
 
 
 def test_all_means_the_months_shown(reviewer_client, employer):
-    from placements import review
+    from placements.review import services as review
 
     p = rf.pending_placement(employer)
     ids = rf.pending_ids(p)

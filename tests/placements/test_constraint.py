@@ -6,10 +6,10 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
-from placements import services
 from placements.errors import MonthsTakenError
+from placements.grid import services
+from placements.grid.services import months_select
 from placements.models import PlacementMonth
-from placements.services import months_select
 from tests.factories import placements as pf
 
 

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from placements.grid.facts import facts_for_placement, facts_for_placements
+from placements.grid.recompute import grid_recompute
+from placements.grid.rules import months_mask
 from placements.models import Placement, PlacementMonth
-from placements.rules import months_mask
-from placements.selectors import facts_for_placement, facts_for_placements
-from placements.services import grid_recompute
 from tests.factories import placements as pf
 
 pytestmark = pytest.mark.django_db

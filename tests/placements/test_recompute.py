@@ -8,17 +8,12 @@ from django.core.management import call_command
 from django.db import connection
 
 from feeds.models import WageRecord
+from placements.grid import recompute
+from placements.grid.checks import reason_texts
+from placements.grid.recompute import grid_recompute, grid_recompute_many, grids_recompute_for_persons
+from placements.grid.services import months_evidence_record, months_select, placement_submit
+from placements.grid.tasks import recompute_persons
 from placements.models import Placement, PlacementMonth
-from placements.rules import reason_texts
-from placements.services import (
-    grid_recompute,
-    grid_recompute_many,
-    grids_recompute_for_persons,
-    months_evidence_record,
-    months_select,
-    placement_submit,
-)
-from placements.tasks import recompute_persons
 from tests.factories import placements as pf
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +200,6 @@ def test_the_pipelined_recompute_writes_what_the_serial_one_does():
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the writer thread needs its own connection")
 def test_an_error_in_the_writer_thread_reaches_the_caller(monkeypatch):
-    from placements import services
     from tests import factories
 
     unit = factories.employer()
@@ -215,6 +209,6 @@ def test_an_error_in_the_writer_thread_reaches_the_caller(monkeypatch):
     def broken(grids, now):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_write", broken)
+    monkeypatch.setattr(recompute, "_write", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         grid_recompute_many(placements_qs=Placement.objects.all(), chunk=1, pipeline=True)

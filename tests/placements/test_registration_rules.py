@@ -5,19 +5,17 @@ from datetime import date
 
 import pytest
 
-from placements.rules import CHECK_BITS
-from placements.wizard_rules import (
+from placements.evidence.rules import evidence_mask_of, evidence_upload_errors, month_evidence
+from placements.grid.checks import CHECK_BITS
+from placements.registration.rules import (
     ContractInput,
     RegistryCert,
     age_on,
     age_verdict,
     contract_errors,
     contract_still_valid,
-    evidence_mask_of,
-    evidence_upload_errors,
     hand_certificate_allowed,
     may_edit,
-    month_evidence,
     placement_actions,
 )
 

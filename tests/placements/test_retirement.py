@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from placements.retirement import add_months, retirement_age, retirement_date, sixteenth_birthday
+from placements.grid.retirement import add_months, retirement_age, retirement_date, sixteenth_birthday
 
 MAN, WOMAN = "男", "女"
 

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection, connections
 
 from notices.models import Notice
-from placements import review
 from placements.constants import MonthReview
+from placements.review import services as review
 from tests.factories import placement_review as rf
 
 

@@ -7,7 +7,7 @@ from core.models import AuditEvent
 from core.review import AlreadyDecidedError, ReviewError, ReviewScopeError
 from employers.models import RelatedUnitProof
 from notices.models import Notice
-from placements import proofs as proof_review
+from placements.review import proofs as proof_review
 from tests.factories import placement_review as rf
 from tests.factories import placements as pf
 

@@ -6,7 +6,7 @@ import pytest
 
 from core import calendar as workdays
 from core.review import decision_errors, reason_sentence
-from placements.review_rules import (
+from placements.review.rules import (
     DecidedItem,
     Waiting,
     last_overdue_day,

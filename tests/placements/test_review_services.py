@@ -6,9 +6,9 @@ import pytest
 from core.models import AuditEvent
 from core.review import APPROVE, REJECT, ReviewScopeError
 from notices.models import Notice
-from placements import review
 from placements.constants import DocumentReview, MonthReview, PlacementStatus
 from placements.models import PlacementMonth
+from placements.review import services as review
 from placements.selectors import placement_list_rows, placement_totals
 from tests.factories import placement_review as rf
 
@@ -341,7 +341,7 @@ def test_a_pending_dispatch_agreement_keeps_the_placement_pending_until_decided(
     """The manual's 待审核 names 劳务派遣协议 first: months that verify do not make the placement 审核通过 while its
     agreement waits, and 完成申报 is blocked by it (SQL and Python status agree)."""
     from declarations.services import declaration_blockers
-    from placements.wizard_selectors import placement_with_status
+    from placements.registration.selectors import placement_with_status
 
     p = rf.dispatch_pending_placement(employer)
     assert set(_states(p).values()) == {MonthReview.AUTO}

@@ -6,21 +6,16 @@ from decimal import Decimal
 
 import pytest
 
-from placements.rules import (
-    CHECK_BITS,
-    TAKEN_TEXT,
+from placements.grid.checks import CHECK_BITS, TAKEN_TEXT, evidence_needed, reason_texts, reasons_by_check
+from placements.grid.rules import (
     MinWageRow,
-    MonthOption,
     evaluate_year,
-    evidence_needed,
     minimum_wage,
     minimum_wages_for_year,
     month_weight,
     months_mask,
-    plan_selection,
-    reason_texts,
-    reasons_by_check,
 )
+from placements.grid.selection import MonthOption, plan_selection
 from tests.factories.placement_facts import MINIMUM, MONTHS, OWN, RELATED, cert, contract, person, with_wage
 
 

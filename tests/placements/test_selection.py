@@ -6,10 +6,11 @@ import pytest
 
 from core.models import AuditEvent
 from feeds.models import WageRecord
-from placements import services
 from placements.errors import MonthsTakenError, PlacementFrozenError, SelectionError, StaleVersionError, SubmitError
+from placements.grid import services as grid_services
+from placements.grid.recompute import grid_recompute
+from placements.grid.services import months_evidence_record, months_select, placement_submit
 from placements.models import Placement, PlacementMonth
-from placements.services import months_evidence_record, months_select, placement_submit
 from tests.factories import placements as pf
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +91,7 @@ def test_the_selection_is_audited(employer, employer_user):
 def test_a_month_registered_by_another_unit_is_refused(employer, other_employer, employer_user):
     first = pf.complete_person(other_employer)
     months_select(placement=first, months=[], by=None)
-    services.placement_submit(placement=first, by=None)  # a registration, not a draft: it holds the months
+    grid_services.placement_submit(placement=first, by=None)  # a registration, not a draft: it holds the months
     second = pf.complete_person(employer, id_number=first.id_number)
     plan = months_select(placement=second, months=[], by=employer_user)
     assert plan.selected == []  # nothing is auto-verified: every month is taken
@@ -105,13 +106,13 @@ def test_the_database_constraint_is_the_final_guard(employer, other_employer, em
     """Both units saw the month free (stale grid): the constraint refuses the second, reported as 已在其他单位登记."""
     first = pf.complete_person(other_employer)
     second = pf.complete_person(employer, id_number=first.id_number)
-    services.grid_recompute(placement=second)  # computed while the month was still free
+    grid_recompute(placement=second)  # computed while the month was still free
     months_select(placement=first, months=[], by=None)
-    services.placement_submit(placement=first, by=None)
-    monkeypatch.setattr(services, "grid_recompute", lambda *, placement: [])  # keep the stale grid
+    grid_services.placement_submit(placement=first, by=None)
+    monkeypatch.setattr(grid_services, "grid_recompute", lambda *, placement: [])  # keep the stale grid
     with pytest.raises(MonthsTakenError) as err:
         months_select(placement=second, months=[], by=employer_user)  # a draft: allowed, holds nothing
-        services.placement_submit(placement=second, by=employer_user)
+        grid_services.placement_submit(placement=second, by=employer_user)
     assert err.value.months == ALL and "请在“信息校验”中取消勾选这些月份" in err.value.message
     assert not PlacementMonth.objects.filter(placement=second, held=True).exists()
 
@@ -122,20 +123,20 @@ def test_a_draft_blocks_no_other_unit_and_the_first_to_submit_wins(employer, oth
     months_select(placement=draft, months=[], by=None)  # the other unit stops in the wizard
     mine = pf.complete_person(employer, id_number=draft.id_number)
     assert months_select(placement=mine, months=[], by=employer_user).selected == ALL  # nothing is taken
-    services.placement_submit(placement=mine, by=employer_user)
+    grid_services.placement_submit(placement=mine, by=employer_user)
     assert PlacementMonth.objects.filter(placement=mine, held=True).count() == 12
     with pytest.raises(MonthsTakenError):
-        services.placement_submit(placement=draft, by=None)
-    services.grid_recompute(placement=draft)
+        grid_services.placement_submit(placement=draft, by=None)
+    grid_recompute(placement=draft)
     assert PlacementMonth.objects.filter(placement=draft, taken_elsewhere=True).count() == 12
 
 
 def test_a_reregistration_keeps_its_months(employer, other_employer, employer_user):
-    from placements import registration
+    from placements.registration import lifecycle as registration
 
     mine = pf.complete_person(employer)
     months_select(placement=mine, months=[], by=employer_user)
-    mine = services.placement_submit(placement=mine, by=employer_user)
+    mine = grid_services.placement_submit(placement=mine, by=employer_user)
     registration.placement_reregister(placement=mine, by=employer_user, expected_version=mine.version)
     assert PlacementMonth.objects.filter(placement=mine, held=True).count() == 12  # submitted once: still held
     other = pf.complete_person(other_employer, id_number=mine.id_number)
@@ -145,7 +146,7 @@ def test_a_reregistration_keeps_its_months(employer, other_employer, employer_us
 def test_a_month_rejected_elsewhere_is_free(employer, other_employer, employer_user):
     first = pf.complete_person(other_employer)
     months_select(placement=first, months=[], by=None)
-    services.placement_submit(placement=first, by=None)
+    grid_services.placement_submit(placement=first, by=None)
     PlacementMonth.objects.filter(placement=first, month=202501).update(review_state="rejected", held=False)
     second = pf.complete_person(employer, id_number=first.id_number)
     plan = months_select(placement=second, months=[202501], by=employer_user)
@@ -168,7 +169,7 @@ def test_unticking_frees_the_month_for_another_unit(employer, other_employer, em
 
 def test_months_ticked_in_a_reopened_wizard_hold_only_once_submitted(employer, other_employer, employer_user):
     """重新登记 keeps the months held before; months newly ticked in the reopened wizard wait for 完成登记."""
-    from placements import registration
+    from placements.registration import lifecycle as registration
 
     firm = pf.related_unit(employer, relation="dispatch_firm")
     mine = pf.placement(employer)
@@ -176,7 +177,7 @@ def test_months_ticked_in_a_reopened_wizard_hold_only_once_submitted(employer, o
     pf.registry_cert(mine.id_number)
     pf.monthly_facts(mine.id_number, employer.uscc)
     months_select(placement=mine, months=[202501], by=employer_user)  # dispatched: the unit chooses
-    mine = services.placement_submit(placement=mine, by=employer_user)
+    mine = grid_services.placement_submit(placement=mine, by=employer_user)
     registration.placement_reregister(placement=mine, by=employer_user, expected_version=mine.version)
     months_select(placement=mine, months=ALL, by=employer_user)  # ticks all twelve, does not finish
     assert list(PlacementMonth.objects.filter(placement=mine, held=True).values_list("month", flat=True)) == [202501]

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from placements import registration as reg
+from placements.evidence import services as evidence_services
+from placements.grid import services as grid_services
 from placements.models import Contract, Evidence, GraduateRecord, HandCertificate, Placement
 from tests import factories
 from tests.factories import placements as pf
@@ -28,9 +29,9 @@ def foreign(other_employer, minimum_wage):
         valid_to="2024-12-31",
         grade=2,
     )
-    reg.months_register(placement=p, months=[202501], by=user, expected_version=p.version)
+    grid_services.months_register(placement=p, months=[202501], by=user, expected_version=p.version)
     p.refresh_from_db()
-    evidence = reg.evidence_upload(
+    evidence = evidence_services.evidence_upload(
         placement=p, kind="wage", months=[202501], file=w.clean_png(), by=user, expected_version=p.version
     )
     contract = Contract.objects.get(placement=p)

@@ -14,14 +14,17 @@ from core.models import FilingWindow
 from employers.declaration_states import DECLARED, State
 from employers.services import declaration_state_record
 from feeds.models import WageRecord
-from placements import registration as reg
-from placements import services
 from placements.constants import PlacementStatus
+from placements.grid import recompute as services
+from placements.grid import services as grid_services
+from placements.grid.facts import facts_for_placements
+from placements.grid.recompute import grid_recompute_many
+from placements.grid.rules import evaluate_year
+from placements.grid.services import months_select, placement_submit
+from placements.listing.selectors import list_header
 from placements.models import Placement, PlacementMonth
-from placements.rules import evaluate_year
-from placements.selectors import facts_for_placements, placement_totals
-from placements.services import grid_recompute_many, months_select, placement_submit
-from placements.wizard_selectors import list_header
+from placements.registration import lifecycle as registration_lifecycle
+from placements.selectors import placement_totals
 from tests.factories import placements as pf
 from tests.factories import placements as w
 
@@ -226,10 +229,10 @@ def test_list_rows_escape_what_the_clerk_typed(employer_client, employer):
 def test_totals_follow_the_clerks_actions_at_once(employer_client, employer, employer_user, minimum_wage):
     p = w.ready_placement(employer)
     assert "本次累计安置确认 <strong>0</strong> 个月" in employer_client.get(URL).content.decode()
-    reg.months_register(placement=p, months=[], by=employer_user, expected_version=p.version)
+    grid_services.months_register(placement=p, months=[], by=employer_user, expected_version=p.version)
     assert "本次累计安置确认 <strong>12</strong> 个月" in employer_client.get(URL).content.decode()
     p.refresh_from_db()
-    reg.placement_delete(placement=p, by=employer_user, expected_version=p.version)
+    registration_lifecycle.placement_delete(placement=p, by=employer_user, expected_version=p.version)
     assert "本次累计安置确认 <strong>0</strong> 个月" in employer_client.get(URL).content.decode()
 
 

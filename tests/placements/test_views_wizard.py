@@ -11,8 +11,8 @@ from django.utils import timezone
 from core.models import AuditEvent
 from employers.declaration_states import DECLARED, State
 from employers.services import declaration_state_record
+from placements.grid.recompute import grid_recompute
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
-from placements.services import grid_recompute
 from tests.factories import placements as pf
 from tests.factories import placements as w
 
@@ -524,7 +524,7 @@ def test_one_upload_covers_several_months_then_finish(employer_client, at_step3)
 def test_losing_the_months_at_finish_says_so_and_refreshes_the_grid(employer_client, at_step3, other_employer):
     """Another unit finished registering the same person first: 完成登记 is refused beside the button with the
     months and what to do, nothing is held, and 信息校验 now shows those months as 已在其他单位登记."""
-    from placements.services import months_select, placement_submit
+    from placements.grid.services import months_select, placement_submit
 
     data = {"version": at_step3.version, "kind": "wage", "months": [202503, 202504], "file": w.png_upload()}
     employer_client.post(url("step3", at_step3), data)

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from feeds.rows import KINDS
 from feeds.services import FeedFileError, feed_import
-from placements import tasks
+from placements.grid import tasks
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from employers.models import Employer
+from placements.grid.recompute import grid_recompute_many
 from placements.models import Placement
-from placements.services import grid_recompute_many
 
 
 class Command(BaseCommand):

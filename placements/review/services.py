@@ -21,17 +21,17 @@ from core.audit import record
 from core.masking import mask_number
 from core.review import APPROVE, REJECT, AlreadyDecidedError, ReviewError, check_decision
 from employers.access import ensure_reviewer_scope
+from placements import counting
 from placements.constants import DocumentReview, MonthReview
+from placements.grid.recompute import grid_recompute
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
-from placements.review_rules import DecidedItem, month_label, months_text, notice_body, notice_title
-from placements.services import grid_recompute
+from placements.review.rules import DecidedItem, month_label, months_text, notice_body, notice_title
 
 logger = logging.getLogger(__name__)
 
 # Deciding needs this model permission on top of the region scope; employers.services.REVIEWER_BASE_PERMISSIONS
 # gives it (with placements.view_placement) to the 「审核人员」 group.
 DECIDE_PERMISSION = "placements.change_placement"
-_DECIDED = (MonthReview.CONFIRMED, MonthReview.REJECTED)
 
 
 @dataclass(slots=True)
@@ -89,7 +89,7 @@ def _release_after_commit(id_number: str, year: int) -> None:
     """A rejected month no longer holds the person-month: other units' grids stop showing 已在其他单位登记."""
 
     def enqueue() -> None:
-        from placements.tasks import recompute_persons
+        from placements.grid.tasks import recompute_persons
 
         try:
             recompute_persons.enqueue([id_number], year)
@@ -176,7 +176,7 @@ def month_decide(
     rows = list(PlacementMonth.objects.select_for_update().filter(placement=p, pk__in=ids).order_by("month"))
     if len(rows) != len(ids):
         raise ReviewError("所选月份不属于该人员。", field="months")
-    decided = [r for r in rows if r.review_state in _DECIDED]
+    decided = [r for r in rows if r.review_state in counting.DECIDED_STATES]
     if decided:
         raise _already_decided(decided)
     return _decide_rows(p, rows, decision=decision, reason=reason, by=by, action="months")
@@ -200,7 +200,7 @@ def evidence_decide(
     )
     waiting = [r for r in rows if r.selected and r.review_state == MonthReview.PENDING and not r.evidence_missing]
     if not waiting:
-        decided = [r for r in rows if r.review_state in _DECIDED]
+        decided = [r for r in rows if r.review_state in counting.DECIDED_STATES]
         if decided:
             raise _already_decided(decided)
         raise ReviewError("该材料涉及的月份目前没有待审核的。")

@@ -15,7 +15,7 @@ from employers.models import RelatedUnitProof
 from employers.review import related_unit_proof_decide
 from notices.constants import NoticeKind
 from notices.services import notice_send_to_unit
-from placements.review_rules import proof_notice_body, proof_notice_title
+from placements.review.rules import proof_notice_body, proof_notice_title
 
 
 @transaction.atomic

@@ -11,6 +11,6 @@ def recompute_persons(id_numbers: list[str] | None, year: int | None) -> int:
     ID numbers the import touched. Returns the number of placements recomputed. Arguments are JSON-serialisable
     so the database backend can queue the task.
     """
-    from placements.services import grids_recompute_for_persons
+    from placements.grid.recompute import grids_recompute_for_persons
 
     return grids_recompute_for_persons(id_numbers=id_numbers, year=year)

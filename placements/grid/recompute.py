@@ -19,35 +19,21 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from datetime import datetime
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from core.audit import record
-from employers.services import related_units_mark_referenced
 from placements import counting
 from placements.constants import MonthReview
-from placements.errors import MonthsTakenError, PlacementFrozenError, SelectionError, StaleVersionError, SubmitError
+from placements.grid.checks import CHECK_BITS, CHECKS
+from placements.grid.facts import PlacementRef, facts_for_placements, placement_refs
+from placements.grid.rules import MonthResult, evaluate_year
 from placements.models import Placement, PlacementMonth
-from placements.rules import (
-    CHECK_BITS,
-    CHECKS,
-    TAKEN_TEXT,
-    MonthOption,
-    MonthResult,
-    SelectionPlan,
-    evaluate_year,
-    missing_evidence,
-    plan_selection,
-)
-from placements.selectors import PlacementRef, facts_for_placements, held_elsewhere, placement_refs
 
 logger = logging.getLogger(__name__)
 
 TABLE = PlacementMonth._meta.db_table
-DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 # Columns the recompute writes (in this order), then the insert-only defaults of a new row.
 CHECK_COLUMNS = (
     "wage_ok",
@@ -84,7 +70,7 @@ _STAGE_TYPES = {
     "updated_at": "timestamptz",
 }
 COPY_THRESHOLD = 240  # rows; below it one multi-row INSERT is cheaper than staging
-_CHECK_FIELD = {check: f"{check}_ok" for check in CHECKS}
+CHECK_FIELD = {check: f"{check}_ok" for check in CHECKS}
 
 
 # --- recompute ----------------------------------------------------------------------------------------------------
@@ -244,7 +230,7 @@ def _upsert_sql(source: str) -> str:
     pg = connection.vendor == "postgresql"
     t = TABLE
     fail_mask = " + ".join(
-        f"(CASE WHEN excluded.{field} THEN 0 ELSE {CHECK_BITS[check]} END)" for check, field in _CHECK_FIELD.items()
+        f"(CASE WHEN excluded.{field} THEN 0 ELSE {CHECK_BITS[check]} END)" for check, field in CHECK_FIELD.items()
     )
     distinct = " IS DISTINCT FROM " if pg else " IS NOT "
     changed = " OR ".join(f"{t}.{c}{distinct}excluded.{c}" for c in CHECK_COLUMNS)
@@ -327,169 +313,3 @@ def _touch_changed(placement_ids: list[int], stamp: datetime) -> int:
             [now, now, min(placement_ids), max(placement_ids), stamp],
         )
         return cursor.rowcount
-
-
-# --- selection ----------------------------------------------------------------------------------------------------
-
-
-def _fail_mask(month: PlacementMonth) -> int:
-    return sum(bit for check, bit in CHECK_BITS.items() if not getattr(month, _CHECK_FIELD[check]))
-
-
-def month_option(month: PlacementMonth) -> MonthOption:
-    return MonthOption(
-        month=month.month,
-        fail_mask=_fail_mask(month),
-        taken_elsewhere=month.taken_elsewhere,
-        dispatched=month.dispatched,
-        selected=month.selected,
-        review_state=month.review_state,
-    )
-
-
-def _lock(placement: Placement, expected_version: int | None) -> Placement:
-    locked = Placement.objects.select_for_update().select_related("employer").get(pk=placement.pk)
-    if locked.frozen:
-        raise PlacementFrozenError()
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleVersionError()
-    return locked
-
-
-@transaction.atomic
-def months_select(
-    *, placement: Placement, months: Iterable[int], by, expected_version: int | None = None
-) -> SelectionPlan:
-    """Register the months the employer ticked (§5.2); returns the applied plan.
-
-    Refreshes the checks first, then applies :func:`placements.rules.plan_selection`: locked months (auto-verified,
-    not dispatched) are included whatever was asked; ticked ✗ months become ``pending`` (``evidence_missing`` until
-    their evidence is recorded); unticked months drop their state. Raises :class:`SelectionError` (or
-    :class:`MonthsTakenError` for 已在其他单位登记) and :class:`StaleVersionError` when ``expected_version`` is
-    given and the placement changed meanwhile. The partial unique constraint is the final guard against another
-    unit registering the same person-month at the same moment.
-    """
-    p = _lock(placement, expected_version)
-    grid_recompute(placement=p)
-    rows = list(PlacementMonth.objects.select_for_update().filter(placement=p).order_by("month"))
-    plan = plan_selection([month_option(m) for m in rows], months)
-    if plan.errors:
-        taken = {m: why for m, why in plan.errors.items() if why == TAKEN_TEXT}
-        raise (MonthsTakenError(plan.errors) if taken else SelectionError(plan.errors))
-
-    before = [m.month for m in rows if m.selected]
-    # PlacementMonth.held: a finished registration holds what it ticks; an open wizard (a draft, or a 重新登记 in
-    # progress) holds nothing new — only what it held when it was reopened — until placement_submit.
-    changed, newly_held = [], []
-    for row in rows:
-        state = plan.states[row.month]
-        selected = state != MonthReview.NONE
-        evidence_missing = state == MonthReview.PENDING and bool(missing_evidence(_fail_mask(row), row.evidence_mask))
-        held = selected and state != MonthReview.REJECTED and (p.wizard_completed or row.held)
-        now_state = (selected, state, evidence_missing, held)
-        if (row.selected, row.review_state, row.evidence_missing, row.held) == now_state:
-            continue
-        if held and not row.held:
-            newly_held.append(row.month)
-        if state in (MonthReview.NONE, MonthReview.AUTO, MonthReview.PENDING):
-            row.decided_by, row.decided_at, row.decision_reason = None, None, ""
-        row.selected, row.review_state, row.evidence_missing, row.held = selected, state, evidence_missing, held
-        changed.append(row)
-    if changed:
-        fields = ["selected", "review_state", "evidence_missing", "held", "decided_by", "decided_at", "decision_reason"]
-        with _taken_on_conflict(p, newly_held):
-            PlacementMonth.objects.bulk_update(changed, fields)
-
-    p.version += 1
-    p.save(update_fields=["version", "updated_at"])
-    record(
-        actor=by,
-        action="placement.months_select",
-        obj=p,
-        changes={"selected": {"before": before, "after": plan.selected}},
-    )
-    if newly_held or set(before) - set(plan.selected):
-        # Other units' grids of this person show 已在其他单位登记 from their next recompute: do it now.
-        transaction.on_commit(lambda: _enqueue_person(p.id_number, p.year))
-    return plan
-
-
-@contextmanager
-def _taken_on_conflict(p: Placement, newly_held: list[int]):
-    """Run a write that starts holding ``newly_held`` in a savepoint; the partial unique index refusing it (another
-    unit got there first, maybe a moment ago) becomes :class:`MonthsTakenError` with the months concerned. Two
-    units holding the same months at the same instant may also meet as a deadlock on the index (PostgreSQL aborts
-    one): that one lost the race too."""
-    try:
-        with transaction.atomic():
-            yield
-    except (IntegrityError, OperationalError) as exc:
-        if isinstance(exc, OperationalError) and getattr(exc.__cause__, "pgcode", None) != DEADLOCK_DETECTED:
-            raise
-        holders = held_elsewhere(p.id_number, p.year, exclude_placement=p.pk)
-        taken = [m for m in newly_held if m in holders] or newly_held
-        raise MonthsTakenError(dict.fromkeys(taken, TAKEN_TEXT)) from exc
-
-
-def _enqueue_person(id_number: str, year: int) -> None:
-    from placements.tasks import recompute_persons
-
-    try:
-        recompute_persons.enqueue([id_number], year)
-    except Exception:  # a follow-up refresh must never break the employer's save
-        logger.exception("could not enqueue the grid recompute of %s/%s", id_number, year)
-
-
-@transaction.atomic
-def months_evidence_record(*, placement: Placement, months: Iterable[int], checks: Iterable[str], by) -> int:
-    """Record that evidence covering ``checks`` was uploaded for ``months`` (called by the evidence upload service);
-    recomputes ``evidence_missing``. Returns the number of months updated."""
-    bits = sum(CHECK_BITS[c] for c in checks)
-    p = _lock(placement, None)
-    rows = list(PlacementMonth.objects.select_for_update().filter(placement=p, month__in=list(months)))
-    for row in rows:
-        row.evidence_mask |= bits
-        row.evidence_missing = (
-            row.selected
-            and row.review_state == MonthReview.PENDING
-            and bool(missing_evidence(_fail_mask(row), row.evidence_mask))
-        )
-    PlacementMonth.objects.bulk_update(rows, ["evidence_mask", "evidence_missing"])
-    p.version += 1
-    p.save(update_fields=["version", "updated_at"])
-    record(actor=by, action="placement.evidence_record", obj=p, changes={"months": sorted(r.month for r in rows)})
-    return len(rows)
-
-
-@transaction.atomic
-def placement_submit(*, placement: Placement, by, expected_version: int | None = None) -> Placement:
-    """Finish the registration (wizard step 4): at least one month registered and every ticked ✗ month has its
-    evidence. With only auto-verified months the placement is thereby 审核通过(系统) at once (§5.2)."""
-    p = _lock(placement, expected_version)
-    months = PlacementMonth.objects.filter(placement=p)
-    if not months.selected().exists():
-        raise SubmitError("请至少登记一个月份")
-    missing = sorted(months.needing_evidence().values_list("month", flat=True))
-    if missing:
-        from placements.errors import month_label
-
-        raise SubmitError("以下月份尚缺证明材料：" + "、".join(month_label(m) for m in missing))
-    first = not p.wizard_completed
-    p.wizard_completed, p.wizard_step = True, 4
-    if first or p.submitted_at is None:
-        p.submitted_at = timezone.now()
-    # From now on the registration holds its months against other units (PlacementMonth.held); the first unit to
-    # submit a person-month wins it, a later one is told 已在其他单位登记 and nothing of this submit is saved.
-    to_hold = months.filter(selected=True, held=False).exclude(review_state=MonthReview.REJECTED)
-    newly_held = sorted(to_hold.values_list("month", flat=True))
-    if newly_held:
-        with _taken_on_conflict(p, newly_held):
-            to_hold.update(held=True)
-        transaction.on_commit(lambda: _enqueue_person(p.id_number, p.year))
-    p.version += 1
-    p.save(update_fields=["wizard_completed", "wizard_step", "submitted_at", "version", "updated_at"])
-    # The related units its contracts name keep their identifiers from now on (employers.RelatedUnit.referenced_at).
-    named = p.contracts.values_list("dispatch_unit", "pension_unit", "medical_unit", "wage_unit")
-    related_units_mark_referenced(unit_ids=[pk for row in named for pk in row])
-    record(actor=by, action="placement.submit", obj=p)
-    return p

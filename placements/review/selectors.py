@@ -18,10 +18,10 @@ from core import calendar as workdays
 from core.selectors import calendar_data
 from placements import counting
 from placements.constants import DocumentReview
+from placements.grid.checks import CHECK_LABELS, CHECKS, EVIDENCE_KINDS, reasons_by_check
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
 from placements.querysets import measure_sql
-from placements.review_rules import Waiting, last_overdue_day, month_label, waiting, waiting_many, working_day
-from placements.rules import CHECK_LABELS, CHECKS, EVIDENCE_KINDS, reasons_by_check
+from placements.review.rules import Waiting, last_overdue_day, month_label, waiting, waiting_many, working_day
 
 DOCUMENTS = "documents"  # the queue's check filter value for pending certificates / dispatch agreements
 

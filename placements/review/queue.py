@@ -20,9 +20,9 @@ from core.masking import mask_number
 from core.models import Region
 from employers.access import employer_scope_q, reviewer_region_prefix
 from employers.models import Employer, ReviewerProfile
+from placements.grid.checks import CHECK_LABELS, CHECKS
 from placements.models import Placement
-from placements.review_selectors import DOCUMENTS, awaiting_review_q, failing_check_q, overdue_q, queue_stats
-from placements.rules import CHECK_LABELS, CHECKS
+from placements.review.selectors import DOCUMENTS, awaiting_review_q, failing_check_q, overdue_q, queue_stats
 
 
 def load_reviewer(request: HttpRequest) -> None:

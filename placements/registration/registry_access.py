@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core.masking import mask_number
 from core.models import AuditEvent
-from placements import wizard_selectors as ws
+from placements.registration import selectors as ws
 
 ACTION = "registry.lookup"
 OBJECT_TYPE = "feeds.registryperson"

@@ -19,7 +19,7 @@ from employers.access import reviewer_region_prefix
 from employers.admin_scoping import RegionScopedAdminMixin
 from employers.models import RelatedUnitProof
 from employers.review import DECIDE_PERMISSION
-from placements.proofs import proof_decide
+from placements.review.proofs import proof_decide
 
 
 class ProofQueueFilter(PendingFirstFilter):
@@ -31,7 +31,6 @@ class ProofQueueFilter(PendingFirstFilter):
         return queryset.filter(review_state=RelatedUnitProof.ReviewState.PENDING, withdrawn=False)
 
 
-@admin.register(RelatedUnitProof)
 class RelatedUnitProofAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     """Proofs of related units: read-only model pages; decisions on the review page (``<id>/review/``) through
     ``placements.proofs.proof_decide`` (needs ``employers.change_relatedunitproof``)."""

@@ -1,0 +1,146 @@
+"""残疾人安置管理: the list, the four-step registration wizard, evidence, 重新登记 / 删除 and 导入上一年申报名单.
+
+Thin views: bind the form, call a service of ``placements.registration``, turn a domain error into a form error,
+redirect (PRG). Every placement is looked up with the logged-in unit in the filter, so another unit's id is a 404.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from core.masking import mask_number
+from employers.access import employer_required
+from employers.selectors import year_actions
+from placements.constants import PlacementStatus
+from placements.listing import selectors as ws
+from placements.models import Placement
+from placements.registration.rules import placement_actions
+from placements.web import STATUS_LABELS, _int
+
+COUNTERS = (
+    ("", "已登记"),
+    (PlacementStatus.APPROVED_SYSTEM, "审核通过(系统)"),
+    (PlacementStatus.APPROVED_MANUAL, "审核通过(人工)"),
+    (PlacementStatus.PARTIALLY_REJECTED, "部分审核不通过"),
+    (PlacementStatus.REJECTED, "审核不通过"),
+    (PlacementStatus.PENDING, "待审核"),
+    (PlacementStatus.INCOMPLETE, "资料待完善"),
+)
+
+
+# --- the list ----------------------------------------------------------------------------------------------------
+
+
+@employer_required
+def index(request: HttpRequest) -> HttpResponse:
+    employer = request.employer
+    today = timezone.localdate()
+    header = ws.list_header(employer, _int(request.GET.get("year")), today)
+    year, years, filing_year, totals = header.year, header.years, header.filing_year, header.totals
+    search = ws.normalise_search(request.GET.get("q"))
+    status = request.GET.get("status", "")
+    if status not in PlacementStatus.values:
+        status = ""
+    page = ws.list_page(
+        employer,
+        year,
+        search=search,
+        status=status,
+        page=_int(request.GET.get("page"), 1) or 1,
+        totals=totals,
+        status_ids=header.status_ids,
+    )
+    actions = year_actions(employer, year, today=today)
+    prefix = reverse("placements:detail", args=[0])[:-2]  # "/placements/"
+    rows = [_list_row(n, p, actions.locked, prefix) for n, p in enumerate(page.rows, start=page.start_index + 1)]
+    counters = [
+        {
+            "status": value,
+            "label": label,
+            "count": totals["persons"] if not value else totals.get(f"status_{value}", 0),
+            "current": value == status,
+        }
+        for value, label in COUNTERS
+    ]
+    keep = {"year": year, **({"q": search} if search else {})}
+    context = {
+        "title": "残疾人安置管理",
+        "keep_query": urlencode(keep),
+        "page_query": urlencode({**keep, **({"status": status} if status else {})}),
+        "year": year,
+        "years": years,
+        "filing_year": filing_year,
+        "search": search,
+        "status": status,
+        "status_label": dict(COUNTERS).get(status, ""),
+        "totals": totals,
+        "counters": counters,
+        "page": page,
+        "rows": rows,
+        "declaration_actions": actions,
+        "locked": actions.locked,
+    }
+    return render(request, "placements/index.html", context)
+
+
+# The list's links are built by string formatting from one reversed prefix (50 rows × 5 links: ``reverse`` per
+# link is measurable).
+STATUS_MARKS = {
+    PlacementStatus.APPROVED_SYSTEM: ("✓ ", "（系统）"),
+    PlacementStatus.APPROVED_MANUAL: ("✓ ", "（人工）"),
+    PlacementStatus.REJECTED: ("✗ ", ""),
+    PlacementStatus.PARTIALLY_REJECTED: ("✗ ", ""),
+}
+
+
+def _list_row(n: int, p: Placement, locked: bool, prefix: str) -> SafeString:
+    """One ``<tr>`` of the list. Built here rather than in the template: with 50 rows the template engine's
+    per-variable cost was most of the page's rendering time (bench/placements.py). Every value is escaped."""
+    base = f"{prefix}{p.pk}/"  # "/placements/<pk>/"
+    a = placement_actions(p.status, p.wizard_completed, locked or p.frozen)
+    links = [("查看", base, "")]
+    if a.resume:
+        links.append(("继续填写", f"{base}step-{min(max(p.wizard_step, 1), 4)}/", ""))
+    if a.edit:
+        links.append(("编辑", f"{base}step-1/", ""))
+    if a.reregister:
+        links.append(("重新登记", f"{base}reregister/", ""))
+    if a.delete:
+        links.append(("删除", f"{base}delete/", ' class="text-danger"'))
+    mark, suffix = STATUS_MARKS.get(p.status, ("", ""))
+    name = escape(p.name)
+    ops = " ".join(
+        f'<a{css} href="{escape(href)}" aria-label="{label} {name}">{label}</a>' for label, href, css in links
+    )
+    status = escape(f"{mark}{STATUS_LABELS.get(p.status, '')}")
+    if suffix:
+        status += f'<span class="small text-muted">{suffix}</span>'
+    # Safe: every interpolated value above is escaped, an int, or a constant of this module.
+    return mark_safe(
+        f"<tr><td>{n}</td>"
+        f'<th scope="row" class="fw-normal">{name}</th>'
+        f"<td>{escape(mask_number(p.id_number))}</td>"
+        f"<td>{escape(mask_number(p.cert_no) or '—')}</td>"
+        f'<td class="pl-num">{int(p.n_registered)}</td>'
+        f'<td class="pl-num">{int(p.n_confirmed)}</td>'
+        f'<td class="pl-num">{int(p.n_approved)}</td>'
+        f'<td class="pl-num">{int(p.n_rejected)}</td>'
+        f"<td>{status}</td>"
+        f'<td class="pl-ops">{ops}</td></tr>'
+    )
+
+
+@employer_required
+def declare_redirect(request: HttpRequest) -> HttpResponse:
+    """/placements/declare/ (the URL map's address of 完成申报): the declarations app's page of the year asked for
+    (``?year=``), else of the unit's current filing year (docs/adr/0006)."""
+    years, filing_year = ws.year_choices(request.employer, timezone.localdate())
+    year = _int(request.GET.get("year"))
+    return redirect("declarations:declare", year=year if year in years else filing_year)

@@ -1,0 +1,118 @@
+"""Reads of the placement list and the registration wizard. Every function runs a fixed number of queries whatever
+the number of rows (the list page stays within 10 queries, see tests/placements/test_views_list.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from employers.constants import Relation
+from employers.models import Employer, RelatedUnit
+from feeds.models import Certificate, RegistryPerson
+from placements import counting
+from placements.grid.selectors import month_grid
+from placements.listing.selectors import _search_q
+from placements.models import Contract, GraduateRecord, HandCertificate, Placement, PlacementMonth
+from placements.querysets import pending_agreement_q
+from placements.registration.rules import RegistryCert, hand_certificate_allowed
+
+# --- one placement -----------------------------------------------------------------------------------------------
+
+
+def placement_with_status(employer: Employer, pk: int) -> Placement | None:
+    """The unit's placement with its twelve months (``p.grid``), counts and status, or None (→ 404 in the view).
+
+    Two plain queries; the counts and the status are computed from the months by the pure rules (the same
+    definitions as PlacementQuerySet.with_status, which compiles to a much larger statement).
+    """
+    p = (
+        Placement.objects.select_related("household_region")
+        .annotate(pending_agreement=pending_agreement_q(Placement))
+        .filter(pk=pk, employer=employer)
+        .first()
+    )
+    if p is None:
+        return None
+    p.employer = employer
+    p.grid = month_grid(p)
+    counts = counting.count_months(counting.state_of(m) for m in p.grid)
+    for name, value in counts.items():
+        setattr(p, f"n_{name}", value)
+    p.status = counting.status_from_counts(counts, completed=p.wizard_completed, pending_agreement=p.pending_agreement)
+    return p
+
+
+def related_units(employer: Employer, keep: Contract | None = None) -> list[RelatedUnit]:
+    """The unit's active related units, plus those ``keep`` (a contract being edited) already names."""
+    names = ("dispatch_unit", "pension_unit", "medical_unit", "wage_unit")
+    kept = [getattr(keep, f"{name}_id") for name in names if keep is not None and getattr(keep, f"{name}_id")]
+    return list(
+        RelatedUnit.objects.filter(Q(is_active=True) | Q(pk__in=kept), employer=employer).order_by("relation", "name")
+    )
+
+
+def dispatch_firms(units: list[RelatedUnit]) -> list[RelatedUnit]:
+    return [u for u in units if u.relation == Relation.DISPATCH_FIRM]
+
+
+def contracts_of(placement: Placement) -> list[Contract]:
+    return list(
+        Contract.objects.filter(placement=placement)
+        .select_related("dispatch_unit", "pension_unit", "medical_unit", "wage_unit", "contract_file")
+        .order_by("start", "id")
+    )
+
+
+def graduates_of(placement: Placement) -> list[GraduateRecord]:
+    return list(GraduateRecord.objects.filter(placement=placement).order_by("graduation_date", "id"))
+
+
+def hand_certificates_of(placement: Placement) -> list[HandCertificate]:
+    return list(HandCertificate.objects.filter(placement=placement).select_related("image").order_by("valid_from"))
+
+
+def registry_certificates(id_number: str) -> list[Certificate]:
+    return list(Certificate.objects.filter(id_number=id_number).order_by("-valid_from"))
+
+
+def hand_certificate_is_allowed(certificates: list[Certificate], year: int) -> bool:
+    return hand_certificate_allowed(
+        (RegistryCert(c.valid_from, c.valid_to, c.status == "有效") for c in certificates), year
+    )
+
+
+@dataclass(frozen=True)
+class RegistryLookup:
+    person: RegistryPerson | None
+    certificates: list[Certificate]
+
+    @property
+    def found(self) -> bool:
+        return self.person is not None
+
+
+def registry_lookup(id_number: str) -> RegistryLookup:
+    """What the disabled-persons registry knows of a person (two queries)."""
+    return RegistryLookup(RegistryPerson.objects.filter(id_number=id_number).first(), registry_certificates(id_number))
+
+
+def summary_of(months: list[PlacementMonth]) -> dict[str, int]:
+    """The placement's measures (counting.MEASURES): registered, confirmed, pending, rejected, approved, expected…"""
+    return counting.count_months(counting.state_of(m) for m in months)
+
+
+# --- 导入上一年申报名单 ---------------------------------------------------------------------------------------------
+
+
+def import_candidates(employer: Employer, year: int, search: str = "", limit: int = 500) -> list[Placement]:
+    """Last year's registered persons of the unit who are not yet in ``year`` (one query)."""
+    this_year = Placement.objects.filter(employer=employer, year=year).values("id_number")
+    qs = (
+        Placement.objects.filter(employer=employer, year=year - 1, wizard_completed=True)
+        .exclude(id_number__in=this_year)
+        .order_by("id")
+    )
+    if search:
+        qs = qs.filter(_search_q(search))
+    return list(qs.only("pk", "name", "id_number", "year")[:limit])

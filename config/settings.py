@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "core.requestid.RequestIdMiddleware",  # X-Request-ID on every response and in every log line of the request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from STATIC_ROOT (collectstatic) with DEBUG off
+    "core.middleware.InputGuardMiddleware",  # refuses control characters, over-long and non-UTF-8 input (HTTP 400)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,6 +142,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Reviewers' second factor in the admin (core/otp.py): TOTP set up on the first login. Off only for local development.
 ADMIN_REQUIRE_OTP = env_bool("ADMIN_REQUIRE_OTP", True)
 OTP_TOTP_ISSUER = "按比例就业网报系统"
+# django-otp's device admin neither shows the TOTP secrets nor serves their QR codes (its QR view also ends in a 500
+# for an unknown device); reviewers set their device up at /admin/otp/setup/ (core/otp.py).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -18,6 +18,11 @@ LEVEL_LABELS = ("省", "市", "区县")
 PLACEHOLDERS = ("请选择省份", "请选择城市", "请选择区县")
 
 
+def is_region_code(value: object) -> bool:
+    """Six ASCII digits: the only shape a posted region code may have before it goes near a query."""
+    return isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit()
+
+
 def split_region_code(code: str | None) -> list[str | None]:
     """``["110000", "110100", "110105"]`` for ``"110105"``; ``[p, c, None]`` for a city; no query."""
     if not code:
@@ -77,7 +82,8 @@ class RegionPickerField(forms.MultiValueField):
     }
 
     def __init__(self, **kwargs):
-        fields = (forms.CharField(required=False), forms.CharField(required=False), forms.CharField(required=False))
+        invalid = {"null_characters_not_allowed": self.default_error_messages["invalid"]}
+        fields = tuple(forms.CharField(required=False, error_messages=invalid) for _ in LEVEL_LABELS)
         super().__init__(fields=fields, require_all_fields=False, **kwargs)
 
     def compress(self, data_list):
@@ -91,14 +97,14 @@ class RegionPickerField(forms.MultiValueField):
             if self.required:
                 raise forms.ValidationError(self.error_messages["required"], code="required")
             return None
+        if not all(is_region_code(c) for c in chosen):  # hand-made or garbled input, never the picker's own
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         province, city, county = ([*parts, None, None, None])[:3]
         if not province or (county and not city):
             raise forms.ValidationError(self.error_messages["mismatch"], code="mismatch")
         if (city and city[:2] != province[:2]) or (county and county[:4] != city[:4]):
             raise forms.ValidationError(self.error_messages["mismatch"], code="mismatch")
         code = chosen[-1]
-        if not code.isdigit() or len(code) != 6:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         region = Region.objects.filter(code=code).first()
         if region is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
@@ -118,10 +124,15 @@ class RegionPickersMixin:
     """For forms with :class:`RegionPickerField`s: fills every picker's choices with ONE query.
 
     Call ``self.setup_region_pickers()`` at the end of ``__init__``. ``self.refreshing`` is True when the clerk
-    pressed 「刷新下级选项」: the view then re-renders instead of saving.
+    pressed 「刷新下级选项」: the view then re-renders instead of saving (``is_valid()`` is False).
     """
 
     refreshing = False
+
+    def is_valid(self) -> bool:
+        """Never while refreshing: nothing was validated, so there is nothing a view may save."""
+        valid = super().is_valid()  # still cleans: a view may read cleaned_data (e.g. the ID number of 查询)
+        return valid and not self.refreshing
 
     def full_clean(self):
         if self.refreshing:  # only re-rendering the pickers: no validation, no errors shown
@@ -138,7 +149,8 @@ class RegionPickersMixin:
             field.widget.label = str(field.label or "")
             if self.is_bound:
                 raw = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
-                parts = [(v or "").strip() or None for v in raw]
+                # Only well-formed codes are looked up; anything else shows as unchosen (clean() reports it).
+                parts = [v.strip() if isinstance(v, str) and is_region_code(v.strip()) else None for v in raw]
             else:
                 parts = field.widget.decompress(self.get_initial_for_field(field, name))
             # Without JavaScript a stale child may still be posted after the parent changed: drop it for display.

@@ -20,7 +20,7 @@ from core.selectors import employment_ratio
 from declarations import selectors, services
 from declarations.documents import commitment_items
 from declarations.forms import CommitmentForm, ConfirmForm, VerifyForm, WithdrawalForm
-from declarations.models import Declaration, actual_employed_2dp, normalise_code
+from declarations.models import CODE_ALPHABET, CODE_LENGTH, Declaration, actual_employed_2dp, normalise_code
 from employers.access import employer_required
 from employers.declaration_states import LOCKED_STATUSES
 from employers.selectors import year_actions
@@ -253,12 +253,20 @@ def withdraw(request: HttpRequest, year: int) -> HttpResponse:
 # --- public ---------------------------------------------------------------------------------------------------------
 
 
+def _well_formed(code: str) -> bool:
+    """Only the code alphabet (after normalise_code): the only codes that can exist, and always a valid URL part."""
+    return bool(code) and len(code) <= CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+
+
 @require_GET
 def verify_form(request: HttpRequest) -> HttpResponse:
-    """``/verify/?code=…``: the form; a submitted code goes to its page."""
+    """``/verify/?code=…``: the form; a well-formed code goes to its page, anything else is answered "not found"."""
     form = VerifyForm(request.GET or None)
     if form.is_valid():
-        return redirect("verify:check", code=normalise_code(form.cleaned_data["code"]) or "-")
+        code = normalise_code(form.cleaned_data["code"])
+        if _well_formed(code):
+            return redirect("verify:check", code=code)
+        return _verify_page(request, form.cleaned_data["code"], None)
     return render(request, "declarations/verify.html", {"title": "审核认定书核验", "form": form})
 
 
@@ -266,7 +274,10 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """The public check of a certificate: unit, year, 实际安排人数, valid / 已撤销. Nothing personal. 404 if unknown."""
     normalised = normalise_code(code)
-    result = selectors.verify_code(normalised)
+    return _verify_page(request, code, selectors.verify_code(normalised) if _well_formed(normalised) else None)
+
+
+def _verify_page(request: HttpRequest, code: str, result) -> HttpResponse:
     context = {
         "title": "审核认定书核验",
         "result": result,

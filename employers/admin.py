@@ -10,13 +10,14 @@ from django.utils.html import format_html
 
 from core import audit
 from core.admin import ReadOnlyAdminMixin
+from core.admin_widgets import CheckedAutocompleteMixin
 from core.models import StoredFile
 from employers import services
 from employers.admin_scoping import RegionScopedAdminMixin
 from employers.models import Employer, EmployerAccount, RelatedUnit, ReviewerProfile
 
 
-class EmployerAccountInline(admin.TabularInline):
+class EmployerAccountInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = EmployerAccount
     extra = 0
     autocomplete_fields = ("user",)

@@ -11,15 +11,17 @@ Reuse it in any app's admin::
 instead (e.g. reviewer profiles). Foreign-key choices (and autocomplete, which goes through the related admin's
 scoped queryset) are limited to the reviewer's units too, so a form cannot attach another region's unit.
 An object outside the scope is simply not in the queryset: its change page answers like a missing object.
+Autocomplete fields re-render a posted value that is no key (``employer=abc``) as empty: a field error, not a 500.
 """
 
 from django.db.models import Q
 
+from core.admin_widgets import CheckedAutocompleteMixin
 from employers.access import employer_scope_q, employers_in_scope, region_scope_q, reviewer_region_prefix
 from employers.models import Employer
 
 
-class RegionScopedAdminMixin:
+class RegionScopedAdminMixin(CheckedAutocompleteMixin):
     scope_lookup: str | None = "employer"
     scope_region_lookup: str | None = None
 

@@ -1,8 +1,9 @@
 """Reading a feed file (feeds.md): encoding, header and framing checks, streamed. Pure: no ORM.
 
-The file-level problems — not UTF-8, a missing or repeated column, a truncated last line — raise
-:class:`FeedFileError`. They may surface only when the reader reaches them (a bad byte in line 900,000), so the
-caller must run the whole import in one transaction and roll back on this error: the file is refused as a whole.
+The file-level problems — not UTF-8, a missing or repeated column, a truncated last line, a NUL character, a
+field longer than :data:`FIELD_LIMIT` — raise :class:`FeedFileError`. They may surface only when the reader reaches
+them (a bad byte in line 900,000), so the caller must run the whole import in one transaction and roll back on this
+error: the file is refused as a whole.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from pathlib import Path
 from core.errors import DomainError
 from feeds.rows import KindSpec
 
-csv.field_size_limit(1 << 20)
+# The longest field a feed may have (the csv module's limit, set here; the real columns are far shorter). A longer
+# one, or a NUL character (which PostgreSQL cannot store in text), means the file is not what the sender meant.
+FIELD_LIMIT = 1 << 20
+csv.field_size_limit(FIELD_LIMIT)
 
 
 class FeedFileError(DomainError):
@@ -26,6 +30,28 @@ class FeedFileError(DomainError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, code="file")
+
+
+def _nul_error(line: int) -> FeedFileError:
+    return FeedFileError(f"第{line}行含有 NUL 字符（\\x00），文件可能已损坏，整个文件未导入")
+
+
+def _too_long_error(line: int) -> FeedFileError:
+    return FeedFileError(f"第{line}行有字段超过 {FIELD_LIMIT:,} 个字符，文件可能已损坏，整个文件未导入")
+
+
+def _check_text(text: str, first_line: int) -> None:
+    """NUL anywhere in ``text`` (lines from ``first_line`` on) refuses the file, naming the line."""
+    at = text.find("\x00")
+    if at >= 0:
+        raise _nul_error(first_line + text.count("\n", 0, at))
+
+
+def _check_lengths(lines: Sequence[str], numbers: Sequence[int]) -> None:
+    """Plain lines (no quotes): a field longer than FIELD_LIMIT refuses the file."""
+    for number, text_line in zip(numbers, lines, strict=True):
+        if len(text_line) > FIELD_LIMIT and any(len(f) > FIELD_LIMIT for f in text_line.split(",")):
+            raise _too_long_error(number)
 
 
 # A data record: (line where it starts — the header is line 1 —, its fields, a CSV framing error confined to it).
@@ -131,11 +157,14 @@ class FeedFile:
                 pending = buffer
                 continue
             block, pending = buffer[:cut], buffer[cut + 1 :]
+            _check_text(block, line)
             if '"' in block or "\r" in block:
                 yield from self._csv_batches(self._rest(block, pending), line)
                 return
             lines = block.split("\n")
             numbers: Sequence[int] = range(line, line + len(lines))
+            if len(block) > FIELD_LIMIT:
+                _check_lengths(lines, numbers)
             line += len(lines)
             plain = "" not in lines
             if not plain:
@@ -150,10 +179,12 @@ class FeedFile:
             else:
                 yield Batch(numbers, rows=[text_line.split(",") for text_line in lines])
         if pending:  # the last line has no line end
+            _check_text(pending, line)
             if '"' in pending or "\r" in pending:
                 yield from self._csv_batches(io.StringIO(pending, newline=""), line)
                 return
             fields = pending.split(",")
+            _check_lengths([pending], [line])
             self._check_last(line, fields)
             yield Batch([line], rows=[fields])
 
@@ -190,7 +221,7 @@ class FeedFile:
 
     def _csv_records(self, source: Iterable[str], first_line: int) -> Iterator[Record]:
         """Records parsed by the csv module, with one record of look-ahead to recognise the last one."""
-        reader = csv.reader(source, strict=True)
+        reader = csv.reader(_without_nul(source, first_line), strict=True)
         offset = first_line - 1  # reader.line_num counts from 1 within ``source``
         previous: Record | None = None
         line = first_line
@@ -204,6 +235,8 @@ class FeedFile:
                     f"文件不是 UTF-8 编码（第{reader.line_num + offset + 1}行附近无法解码），整个文件未导入"
                 ) from exc
             except csv.Error as exc:
+                if "field larger than field limit" in str(exc):
+                    raise _too_long_error(line) from exc
                 if "unexpected end of data" in str(exc):
                     raise FeedFileError(
                         f"文件最后一行（第{line}行）不完整（引号未闭合），文件可能被截断，整个文件未导入"
@@ -232,6 +265,14 @@ class FeedFile:
         return found
 
 
+def _without_nul(source: Iterable[str], first_line: int) -> Iterator[str]:
+    """The lines of ``source`` (counted as csv counts them), refusing the file at the first NUL."""
+    for number, text_line in enumerate(source, first_line):
+        if "\x00" in text_line:
+            raise _nul_error(number)
+        yield text_line
+
+
 def open_feed(path: str | os.PathLike, spec: KindSpec) -> FeedFile:
     """Open ``path`` as a feed of ``spec`` and check its header. Raises FeedFileError when unusable."""
     path = Path(path)
@@ -251,7 +292,11 @@ def open_feed(path: str | os.PathLike, spec: KindSpec) -> FeedFile:
             header_line = text.readline()
         except UnicodeDecodeError as exc:
             raise FeedFileError("文件不是 UTF-8 编码（表头无法解码），整个文件未导入") from exc
-        header = [h.strip() for h in next(csv.reader([header_line]), [])]
+        _check_text(header_line, 1)
+        try:
+            header = [h.strip() for h in next(csv.reader([header_line]), [])]
+        except csv.Error as exc:
+            raise FeedFileError(f"表头（第1行）无法解析：{exc}，整个文件未导入") from exc
         if not any(header):
             raise FeedFileError("文件为空或缺少表头行，整个文件未导入")
         repeated = sorted({h for h in header if header.count(h) > 1})

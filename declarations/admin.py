@@ -6,12 +6,14 @@ a reason (a standard one and/or free text) on an intermediate page and call ``de
 send the unit a notice (done by the services).
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -148,6 +150,12 @@ class DeclarationAdmin(ReviewerAccessMixin, admin.ModelAdmin):
     readonly_fields = ("employer", "year", "status", "previous_status", "current", "sent_to_tax_at", "created_at")
     fields = readonly_fields
     inlines = (SubmissionInline, WithdrawalInline)
+
+    def get_urls(self):
+        from declarations.admin_statistics import statistics_view
+
+        view = self.admin_site.admin_view(partial(statistics_view, model_admin=self))
+        return [path("statistics/", view, name="declarations_statistics"), *super().get_urls()]
 
     @admin.display(description="统一社会信用代码", ordering="employer__uscc")
     def uscc(self, obj: Declaration) -> str:
@@ -556,3 +564,6 @@ class TaxReceiptAdmin(ExportBatchAdmin):
     )
     fields = readonly_fields
     inlines = (TaxReceiptLineInline,)
+
+
+from declarations import admin_unfiled  # noqa: E402,F401  (registers 未申报单位)

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from declarations.constants import DeclarationStatus, RecordType, TaxResult, WithdrawalState
 from employers.declaration_states import State
+from employers.models import Employer
 
 # Crockford's base32 (no I, L, O, U): easy to read aloud and to type from paper.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -379,3 +380,42 @@ class TaxReceiptLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_result_display()} {self.record_id}"
+
+
+class UnfiledUnit(Employer):
+    """The units of a reviewer's region as the 「未申报单位」 admin list sees them (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "未申报单位"
+        verbose_name_plural = "未申报单位"
+
+
+class FilingReminder(models.Model):
+    """A 申报提醒 sent to a unit that has not declared a year: at most one per unit and day (the unique constraint
+    is the last guard; ``declarations.reminders`` checks first)."""
+
+    employer = models.ForeignKey(Employer, verbose_name="用人单位", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("业务年度")
+    sent_on = models.DateField("提醒日期")
+    sent_at = models.DateTimeField("提醒时间")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提醒人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    notice = models.ForeignKey(
+        "notices.Notice", verbose_name="通知", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "申报提醒"
+        verbose_name_plural = "申报提醒"
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["employer", "sent_on"], name="uniq_filing_reminder_day")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度申报提醒 {self.sent_on}"

@@ -230,6 +230,20 @@ def test_reviewer_admin_region_that_is_no_code_is_a_field_error_too(superuser_cl
     assert not ReviewerProfile.objects.exists()
 
 
+@pytest.mark.parametrize("employer", ["abc", "9" * 25])
+def test_filing_extension_admin_reports_an_employer_that_is_no_id_as_a_field_error(superuser_client, employer):
+    """Found by the hostile walk: every region-scoped admin's autocomplete re-rendered the posted value by a query."""
+    url = reverse("admin:core_filingextension_add")
+    response = superuser_client.post(url, {"employer": employer, "year": "2025", "closes_on": "", "reason": ""})
+    assert response.status_code == 200 and "employer" in response.context["adminform"].form.errors
+
+
+def test_totp_device_qr_code_of_an_unknown_device_is_not_a_500(superuser_client):
+    """Found by the hostile walk (django-otp's view); with OTP_ADMIN_HIDE_SENSITIVE_DATA no device's code is served."""
+    assert superuser_client.get("/admin/otp_totp/totpdevice/0/qrcode/").status_code == 403
+    assert superuser_client.get("/admin/otp_totp/totpdevice/0/config/").status_code == 403
+
+
 # --- 6. import_feed: NUL and a field over the csv module's limit ----------------------------------------------------
 
 

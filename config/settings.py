@@ -132,12 +132,18 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:index"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: 5 failures for one account from one address lock that pair for 15 minutes.
+# django-axes (core/lockout.py): 5 failures of one account from one address lock that pair for 5 minutes (a TOTP
+# code on the lock-out page lifts it at once); 30 failures from one address, whatever the accounts, lock the address
+# for 15 minutes. A stranger elsewhere typing a username locks only himself.
+AXES_HANDLER = "core.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "core.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOCKOUT_ACCOUNT_COOLOFF = timedelta(minutes=5)
+LOCKOUT_ADDRESS_LIMIT = 30
+AXES_COOLOFF_TIME = timedelta(minutes=15)  # the longest cool-off: axes forgets failures older than this
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # Reviewers' second factor in the admin (core/otp.py): TOTP set up on the first login. Off only for local development.
 ADMIN_REQUIRE_OTP = env_bool("ADMIN_REQUIRE_OTP", True)

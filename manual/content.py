@@ -92,7 +92,8 @@ def _password_min_length() -> int:
 
 
 def _lockout_minutes() -> int:
-    cooloff = getattr(settings, "AXES_COOLOFF_TIME", None)
+    """The account lock's back-off (core/lockout.py); AXES_COOLOFF_TIME is the longer lock of a whole address."""
+    cooloff = getattr(settings, "LOCKOUT_ACCOUNT_COOLOFF", None) or getattr(settings, "AXES_COOLOFF_TIME", None)
     return int(cooloff.total_seconds() // 60) if cooloff else 15
 
 

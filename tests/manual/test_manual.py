@@ -72,7 +72,7 @@ def test_every_navigation_label_and_url_is_in_the_manual(manual_pages_text):
 
 def test_facts_come_from_the_code(manual_pages_text):
     text = squeeze("".join(manual_pages_text))
-    assert "连续5次输错密码，将被锁定15分钟" in text  # django-axes settings
+    assert "连续5次输错密码，将被锁定5分钟" in text  # django-axes settings (LOCKOUT_ACCOUNT_COOLOFF)
     assert "新密码至少10位" in text  # AUTH_PASSWORD_VALIDATORS
     assert "不超过10MB" in text  # UPLOAD_MAX_BYTES
     assert "11,700,000.00" in text  # the seed's levy example, computed

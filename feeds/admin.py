@@ -9,9 +9,11 @@ from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 
 from core.admin import ReadOnlyAdminMixin
 from core.masking import mask_number
+from employers.access import reviewer_region_prefix
 from feeds.models import (
     Certificate,
     FeedImport,
@@ -112,3 +114,49 @@ class FeedImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "started_at"
     show_full_result_count = False
     list_select_related = ("by",)
+    fields = (
+        "kind",
+        "file_name",
+        "method",
+        "started_at",
+        "finished_at",
+        "by_label",
+        "rows_read",
+        "rows_inserted",
+        "rows_updated",
+        "rows_unchanged",
+        "rows_rejected",
+        "reasons_table",
+    )
+    readonly_fields = fields
+
+    # 数据质量: the page of one import (its counts and grouped rejection reasons) is for provincial 残联 staff too,
+    # not only for those holding the model permission.
+    def _provincial(self, request) -> bool:
+        prefix = reviewer_region_prefix(request.user)
+        return prefix is not None and len(prefix) <= 2
+
+    def has_module_permission(self, request):
+        return self._provincial(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._provincial(request) or super().has_view_permission(request, obj)
+
+    @admin.display(description="拒绝原因（按类归并）")
+    def reasons_table(self, obj: FeedImport) -> str:
+        reasons = obj.rejection_reasons or {}
+        if not reasons:
+            return "无拒绝行" if not obj.rows_rejected else "（本次导入未记录拒绝原因分类）"
+        total = obj.rows_rejected or sum(reasons.values())
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((reason, count, f"{count * 100 / total:.1f}%") for reason, count in reasons.items()),
+        )
+        return format_html(
+            '<table data-testid="rejection-reasons"><caption>拒绝 {} 行，按原因分类</caption>'
+            '<thead><tr><th scope="col">原因</th><th scope="col">行数</th><th scope="col">占拒绝行</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            total,
+            rows,
+        )

@@ -115,6 +115,9 @@ class FeedImport(models.Model):
     rows_updated = models.PositiveIntegerField("更新")
     rows_unchanged = models.PositiveIntegerField("未变")
     rows_rejected = models.PositiveIntegerField("拒绝")
+    rejection_reasons = models.JSONField(
+        "拒绝原因（按类归并）", default=dict, blank=True, help_text="原因分类 → 行数（feeds.quality），最多50类"
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",

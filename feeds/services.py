@@ -8,6 +8,7 @@ import heapq
 import os
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +31,7 @@ from feeds.models import (
     WageRecord,
 )
 from feeds.parsing import Bounds, RegionIndex
+from feeds.quality import SUPERSEDED, reason_group, top_groups
 from feeds.reader import FeedFile, FeedFileError, open_feed
 from feeds.rows import KINDS, make_row_validator
 from feeds.staging import CopyStream
@@ -76,6 +78,7 @@ class ImportResult:
     superseded: int = 0
     warnings: list[str] = field(default_factory=list)
     samples: list[tuple[int, str]] = field(default_factory=list)  # the first rejections, for the console
+    reasons: dict[str, int] = field(default_factory=dict)  # rejections by reason group (feeds.quality)
     touched_persons: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -96,6 +99,7 @@ class _Rejects:
     def __init__(self, keep_all: bool) -> None:
         self.count = 0
         self.samples: list[tuple[int, str]] = []
+        self.groups: Counter[str] = Counter()  # reason groups (feeds.quality) for the import log
         self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="") if keep_all else None  # noqa: SIM115
         self._writer = csv.writer(self._spool) if self._spool else None
 
@@ -103,12 +107,14 @@ class _Rejects:
         """Forget everything (the COPY path may read the file a second time)."""
         self.count = 0
         self.samples.clear()
+        self.groups.clear()
         if self._spool is not None:
             self._spool.seek(0)
             self._spool.truncate()
 
     def add(self, line: int, reason: str, fields: list[str]) -> None:
         self.count += 1
+        self.groups[reason_group(reason)] += 1
         if len(self.samples) < SAMPLE_REJECTS:
             self.samples.append((line, reason))
         if self._writer is not None:
@@ -236,6 +242,10 @@ def _fill(result: ImportResult, outcome: MergeOutcome, rejects: _Rejects) -> Non
     result.inserted, result.updated, result.unchanged = outcome.inserted, outcome.updated, outcome.unchanged
     result.superseded = len(outcome.superseded)
     result.rejected = rejects.count + result.superseded
+    groups = Counter(rejects.groups)
+    if result.superseded:
+        groups[SUPERSEDED] += result.superseded
+    result.reasons = top_groups(groups)
     result.samples = sorted(
         [*rejects.samples, *((line, f"被第{winner}行（相同主键）覆盖") for line, winner in outcome.superseded)]
     )[:SAMPLE_REJECTS]
@@ -256,6 +266,7 @@ def _log(result: ImportResult, feed: FeedFile, by: Actor | str | None, started_a
         rows_updated=result.updated,
         rows_unchanged=result.unchanged,
         rows_rejected=result.rejected,
+        rejection_reasons=result.reasons,
         by=user,
         by_label=(user.get_username() if user else str(by or "系统"))[:150],
     )

@@ -12,8 +12,9 @@ Every value can be overridden from the environment (``GUNICORN_*`` below) or gun
   (``core.requestid.LogFormatter``: ISO time in ``TIME_ZONE``, level, request id; JSON lines with
   ``LOG_FORMAT=json``). The access line carries the request id the application returned in ``X-Request-ID``.
   ``TZ`` is set to ``TIME_ZONE`` here, before any worker forks, so master and workers agree on the local time.
-* Before serving, the master runs ``manage.py check --deploy`` and refuses to start on an error (no ``SECRET_KEY``,
-  no ``PUBLIC_BASE_URL``, S3 without bucket: core/checks.py). ``GUNICORN_SKIP_CHECKS=1`` skips it (not advised).
+* Before serving, the master runs ``manage.py check --deploy`` (in a child process) and refuses to start on an
+  error (no ``SECRET_KEY``, no ``PUBLIC_BASE_URL``, S3 without bucket: core/checks.py); warnings are logged.
+  ``GUNICORN_SKIP_CHECKS=1`` skips it (not advised).
 * Behind the load balancer: ``FORWARDED_ALLOW_IPS`` (the proxies' addresses, default 127.0.0.1) lets gunicorn trust
   their ``X-Forwarded-*`` headers.
 """
@@ -77,16 +78,19 @@ logconfig_dict = {
 
 
 def on_starting(server) -> None:
-    """Refuse to start a production node with a configuration ``check --deploy`` rejects."""
+    """Refuse to start a production node with a configuration ``check --deploy`` rejects.
+
+    In a child process: the master stays free of the application's modules, so a reload (HUP) of the workers loads
+    the new release's code (a deploy restarts the service anyway, docs/deploy.md).
+    """
     if os.environ.get("GUNICORN_SKIP_CHECKS") == "1":
         return
-    import django
-    from django.core.management import call_command
-    from django.core.management.base import SystemCheckError
+    import subprocess
 
-    django.setup()
-    try:
-        call_command("check", deploy=True, fail_level="ERROR", stdout=sys.stderr)
-    except SystemCheckError as error:
-        server.log.error("configuration refused by manage.py check --deploy:\n%s", error)
+    command = [sys.executable, str(BASE_DIR / "manage.py"), "check", "--deploy", "--fail-level", "ERROR"]
+    result = subprocess.run(command, cwd=BASE_DIR, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        server.log.error("configuration refused by manage.py check --deploy:\n%s", result.stderr.strip())
         sys.exit(1)
+    for line in result.stderr.strip().splitlines():
+        server.log.warning("check --deploy: %s", line)

@@ -21,6 +21,8 @@ from contextvars import ContextVar
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-ID"
@@ -41,13 +43,17 @@ class RequestIdMiddleware:
         sent = request.headers.get(HEADER, "")
         request_id = sent if _ACCEPTED.fullmatch(sent) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _current.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _current.reset(token)
+        # Kept until the response is closed (request_finished), not only while the middleware runs: Django writes
+        # the "Not Found" / "Bad Request" lines of django.request after the middleware chain has returned.
+        _current.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+@receiver(request_finished)
+def _forget(**kwargs) -> None:
+    _current.set("-")
 
 
 class RequestIdFilter(logging.Filter):

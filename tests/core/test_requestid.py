@@ -17,6 +17,14 @@ def test_every_response_has_a_request_id(client):
     assert client.get("/healthz", headers={"X-Request-ID": 'x" injected'})["X-Request-ID"] != 'x" injected'
 
 
+@pytest.mark.django_db
+def test_django_request_lines_carry_the_request_id(client, caplog):
+    client.get("/no-such-page/", headers={"X-Request-ID": "lb-0123456789"})
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert requestid.RequestIdFilter().filter(record) and record.request_id == "lb-0123456789"
+    assert requestid.current() == "-"  # forgotten when the response was closed
+
+
 def _record(message: str, **extra) -> logging.LogRecord:
     record = logging.LogRecord("declarations.tasks", logging.ERROR, __file__, 1, message, (), None)
     record.created = 1796529600.0  # 2026-12-06 04:00:00 UTC

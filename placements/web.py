@@ -1,10 +1,16 @@
-"""残疾人安置管理: the list, the four-step registration wizard, evidence, 重新登记 / 删除 and 导入上一年申报名单.
+"""What the clerk's pages of every use case share: :func:`clerk_placement` (the one way a view gets the unit's
+placement, refuses edits of a declared year and turns a service's refusal into a message), the wizard's steps
+and the confirmation page.
 
-Thin views: bind the form, call a service of ``placements.registration``, turn a domain error into a form error,
+Thin views: bind the form, call one service, turn a domain error into a form error (``error.add_to_form``),
 redirect (PRG). Every placement is looked up with the logged-in unit in the filter, so another unit's id is a 404.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Literal
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import DomainError
+from employers.access import employer_required
 from employers.selectors import year_locked
 from placements.constants import PlacementStatus
-from placements.errors import PlacementError
 from placements.forms import ConfirmForm
 from placements.grid import selectors as grid_selectors
 from placements.grid.recompute import grid_recompute
@@ -36,18 +42,11 @@ LOCKED_MESSAGE = "{year}年度已完成申报，不能再添加、编辑、重�
 APPROVED_MESSAGE = "该人员已审核确认。如需修改，请先点击“重新登记”。"
 
 
-def _int(value, default: int | None = None) -> int | None:
+def int_param(value, default: int | None = None) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
         return default
-
-
-def _error_to_form(form, error: Exception) -> None:
-    if isinstance(error, DomainError):
-        error.add_to_form(form)
-    else:
-        form.add_error(None, getattr(error, "message", str(error)))
 
 
 def _placement(request: HttpRequest, pk: int) -> Placement:
@@ -58,32 +57,68 @@ def _placement(request: HttpRequest, pk: int) -> Placement:
     return placement
 
 
-def _step_url(p: Placement, step: int) -> str:
+def step_url(p: Placement, step: int) -> str:
     return reverse(STEP_URLS[step], args=[p.pk])
 
 
-def _resume_url(p: Placement) -> str:
-    return _step_url(p, min(max(p.wizard_step, 1), 4))
+def resume_url(p: Placement) -> str:
+    return step_url(p, min(max(p.wizard_step, 1), 4))
 
 
-def _refuse_edit(request: HttpRequest, p: Placement) -> HttpResponse | None:
-    """None when the wizard may change the placement, else a redirect to its detail page with the reason."""
+def _refusal(request: HttpRequest, p: Placement, edit: Edit) -> HttpResponse | None:
+    """None when ``p`` may be changed as ``edit`` asks, else where to go with the reason."""
     if p.frozen or year_locked(request.employer, p.year):
         messages.error(request, LOCKED_MESSAGE.format(year=p.year))
+        if edit == "delete":
+            return redirect(f"{reverse('placements:index')}?year={p.year}")
         return redirect("placements:detail", pk=p.pk)
-    if not may_edit(p.status, p.wizard_completed):
+    if edit == "wizard" and not may_edit(p.status, p.wizard_completed):
         messages.info(request, APPROVED_MESSAGE)
         return redirect("placements:detail", pk=p.pk)
     return None
 
 
-def _steps(p: Placement | None, current: int) -> list[dict]:
+type Edit = Literal["wizard", "reopen", "delete"] | None
+
+
+def clerk_placement(*, edit: Edit = None) -> Callable:
+    """Decorate a clerk's view ``view(request, p, **kwargs)`` of the URL ``<pk>/…``.
+
+    - ``p`` is the logged-in unit's placement with its counts and status (:func:`_placement`); another unit's id
+      is a 404, before anything else is looked at;
+    - ``edit`` refuses a change the year or the placement does not allow, with the message the clerk reads:
+      ``"wizard"`` (the registration's pages and their documents: not after 完成申报 or on a frozen placement,
+      not once a reviewer approved it), ``"reopen"`` (重新登记: not after 完成申报) and ``"delete"`` (the same,
+      back to the year's list);
+    - a :class:`core.errors.DomainError` a service raised and the view did not put on a form becomes an error
+      message on the placement's page (views that show a form catch it themselves: ``error.add_to_form(form)``).
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @employer_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, pk: int, **kwargs) -> HttpResponse:
+            p = _placement(request, pk)
+            if edit and (refused := _refusal(request, p, edit)):
+                return refused
+            try:
+                return view(request, p, **kwargs)
+            except DomainError as error:
+                messages.error(request, error.message)
+                return redirect("placements:detail", pk=p.pk)
+
+        return wrapped
+
+    return decorate
+
+
+def wizard_steps(p: Placement | None, current: int) -> list[dict]:
     reachable = p.wizard_step if p is not None else 1
     if p is not None and p.wizard_completed:
         reachable = 4
     out = []
     for number, label, code in STEPS:
-        url = _step_url(p, number) if p is not None and number <= reachable and number != current else ""
+        url = step_url(p, number) if p is not None and number <= reachable and number != current else ""
         state = "current" if number == current else ("done" if number < current or number <= reachable else "todo")
         out.append({"number": number, "label": label, "code": code, "url": url, "state": state})
     return out
@@ -92,32 +127,32 @@ def _steps(p: Placement | None, current: int) -> list[dict]:
 # --- step 1 ------------------------------------------------------------------------------------------------------
 
 
-def _new_year(request: HttpRequest) -> int:
+def new_year(request: HttpRequest) -> int:
     years, filing_year = listing_selectors.year_choices(request.employer, timezone.localdate())
-    year = _int(request.GET.get("year") or request.POST.get("year"))
+    year = int_param(request.GET.get("year") or request.POST.get("year"))
     return year if year in years else filing_year
 
 
-def _refreshed_grid(p: Placement) -> list:
+def refreshed_grid(p: Placement) -> list:
     """Recompute the grid after a save lost the person-month to another unit (the failed transaction rolled its own
     refresh back) and read it again."""
     grid_recompute(placement=p)
     return grid_selectors.month_grid(p)
 
 
-def _confirmed(request, action, success: str) -> None:
+def confirmed(request, action, success: str) -> None:
     """Run ``action(expected_version)`` for a POSTed confirmation form and report the outcome as a message."""
     form = ConfirmForm(request.POST)
     form.is_valid()
     try:
         action(form.expected_version)
-    except (DomainError, PlacementError) as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, success)
 
 
-def _confirm_page(request, p, *, title, question, note, button, danger, cancel) -> HttpResponse:
+def confirm_page(request, p, *, title, question, note, button, danger, cancel) -> HttpResponse:
     context = {
         "title": title,
         "p": p,

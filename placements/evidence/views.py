@@ -11,37 +11,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core.errors import DomainError
-from employers.access import employer_required
 from placements import writes
-from placements.errors import MonthsTakenError, PlacementError
+from placements.errors import MonthsTakenError
 from placements.evidence import selectors as ws
 from placements.evidence import services as evidence_services
 from placements.evidence.forms import EvidenceForm
 from placements.forms import ConfirmForm
-from placements.models import Evidence
+from placements.models import Evidence, Placement
 from placements.registration import lifecycle as registration_lifecycle
-from placements.web import (
-    _confirm_page,
-    _confirmed,
-    _error_to_form,
-    _placement,
-    _refreshed_grid,
-    _refuse_edit,
-    _resume_url,
-    _step_url,
-    _steps,
-)
+from placements.web import clerk_placement, confirm_page, confirmed, refreshed_grid, resume_url, step_url, wizard_steps
 
 # --- step 3: evidence --------------------------------------------------------------------------------------------
 
 
-@employer_required
-def step3(request: HttpRequest, pk: int) -> HttpResponse:
-    p = _placement(request, pk)
-    if refused := _refuse_edit(request, p):
-        return refused
+@clerk_placement(edit="wizard")
+def step3(request: HttpRequest, p: Placement) -> HttpResponse:
     if p.wizard_step < 3 and not p.wizard_completed:
-        return redirect(_resume_url(p))
+        return redirect(resume_url(p))
     months = p.grid
     page = ws.evidence_page(p, months)
     masks = ws.pending_fail_masks(months)
@@ -64,10 +50,10 @@ def step3(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except writes.DuplicateSubmission:
             return redirect("placements:step4", pk=p.pk)
-        except (DomainError, PlacementError) as error:
-            _error_to_form(finish_form, error)
+        except DomainError as error:
+            error.add_to_form(finish_form)
             if isinstance(error, MonthsTakenError):
-                _refreshed_grid(p)  # so that 信息校验 shows these months as 已在其他单位登记, ready to untick
+                refreshed_grid(p)  # so that 信息校验 shows these months as 已在其他单位登记, ready to untick
         else:
             return redirect("placements:step4", pk=p.pk)
     elif request.method == "POST":
@@ -85,15 +71,15 @@ def step3(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except writes.DuplicateSubmission:
                 return redirect("placements:step3", pk=p.pk)
-            except (DomainError, PlacementError) as error:
-                _error_to_form(upload_form, error)
+            except DomainError as error:
+                error.add_to_form(upload_form)
             else:
                 messages.success(request, "证明材料已上传。")
                 return redirect("placements:step3", pk=p.pk)
     context = {
         "title": f"上传附件 · {p.name}",
         "p": p,
-        "steps": _steps(p, 3),
+        "steps": wizard_steps(p, 3),
         "page": page,
         "upload_form": upload_form,
         "finish_form": finish_form,
@@ -102,14 +88,11 @@ def step3(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "placements/step3.html", context)
 
 
-@employer_required
-def evidence_withdraw(request: HttpRequest, pk: int, eid: int) -> HttpResponse:
-    p = _placement(request, pk)
+@clerk_placement(edit="wizard")
+def evidence_withdraw(request: HttpRequest, p: Placement, eid: int) -> HttpResponse:
     evidence = get_object_or_404(Evidence, pk=eid, placement=p)
-    if refused := _refuse_edit(request, p):
-        return refused
     if request.method == "POST":
-        _confirmed(
+        confirmed(
             request,
             lambda version: evidence_services.evidence_withdraw(
                 evidence=evidence, by=request.user, expected_version=version
@@ -117,7 +100,7 @@ def evidence_withdraw(request: HttpRequest, pk: int, eid: int) -> HttpResponse:
             "证明材料已撤回（文件仍保留在审计记录中）。",
         )
         return redirect("placements:step3", pk=p.pk)
-    return _confirm_page(
+    return confirm_page(
         request,
         p,
         title="撤回证明材料",
@@ -125,5 +108,5 @@ def evidence_withdraw(request: HttpRequest, pk: int, eid: int) -> HttpResponse:
         note="撤回后该材料不再用于审核，相关月份如缺少材料需重新上传；文件仍保留在审计记录中。",
         button="确定撤回",
         danger=True,
-        cancel=_step_url(p, 3),
+        cancel=step_url(p, 3),
     )

@@ -11,23 +11,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from core.errors import DomainError
-from employers.access import employer_required
 from placements import writes
-from placements.errors import MonthsTakenError, PlacementError, SelectionError
+from placements.errors import MonthsTakenError, SelectionError
 from placements.grid import selectors as ws
 from placements.grid import services as grid_services
 from placements.grid.forms import MonthsForm
 from placements.grid.selection import month_option, plan_selection
-from placements.web import _error_to_form, _placement, _refreshed_grid, _refuse_edit, _steps
+from placements.models import Placement
+from placements.web import clerk_placement, refreshed_grid, wizard_steps
 
 # --- step 2: the month grid --------------------------------------------------------------------------------------
 
 
-@employer_required
-def step2(request: HttpRequest, pk: int) -> HttpResponse:
-    p = _placement(request, pk)
-    if refused := _refuse_edit(request, p):
-        return refused
+@clerk_placement(edit="wizard")
+def step2(request: HttpRequest, p: Placement) -> HttpResponse:
     if p.wizard_step < 2 and not p.wizard_completed:
         messages.info(request, "请先完成“安置登记”（基本信息和合同），再点击“保存，下一步”。")
         return redirect("placements:step1", pk=p.pk)
@@ -50,7 +47,7 @@ def step2(request: HttpRequest, pk: int) -> HttpResponse:
                 context = {
                     "title": "确认安置月数",
                     "p": p,
-                    "steps": _steps(p, 2),
+                    "steps": wizard_steps(p, 2),
                     "form": form,
                     "selected": plan.selected,
                     "count": len(plan.selected),
@@ -68,12 +65,12 @@ def step2(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 except writes.DuplicateSubmission as done:
                     saved = done.obj
-                except (DomainError, PlacementError) as error:
-                    _error_to_form(form, error)
+                except DomainError as error:
+                    error.add_to_form(form)
                     if isinstance(error, SelectionError):
                         errors = error.errors
                     if isinstance(error, MonthsTakenError):
-                        months = _refreshed_grid(p)  # the failed save rolled its refresh back: show who holds what
+                        months = refreshed_grid(p)  # the failed save rolled its refresh back: show who holds what
                     saved = None
                 if saved is not None:
                     if saved.wizard_completed and saved.wizard_step == 4:
@@ -88,7 +85,7 @@ def step2(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "title": f"信息校验 · {p.name}",
         "p": p,
-        "steps": _steps(p, 2),
+        "steps": wizard_steps(p, 2),
         "form": form,
         "rows": rows,
         "dispatched": any(m.dispatched for m in months),

@@ -11,14 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core.errors import DomainError
-from employers.access import employer_required
 from placements import writes
-from placements.errors import PlacementError
 from placements.models import Contract, HandCertificate, Placement
 from placements.registration import selectors as ws
 from placements.registration import services as registration_services
 from placements.registration.forms import ContractForm, HandCertificateForm
-from placements.web import _confirm_page, _confirmed, _error_to_form, _placement, _refuse_edit, _step_url, _steps
+from placements.web import clerk_placement, confirm_page, confirmed, step_url, wizard_steps
 
 # --- contracts ---------------------------------------------------------------------------------------------------
 
@@ -49,12 +47,12 @@ def _contract_form_page(request: HttpRequest, p: Placement, contract: Contract |
                         token=form.token_value,
                     )
             except writes.DuplicateSubmission:
-                return redirect(f"{_step_url(p, 1)}#contracts")
-            except (DomainError, PlacementError) as error:
-                _error_to_form(form, error)
+                return redirect(f"{step_url(p, 1)}#contracts")
+            except DomainError as error:
+                error.add_to_form(form)
             else:
                 messages.success(request, "合同已保存。" if contract else "合同已添加。")
-                return redirect(f"{_step_url(p, 1)}#contracts")
+                return redirect(f"{step_url(p, 1)}#contracts")
     else:
         form = ContractForm(version=p.version, **kwargs)
     context = {
@@ -62,45 +60,36 @@ def _contract_form_page(request: HttpRequest, p: Placement, contract: Contract |
         "p": p,
         "form": form,
         "contract": contract,
-        "steps": _steps(p, 1),
+        "steps": wizard_steps(p, 1),
         "has_dispatch_firm": any(u.relation == "dispatch_firm" for u in units),
     }
     return render(request, "placements/contract_form.html", context)
 
 
-@employer_required
-def contract_add(request: HttpRequest, pk: int) -> HttpResponse:
-    p = _placement(request, pk)
-    if refused := _refuse_edit(request, p):
-        return refused
+@clerk_placement(edit="wizard")
+def contract_add(request: HttpRequest, p: Placement) -> HttpResponse:
     return _contract_form_page(request, p, None)
 
 
-@employer_required
-def contract_edit(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
-    p = _placement(request, pk)
+@clerk_placement(edit="wizard")
+def contract_edit(request: HttpRequest, p: Placement, cid: int) -> HttpResponse:
     contract = get_object_or_404(Contract.objects.select_related("contract_file"), pk=cid, placement=p)
-    if refused := _refuse_edit(request, p):
-        return refused
     return _contract_form_page(request, p, contract)
 
 
-@employer_required
-def contract_delete(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
-    p = _placement(request, pk)
+@clerk_placement(edit="wizard")
+def contract_delete(request: HttpRequest, p: Placement, cid: int) -> HttpResponse:
     contract = get_object_or_404(Contract, pk=cid, placement=p)
-    if refused := _refuse_edit(request, p):
-        return refused
     if request.method == "POST":
-        _confirmed(
+        confirmed(
             request,
             lambda version: registration_services.contract_delete(
                 contract=contract, by=request.user, expected_version=version
             ),
             "合同已删除。",
         )
-        return redirect(f"{_step_url(p, 1)}#contracts")
-    return _confirm_page(
+        return redirect(f"{step_url(p, 1)}#contracts")
+    return confirm_page(
         request,
         p,
         title="删除合同",
@@ -111,18 +100,15 @@ def contract_delete(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
         note="删除后系统将重新核验该人员的合同状态；已上传的合同文件仍保留在审计记录中。",
         button="确定删除",
         danger=True,
-        cancel=f"{_step_url(p, 1)}#contracts",
+        cancel=f"{step_url(p, 1)}#contracts",
     )
 
 
 # --- hand-added certificates -------------------------------------------------------------------------------------
 
 
-@employer_required
-def certificate_add(request: HttpRequest, pk: int) -> HttpResponse:
-    p = _placement(request, pk)
-    if refused := _refuse_edit(request, p):
-        return refused
+@clerk_placement(edit="wizard")
+def certificate_add(request: HttpRequest, p: Placement) -> HttpResponse:
     registry = ws.registry_certificates(p.id_number)
     allowed = ws.hand_certificate_is_allowed(registry, p.year)
     if request.method == "POST":
@@ -138,12 +124,12 @@ def certificate_add(request: HttpRequest, pk: int) -> HttpResponse:
                     token=form.token_value,
                 )
             except writes.DuplicateSubmission:
-                return redirect(f"{_step_url(p, 1)}#certificates")
-            except (DomainError, PlacementError) as error:
-                _error_to_form(form, error)
+                return redirect(f"{step_url(p, 1)}#certificates")
+            except DomainError as error:
+                error.add_to_form(form)
             else:
                 messages.success(request, "残疾证已补录，经残联审核通过后计入。")
-                return redirect(f"{_step_url(p, 1)}#certificates")
+                return redirect(f"{step_url(p, 1)}#certificates")
     else:
         form = HandCertificateForm(id_number=p.id_number, version=p.version)
     context = {
@@ -152,27 +138,24 @@ def certificate_add(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "allowed": allowed,
         "registry_certificates": registry,
-        "steps": _steps(p, 1),
+        "steps": wizard_steps(p, 1),
     }
     return render(request, "placements/certificate_form.html", context)
 
 
-@employer_required
-def certificate_delete(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
-    p = _placement(request, pk)
+@clerk_placement(edit="wizard")
+def certificate_delete(request: HttpRequest, p: Placement, cid: int) -> HttpResponse:
     certificate = get_object_or_404(HandCertificate, pk=cid, placement=p)
-    if refused := _refuse_edit(request, p):
-        return refused
     if request.method == "POST":
-        _confirmed(
+        confirmed(
             request,
             lambda version: registration_services.hand_certificate_delete(
                 certificate=certificate, by=request.user, expected_version=version
             ),
             "补录的残疾证已删除。",
         )
-        return redirect(f"{_step_url(p, 1)}#certificates")
-    return _confirm_page(
+        return redirect(f"{step_url(p, 1)}#certificates")
+    return confirm_page(
         request,
         p,
         title="删除补录残疾证",
@@ -180,5 +163,5 @@ def certificate_delete(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
         note="只有尚未审核的补录残疾证可以删除；已上传的图片仍保留在审计记录中。",
         button="确定删除",
         danger=True,
-        cancel=f"{_step_url(p, 1)}#certificates",
+        cancel=f"{step_url(p, 1)}#certificates",
     )

@@ -15,11 +15,11 @@ from core.errors import DomainError
 from employers.access import employer_required
 from employers.selectors import year_locked
 from placements import writes
-from placements.errors import PlacementError
 from placements.evidence import selectors as evidence_selectors
 from placements.forms import ConfirmForm
 from placements.grid import selectors as grid_selectors
 from placements.listing import selectors as listing_selectors
+from placements.models import Placement
 from placements.registration import importing as registration_importing
 from placements.registration import lifecycle as registration_lifecycle
 from placements.registration import selectors as registration_selectors
@@ -28,27 +28,26 @@ from placements.registration.rules import placement_actions
 from placements.web import (
     LOCKED_MESSAGE,
     STATUS_LABELS,
-    _confirm_page,
-    _confirmed,
-    _new_year,
-    _placement,
-    _resume_url,
-    _steps,
+    clerk_placement,
+    confirm_page,
+    confirmed,
+    new_year,
+    resume_url,
+    wizard_steps,
 )
 
 # --- step 4 ------------------------------------------------------------------------------------------------------
 
 
-@employer_required
-def step4(request: HttpRequest, pk: int) -> HttpResponse:
-    p = _placement(request, pk)
+@clerk_placement()
+def step4(request: HttpRequest, p: Placement) -> HttpResponse:
     if not p.wizard_completed:
-        return redirect(_resume_url(p))
+        return redirect(resume_url(p))
     months = p.grid
     context = {
         "title": f"完成登记 · {p.name}",
         "p": p,
-        "steps": _steps(p, 4),
+        "steps": wizard_steps(p, 4),
         "summary": registration_selectors.summary_of(months),
         "status_label": STATUS_LABELS.get(p.status, ""),
     }
@@ -58,9 +57,8 @@ def step4(request: HttpRequest, pk: int) -> HttpResponse:
 # --- 查看, 重新登记, 删除 ------------------------------------------------------------------------------------------
 
 
-@employer_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    p = _placement(request, pk)
+@clerk_placement()
+def detail(request: HttpRequest, p: Placement) -> HttpResponse:
     months = p.grid
     locked = p.frozen or year_locked(request.employer, p.year)
     context = {
@@ -75,18 +73,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "summary": registration_selectors.summary_of(months),
         "evidence": evidence_selectors.evidence_page(p, months).uploads,
         "actions": placement_actions(p.status, p.wizard_completed, locked),
-        "resume_url": _resume_url(p),
+        "resume_url": resume_url(p),
         "locked": locked,
     }
     return render(request, "placements/detail.html", context)
 
 
-@employer_required
-def reregister(request: HttpRequest, pk: int) -> HttpResponse:
-    p = _placement(request, pk)
-    if p.frozen or year_locked(request.employer, p.year):
-        messages.error(request, LOCKED_MESSAGE.format(year=p.year))
-        return redirect("placements:detail", pk=p.pk)
+@clerk_placement(edit="reopen")
+def reregister(request: HttpRequest, p: Placement) -> HttpResponse:
     if request.method == "POST":
         form = ConfirmForm(request.POST)
         form.is_valid()
@@ -96,12 +90,9 @@ def reregister(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except writes.DuplicateSubmission:
             return redirect("placements:step1", pk=p.pk)
-        except (DomainError, PlacementError) as error:
-            messages.error(request, error.message)
-            return redirect("placements:detail", pk=p.pk)
         messages.success(request, "已重新打开登记：请核对信息后依次完成各步骤，系统或残联将重新审核认定。")
         return redirect("placements:step1", pk=p.pk)
-    return _confirm_page(
+    return confirm_page(
         request,
         p,
         title="重新登记",
@@ -116,15 +107,11 @@ def reregister(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@employer_required
-def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    p = _placement(request, pk)
+@clerk_placement(edit="delete")
+def delete(request: HttpRequest, p: Placement) -> HttpResponse:
     back = f"{reverse('placements:index')}?year={p.year}"
-    if p.frozen or year_locked(request.employer, p.year):
-        messages.error(request, LOCKED_MESSAGE.format(year=p.year))
-        return redirect(back)
     if request.method == "POST":
-        _confirmed(
+        confirmed(
             request,
             lambda version: registration_lifecycle.placement_delete(
                 placement=p, by=request.user, expected_version=version
@@ -132,7 +119,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
             f"已删除 {p.name} 的 {p.year} 年度安置登记。",
         )
         return redirect(back)
-    return _confirm_page(
+    return confirm_page(
         request,
         p,
         title="删除安置人员",
@@ -153,7 +140,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 @employer_required
 def import_last_year(request: HttpRequest) -> HttpResponse:
     employer = request.employer
-    year = _new_year(request)
+    year = new_year(request)
     back = f"{reverse('placements:index')}?year={year}"
     if year_locked(employer, year):
         messages.error(request, LOCKED_MESSAGE.format(year=year))
@@ -168,7 +155,7 @@ def import_last_year(request: HttpRequest) -> HttpResponse:
                 result = registration_importing.placements_import_last_year(
                     employer=employer, year=year, placement_ids=form.cleaned_data["persons"], by=request.user
                 )
-            except (DomainError, PlacementError) as error:
+            except DomainError as error:
                 messages.error(request, error.message)
                 return redirect(back)
             text = f"已导入 {len(result.created)} 人，状态为“资料待完善”：请逐一点击“继续填写”完成信息校验。"

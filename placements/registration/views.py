@@ -17,7 +17,6 @@ from core.models import Region
 from employers.access import employer_required
 from employers.selectors import year_locked
 from placements import writes
-from placements.errors import PlacementError
 from placements.forms import ConfirmForm
 from placements.models import GraduateRecord, Placement
 from placements.registration import registry_access
@@ -25,14 +24,14 @@ from placements.registration import selectors as ws
 from placements.registration import services as registration_services
 from placements.registration.forms import GraduateForm, PersonForm
 from placements.registration.rules import age_verdict
-from placements.web import LOCKED_MESSAGE, _error_to_form, _new_year, _placement, _refuse_edit, _step_url, _steps
+from placements.web import LOCKED_MESSAGE, clerk_placement, new_year, step_url, wizard_steps
 
 
 @employer_required
 def new(request: HttpRequest) -> HttpResponse:
     """STEP.01 for a new person: the ID number first (查询 fills what the registry knows), then the basic info."""
     employer = request.employer
-    year = _new_year(request)
+    year = new_year(request)
     if year_locked(employer, year):
         messages.error(request, LOCKED_MESSAGE.format(year=year))
         return redirect(f"{reverse('placements:index')}?year={year}")
@@ -69,9 +68,9 @@ def new(request: HttpRequest) -> HttpResponse:
                 return redirect("placements:step1", pk=done.obj.pk)
             except registration_services.DuplicatePersonError as error:
                 existing = error.existing
-                _error_to_form(form, error)
-            except (DomainError, PlacementError) as error:
-                _error_to_form(form, error)
+                error.add_to_form(form)
+            except DomainError as error:
+                error.add_to_form(form)
             else:
                 messages.success(request, "基本信息已保存。请在“合同管理”中添加合同，然后点击“保存，下一步”。")
                 return redirect("placements:step1", pk=p.pk)
@@ -87,7 +86,7 @@ def new(request: HttpRequest) -> HttpResponse:
         "title": "添加残疾人",
         "form": form,
         "year": year,
-        "steps": _steps(None, 1),
+        "steps": wizard_steps(None, 1),
         "lookup": lookup,
         "existing": existing,
         "verdict": verdict,
@@ -124,7 +123,7 @@ def _step1_context(request: HttpRequest, p: Placement, form: PersonForm, **extra
         "p": p,
         "form": form,
         "year": p.year,
-        "steps": _steps(p, 1),
+        "steps": wizard_steps(p, 1),
         "contracts": ws.contracts_of(p),
         "graduates": ws.graduates_of(p) if p.is_graduate else [],
         "graduate_form": extra.pop("graduate_form", None) or GraduateForm(version=p.version),
@@ -138,11 +137,8 @@ def _step1_context(request: HttpRequest, p: Placement, form: PersonForm, **extra
     return context
 
 
-@employer_required
-def step1(request: HttpRequest, pk: int) -> HttpResponse:
-    p = _placement(request, pk)
-    if refused := _refuse_edit(request, p):
-        return refused
+@clerk_placement(edit="wizard")
+def step1(request: HttpRequest, p: Placement) -> HttpResponse:
     if request.method == "POST":
         form = PersonForm(request.POST, placement=p, year=p.year)
         finish = "_next" in request.POST
@@ -157,9 +153,9 @@ def step1(request: HttpRequest, pk: int) -> HttpResponse:
                     finish_step=finish,
                 )
             except writes.DuplicateSubmission:
-                return redirect(_step_url(p, 2) if finish else _step_url(p, 1))
-            except (DomainError, PlacementError) as error:
-                _error_to_form(form, error)
+                return redirect(step_url(p, 2) if finish else step_url(p, 1))
+            except DomainError as error:
+                error.add_to_form(form)
             else:
                 if finish:
                     return redirect("placements:step2", pk=p.pk)
@@ -170,12 +166,9 @@ def step1(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "placements/step1.html", _step1_context(request, p, form))
 
 
-@employer_required
+@clerk_placement(edit="wizard")
 @require_POST
-def graduate_add(request: HttpRequest, pk: int) -> HttpResponse:
-    p = _placement(request, pk)
-    if refused := _refuse_edit(request, p):
-        return refused
+def graduate_add(request: HttpRequest, p: Placement) -> HttpResponse:
     form = GraduateForm(request.POST)
     if form.is_valid():
         try:
@@ -188,23 +181,20 @@ def graduate_add(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except writes.DuplicateSubmission:
             pass
-        except (DomainError, PlacementError) as error:
-            _error_to_form(form, error)
+        except DomainError as error:
+            error.add_to_form(form)
         else:
             messages.success(request, "学历信息已添加。")
-            return redirect(f"{_step_url(p, 1)}#graduates")
+            return redirect(f"{step_url(p, 1)}#graduates")
         if not form.errors:
-            return redirect(f"{_step_url(p, 1)}#graduates")
+            return redirect(f"{step_url(p, 1)}#graduates")
     person_form = PersonForm(placement=p, year=p.year)
     return render(request, "placements/step1.html", _step1_context(request, p, person_form, graduate_form=form))
 
 
-@employer_required
+@clerk_placement(edit="wizard")
 @require_POST
-def graduate_delete(request: HttpRequest, pk: int, gid: int) -> HttpResponse:
-    p = _placement(request, pk)
-    if refused := _refuse_edit(request, p):
-        return refused
+def graduate_delete(request: HttpRequest, p: Placement, gid: int) -> HttpResponse:
     graduate = get_object_or_404(GraduateRecord, pk=gid, placement=p)
     form = ConfirmForm(request.POST)
     form.is_valid()
@@ -212,8 +202,8 @@ def graduate_delete(request: HttpRequest, pk: int, gid: int) -> HttpResponse:
         registration_services.graduate_delete(
             graduate=graduate, by=request.user, expected_version=form.expected_version
         )
-    except (DomainError, PlacementError) as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, "学历信息已删除。")
-    return redirect(f"{_step_url(p, 1)}#graduates")
+    return redirect(f"{step_url(p, 1)}#graduates")

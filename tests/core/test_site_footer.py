@@ -43,6 +43,12 @@ def test_every_page_shows_the_footer(settings, client, employer_client):
         assert 'href="https://beian.miit.gov.cn/"' in html
 
 
+def test_the_admin_shows_it_too(settings, client):
+    settings.GOV_SITE = GOV
+    html = client.get(reverse("admin:login")).content.decode()
+    assert "主办单位：北京市残疾人联合会" in html and "网站标识码：1100000088" in html
+
+
 def test_empty_items_are_left_out(settings, client):
     settings.GOV_SITE = {"sponsor": "中国残疾人联合会", "icp": "", "psb": "", "site_id": ""}
     html = client.get(reverse("login")).content.decode()

@@ -29,5 +29,11 @@ def statistics_view(request, *, model_admin):
         "region_name": str(region) if region is not None else "全国",
         "rows": rows,
         "total": total_row(rows),
+        "chart": {
+            "regions": [r.name for r in rows],
+            "units": [r.units for r in rows],
+            "declared": [r.declared for r in rows],
+            "sent": [r.sent for r in rows],
+        },
     }
     return TemplateResponse(request, "admin/declarations/statistics.html", context)

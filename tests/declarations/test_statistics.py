@@ -65,6 +65,7 @@ def test_a_province_reviewer_gets_one_row_per_city_and_a_district_reviewer_only_
     html = page.split('data-testid="statistics"')[1]
     assert html.count('<th scope="row">') == 2  # the district and the total
     assert "<td>1</td><td>1</td><td>1</td><td>1</td>" in html  # units, started, declared, sent
+    assert 'id="statistics-chart-data"' in page and "js/statistics.js" in page
 
 
 def test_not_for_non_reviewers(client, employer_user):

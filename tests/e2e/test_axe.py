@@ -94,3 +94,15 @@ def test_reviewer_pages(browser_page, live_server, unit, path, width):
     device = TOTPDevice.objects.create(user=reviewer, name="审核后台动态验证码", confirmed=True)
     admin_login(browser_page, live_server, *REVIEWER, device)
     _check(browser_page, live_server, path, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_lock_out_page(browser_page, live_server, unit, width):
+    """The page a locked-out clerk sees (with the TOTP unlock form), reached by five wrong passwords."""
+    page = browser_page
+    for _ in range(5):
+        login(page, live_server, CLERK[0], "wrong-password")
+    assert "账号已被临时锁定" in page.content()
+    page.set_viewport_size({"width": width, "height": 900})
+    blocking = _report(f"locked-out-{width}", _axe(page))
+    assert not blocking, "\n".join(f"{v['impact']} {v['id']}: {v['nodes'][0]['target']}" for v in blocking)

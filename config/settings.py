@@ -261,7 +261,7 @@ TASKS = {
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 30 * 60  # sessions end after 30 minutes without a request
-SESSION_SAVE_EVERY_REQUEST = True  # … each request starts the 30 minutes again
+SESSION_RENEW_SECONDS = 5 * 60  # … renewed at most every 5 minutes of activity (employers/sessions.py)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"  # the file view allows SAMEORIGIN so reviewers can embed PDFs
@@ -383,4 +383,6 @@ AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "employers.sso.UnitOIDCBack
 # 20 per client address an hour (employers.accounts.password_reset_allowed, counted in the cache).
 PASSWORD_RESET_TIMEOUT = 3600
 PASSWORD_RESET_RATE = (3600, 5, 20)
+# 窗口代办 (employers/proxy.py) and the idle-session renewal (employers/sessions.py), inside the session and auth ones.
+MIDDLEWARE = [*MIDDLEWARE, "employers.proxy.ProxyMiddleware", "employers.sessions.IdleSessionMiddleware"]
 # --- end of logins of units -------------------------------------------------------------------------------------

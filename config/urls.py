@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/login/", account_views.UnitLoginView.as_view(), name="login"),
     path("accounts/sso/", include("employers.sso_urls")),
     path("accounts/password_reset/", account_views.UnitPasswordResetView.as_view(), name="password_reset"),
+    path("proxy/", include("dashboard.proxy_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("core.urls")),
     path("", include("employers.file_urls")),

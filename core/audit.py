@@ -2,13 +2,28 @@
 
 ``actor``: the acting user, a label (a command: ``"import_feed（ops）"``) or None for the system."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
 
 from core.actors import Actor
 from core.models import AuditEvent
+
+# 窗口代办 (employers.proxy): while a staff member acts for a unit, every event recorded says so.
+_acting_for: ContextVar[str] = ContextVar("audit_acting_for", default="")
+
+
+@contextmanager
+def acting_for(label: str) -> Iterator[None]:
+    """Within the block, :func:`record` marks each event ``代办: label`` (e.g. "残联 reviewer1 为 某某公司 代办")."""
+    token = _acting_for.set(label)
+    try:
+        yield
+    finally:
+        _acting_for.reset(token)
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
@@ -36,6 +51,10 @@ def record(
 ) -> AuditEvent:
     user = actor if getattr(actor, "is_authenticated", False) else None
     label = getattr(actor, "get_username", lambda: "")() if user is not None else (str(actor) if actor else "系统")
+    proxy = _acting_for.get()
+    if proxy:
+        changes = {**(changes or {}), "代办": proxy}
+        reason = f"【{proxy}】{reason}" if reason else f"【{proxy}】"
     return AuditEvent.objects.create(
         actor=user,
         actor_label=label,

@@ -35,6 +35,11 @@ def employer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             .filter(user_id=request.user.pk)
             .first()
         )  # one query for the account, the unit and its three regions
+        proxy = getattr(request, "proxy_session", None)
+        if account is None and proxy is not None:  # 窗口代办: the staff member acts for the unit (employers.proxy)
+            request.employer = proxy.employer
+            request.employer_account = None
+            return view(request, *args, **kwargs)
         if account is None:
             raise PermissionDenied("该账号未绑定用人单位。审核人员请使用管理后台。")
         request.employer = account.employer

@@ -27,7 +27,7 @@ class UnitLoginView(auth_views.LoginView):
 
 
 def _admin_only(request: HttpRequest) -> None:
-    if not request.employer_account.is_admin:
+    if request.employer_account is None or not request.employer_account.is_admin:
         raise PermissionDenied("只有本单位的管理员账号可以管理经办人账号。")
 
 

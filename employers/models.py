@@ -188,6 +188,27 @@ class SSOIdentity(models.Model):
         return f"{self.employer} · {self.subject}"
 
 
+class ProxySession(models.Model):
+    """窗口代办: a 残联 staff member acting for a unit of their region, with a reason, from start to end. While it
+    lasts the staff member's pages are the unit's (``employers.proxy``), with a banner, and every audited write says
+    "staff X for unit Y"; the unit is told afterwards."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="代办人员", on_delete=models.PROTECT, related_name="proxy_sessions"
+    )
+    employer = models.ForeignKey(Employer, verbose_name="代办单位", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField("代办事由", max_length=200)
+    started_at = models.DateTimeField("开始时间", auto_now_add=True)
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "窗口代办记录"
+        verbose_name_plural = "窗口代办记录"
+
+    def __str__(self) -> str:
+        return f"{self.staff} 代办 {self.employer}"
+
+
 class ReviewerProfile(models.Model):
     """A 残联 reviewer and the region they review (a province, a city or a county)."""
 

@@ -102,12 +102,13 @@ def test_detail_of_an_unpublished_or_out_of_scope_notice_is_404(employer_client)
 
 
 @pytest.mark.django_db
-def test_scheduled_notice_appears_when_its_time_comes(employer_client, time_machine):
+def test_scheduled_notice_appears_when_its_time_comes(employer_client, employer_user, time_machine):
     now = timezone.now()
     time_machine.move_to(now, tick=False)
     nf.published("定时通知", publish_at=now + timedelta(hours=2))
     assert titles(employer_client.get(INDEX)) == []
     time_machine.move_to(now + timedelta(hours=2, seconds=1), tick=False)
+    employer_client.force_login(employer_user)  # sessions end after 30 idle minutes
     assert titles(employer_client.get(INDEX)) == ["定时通知"]
 
 

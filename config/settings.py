@@ -357,7 +357,7 @@ TAX_EXPORT_DIR = Path(os.environ.get("TAX_EXPORT_DIR", BASE_DIR / "var" / "expor
 REGISTRY_LOOKUP_LIMITS = [(10 * 60, 60), (24 * 3600, 600)]
 
 # --- Logins of units (issue 14; employers/sso.py, employers/accounts.py, ADR 0012) ----------------------------------
-# 法人 single sign-on over OpenID Connect (政务服务网): on when a client id and an issuer (or explicit endpoints) are set.
+# 法人 single sign-on over OpenID Connect (政务服务网): on with a client id and an issuer (or explicit endpoints).
 OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")  # endpoints by discovery from {issuer}/.well-known/…
 OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_AUTHORIZATION_ENDPOINT", "")  # explicit endpoints win
 OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_TOKEN_ENDPOINT", "")

@@ -6,7 +6,7 @@ Sets Django up itself on the database ``dev_engine_bench`` (created if missing; 
 migrates it, bulk-loads 200 employers, 100,000 placements with their contracts and certificates and twelve months
 of pension / medical / wage facts (with realistic gaps) by COPY, then prints:
 
-- placements/s of the set-based recompute (placements.services.grid_recompute_many): the first run (creates the
+- placements/s of the set-based recompute (placements.grid.recompute.grid_recompute_many): the first run (creates the
   1.2 M grid rows), a second run with no fact changed, and a run after 5 % of the wage rows changed;
 - the number of queries of one placement's grid (facts selector + recompute) for a placement with 1 and with
   5 contracts.

@@ -9,7 +9,7 @@ unit's clerk:
 
 - the list page ``/placements/`` (first page, 50 rows): the number of queries and the p50 / p95 server time over
   200 requests — as a clerk sees it (the year's totals cached for 30 s with the fingerprint of its placements, see
-  placements.wizard_selectors.list_header) and with the totals recomputed on every request;
+  placements.listing.selectors.list_header) and with the totals recomputed on every request;
 - the same for the list filtered by a status and for a search;
 - one grid page ``/placements/<id>/step-2/``.
 
@@ -166,7 +166,7 @@ def measure(requests: int) -> None:
     ).values_list("employer_id", flat=True)[:1][0]
     n = Placement.objects.filter(employer_id=employer_id, year=YEAR).count()
     # The middle placement, or the next one still open to the wizard: an approved one (STATE_MIXES 0 and 1, see
-    # placements.wizard_rules.may_edit) redirects from step 2 to its detail page (e.g. the middle of 300).
+    # placements.registration.rules.may_edit) redirects from step 2 to its detail page (e.g. the middle of 300).
     index = n // 2
     while index % len(STATE_MIXES) in (0, 1) and index + 1 < n:
         index += 1

@@ -4,7 +4,7 @@ state change.
 The same shape as the placement decisions: atomic, the proof row locked, the reason required when rejecting
 (``core.review``), audited, out-of-scope reviewers refused, and a proof someone else decided meanwhile reported as
 :class:`core.review.AlreadyDecidedError`. The unit's notice is a reaction of the reviewers' workplace, which sits
-above the notices app: :func:`placements.proofs.proof_decide` calls this service and then sends it (ADR 0010).
+above the notices app: :func:`placements.review.proofs.proof_decide` calls this service and then sends it (ADR 0010).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def related_unit_proof_decide(
     *, proof: RelatedUnitProof, decision: str, reason_code: str = "", reason_text: str = "", by: Actor
 ) -> RelatedUnitProof:
     """Approve or reject a related unit's proof; returns the locked, decided proof (its related unit and unit
-    loaded). Sends no notice: call :func:`placements.proofs.proof_decide` for the decision the unit is told of."""
+    loaded). Sends no notice: call :func:`placements.review.proofs.proof_decide` for the decision the unit is told of."""
     reason = check_decision(decision, reason_code, reason_text)
     locked = (
         RelatedUnitProof.objects.select_for_update(of=("self",))

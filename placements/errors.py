@@ -1,11 +1,7 @@
 """Domain errors of the placements services. ``message`` is Chinese, ready for a form error or a message."""
 
 from core.errors import DomainError
-from core.months import YearMonth
-
-
-def month_label(month: int) -> str:
-    return str(YearMonth(month // 100, month % 100))
+from core.months import month_label
 
 
 class PlacementError(DomainError):

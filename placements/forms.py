@@ -1,9 +1,5 @@
-"""Forms of the placement list and the registration wizard: they check the shape of the input (and show the rules'
-Chinese messages beside the field); ``placements.registration`` enforces the rules again on save.
-
-Every form that changes a placement carries ``version`` (the placement's version when the page was loaded: a later
-save from another tab is refused) and ``token`` (a one-time id: the same form submitted twice is saved once).
-"""
+"""What the clerk's forms share: the version and one-time token every wizard form carries (:class:`VersionedForm`),
+the bare confirmation form (:class:`ConfirmForm`) and the field helpers."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from core import idnumbers
+from core.months import month_label
 from placements.constants import (
     ContractRelation,
     ContractType,
@@ -250,7 +251,7 @@ class PlacementMonth(models.Model):
     id_number = models.CharField("身份证号", max_length=18)
     year = models.PositiveSmallIntegerField("业务年度")
     month = models.PositiveIntegerField("年月(YYYYMM)")
-    # The six checks of §5.1 (True = ✓) and the reason codes of the failing ones (placements.rules.REASONS).
+    # The six checks of §5.1 (True = ✓) and the reason codes of the failing ones (placements.grid.checks.REASONS).
     wage_ok = models.BooleanField("工资信息", default=False)
     pension_ok = models.BooleanField("社保参保状态", default=False)
     medical_ok = models.BooleanField("医保参保状态", default=False)
@@ -328,7 +329,7 @@ class PlacementMonth(models.Model):
     def year_month(self):
         from core.months import YearMonth
 
-        return YearMonth(self.month // 100, self.month % 100)
+        return YearMonth.from_key(self.month)
 
     def reason_texts(self) -> list[str]:
         """The Chinese reasons of the failing checks, in grid column order."""
@@ -340,12 +341,12 @@ class PlacementMonth(models.Model):
 class Evidence(models.Model):
     """证明材料 (domain.md §6): one uploaded file standing in for one failing check, covering one or more months.
 
-    Written by ``placements.registration.evidence_upload`` only. Evidence is never deleted while its placement
+    Written by ``placements.evidence.services.evidence_upload`` only. Evidence is never deleted while its placement
     exists: a withdrawn file keeps its row (``withdrawn``) and its file, so the audit trail can show it.
     """
 
     class Kind(models.TextChoices):
-        # Values are the check codes of placements.rules (EVIDENCE_KINDS): the evidence covers that check.
+        # Values are the check codes of placements.grid.checks (EVIDENCE_KINDS): the evidence covers that check.
         WAGE = "wage", "工资证明"
         PENSION = "pension", "社保参保证明"
         MEDICAL = "medical", "医保参保证明"
@@ -386,6 +387,4 @@ class Evidence(models.Model):
 
     @property
     def month_labels(self) -> list[str]:
-        from placements.errors import month_label
-
         return [month_label(m) for m in sorted(self.months)]

@@ -1,4 +1,5 @@
-"""Reads of the placements app: the facts behind a grid (bounded queries), the list rows and the year's totals."""
+"""Reads other apps use: a unit's year totals (the declaration's figures, through ``placements.counting``) and the
+list rows as a queryset."""
 
 from __future__ import annotations
 

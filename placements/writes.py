@@ -1,13 +1,10 @@
-"""Writes of the registration wizard and the list (domain.md §4–§6): the person (step 1), contracts, graduate
-records, hand-added certificates, registering the months (step 2, through ``placements.services.months_select``),
-evidence (step 3), finishing (step 4), 重新登记, 删除 and 导入上一年申报名单.
+"""What every write of the clerk's use cases does first and last (registration, grid, evidence).
 
-Every service is atomic, audited, refuses a year after 完成申报 (``year_locked`` with the unit's row locked, the
-lock ``declaration_declare`` takes as well) and takes the placement's ``version`` the form was loaded with: if the
-placement changed since (another tab), :class:`StaleVersionError` is raised and nothing is saved. A form also
-carries a one-time ``token``: the same form submitted twice (a double click) is recognised and
-:class:`DuplicateSubmission` raised instead of saving twice.
-"""
+:func:`lock_for_write` takes the locks once per action, in this order: the unit's row (``year_locked(...,
+for_update=True)``, the lock ``declaration_declare`` takes as well, so a declared year refuses the write), then the
+placement's row; it refuses a frozen placement, a form already saved (its one-time ``token`` found in the audit
+trail: :class:`DuplicateSubmission`) and a stale ``version`` (:class:`StaleVersionError`: the placement changed in
+another tab). The service then changes what it changes, calls :func:`bump_version` once and :func:`audit` once."""
 
 from __future__ import annotations
 
@@ -88,7 +85,7 @@ def bump_version(p: Placement, *fields: str) -> None:
     p.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def audit(p: Placement, action: str, by, token: str = "", **changes: Any) -> None:
+def audit(p: Placement, action: str, by: Actor, token: str = "", **changes: Any) -> None:
     if token:
         changes["token"] = token
     record(actor=by, action=f"placement.{action}", obj=p, changes=changes)

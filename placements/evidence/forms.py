@@ -1,14 +1,10 @@
-"""Forms of the placement list and the registration wizard: they check the shape of the input (and show the rules'
-Chinese messages beside the field); ``placements.registration`` enforces the rules again on save.
-
-Every form that changes a placement carries ``version`` (the placement's version when the page was loaded: a later
-save from another tab is refused) and ``token`` (a one-time id: the same form submitted twice is saved once).
-"""
+"""The upload form of STEP.03."""
 
 from __future__ import annotations
 
 from django import forms
 
+from core.months import month_label
 from core.uploads import SafeFileField
 from placements.forms import VersionedForm
 
@@ -29,4 +25,4 @@ class EvidenceForm(VersionedForm):
     def __init__(self, *args, kinds: list[tuple[str, str]], months: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "请选择"), *kinds]
-        self.fields["months"].choices = [(m, f"{m // 100}年{m % 100}月") for m in months]
+        self.fields["months"].choices = [(m, month_label(m)) for m in months]

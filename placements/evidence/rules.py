@@ -1,16 +1,11 @@
-"""Rules of the registration wizard (domain.md §4, §5.2, §6). Pure: no ORM.
-
-The forms check the shape of the input; these functions decide what the services refuse: the contract rules
-(劳务派遣 and 关联单位), when a hand-added certificate is allowed, whether a person can be registered in a year at all
-(working age), which list actions a placement offers, and what evidence the ticked ✗ months still lack.
-"""
+"""Which evidence a month needs and which uploads are accepted (上传附件). Pure: imports no Django."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from placements.errors import month_label
+from core.months import month_label
 from placements.grid.checks import CHECK_BITS, CHECK_LABELS, EVIDENCE_KINDS, checks_of, missing_evidence
 
 # --- evidence (§6) -------------------------------------------------------------------------------------------------

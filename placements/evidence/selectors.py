@@ -1,5 +1,4 @@
-"""Reads of the placement list and the registration wizard. Every function runs a fixed number of queries whatever
-the number of rows (the list page stays within 10 queries, see tests/placements/test_views_list.py)."""
+"""Reads of STEP.03 上传附件: the months lacking evidence, the uploads, the kinds asked for."""
 
 from __future__ import annotations
 

@@ -1,13 +1,5 @@
-"""Writes of the registration wizard and the list (domain.md §4–§6): the person (step 1), contracts, graduate
-records, hand-added certificates, registering the months (step 2, through ``placements.services.months_select``),
-evidence (step 3), finishing (step 4), 重新登记, 删除 and 导入上一年申报名单.
-
-Every service is atomic, audited, refuses a year after 完成申报 (``year_locked`` with the unit's row locked, the
-lock ``declaration_declare`` takes as well) and takes the placement's ``version`` the form was loaded with: if the
-placement changed since (another tab), :class:`StaleVersionError` is raised and nothing is saved. A form also
-carries a one-time ``token``: the same form submitted twice (a double click) is recognised and
-:class:`DuplicateSubmission` raised instead of saving twice.
-"""
+"""STEP.03 上传附件: uploading evidence for ticked ✗ months and withdrawing it; one lock, one version, one audit
+event each."""
 
 from __future__ import annotations
 
@@ -17,7 +9,9 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from core.actors import Actor
 from core.uploads import CleanFile
+from placements import counting
 from placements.constants import MonthReview
 from placements.errors import StaleVersionError
 from placements.evidence.rules import evidence_mask_of, evidence_upload_errors
@@ -43,7 +37,7 @@ def evidence_upload(
     kind: str,
     months: Iterable[int],
     file: CleanFile,
-    by,
+    by: Actor,
     expected_version: int | None,
     token: str = "",
 ) -> Evidence:
@@ -79,7 +73,7 @@ def evidence_upload(
 
 
 @transaction.atomic
-def evidence_withdraw(*, evidence: Evidence, by, expected_version: int | None) -> Evidence:
+def evidence_withdraw(*, evidence: Evidence, by: Actor, expected_version: int | None) -> Evidence:
     """撤回 an upload: the row and its file stay (marked withdrawn); the months it covered lose that evidence unless
     another upload covers them. Refused once a reviewer decided one of its months."""
     p = lock_for_write(evidence.placement, expected_version)
@@ -87,7 +81,7 @@ def evidence_withdraw(*, evidence: Evidence, by, expected_version: int | None) -
     if evidence.withdrawn:
         return evidence
     decided = PlacementMonth.objects.filter(
-        placement=p, month__in=evidence.months, review_state__in=(MonthReview.CONFIRMED, MonthReview.REJECTED)
+        placement=p, month__in=evidence.months, review_state__in=sorted(counting.DECIDED_STATES)
     ).exists()
     if decided:
         raise RegistrationError("该材料涉及的月份已经残联审核，不能撤回。")

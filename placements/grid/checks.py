@@ -1,10 +1,5 @@
-"""The month-grid rules (domain.md §5): the six checks, the weight and month selection. Pure: no ORM. What a month
-counts as, the placement status and the totals are ``placements.counting``. The selectors gather a
-:class:`PersonFacts` bundle; these functions decide.
-
-Months are ``YYYYMM`` ints (core.months.YearMonth.key). Check results carry reason *codes*; :data:`REASONS` maps a
-code to its check and its Chinese text, so the grid, the review pages and the notices all say the same thing.
-"""
+"""The six checks of a month (§5.1), their labels, bits, reason codes and the evidence each failing check asks for.
+Pure: imports no Django."""
 
 from __future__ import annotations
 
@@ -97,12 +92,6 @@ def missing_evidence(fail_mask: int, evidence_mask: int) -> int:
 
 def checks_of(mask: int) -> list[str]:
     return [c for c in CHECKS if mask & CHECK_BITS[c]]
-
-
-def evidence_needed(fail_mask: int, evidence_mask: int = 0) -> list[tuple[str, str]]:
-    """[(check, evidence kind)] still to upload for a ticked ✗ month (§6)."""
-    missing = checks_of(missing_evidence(fail_mask, evidence_mask))
-    return [(c, EVIDENCE_KINDS[c]) for c in missing if c in EVIDENCE_KINDS]
 
 
 def grade_label(cert_type: str, grade: int | None) -> str:

@@ -1,4 +1,5 @@
-"""Reads of the placements app: the facts behind a grid (bounded queries), the list rows and the year's totals."""
+"""Gathering the facts the grid rules evaluate (contracts, certificates, monthly feed facts, minimum wages, months
+held elsewhere) for many placements in a bounded number of queries."""
 
 from __future__ import annotations
 
@@ -69,12 +70,6 @@ def placement_refs(qs) -> list[PlacementRef]:
             "employer__registration_region_id",
         )
     ]
-
-
-def facts_for_placement(placement: Placement) -> PersonFacts:
-    """The facts of one placement's grid. At most 6 queries whatever the number of months or contracts
-    (none for the employer when ``placement.employer`` is already loaded)."""
-    return facts_for_placements([placement])[placement.pk]
 
 
 def facts_for_placements(placements: Sequence[Placement | PlacementRef]) -> dict[int, PersonFacts]:

@@ -8,13 +8,13 @@ code to its check and its Chinese text, so the grid, the review pages and the no
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from core.months import YearMonth
 from feeds.certificates import MILITARY, grade_counts, grade_weight
 from placements.grid.checks import AGE, CERT, CHECK_BITS, CONTRACT, MEDICAL, PENSION, TAKEN_ELSEWHERE, WAGE
 from placements.grid.retirement import add_months, retirement_date, sixteenth_birthday
@@ -185,7 +185,7 @@ def _units_mask(paid: Mapping[str, int], units: set[str]) -> int:
 
 
 def _ym(d: date) -> int:
-    return d.year * 100 + d.month
+    return YearMonth.from_date(d).key
 
 
 NO_END = 999912
@@ -351,17 +351,3 @@ def _cert_month(overlapping: list[tuple], certs: list[tuple]) -> tuple[str | Non
     if certs:
         return "cert_expired", 1, max(certs, key=lambda x: x[2].valid_to)[2]
     return "cert_none", 1, None
-
-
-def month_weight(certificates: Iterable[CertFacts], month: int) -> int:
-    """The weight of ``month`` (§5.3): the highest among the counting certificates valid in it (0 if none)."""
-    year, m = divmod(month, 100)
-    first, last = date(year, m, 1), date(year, m, calendar.monthrange(year, m)[1])
-    return max(
-        (
-            grade_weight(c.cert_type, c.grade)
-            for c in certificates
-            if c.state == CERT_VALID and c.valid_from <= last and c.valid_to >= first
-        ),
-        default=0,
-    )

@@ -1,10 +1,4 @@
-"""The month-grid rules (domain.md §5): the six checks, the weight and month selection. Pure: no ORM. What a month
-counts as, the placement status and the totals are ``placements.counting``. The selectors gather a
-:class:`PersonFacts` bundle; these functions decide.
-
-Months are ``YYYYMM`` ints (core.months.YearMonth.key). Check results carry reason *codes*; :data:`REASONS` maps a
-code to its check and its Chinese text, so the grid, the review pages and the notices all say the same thing.
-"""
+"""Which months the clerk may tick (§5.2): a month's options, the locked ones, the plan of a selection. Pure."""
 
 from __future__ import annotations
 

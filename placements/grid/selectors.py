@@ -1,4 +1,4 @@
-"""Reads of the placements app: the facts behind a grid (bounded queries), the list rows and the year's totals."""
+"""Reads of the month grid: the twelve rows of a placement, the rows of the 信息校验 page, who holds a month."""
 
 from __future__ import annotations
 

@@ -1,16 +1,9 @@
-"""Writes of the placements app: recomputing the month grid and selecting months (domain.md §5, docs/adr/0001).
+"""The month grid's transitions (domain.md §5.2): selecting months, recording evidence, finishing a registration.
 
-The grid is written by one upsert statement per batch (PostgreSQL: COPY into a temporary table first; SQLite:
-executemany). The statement also applies the review-state consequences of new facts, on the current row, so a
-concurrent selection is never overwritten with stale values:
-
-- a selected ``auto`` month whose checks now fail becomes ``pending`` and, lacking evidence, ``evidence_missing``:
-  it stays registered (a held person-month stays held for this unit) and the placement reads 资料待完善 until the
-  employer adds evidence or unticks it;
-- a selected ``pending`` month whose checks now all pass becomes ``auto`` (no reviewer needed any more);
-- reviewers' decisions (``confirmed`` / ``rejected``) are never changed, nor is any selection: selecting is the
-  employer's act (months_select), and a bulk job must not race the cross-employer constraint.
-"""
+The clerk's action 信息校验 · 保存 is :func:`months_register`: one lock, one version, one audit event. The parts it
+is made of (:func:`apply_selection`, :func:`hold_and_finish`, :func:`mark_evidence`) run inside the caller's lock
+and neither bump nor audit; :func:`months_select`, :func:`placement_submit` and :func:`months_evidence_record` wrap
+one part each as a transition of its own (the demo data, the tests' factories)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Reads of the placement list and the registration wizard. Every function runs a fixed number of queries whatever
-the number of rows (the list page stays within 10 queries, see tests/placements/test_views_list.py)."""
+"""The list page (残疾人安置管理): the year choices, the header with the year's totals (cached by a fingerprint),
+the search and the page of rows (one SQL statement each)."""
 
 from __future__ import annotations
 

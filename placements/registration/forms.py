@@ -1,9 +1,5 @@
-"""Forms of the placement list and the registration wizard: they check the shape of the input (and show the rules'
-Chinese messages beside the field); ``placements.registration`` enforces the rules again on save.
-
-Every form that changes a placement carries ``version`` (the placement's version when the page was loaded: a later
-save from another tab is refused) and ``token`` (a one-time id: the same form submitted twice is saved once).
-"""
+"""The forms of STEP.01: the person (with the registry lookup), 学历, a contract and a hand-added certificate;
+and the choice of last year's persons to import."""
 
 from __future__ import annotations
 

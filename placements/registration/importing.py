@@ -1,13 +1,4 @@
-"""Writes of the registration wizard and the list (domain.md §4–§6): the person (step 1), contracts, graduate
-records, hand-added certificates, registering the months (step 2, through ``placements.services.months_select``),
-evidence (step 3), finishing (step 4), 重新登记, 删除 and 导入上一年申报名单.
-
-Every service is atomic, audited, refuses a year after 完成申报 (``year_locked`` with the unit's row locked, the
-lock ``declaration_declare`` takes as well) and takes the placement's ``version`` the form was loaded with: if the
-placement changed since (another tab), :class:`StaleVersionError` is raised and nothing is saved. A form also
-carries a one-time ``token``: the same form submitted twice (a double click) is recognised and
-:class:`DuplicateSubmission` raised instead of saving twice.
-"""
+"""导入上一年申报名单: last year's persons copied into the year, as 资料待完善."""
 
 from __future__ import annotations
 
@@ -17,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core.actors import Actor
 from employers.models import Employer
 from placements.constants import DocumentReview
 from placements.grid.recompute import grid_recompute_many
@@ -51,7 +43,9 @@ def _values(obj, names: Iterable[str]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def placements_import_last_year(*, employer: Employer, year: int, placement_ids: Iterable[int], by) -> ImportResult:
+def placements_import_last_year(
+    *, employer: Employer, year: int, placement_ids: Iterable[int], by: Actor
+) -> ImportResult:
     """Copy last year's persons into ``year``: basic info, 学历 and the contracts still running in ``year``. They
     start as 资料待完善 (the wizard at step 2 when a contract was copied, else step 1) and must go through steps
     2–4. Persons already in ``year`` are skipped, and so are persons outside working age all year."""

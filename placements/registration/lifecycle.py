@@ -1,13 +1,4 @@
-"""Writes of the registration wizard and the list (domain.md §4–§6): the person (step 1), contracts, graduate
-records, hand-added certificates, registering the months (step 2, through ``placements.services.months_select``),
-evidence (step 3), finishing (step 4), 重新登记, 删除 and 导入上一年申报名单.
-
-Every service is atomic, audited, refuses a year after 完成申报 (``year_locked`` with the unit's row locked, the
-lock ``declaration_declare`` takes as well) and takes the placement's ``version`` the form was loaded with: if the
-placement changed since (another tab), :class:`StaleVersionError` is raised and nothing is saved. A form also
-carries a one-time ``token``: the same form submitted twice (a double click) is recognised and
-:class:`DuplicateSubmission` raised instead of saving twice.
-"""
+"""完成登记, 重新登记 and 删除 of a placement (domain.md §4–§6); one lock, one version, one audit event each."""
 
 from __future__ import annotations
 
@@ -15,6 +6,7 @@ import logging
 
 from django.db import transaction
 
+from core.actors import Actor
 from core.audit import snapshot
 from placements.constants import MonthReview
 from placements.grid.checks import fail_mask, missing_evidence
@@ -43,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def placement_finish(*, placement: Placement, by, expected_version: int | None, token: str = "") -> Placement:
+def placement_finish(*, placement: Placement, by: Actor, expected_version: int | None, token: str = "") -> Placement:
     """完成登记: every ticked ✗ month has its evidence (the engine's submit checks it); the months then wait for
     the reviewer (待审核)."""
     p = lock_for_write(placement, expected_version, token)
@@ -56,7 +48,9 @@ def placement_finish(*, placement: Placement, by, expected_version: int | None, 
 
 
 @transaction.atomic
-def placement_reregister(*, placement: Placement, by, expected_version: int | None, token: str = "") -> Placement:
+def placement_reregister(
+    *, placement: Placement, by: Actor, expected_version: int | None, token: str = ""
+) -> Placement:
     """重新登记: re-open a finished placement. The wizard starts again at step 1 (资料待完善); months a reviewer
     confirmed wait for review again (or count as system-verified when their checks now pass); rejected months are
     unticked so the clerk may tick them again with new evidence. Evidence stays."""
@@ -92,7 +86,7 @@ def placement_reregister(*, placement: Placement, by, expected_version: int | No
 
 
 @transaction.atomic
-def placement_delete(*, placement: Placement, by, expected_version: int | None) -> None:
+def placement_delete(*, placement: Placement, by: Actor, expected_version: int | None) -> None:
     """删除 a placement of a year not yet declared. Its months are released (other units may register them); the
     uploaded files stay stored and the audit trail lists them."""
     p = lock_for_write(placement, expected_version)

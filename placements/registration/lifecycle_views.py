@@ -1,8 +1,4 @@
-"""残疾人安置管理: the list, the four-step registration wizard, evidence, 重新登记 / 删除 and 导入上一年申报名单.
-
-Thin views: bind the form, call a service of ``placements.registration``, turn a domain error into a form error,
-redirect (PRG). Every placement is looked up with the logged-in unit in the filter, so another unit's id is a 404.
-"""
+"""STEP.04 完成登记, 查看, 重新登记, 删除 and 导入上一年申报名单."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""Rules of the registration wizard (domain.md §4, §5.2, §6). Pure: no ORM.
-
-The forms check the shape of the input; these functions decide what the services refuse: the contract rules
-(劳务派遣 and 关联单位), when a hand-added certificate is allowed, whether a person can be registered in a year at all
-(working age), which list actions a placement offers, and what evidence the ticked ✗ months still lack.
-"""
+"""The registration wizard's rules (domain.md §4): contract input, hand-added certificates, the working-age
+verdict, which actions a placement offers. Pure: imports no Django."""
 
 from __future__ import annotations
 
@@ -11,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from core.months import YearMonth, month_label
 from placements.grid.retirement import retirement_date, sixteenth_birthday
 
 # constants.ContractRelation / ContractType / PlacementStatus values (this module imports no Django).
@@ -112,7 +109,7 @@ class AgeVerdict:
 
 
 def _ym(d: date) -> int:
-    return d.year * 100 + d.month
+    return YearMonth.from_date(d).key
 
 
 def age_verdict(birth_date: date | None, gender: str, baseline: str, year: int) -> AgeVerdict:
@@ -132,9 +129,9 @@ def age_verdict(birth_date: date | None, gender: str, baseline: str, year: int) 
         return AgeVerdict(True, f"该人员在{year}年之前已达到法定退休年龄，不在法定就业年龄段，不能登记。{hint}")
     notes = []
     if adult > first:
-        notes.append(f"该人员{adult // 100}年{adult % 100}月起年满16周岁，此前的月份不在就业年龄段")
+        notes.append(f"该人员{month_label(adult)}起年满16周岁，此前的月份不在就业年龄段")
     if retire < last:
-        notes.append(f"该人员于{retire // 100}年{retire % 100}月达到法定退休年龄，此后的月份不在就业年龄段")
+        notes.append(f"该人员于{month_label(retire)}达到法定退休年龄，此后的月份不在就业年龄段")
     return AgeVerdict(False, "；".join(notes) + ("，不能登记。" if notes else ""))
 
 

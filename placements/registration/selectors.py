@@ -1,5 +1,5 @@
-"""Reads of the placement list and the registration wizard. Every function runs a fixed number of queries whatever
-the number of rows (the list page stays within 10 queries, see tests/placements/test_views_list.py)."""
+"""Reads of the registration pages: the unit's placement with its status, its contracts, 学历, certificates
+(registry and hand-added), the related units, last year's persons to import, the summary of step 4."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from employers.constants import Relation
 from employers.models import Employer, RelatedUnit
 from feeds.models import Certificate, RegistryPerson
 from placements import counting
@@ -50,10 +49,6 @@ def related_units(employer: Employer, keep: Contract | None = None) -> list[Rela
     return list(
         RelatedUnit.objects.filter(Q(is_active=True) | Q(pk__in=kept), employer=employer).order_by("relation", "name")
     )
-
-
-def dispatch_firms(units: list[RelatedUnit]) -> list[RelatedUnit]:
-    return [u for u in units if u.relation == Relation.DISPATCH_FIRM]
 
 
 def contracts_of(placement: Placement) -> list[Contract]:

@@ -1,13 +1,7 @@
-"""Writes of the registration wizard and the list (domain.md §4–§6): the person (step 1), contracts, graduate
-records, hand-added certificates, registering the months (step 2, through ``placements.services.months_select``),
-evidence (step 3), finishing (step 4), 重新登记, 删除 and 导入上一年申报名单.
+"""Writes of STEP.01 安置登记 (domain.md §4): the person, graduate records, contracts and hand-added certificates.
 
-Every service is atomic, audited, refuses a year after 完成申报 (``year_locked`` with the unit's row locked, the
-lock ``declaration_declare`` takes as well) and takes the placement's ``version`` the form was loaded with: if the
-placement changed since (another tab), :class:`StaleVersionError` is raised and nothing is saved. A form also
-carries a one-time ``token``: the same form submitted twice (a double click) is recognised and
-:class:`DuplicateSubmission` raised instead of saving twice.
-"""
+Every service is atomic, audited once, refuses a declared year and a stale version and recognises a form submitted
+twice (:mod:`placements.writes`)."""
 
 from __future__ import annotations
 
@@ -16,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from core.actors import Actor
 from core.audit import diff as _diff
 from core.audit import snapshot
 from core.uploads import CleanFile
@@ -120,7 +115,7 @@ def placement_create(
     id_number: str,
     data: dict[str, Any],
     graduate: dict[str, Any] | None = None,
-    by,
+    by: Actor,
     token: str = "",
 ) -> Placement:
     """安置登记 step 1: add a person to the unit's ``year``. Refuses an invalid ID number, a person already in the
@@ -157,7 +152,7 @@ def placement_update(
     *,
     placement: Placement,
     data: dict[str, Any],
-    by,
+    by: Actor,
     expected_version: int | None,
     token: str = "",
     finish_step: bool = False,
@@ -189,7 +184,7 @@ def placement_update(
 
 @transaction.atomic
 def graduate_add(
-    *, placement: Placement, data: dict[str, Any], by, expected_version: int | None, token: str = ""
+    *, placement: Placement, data: dict[str, Any], by: Actor, expected_version: int | None, token: str = ""
 ) -> GraduateRecord:
     p = lock_for_write(placement, expected_version, token)
     record_ = GraduateRecord.objects.create(placement=p, **{k: data[k] for k in GRADUATE_FIELDS})
@@ -203,7 +198,7 @@ def graduate_add(
 
 
 @transaction.atomic
-def graduate_delete(*, graduate: GraduateRecord, by, expected_version: int | None) -> None:
+def graduate_delete(*, graduate: GraduateRecord, by: Actor, expected_version: int | None) -> None:
     p = lock_for_write(graduate.placement, expected_version)
     info = snapshot(graduate, GRADUATE_FIELDS)
     graduate.delete()
@@ -268,7 +263,7 @@ def contract_add(
     placement: Placement,
     data: dict[str, Any],
     file: CleanFile,
-    by,
+    by: Actor,
     expected_version: int | None,
     token: str = "",
 ) -> Contract:
@@ -292,7 +287,7 @@ def contract_update(
     contract: Contract,
     data: dict[str, Any],
     file: CleanFile | None,
-    by,
+    by: Actor,
     expected_version: int | None,
     token: str = "",
 ) -> Contract:
@@ -323,7 +318,7 @@ def contract_update(
 
 
 @transaction.atomic
-def contract_delete(*, contract: Contract, by, expected_version: int | None) -> None:
+def contract_delete(*, contract: Contract, by: Actor, expected_version: int | None) -> None:
     p = lock_for_write(contract.placement, expected_version)
     info = _contract_snapshot(contract)
     pk = contract.pk
@@ -347,7 +342,7 @@ def hand_certificate_add(
     placement: Placement,
     data: dict[str, Any],
     image: CleanFile,
-    by,
+    by: Actor,
     expected_version: int | None,
     token: str = "",
 ) -> HandCertificate:
@@ -373,7 +368,7 @@ def hand_certificate_add(
 
 
 @transaction.atomic
-def hand_certificate_delete(*, certificate: HandCertificate, by, expected_version: int | None) -> None:
+def hand_certificate_delete(*, certificate: HandCertificate, by: Actor, expected_version: int | None) -> None:
     """Only a certificate no reviewer has decided yet; the image stays stored and the audit trail keeps it."""
     p = lock_for_write(certificate.placement, expected_version)
     if certificate.review_state != DocumentReview.PENDING:

@@ -33,7 +33,7 @@ class ProofQueueFilter(PendingFirstFilter):
 
 class RelatedUnitProofAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     """Proofs of related units: read-only model pages; decisions on the review page (``<id>/review/``) through
-    ``placements.proofs.proof_decide`` (needs ``employers.change_relatedunitproof``)."""
+    ``placements.review.proofs.proof_decide`` (needs ``employers.change_relatedunitproof``)."""
 
     scope_lookup = "related_unit__employer"
     list_display = (

@@ -11,15 +11,11 @@ from functools import lru_cache
 
 from core import calendar as workdays
 from core.masking import mask_number
-from core.months import YearMonth
+from core.months import month_label
 
 # A submission waits at most this many working days before it is overdue (已超期).
 OVERDUE_AFTER_WORKING_DAYS = 5
 OVERDUE_TEXT = "已超期"
-
-
-def month_label(month: int) -> str:
-    return str(YearMonth(month // 100, month % 100))
 
 
 def months_text(months: Iterable[int]) -> str:

@@ -15,13 +15,14 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from core import calendar as workdays
+from core.months import YearMonth, month_label
 from core.selectors import calendar_data
 from placements import counting
 from placements.constants import DocumentReview
 from placements.grid.checks import CHECK_LABELS, CHECKS, EVIDENCE_KINDS, reasons_by_check
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
 from placements.querysets import measure_sql
-from placements.review.rules import Waiting, last_overdue_day, month_label, waiting, waiting_many, working_day
+from placements.review.rules import Waiting, last_overdue_day, waiting, waiting_many, working_day
 
 DOCUMENTS = "documents"  # the queue's check filter value for pending certificates / dispatch agreements
 
@@ -109,7 +110,11 @@ class QueueStats:
     def months_text(self) -> str:
         if not self.pending:
             return "—"
-        span = month_label(self.first) if self.first == self.last else f"{month_label(self.first)}–{self.last % 100}月"
+        span = (
+            month_label(self.first)
+            if self.first == self.last
+            else f"{month_label(self.first)}–{YearMonth.from_key(self.last).month}月"
+        )
         return f"{self.pending} 个月（{span}）"
 
     @property

@@ -17,21 +17,25 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from core.actors import Actor
 from core.audit import record
 from core.masking import mask_number
+from core.months import month_label
 from core.review import APPROVE, REJECT, AlreadyDecidedError, ReviewError, check_decision
 from employers.access import ensure_reviewer_scope
 from placements import counting
 from placements.constants import DocumentReview, MonthReview
 from placements.grid.recompute import grid_recompute
 from placements.models import Contract, Evidence, HandCertificate, Placement, PlacementMonth
-from placements.review.rules import DecidedItem, month_label, months_text, notice_body, notice_title
+from placements.review.rules import DecidedItem, months_text, notice_body, notice_title
 
 logger = logging.getLogger(__name__)
 
 # Deciding needs this model permission on top of the region scope; employers.services.REVIEWER_BASE_PERMISSIONS
 # gives it (with placements.view_placement) to the 「审核人员」 group.
 DECIDE_PERMISSION = "placements.change_placement"
+_AWAITING = counting.measure("awaiting_review")  # pending, evidence complete: what a reviewer may decide
+_PENDING = counting.measure("pending")
 
 
 @dataclass(slots=True)
@@ -45,7 +49,7 @@ class DecisionResult:
 # --- guards ------------------------------------------------------------------------------------------------------
 
 
-def _lock_placement(placement: Placement | int, by) -> Placement:
+def _lock_placement(placement: Placement | int, by: Actor) -> Placement:
     pk = placement if isinstance(placement, int) else placement.pk
     p = Placement.objects.select_for_update(of=("self",)).select_related("employer").get(pk=pk)
     ensure_reviewer_scope(by=by, employer=p.employer)
@@ -59,12 +63,12 @@ def _bump(p: Placement) -> None:
     p.save(update_fields=["version", "updated_at"])
 
 
-def _organisation(by) -> str:
+def _organisation(by: Actor) -> str:
     profile = getattr(by, "reviewer_profile", None)
     return profile.organisation if profile is not None else ""
 
 
-def _notify(p: Placement, items: list[DecidedItem], by) -> int:
+def _notify(p: Placement, items: list[DecidedItem], by: Actor) -> int:
     from notices.constants import NoticeKind
     from notices.services import notice_send_to_unit
 
@@ -108,11 +112,11 @@ def _decide_rows(
     *,
     decision: str,
     reason: str,
-    by,
+    by: Actor,
     action: str,
     extra: dict | None = None,
 ) -> DecisionResult:
-    not_ready = [r for r in rows if not (r.selected and r.review_state == MonthReview.PENDING)]
+    not_ready = [r for r in rows if not counting.month_measure(_PENDING, counting.state_of(r))]
     if not_ready:
         raise ReviewError(f"以下月份不在待审核状态，不能审核：{months_text(r.month for r in not_ready)}。")
     missing = [r for r in rows if r.evidence_missing]
@@ -158,7 +162,7 @@ def month_decide(
     decision: str,
     reason_code: str = "",
     reason_text: str = "",
-    by,
+    by: Actor,
 ) -> DecisionResult:
     """Approve or reject pending months of one placement: one month, the selected ones, or every month the reviewer
     was shown (the page posts their ids, so a month decided meanwhile by someone else is noticed, not overridden).
@@ -184,7 +188,7 @@ def month_decide(
 
 @transaction.atomic
 def evidence_decide(
-    *, evidence: Evidence, decision: str, reason_code: str = "", reason_text: str = "", by
+    *, evidence: Evidence, decision: str, reason_code: str = "", reason_text: str = "", by: Actor
 ) -> DecisionResult:
     """Approve or reject, on the strength of one piece of evidence, the months it covers that still await review
     (months decided before stay as they are; if none is left, :class:`AlreadyDecidedError`)."""
@@ -198,7 +202,7 @@ def evidence_decide(
     rows = list(
         PlacementMonth.objects.select_for_update().filter(placement=p, month__in=list(ev.months)).order_by("month")
     )
-    waiting = [r for r in rows if r.selected and r.review_state == MonthReview.PENDING and not r.evidence_missing]
+    waiting = [r for r in rows if counting.month_measure(_AWAITING, counting.state_of(r))]
     if not waiting:
         decided = [r for r in rows if r.review_state in counting.DECIDED_STATES]
         if decided:
@@ -211,7 +215,9 @@ def evidence_decide(
 # --- documents: hand-added certificates and dispatch agreements ---------------------------------------------------
 
 
-def _decide_document(p: Placement, doc, *, decision: str, reason: str, by, label: str, action: str) -> DecisionResult:
+def _decide_document(
+    p: Placement, doc, *, decision: str, reason: str, by: Actor, label: str, action: str
+) -> DecisionResult:
     state = DocumentReview.APPROVED if decision == APPROVE else DocumentReview.REJECTED
     now = timezone.now()
     doc.review_state, doc.reviewed_by, doc.reviewed_at = state, by, now
@@ -234,7 +240,7 @@ def _decide_document(p: Placement, doc, *, decision: str, reason: str, by, label
 
 @transaction.atomic
 def hand_certificate_decide(
-    *, certificate: HandCertificate, decision: str, reason_code: str = "", reason_text: str = "", by
+    *, certificate: HandCertificate, decision: str, reason_code: str = "", reason_text: str = "", by: Actor
 ) -> DecisionResult:
     """Approve (the certificate counts from now on) or reject a hand-added certificate; the grid is recomputed."""
     reason = check_decision(decision, reason_code, reason_text)
@@ -250,7 +256,7 @@ def hand_certificate_decide(
 
 @transaction.atomic
 def dispatch_agreement_decide(
-    *, contract: Contract, decision: str, reason_code: str = "", reason_text: str = "", by
+    *, contract: Contract, decision: str, reason_code: str = "", reason_text: str = "", by: Actor
 ) -> DecisionResult:
     """Approve or reject a dispatch agreement (劳务派遣协议); a rejected one no longer qualifies (合同状态 ✗)."""
     reason = check_decision(decision, reason_code, reason_text)

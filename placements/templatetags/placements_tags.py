@@ -2,6 +2,7 @@
 
 from django import template
 
+from core import months
 from feeds.certificates import CATEGORY_NAMES, GRADE_NAMES
 
 register = template.Library()
@@ -33,4 +34,4 @@ def month_label(month) -> str:
         month = int(month)
     except (TypeError, ValueError):
         return ""
-    return f"{month // 100}年{month % 100}月"
+    return months.month_label(month)

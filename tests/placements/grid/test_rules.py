@@ -6,13 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from placements.grid.checks import CHECK_BITS, TAKEN_TEXT, evidence_needed, reason_texts, reasons_by_check
+from placements.grid.checks import CHECK_BITS, TAKEN_TEXT, reason_texts, reasons_by_check
 from placements.grid.rules import (
     MinWageRow,
     evaluate_year,
     minimum_wage,
     minimum_wages_for_year,
-    month_weight,
     months_mask,
 )
 from placements.grid.selection import MonthOption, plan_selection
@@ -67,7 +66,6 @@ def test_the_higher_weight_wins_when_two_certificates_are_valid():
     results = by_month(person(certificates=certs))
     assert (results[202505].weight, results[202505].cert_no) == (1, "A")
     assert (results[202506].weight, results[202506].cert_no) == (2, "B")
-    assert month_weight(certs, 202506) == 2
 
 
 def test_a_certificate_valid_from_the_twentieth_counts_for_that_month():
@@ -351,12 +349,6 @@ def test_a_reviewers_decision_stands_while_the_month_stays_selected():
     plan = plan_selection(opts, requested=[202503, 202504])
     assert (plan.states[202503], plan.states[202504]) == ("confirmed", "rejected")
     assert plan_selection(opts, requested=[]).states[202503] == "none"
-
-
-def test_evidence_needed_for_the_failing_checks():
-    fail = CHECK_BITS["wage"] | CHECK_BITS["pension"]
-    assert evidence_needed(fail) == [("wage", "工资证明"), ("pension", "社保参保证明")]
-    assert evidence_needed(fail, CHECK_BITS["wage"]) == [("pension", "社保参保证明")]
 
 
 def test_insurance_paid_in_some_months_only():

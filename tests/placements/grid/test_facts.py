@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from placements.grid.facts import facts_for_placement, facts_for_placements
+from placements.grid.facts import facts_for_placements
 from placements.grid.recompute import grid_recompute
 from placements.grid.rules import months_mask
 from placements.models import Placement, PlacementMonth
@@ -38,7 +38,7 @@ def test_one_grid_in_a_bounded_number_of_queries(employer, django_assert_max_num
     p = _placement_with(employer, n_contracts)
     fresh = Placement.objects.get(pk=p.pk)  # employer not loaded: one more query
     with django_assert_max_num_queries(6):
-        facts = facts_for_placement(fresh)
+        facts = facts_for_placements([fresh])[fresh.pk]
     assert len(facts.contracts) == n_contracts
     assert len(facts.wages) == 12
     fresh = Placement.objects.get(pk=p.pk)
@@ -47,7 +47,7 @@ def test_one_grid_in_a_bounded_number_of_queries(employer, django_assert_max_num
     assert PlacementMonth.objects.filter(placement=p).count() == 12
     loaded = Placement.objects.select_related("employer").get(pk=p.pk)
     with django_assert_max_num_queries(5):
-        facts_for_placement(loaded)
+        facts_for_placements([loaded])[loaded.pk]
 
 
 def test_a_batch_of_placements_costs_the_same_queries_as_one(employer, django_assert_num_queries):
@@ -88,7 +88,7 @@ def test_facts_resolve_paying_units_certificates_and_holdings(employer, other_em
         placement=other, id_number=p.id_number, year=2025, month=202506, selected=True, review_state="rejected"
     )
 
-    facts = facts_for_placement(p)
+    facts = facts_for_placements([p])[p.pk]
 
     (c,) = facts.contracts
     assert (c.wage_unit, c.pension_unit, c.medical_unit) == (unit.uscc, employer.uscc, employer.uscc)
@@ -107,7 +107,8 @@ def test_minimum_wage_resolved_for_the_employers_registration_region(employer):
     pf.min_wage("110101", "2500.00", date(2025, 4, 1))
     pf.min_wage("110102", "9999.00", date(2025, 1, 1))
     pf.min_wage("1101", "2480.00", date(2025, 7, 15))
-    facts = facts_for_placement(pf.placement(employer))
+    p = pf.placement(employer)
+    facts = facts_for_placements([p])[p.pk]
     assert facts.min_wages[202503] == Decimal("2420.00")
     assert facts.min_wages[202504] == Decimal("2500.00")
     assert facts.min_wages[202508] == Decimal("2500.00")

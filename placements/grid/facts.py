@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import BigIntegerField, CharField, F, Value
 from django.db.models.functions import Cast
 
+from core.months import YearMonth
 from employers.models import Employer
 from feeds.models import Certificate, MedicalContribution, PensionContribution, WageRecord
 from placements.constants import DocumentReview
@@ -84,7 +85,7 @@ def facts_for_placements(placements: Sequence[Placement | PlacementRef]) -> dict
     ids = sorted({p.id_number for p in placements})
     pks = [p.pk for p in placements]
     years = {p.year for p in placements}
-    lo, hi = min(years) * 100 + 1, max(years) * 100 + 12
+    lo, hi = YearMonth(min(years), 1).key, YearMonth(max(years), 12).key
 
     units = _employer_units(placements)
     contracts = _contracts(pks, units, placements)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from core.months import months_of_year
 from placements.forms import VersionedForm
 
 # --- step 2: months ----------------------------------------------------------------------------------------------
@@ -14,4 +15,4 @@ class MonthsForm(VersionedForm):
 
     def __init__(self, *args, year: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["months"].choices = [(year * 100 + m, f"{year}年{m}月") for m in range(1, 13)]
+        self.fields["months"].choices = [(ym.key, str(ym)) for ym in months_of_year(year)]

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from core.months import YearMonth
+from core.months import YearMonth, months_of_year
 from feeds.certificates import MILITARY, grade_counts, grade_weight
 from placements.grid.checks import AGE, CERT, CHECK_BITS, CONTRACT, MEDICAL, PENSION, TAKEN_ELSEWHERE, WAGE
 from placements.grid.retirement import add_months, retirement_date, sixteenth_birthday
@@ -107,7 +107,7 @@ def minimum_wage(rows: Iterable[MinWageRow], region_code: str, on: date) -> Deci
 
 def minimum_wages_for_year(rows: Iterable[MinWageRow], region_code: str, year: int) -> dict[int, Decimal | None]:
     rows = list(rows)
-    return {year * 100 + m: minimum_wage(rows, region_code, date(year, m, 1)) for m in range(1, 13)}
+    return {ym.key: minimum_wage(rows, region_code, ym.first_day) for ym in months_of_year(year)}
 
 
 # --- the six checks -----------------------------------------------------------------------------------------------

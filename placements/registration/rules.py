@@ -119,7 +119,7 @@ def age_verdict(birth_date: date | None, gender: str, baseline: str, year: int) 
         return AgeVerdict(True, "无法从身份证号识别出生日期。")
     adult = _ym(sixteenth_birthday(birth_date))  # first month in working age
     retire = _ym(retirement_date(birth_date, gender, baseline))  # last month in working age
-    first, last = year * 100 + 1, year * 100 + 12
+    first, last = YearMonth(year, 1).key, YearMonth(year, 12).key
     if adult > last:
         return AgeVerdict(True, f"该人员在{year}年未满16周岁，不在法定就业年龄段，不能登记。")
     if retire < first:

@@ -26,7 +26,8 @@ def related_unit_proof_decide(
     *, proof: RelatedUnitProof, decision: str, reason_code: str = "", reason_text: str = "", by: Actor
 ) -> RelatedUnitProof:
     """Approve or reject a related unit's proof; returns the locked, decided proof (its related unit and unit
-    loaded). Sends no notice: call :func:`placements.review.proofs.proof_decide` for the decision the unit is told of."""
+    loaded). Sends no notice: call :func:`placements.review.proofs.proof_decide` for the decision the unit is
+    told of."""
     reason = check_decision(decision, reason_code, reason_text)
     locked = (
         RelatedUnitProof.objects.select_for_update(of=("self",))

@@ -19,8 +19,8 @@ Each hypothesis example runs in its own transaction (``hypothesis.extra.django.T
 a placement of the unit's previous year and another unit's placement, which no figure may include) and starts with
 the list header's cache cleared; the header is then read after every step, so the final check also shows that its
 cache's fingerprint followed every service's change. Placements are built two ways: month rows written directly (any
-combination of states, like ``tests/placements/listing/test_totals.py``), and through the services a clerk and a reviewer
-use (grid recompute from registry certificates and monthly facts → ``months_register`` → evidence recorded with
+combination of states, like ``tests/placements/listing/test_totals.py``), and through the services a clerk and a
+reviewer use (grid recompute from registry certificates and monthly facts → ``months_register`` → evidence recorded with
 ``months_evidence_record`` → ``placement_finish`` → ``month_decide`` → a feed correction and recompute →
 ``placement_reregister`` → again → ``placement_delete``). Two fixed units (``@example``) cover every path and every
 审核状态 on each run; ``--hypothesis-show-statistics`` shows what the generated ones covered.

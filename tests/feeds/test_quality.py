@@ -52,7 +52,7 @@ def test_the_import_log_keeps_grouped_reasons(logged_import):
     reasons = logged_import.rejection_reasons
     assert logged_import.rows_rejected == 4 == sum(reasons.values())
     assert reasons["月份“…”不是有效的YYYYMM"] == 2
-    assert list(reasons)[0] == "月份“…”不是有效的YYYYMM"  # the largest group first
+    assert next(iter(reasons)) == "月份“…”不是有效的YYYYMM"  # the largest group first
 
 
 def test_the_import_page_for_a_provincial_reviewer(logged_import, client):

@@ -19,6 +19,7 @@ from placements.constants import ContractRelation, ContractType, Degree, Educati
 from placements.forms import UPLOAD_HELP, VersionedForm, _date, _yes_no
 from placements.models import Contract, Placement, identity_from_id_number
 from placements.registration.rules import ContractInput, age_on, contract_errors
+from placements.registration.services import CONTRACT_FIELDS
 
 # --- step 1: the person ------------------------------------------------------------------------------------------
 
@@ -279,19 +280,7 @@ class ContractForm(VersionedForm):
     wage_unit = UnitChoiceField(label="工资发放单位", queryset=RelatedUnit.objects.none(), required=False)
     contract_file = SafeFileField(label="合同附件", help_text=UPLOAD_HELP)
 
-    DATA_FIELDS = (
-        "is_dispatched",
-        "relation",
-        "contract_type",
-        "start",
-        "end",
-        "job",
-        "monthly_salary",
-        "dispatch_unit",
-        "pension_unit",
-        "medical_unit",
-        "wage_unit",
-    )
+    DATA_FIELDS = CONTRACT_FIELDS  # what the form hands to registration.services.contract_add / contract_update
 
     def __init__(self, *args, employer, related_units: list[RelatedUnit], contract: Contract | None = None, **kw):
         self.contract = contract

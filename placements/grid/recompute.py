@@ -9,7 +9,12 @@ concurrent selection is never overwritten with stale values:
   employer adds evidence or unticks it;
 - a selected ``pending`` month whose checks now all pass becomes ``auto`` (no reviewer needed any more);
 - reviewers' decisions (``confirmed`` / ``rejected``) are never changed, nor is any selection: selecting is the
-  employer's act (months_select), and a bulk job must not race the cross-employer constraint.
+  employer's act (months_select), and a bulk job must not race the cross-employer constraint;
+- a month a reviewer confirmed with a certificate recorded from the evidence (issue 17: ``cert_grade`` set and
+  ``cert_no`` empty — a reviewer records the kind and grade, never a number, while every certificate the
+  recompute shows has one) keeps its ``cert_type`` / ``cert_grade`` / ``weight`` as long as the recompute itself
+  knows no certificate for the month (its ``cert_type`` is empty: ``cert_none``); once the facts know one, the
+  facts' weight wins as for any other month (:data:`REVIEWED_CERT_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ CHECK_COLUMNS = (
     "cert_no",
     "weight",
 )
+# Columns a reviewer may have recorded from a certificate on the evidence (services.month_decide), kept by the upsert.
+REVIEWED_CERT_COLUMNS = ("cert_type", "cert_grade", "cert_no", "weight")
 KEY_COLUMNS = ("placement_id", "id_number", "year", "month")
 TIME_COLUMNS = ("checked_at", "updated_at")
 DEFAULT_COLUMNS = ("selected", "review_state", "evidence_mask", "evidence_missing", "decision_reason")
@@ -233,8 +240,15 @@ def _upsert_sql(source: str) -> str:
         f"(CASE WHEN excluded.{field} THEN 0 ELSE {CHECK_BITS[check]} END)" for check, field in CHECK_FIELD.items()
     )
     distinct = " IS DISTINCT FROM " if pg else " IS NOT "
-    changed = " OR ".join(f"{t}.{c}{distinct}excluded.{c}" for c in CHECK_COLUMNS)
-    sets = ", ".join(f"{c} = excluded.{c}" for c in CHECK_COLUMNS + TIME_COLUMNS)
+    # A reviewer-recorded certificate (see the module docstring) stays while the recompute knows none.
+    kept = (
+        f"{t}.review_state = '{MonthReview.CONFIRMED.value}' AND {t}.cert_grade IS NOT NULL AND {t}.cert_no = '' "
+        f"AND excluded.cert_type = ''"
+    )
+    value = {c: f"excluded.{c}" for c in CHECK_COLUMNS + TIME_COLUMNS}
+    value.update({c: f"(CASE WHEN {kept} THEN {t}.{c} ELSE excluded.{c} END)" for c in REVIEWED_CERT_COLUMNS})
+    changed = " OR ".join(f"{t}.{c}{distinct}{value[c]}" for c in CHECK_COLUMNS)
+    sets = ", ".join(f"{c} = {value[c]}" for c in CHECK_COLUMNS + TIME_COLUMNS)
     # counting.RECOMPUTE, compiled: (state, verified now) → new state of a selected month; others keep theirs.
     transitions = " ".join(
         f"WHEN {t}.selected AND {t}.review_state = '{before}' AND {'' if verified else 'NOT '}excluded.verified "

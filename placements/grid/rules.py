@@ -332,8 +332,11 @@ def _rank(x: tuple) -> tuple[int, bool, date]:
 def _cert_month(overlapping: list[tuple], certs: list[tuple]) -> tuple[str | None, int, CertFacts | None]:
     """(reason or None, weight, certificate shown) of a month given the certificates touching it.
 
-    Passing: the counting certificate giving the highest weight. Failing: weight 1 (the base: a reviewer may still
-    confirm the month on evidence), except when the only valid certificate is a 残疾军人证 九/十级 (0).
+    Passing: the counting certificate giving the highest weight. Failing: the weight a reviewer's confirmation on
+    evidence would count, i.e. the grade weight (``grade_weight``) of the best certificate known for the month —
+    the pending hand-added one, the cancelled one touching it, or (none touching it) the best expired one; 0 when
+    the only valid certificate is a 残疾军人证 九/十级. With no certificate known at all (``cert_none``) the base is 1
+    until the reviewer records the certificate seen on the evidence (placements.review.services.month_decide).
     """
     counting = [x for x in overlapping if x[4] and x[2].state == CERT_VALID]
     if counting:
@@ -345,9 +348,11 @@ def _cert_month(overlapping: list[tuple], certs: list[tuple]) -> tuple[str | Non
         return _cert_failure(shown), 0, shown
     pending = [x for x in overlapping if x[2].state == CERT_PENDING]
     if pending:
-        return "cert_pending", 1, max(pending, key=_rank)[2]
+        best = max(pending, key=_rank)
+        return "cert_pending", best[3], best[2]
     if overlapping:
-        return "cert_cancelled", 1, max(overlapping, key=_rank)[2]
+        best = max(overlapping, key=_rank)
+        return "cert_cancelled", best[3], best[2]
     if certs:
-        return "cert_expired", 1, max(certs, key=lambda x: x[2].valid_to)[2]
+        return "cert_expired", max(x[3] for x in certs), max(certs, key=lambda x: x[2].valid_to)[2]
     return "cert_none", 1, None

@@ -306,7 +306,8 @@ def _page_forms(page, data) -> dict[str, DecisionForm]:
     forms: dict[str, DecisionForm] = {}
     pending = [(m.row.pk, m.label) for m in page.pending]
     if pending:
-        forms["months"] = MonthsDecisionForm(bind("months"), prefix="m", pending=pending)
+        needs_cert = frozenset(m.row.pk for m in page.pending if review.needs_recorded_certificate(m.row))
+        forms["months"] = MonthsDecisionForm(bind("months"), prefix="m", pending=pending, needs_cert=needs_cert)
     for item in page.evidence:
         if item.pending_months:
             key = f"ev{item.evidence.pk}"
@@ -331,7 +332,8 @@ def _apply(target: str, data: dict, page, by) -> str:
     }
     verdict = DECISIONS[data["decision"]]
     if target == "months":
-        result = review.month_decide(month_ids=data["month_ids"], placement=p, **kwargs)
+        certificate = {"cert_type": data.get("cert_type") or "", "cert_grade": data.get("cert_grade")}
+        result = review.month_decide(month_ids=data["month_ids"], placement=p, **certificate, **kwargs)
         return f"{months_text(result.months)}：{verdict}。已通知单位。"
     kind, pk = _TARGET.fullmatch(target).groups()
     pk = int(pk)

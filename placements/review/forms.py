@@ -6,6 +6,7 @@ from django import forms
 
 from core.review import APPROVE, REJECT, decision_errors
 from core.review_forms import DecisionForm
+from feeds.certificates import CERT_TYPES, GRADE_NAMES
 
 _DECISIONS = (APPROVE, REJECT)
 
@@ -22,10 +23,26 @@ class MonthsDecisionForm(DecisionForm):
     decision = forms.CharField(required=False, widget=forms.HiddenInput)
     only = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)  # "<month id>:<decision>"
     every = forms.ChoiceField(required=False, choices=[("", ""), (APPROVE, APPROVE), (REJECT, REJECT)])
+    # Issue 17: the certificate read on the evidence, for approved months with no certificate known (cert_none).
+    cert_type = forms.ChoiceField(
+        label="残疾证类型",
+        required=False,
+        choices=[("", "——请选择——"), *((t, t) for t in CERT_TYPES)],
+        help_text="通过“无残疾证信息”的月份时必填（按证明材料）",
+    )
+    cert_grade = forms.TypedChoiceField(
+        label="残疾等级",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "——请选择——"), *GRADE_NAMES.items()],
+        help_text="通过“无残疾证信息”的月份时必填（按证明材料）",
+    )
 
-    def __init__(self, *args, pending: list[tuple[int, str]], **kwargs) -> None:
+    def __init__(self, *args, pending: list[tuple[int, str]], needs_cert: frozenset[int] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         self.pending = pending
+        self.needs_cert = needs_cert  # ids of the pending months with no certificate known (reason cert_none)
 
     def _ids(self, name: str) -> list[int] | None:
         values = self.data.getlist(self.add_prefix(name)) if hasattr(self.data, "getlist") else []
@@ -52,6 +69,11 @@ class MonthsDecisionForm(DecisionForm):
         if decision not in _DECISIONS:
             raise forms.ValidationError("请点击“通过”或“不通过”按钮。", code="no_decision")
         data["decision"], data["month_ids"] = decision, ids
+        if decision == APPROVE and self.needs_cert.intersection(ids):
+            if not data.get("cert_type"):
+                self.add_error("cert_type", "所选月份无残疾证信息，通过前请按证明材料选择残疾证类型。")
+            if data.get("cert_grade") is None:
+                self.add_error("cert_grade", "所选月份无残疾证信息，通过前请按证明材料选择残疾等级。")
         for name, message in decision_errors(
             decision, data.get("reason_code", ""), data.get("reason_text", "")
         ).items():

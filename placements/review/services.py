@@ -23,6 +23,7 @@ from core.masking import mask_number
 from core.months import month_label
 from core.review import APPROVE, REJECT, AlreadyDecidedError, ReviewError, check_decision
 from employers.access import ensure_reviewer_scope
+from feeds.certificates import CERT_TYPES, DISABILITY, DISABILITY_GRADES, MILITARY_GRADES, grade_weight
 from placements import counting
 from placements.constants import DocumentReview, MonthReview
 from placements.grid.recompute import grid_recompute
@@ -36,6 +37,47 @@ logger = logging.getLogger(__name__)
 DECIDE_PERMISSION = "placements.change_placement"
 _AWAITING = counting.measure("awaiting_review")  # pending, evidence complete: what a reviewer may decide
 _PENDING = counting.measure("pending")
+NO_CERT = "cert_none"  # the certificate check's reason when no certificate at all is known for the month
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedCertificate:
+    """The certificate a reviewer read on the evidence (issue 17): kind and grade, stored on the approved months
+    that had none known (reason ``cert_none``) with its weight (``feeds.certificates.grade_weight``)."""
+
+    cert_type: str
+    grade: int
+
+    @property
+    def weight(self) -> int:
+        return grade_weight(self.cert_type, self.grade)
+
+
+def needs_recorded_certificate(row: PlacementMonth) -> bool:
+    """Approving this month needs the reviewer to record the certificate on the evidence: no certificate is known."""
+    return not row.cert_ok and NO_CERT in row.reasons.split(",")
+
+
+def _recorded_certificate(
+    rows: list[PlacementMonth], decision: str, cert_type: str, cert_grade: int | None
+) -> RecordedCertificate | None:
+    """The certificate to store on the approved ``cert_none`` months; required when there are any."""
+    if decision != APPROVE or not any(needs_recorded_certificate(r) for r in rows):
+        return None
+    if not cert_type:
+        raise ReviewError(
+            "所选月份无残疾证信息，通过前请按证明材料填写残疾证类型。", field="cert_type", code="cert_required"
+        )
+    if cert_type not in CERT_TYPES:
+        raise ReviewError("残疾证类型无效。", field="cert_type", code="cert_type_invalid")
+    if cert_grade is None:
+        raise ReviewError(
+            "所选月份无残疾证信息，通过前请按证明材料填写残疾等级。", field="cert_grade", code="cert_required"
+        )
+    grades = DISABILITY_GRADES if cert_type == DISABILITY else MILITARY_GRADES
+    if cert_grade not in grades:
+        raise ReviewError(f"{cert_type}没有该等级。", field="cert_grade", code="cert_grade_invalid")
+    return RecordedCertificate(cert_type, cert_grade)
 
 
 @dataclass(slots=True)
@@ -115,6 +157,7 @@ def _decide_rows(
     by: Actor,
     action: str,
     extra: dict | None = None,
+    certificate: RecordedCertificate | None = None,
 ) -> DecisionResult:
     not_ready = [r for r in rows if not counting.month_measure(_PENDING, counting.state_of(r))]
     if not_ready:
@@ -127,7 +170,22 @@ def _decide_rows(
     for row in rows:
         row.review_state, row.decided_by, row.decided_at, row.decision_reason = state, by, now, reason
         row.held = row.held and state != MonthReview.REJECTED  # a rejected month frees the person-month
-    PlacementMonth.objects.bulk_update(rows, ["review_state", "held", "decided_by", "decided_at", "decision_reason"])
+    fields = ["review_state", "held", "decided_by", "decided_at", "decision_reason"]
+    if certificate is not None:
+        recorded = [r for r in rows if needs_recorded_certificate(r)]
+        for row in recorded:
+            row.cert_type, row.cert_grade, row.weight = certificate.cert_type, certificate.grade, certificate.weight
+        fields += ["cert_type", "cert_grade", "weight"]
+        extra = {
+            **(extra or {}),
+            "certificate": {
+                "cert_type": certificate.cert_type,
+                "cert_grade": certificate.grade,
+                "weight": certificate.weight,
+                "months": [r.month for r in recorded],
+            },
+        }
+    PlacementMonth.objects.bulk_update(rows, fields)
     _bump(p)
     months = [r.month for r in rows]
     record(
@@ -162,6 +220,8 @@ def month_decide(
     decision: str,
     reason_code: str = "",
     reason_text: str = "",
+    cert_type: str = "",
+    cert_grade: int | None = None,
     by: Actor,
 ) -> DecisionResult:
     """Approve or reject pending months of one placement: one month, the selected ones, or every month the reviewer
@@ -169,6 +229,10 @@ def month_decide(
 
     Rejecting needs a standard reason (and text for 其他). All or nothing: if any month was decided meanwhile,
     :class:`AlreadyDecidedError` and no change.
+
+    Approving months with no certificate known (reason ``cert_none``, the evidence being a certificate) needs the
+    ``cert_type`` and ``cert_grade`` read on it: they are stored on those months with their weight (issue 17), in
+    the same transaction and audit event; the recompute keeps them (placements.grid.recompute).
     """
     reason = check_decision(decision, reason_code, reason_text)
     ids = sorted({int(i) for i in month_ids})
@@ -183,7 +247,8 @@ def month_decide(
     decided = [r for r in rows if r.review_state in counting.DECIDED_STATES]
     if decided:
         raise _already_decided(decided)
-    return _decide_rows(p, rows, decision=decision, reason=reason, by=by, action="months")
+    certificate = _recorded_certificate(rows, decision, cert_type, cert_grade)
+    return _decide_rows(p, rows, decision=decision, reason=reason, by=by, action="months", certificate=certificate)
 
 
 @transaction.atomic

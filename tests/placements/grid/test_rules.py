@@ -97,6 +97,51 @@ def test_no_certificate_at_all():
     assert result.cert_type == ""
 
 
+def test_a_month_after_a_second_grade_certificate_expired_weighs_two():
+    """Issue 17: a reviewer confirming such a month on evidence counts the person's real grade."""
+    results = by_month(person(certificates=[cert(grade=2, valid_to=date(2025, 6, 15))]))
+    assert [results[m].weight for m in MONTHS] == [2] * 12
+    assert all(results[m].cert_ok for m in MONTHS[:6])
+    for m in MONTHS[6:]:
+        assert not results[m].cert_ok
+        assert reason_texts(results[m].reasons) == ["残疾证不在有效期"]
+        assert (results[m].cert_grade, results[m].weight) == (2, 2)
+
+
+def test_a_month_after_a_third_grade_certificate_expired_weighs_one():
+    results = by_month(person(certificates=[cert(grade=3, valid_to=date(2025, 6, 15))]))
+    assert [results[m].weight for m in MONTHS[6:]] == [1] * 6
+
+
+def test_the_best_expired_certificate_gives_the_weight():
+    certs = [
+        cert(grade=1, cert_no="A", valid_to=date(2024, 12, 31)),
+        cert(grade=3, cert_no="B", valid_from=date(2025, 1, 1), valid_to=date(2025, 3, 31)),
+    ]
+    results = by_month(person(certificates=certs))
+    assert (results[202503].cert_ok, results[202503].weight) == (True, 1)
+    assert (results[202504].cert_ok, results[202504].weight) == (False, 2)
+
+
+@pytest.mark.parametrize(("state", "grade", "weight"), [("pending", 1, 2), ("pending", 4, 1), ("cancelled", 2, 2)])
+def test_a_pending_or_cancelled_certificate_gives_its_grade_weight(state, grade, weight):
+    result = by_month(person(certificates=[cert(state=state, grade=grade)]))[202501]
+    assert not result.cert_ok
+    assert (result.cert_grade, result.weight) == (grade, weight)
+
+
+@pytest.mark.parametrize("grade", [9, 10])
+def test_military_grade_nine_or_ten_weighs_nothing_even_expired(grade):
+    certs = [cert(cert_type="残疾军人证", grade=grade, cert_no="军字第9号", valid_to=date(2025, 6, 15))]
+    results = by_month(person(certificates=certs))
+    assert results[202501].weight == 0
+    assert results[202507].weight == 0
+
+
+def test_with_no_certificate_known_the_base_weight_is_one():
+    assert {r.weight for r in evaluate_year(person(certificates=[]))} == {1}
+
+
 def test_an_approved_hand_added_certificate_counts_a_rejected_one_does_not():
     approved = by_month(person(certificates=[cert(state="valid", cert_no="hand")]))[202501]
     rejected = by_month(person(certificates=[cert(state="rejected", cert_no="hand")]))[202501]

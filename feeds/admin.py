@@ -144,7 +144,7 @@ class FeedImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="拒绝原因（按类归并）")
     def reasons_table(self, obj: FeedImport) -> str:
-        reasons = obj.rejection_reasons or {}
+        reasons = obj.reason_groups
         if not reasons:
             return "无拒绝行" if not obj.rows_rejected else "（本次导入未记录拒绝原因分类）"
         total = obj.rows_rejected or sum(reasons.values())

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from feeds.constants import CertStatus, CertType, Gender
+from feeds.quality import top_groups
 
 
 class RegistryPerson(models.Model):
@@ -135,3 +136,8 @@ class FeedImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def reason_groups(self) -> dict[str, int]:
+        """The rejection groups, largest first (a JSON object keeps no order on PostgreSQL: jsonb sorts its keys)."""
+        return top_groups(self.rejection_reasons or {})

@@ -86,11 +86,15 @@ CHECK_FIELD = {check: f"{check}_ok" for check in CHECKS}
 def grid_recompute(*, placement: Placement) -> list[MonthResult]:
     """Recompute the twelve months of one placement from the current facts; returns the results.
 
-    A frozen (declared) placement is evaluated but not written. Query budget: the facts selector (≤ 6) + one upsert.
+    A frozen (declared) placement is evaluated but not written. Query budget: the facts selector (≤ 6) + one upsert,
+    and one update of the placement's ``updated_at`` when a month changed (:func:`_touch_changed`: the list's cached
+    totals follow a recompute whoever runs it — a feed correction, a reviewer's certificate decision, the clerk).
     """
     results = evaluate_year(facts_for_placements([placement])[placement.pk])
     if not placement.frozen:
-        _write([(placement, results)], timezone.now())
+        now = timezone.now()
+        if _write([(placement, results)], now):
+            _touch_changed([placement.pk], now)
     return results
 
 

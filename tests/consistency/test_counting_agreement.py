@@ -238,6 +238,17 @@ SETTLED_UNIT = (
     ],
 )
 
+# Found by this test on CI: a one-placement recompute (a feed correction) that changed months left the placement
+# list's cached header totals stale — grid_recompute did not mark the placement changed (_touch_changed).
+STALE_HEADER_UNIT = (
+    False,
+    [
+        _direct("submitted", (counting.NONE,) * 12, 1),
+        _direct("submitted", (counting.NONE,) * 12, 1),
+        _service(_OK, 1, stage="registered", tick=_NONE_TICKED, lose_facts=True),
+    ],
+)
+
 
 # --- building the unit's year -----------------------------------------------------------------------------------------
 
@@ -466,6 +477,7 @@ class CountingAgreementTests(TestCase):
     @given(unit=units())
     @example(unit=OPEN_UNIT)
     @example(unit=SETTLED_UNIT)
+    @example(unit=STALE_HEADER_UNIT)
     def test_every_page_agrees_with_counting(self, unit):
         settled, specs = unit
         event("settled unit" if settled else "unit with open work")

@@ -24,7 +24,10 @@ S3 = {
 
 
 @pytest.fixture
-def production(settings):
+def production(settings, monkeypatch):
+    # The browser tests' conftest allows sync ORM calls under Playwright's event loop for the whole test process;
+    # Django's deploy check (async.E001) rightly refuses that in production, so it is not part of this configuration.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     for name, value in PRODUCTION.items():
         setattr(settings, name, value)
     settings.STORAGE_BACKEND = "filesystem"

@@ -49,7 +49,7 @@ def logged_import(tmp_path):
 
 
 def test_the_import_log_keeps_grouped_reasons(logged_import):
-    reasons = logged_import.rejection_reasons
+    reasons = logged_import.reason_groups
     assert logged_import.rows_rejected == 4 == sum(reasons.values())
     assert reasons["月份“…”不是有效的YYYYMM"] == 2
     assert next(iter(reasons)) == "月份“…”不是有效的YYYYMM"  # the largest group first

@@ -24,6 +24,8 @@ def configure(default_database: str) -> str:
     url = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{default_database}")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Pages are rendered without a collectstatic run (as under pytest): the plain static storage, not the manifest.
+    os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
     return url
 
 

@@ -5,7 +5,7 @@
 Sets Django up itself on the database ``dev_decl_bench`` (created if missing; override with BENCH_DATABASE_URL),
 migrates it and prints p50 / p95 of:
 
-- the 审核认定书 for 10 and for 500 persons: ``declarations.services.certificate_issue`` end to end (load the
+- the 审核认定书 for 10 and for 500 persons: ``declarations.document_services.certificate_issue`` end to end (load the
   snapshot, render with WeasyPrint, store the PDF as a StoredFile), the stored file removed between runs so every
   run renders;
 - ``export_tax`` of 100,000 declarations queued for one 税务主管部门 (bulk-loaded by COPY: 5,000 units × 20 years):
@@ -157,7 +157,7 @@ def declared_unit(i: int, persons: int):
 
 
 def bench_certificate(persons: int, runs: int) -> tuple[float, float, int]:
-    from declarations import services
+    from declarations import document_services
     from declarations.models import Submission
 
     submission = declared_unit(10_000 + persons, persons)
@@ -167,7 +167,7 @@ def bench_certificate(persons: int, runs: int) -> tuple[float, float, int]:
         Submission.objects.filter(pk=submission.pk).update(certificate_file=None, certificate_issued_at=None)
         submission.refresh_from_db()
         t0, c0 = time.perf_counter(), time.process_time()
-        stored = services.certificate_issue(submission=submission, today=date.today() + timedelta(days=40))
+        stored = document_services.certificate_issue(submission=submission, today=date.today() + timedelta(days=40))
         samples.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         size = stored.size

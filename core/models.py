@@ -231,7 +231,7 @@ class FilingWindow(models.Model):
 class FilingExtension(models.Model):
     """A reviewer's extension of one unit's filing window for one business year (domain.md §2): 完成申报 is allowed
     until ``closes_on`` although the province's window has closed. The unit-level override of :class:`FilingWindow`,
-    read with it by ``core.filing``; written by ``declarations.services.filing_extend`` (audited, the unit is
+    read with it by ``core.filing``; written by ``declarations.extensions.filing_extend`` (audited, the unit is
     notified); never deleted — shortening it is a change like any other, kept in the audit trail.
 
     It lived in the declarations app until ADR 0010; the table kept its name, so no row moved.

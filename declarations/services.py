@@ -6,11 +6,9 @@ The tax export (the SEND transition, set-based) lives in ``declarations.exports`
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,13 +16,9 @@ from core import audit, filing
 from core.actors import Actor
 from core.errors import DomainError
 from core.masking import mask_number
-from core.models import FilingExtension, StoredFile
 from core.reference import GENERIC_CITY_NAMES
-from declarations import documents
 from declarations.constants import (
     DECISION_REASON_MAX,
-    KIND_CERTIFICATE,
-    KIND_COMMITMENT,
     WITHDRAWAL_REASON_MAX,
     RecordType,
     WithdrawalState,
@@ -42,7 +36,6 @@ from declarations.models import (
 from declarations.selectors import (
     certificate_available_from,
     declaration_snapshot,
-    submission_people,
 )
 from declarations.transitions import Event, State, TransitionError, apply
 from employers.access import reviewer_region_prefix
@@ -111,7 +104,7 @@ def _set_state(declaration: Declaration, state: State, **times: datetime | None)
     return audit.diff(before, {"status": state.status, "previous_status": state.previous})
 
 
-def _clean_reason(reason: str, *, field: str, limit: int, label: str) -> str:
+def clean_reason(reason: str, *, field: str, limit: int, label: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise DeclarationError(f"请填写{label}。", field=field, code="required")
@@ -258,7 +251,7 @@ def declaration_declare(
 @transaction.atomic
 def withdrawal_request(*, employer: Employer, year: int, reason: str, by: Actor | None) -> Withdrawal:
     """The employer asks to withdraw the year's declaration (reason required, ≤ 500 characters)."""
-    reason = _clean_reason(reason, field="reason", limit=WITHDRAWAL_REASON_MAX, label="撤回理由")
+    reason = clean_reason(reason, field="reason", limit=WITHDRAWAL_REASON_MAX, label="撤回理由")
     declaration = (
         Declaration.objects.select_for_update(of=("self",))
         .select_related("current")
@@ -290,7 +283,7 @@ def withdrawal_request(*, employer: Employer, year: int, reason: str, by: Actor 
     return withdrawal
 
 
-def _check_reviewer(by: Actor | None, employer: Employer) -> None:
+def check_reviewer(by: Actor | None, employer: Employer) -> None:
     prefix = reviewer_region_prefix(by) if by is not None else ""
     if prefix is None or not employer.federation_region_id.startswith(prefix):
         raise DeclarationError("该单位不在您的审核辖区内。", code="scope")
@@ -303,7 +296,7 @@ def _lock_withdrawal(withdrawal: Withdrawal, by: Actor | None) -> tuple[Withdraw
         .select_related("employer", "current")
         .get(pk=locked.declaration_id)
     )
-    _check_reviewer(by, declaration.employer)
+    check_reviewer(by, declaration.employer)
     if locked.state != WithdrawalState.PENDING:
         raise DeclarationError(f"该撤回申请已{locked.get_state_display()}，不能重复审核。", code="decided")
     return locked, declaration
@@ -321,7 +314,7 @@ def _decide(withdrawal: Withdrawal, state: str, reason: str, by: Actor | None, n
 def withdrawal_approve(*, withdrawal: Withdrawal, reason: str, by: Actor | None) -> Withdrawal:
     """批准撤回: void the certificate (kept, its verification page says 已撤销), re-open the year, tell the tax
     office (a WITHDRAW record if the result was already sent; otherwise the queued result is simply cancelled)."""
-    reason = _clean_reason(reason, field="reason", limit=DECISION_REASON_MAX, label="审核意见")
+    reason = clean_reason(reason, field="reason", limit=DECISION_REASON_MAX, label="审核意见")
     queue_lock("ROW EXCLUSIVE")  # first (see declarations.exports): wait for a running export, keep the next one out
     withdrawal, declaration = _lock_withdrawal(withdrawal, by)
     now = timezone.now()
@@ -377,7 +370,7 @@ def withdrawal_approve(*, withdrawal: Withdrawal, reason: str, by: Actor | None)
 @transaction.atomic
 def withdrawal_reject(*, withdrawal: Withdrawal, reason: str, by: Actor | None) -> Withdrawal:
     """驳回撤回: the declaration returns to the state it was in; the certificate stays valid."""
-    reason = _clean_reason(reason, field="reason", limit=DECISION_REASON_MAX, label="审核意见")
+    reason = clean_reason(reason, field="reason", limit=DECISION_REASON_MAX, label="审核意见")
     withdrawal, declaration = _lock_withdrawal(withdrawal, by)
     state = _transition(declaration, Event.REJECT_WITHDRAWAL)
     _decide(withdrawal, WithdrawalState.REJECTED, reason, by, timezone.now())
@@ -406,179 +399,3 @@ def declaration_mark_sent(*, declaration: Declaration, by: Actor | None = None) 
     locked.save(update_fields=["status", "previous_status", "sent_to_tax_at", "version", "updated_at"])
     audit.record(actor=by, action="declaration.send", obj=locked, changes=changes)
     return locked
-
-
-# --- documents -----------------------------------------------------------------------------------------------------
-
-
-def _store_pdf(*, pdf: bytes, name: str, kind: str, employer_id: int, by: Actor | None) -> StoredFile:
-    stored = StoredFile(
-        original_name=name,
-        content_type="application/pdf",
-        extension="pdf",
-        size=len(pdf),
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        kind=kind,
-        employer_id=employer_id,
-        uploaded_by=by if getattr(by, "is_authenticated", False) else None,
-    )
-    stored.file.save("document.pdf", ContentFile(pdf), save=False)
-    try:
-        stored.save()
-    except Exception:
-        stored.file.delete(save=False)
-        raise
-    return stored
-
-
-def certificate_file_name(submission: Submission) -> str:
-    return f"{submission.declaration.year}年度审核认定书_{submission.unit_name}_{submission.certificate_no}.pdf"
-
-
-def commitment_file_name(submission: Submission) -> str:
-    return f"{submission.declaration.year}年度申报资料真实性承诺书_{submission.unit_name}.pdf"
-
-
-@transaction.atomic
-def certificate_issue(
-    *, submission: Submission, by: Actor | None = None, today: date | None = None, base_url: str = ""
-) -> StoredFile:
-    """The 审核认定书 of a submission: generated and stored on the first call from its availability date, the stored
-    file afterwards. Raises :class:`NotYetAvailable` before the 3rd working day after 完成申报."""
-    locked = (
-        Submission.objects.select_for_update(of=("self",))
-        .select_related("declaration", "certificate_file")
-        .get(pk=submission.pk)
-    )
-    if locked.certificate_file is not None:
-        return locked.certificate_file
-    if locked.voided_at is not None:
-        raise DeclarationError("该申报已撤回，审核认定书已撤销。", code="voided")
-    result = certificate_available_from(locked)
-    available = result.date
-    if (today or timezone.localdate()) < available:
-        raise NotYetAvailable(available, confirmed=result.confirmed)
-    pdf = documents.render_certificate(locked, submission_people(locked), certified_on=available, base_url=base_url)
-    stored = _store_pdf(
-        pdf=pdf,
-        name=certificate_file_name(locked),
-        kind=KIND_CERTIFICATE,
-        employer_id=locked.declaration.employer_id,
-        by=by,
-    )
-    locked.certificate_file = stored
-    locked.certificate_issued_at = timezone.now()
-    locked.save(update_fields=["certificate_file", "certificate_issued_at"])
-    audit.record(actor=by, action="declaration.certificate_issue", obj=locked, changes={"file": stored.token})
-    return stored
-
-
-@transaction.atomic
-def commitment_issue(*, submission: Submission, by: Actor | None = None) -> StoredFile:
-    """The 承诺书 of a submission as PDF: generated and stored on the first call, the stored file afterwards."""
-    locked = (
-        Submission.objects.select_for_update(of=("self",))
-        .select_related("declaration", "commitment_file")
-        .get(pk=submission.pk)
-    )
-    if locked.commitment_file is not None:
-        return locked.commitment_file
-    pdf = documents.render_commitment(locked, submission_people(locked))
-    stored = _store_pdf(
-        pdf=pdf,
-        name=commitment_file_name(locked),
-        kind=KIND_COMMITMENT,
-        employer_id=locked.declaration.employer_id,
-        by=by,
-    )
-    locked.commitment_file = stored
-    locked.save(update_fields=["commitment_file"])
-    audit.record(actor=by, action="declaration.commitment_issue", obj=locked, changes={"file": stored.token})
-    return stored
-
-
-def certificates_issue_due(*, today: date | None = None, base_url: str = "") -> int:
-    """Generate the certificates that have become available and are not stored yet (the task's body)."""
-    today = today or timezone.localdate()
-    pending = Submission.objects.filter(
-        certificate_file__isnull=True, voided_at__isnull=True, declared_at__date__lte=today
-    ).order_by("id")
-    issued = 0
-    for submission in pending.iterator(chunk_size=200):
-        try:
-            certificate_issue(submission=submission, today=today, base_url=base_url)
-        except NotYetAvailable:
-            continue
-        issued += 1
-    return issued
-
-
-# --- a unit's filing window extended by a reviewer (domain.md §2) -------------------------------------------------
-
-EXTENSION_MAX_DAYS = 366  # after the province's closing day
-EXTENSION_FIRST_YEAR = 1990
-
-
-def extension_problems(*, employer: Employer, year: int, closes_on: date | None, today: date) -> dict[str, str]:
-    """Why this extension cannot be granted, by form field (``{}`` when it can). Pure apart from the window read."""
-    if not EXTENSION_FIRST_YEAR <= year < today.year:
-        return {"year": f"业务年度须在 {EXTENSION_FIRST_YEAR} 至 {today.year - 1} 之间。"}
-    if closes_on is None:
-        return {"closes_on": "请填写申报期延长至的日期。"}
-    window = filing.filing_window(employer.federation_region_id, year)
-    if today < window.opens_on:
-        return {"year": f"{year}年度的申报期 {window.opens_on:%Y年%m月%d日} 才开始，开始后才能为单位延期。"}
-    if closes_on <= window.closes_on:
-        return {
-            "closes_on": f"{year}年度的申报期 {window.closes_on:%Y年%m月%d日} 截止；延长至的日期必须晚于该日。",
-        }
-    if closes_on < today:
-        return {"closes_on": "延长至的日期不能早于今天。"}
-    if (closes_on - window.closes_on).days > EXTENSION_MAX_DAYS:
-        return {"closes_on": f"延期最长 {EXTENSION_MAX_DAYS} 天（自 {window.closes_on:%Y年%m月%d日} 起算）。"}
-    return {}
-
-
-@transaction.atomic
-def filing_extend(
-    *, employer: Employer, year: int, closes_on: date, reason: str, by: Actor | None, today: date | None = None
-) -> FilingExtension:
-    """Extend the unit's filing window of ``year`` to ``closes_on`` (create or change the unit's FilingExtension):
-    the reviewer must have the unit in scope; audited with before/after; the unit gets a notice."""
-    today = today or timezone.localdate()
-    _check_reviewer(by, employer)
-    reason = _clean_reason(reason, field="reason", limit=WITHDRAWAL_REASON_MAX, label="延期原因")
-    problems = extension_problems(employer=employer, year=year, closes_on=closes_on, today=today)
-    if problems:
-        field_name, message = next(iter(problems.items()))
-        raise DeclarationError(message, field=field_name, code="extension")
-    extension = FilingExtension.objects.select_for_update().filter(employer=employer, year=year).first()
-    before = extension.closes_on.isoformat() if extension is not None else None
-    if extension is None:
-        extension = FilingExtension(employer=employer, year=year)
-    extension.closes_on, extension.reason = closes_on, reason
-    extension.granted_by = by if getattr(by, "is_authenticated", False) else None
-    extension.save()
-    audit.record(
-        actor=by,
-        action="declaration.filing_extended",
-        obj=extension,
-        reason=reason,
-        changes={
-            "employer": employer.pk,
-            "year": year,
-            "closes_on": {"before": before, "after": closes_on.isoformat()},
-        },
-    )
-    notice_send_to_unit(
-        employer=employer,
-        title=f"{year}年度申报期已延长",
-        body=(
-            f"经{issuer_of(employer)}审核，贵单位 {year} 年度按比例就业年审的申报期已延长至 "
-            f"{closes_on:%Y年%m月%d日}。请在此之前完成残疾人安置登记，并在「残疾人安置管理」中点击「完成申报」。\n"
-            f"延期原因：{reason}"
-        ),
-        kind=NoticeKind.DECLARATION,
-        by=by,
-    )
-    return extension

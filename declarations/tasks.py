@@ -8,7 +8,7 @@ def issue_due_certificates(base_url: str = "") -> int:
     """Generate and store every 审核认定书 that has become available (3rd working day after 完成申报) and is not
     stored yet; run daily. Returns the number generated. Downloads generate on demand too, so this only saves the
     first downloader a wait."""
-    from declarations.services import certificates_issue_due
+    from declarations.document_services import certificates_issue_due
 
     return certificates_issue_due(base_url=base_url)
 

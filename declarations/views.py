@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from core.errors import DomainError
 from core.pdf import pdf_response
 from core.selectors import employment_ratio
-from declarations import selectors, services
+from declarations import document_services, selectors, services
 from declarations.documents import commitment_items
 from declarations.forms import CommitmentForm, ConfirmForm, VerifyForm, WithdrawalForm
 from declarations.models import CODE_ALPHABET, CODE_LENGTH, Declaration, actual_employed_2dp, normalise_code
@@ -194,7 +194,7 @@ def declare_confirm(request: HttpRequest, year: int) -> HttpResponse:
 def commitment_pdf(request: HttpRequest, year: int) -> HttpResponse:
     """下载承诺书: generated once, then the stored file."""
     declaration = _locked_declaration(request, year)
-    stored = services.commitment_issue(submission=declaration.current, by=request.user)
+    stored = document_services.commitment_issue(submission=declaration.current, by=request.user)
     with stored.file.open("rb") as handle:
         data = handle.read()
     return pdf_response(data, stored.original_name, fallback=f"commitment-{year}.pdf")
@@ -206,7 +206,7 @@ def certificate_pdf(request: HttpRequest, year: int) -> HttpResponse:
     """下载审核认定书: from the 3rd working day after 完成申报; generated on the first download, then stored."""
     declaration = _locked_declaration(request, year)
     try:
-        stored = services.certificate_issue(
+        stored = document_services.certificate_issue(
             submission=declaration.current, by=request.user, base_url=request.build_absolute_uri("/")
         )
     except services.NotYetAvailable as error:

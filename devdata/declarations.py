@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from core import filing
-from declarations import services
+from declarations import extensions, services
 from declarations.models import Declaration
 from placements.models import Placement
 
@@ -59,9 +59,9 @@ def _extend_closed_window(ctx) -> str:
     if window.contains(today) or today < window.opens_on:
         return ""
     closes_on = today + timedelta(days=DEMO_EXTENSION_DAYS)
-    if services.extension_problems(employer=employer, year=year, closes_on=closes_on, today=today):
+    if extensions.extension_problems(employer=employer, year=year, closes_on=closes_on, today=today):
         return ""
-    services.filing_extend(
+    extensions.filing_extend(
         employer=employer,
         year=year,
         closes_on=closes_on,

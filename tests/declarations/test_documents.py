@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from declarations import services
+from declarations import document_services, services
 from declarations.constants import KIND_CERTIFICATE
 from declarations.models import Submission
 from tests.factories import declarations as df
@@ -61,20 +61,20 @@ def test_certificate_available_from_the_third_working_day(
     submission = _declare(employer, employer_user, persons=1)
     traveller.move_to(before)
     with pytest.raises(services.NotYetAvailable) as info:
-        services.certificate_issue(submission=submission)
+        document_services.certificate_issue(submission=submission)
     assert info.value.available_on == available.date()
     assert f"{available:%Y年%m月%d日}" in info.value.message
     traveller.move_to(available)
-    stored = services.certificate_issue(submission=submission)
+    stored = document_services.certificate_issue(submission=submission)
     assert stored.kind == KIND_CERTIFICATE and stored.content_type == "application/pdf"
 
 
 def test_certificate_is_generated_once_and_served_from_storage(employer, employer_user, traveller):
     submission = _declare(employer, employer_user)
     traveller.move_to(df.at(2026, 10, 12, 9, 0))
-    with mock.patch("declarations.documents.render_pdf", wraps=services.documents.render_pdf) as render:
-        first = services.certificate_issue(submission=submission)
-        second = services.certificate_issue(submission=submission)
+    with mock.patch("declarations.documents.render_pdf", wraps=document_services.documents.render_pdf) as render:
+        first = document_services.certificate_issue(submission=submission)
+        second = document_services.certificate_issue(submission=submission)
     assert first == second
     assert render.call_count == 1
     submission.refresh_from_db()
@@ -84,7 +84,7 @@ def test_certificate_is_generated_once_and_served_from_storage(employer, employe
 def test_certificate_content_and_layout(employer, employer_user, traveller):
     submission = _declare(employer, employer_user, persons=10)
     traveller.move_to(df.at(2026, 10, 12, 9, 0))
-    stored = services.certificate_issue(submission=submission, base_url="https://wangbao.example.cn/")
+    stored = document_services.certificate_issue(submission=submission, base_url="https://wangbao.example.cn/")
     pdf = stored.file.open("rb").read()
     assert pdf.startswith(b"%PDF")
     pages = _png(pdf, "declaration-certificate-10")
@@ -111,7 +111,7 @@ def test_certificate_content_and_layout(employer, employer_user, traveller):
 def test_certificate_with_many_persons_spans_pages_and_repeats_the_header(employer, employer_user, traveller):
     submission = _declare(employer, employer_user, persons=60)
     traveller.move_to(df.at(2026, 10, 12, 9, 0))
-    pdf = services.certificate_issue(submission=submission).file.open("rb").read()
+    pdf = document_services.certificate_issue(submission=submission).file.open("rb").read()
     text = _pdftotext(pdf)
     assert text.count("身份证号") >= 2  # the table header on every page
     assert "第2页/共3页" in text.replace(" ", "")
@@ -120,8 +120,8 @@ def test_certificate_with_many_persons_spans_pages_and_repeats_the_header(employ
 
 def test_commitment_pdf_is_stored_once_and_reads_correctly(employer, employer_user, traveller):
     submission = _declare(employer, employer_user, persons=2)
-    stored = services.commitment_issue(submission=submission, by=employer_user)
-    assert services.commitment_issue(submission=submission) == stored
+    stored = document_services.commitment_issue(submission=submission, by=employer_user)
+    assert document_services.commitment_issue(submission=submission) == stored
     pdf = stored.file.open("rb").read()
     text = _pdftotext(pdf)
     for expected in (
@@ -138,13 +138,13 @@ def test_commitment_pdf_is_stored_once_and_reads_correctly(employer, employer_us
 def test_a_withdrawal_voids_the_certificate_but_keeps_the_file(employer, employer_user, traveller, reviewer):
     submission = _declare(employer, employer_user, persons=1)
     traveller.move_to(df.at(2026, 10, 12, 9, 0))
-    stored = services.certificate_issue(submission=submission)
+    stored = document_services.certificate_issue(submission=submission)
     withdrawal = services.withdrawal_request(employer=employer, year=df.YEAR, reason="漏报", by=employer_user)
     services.withdrawal_approve(withdrawal=withdrawal, reason="同意", by=reviewer)
     submission.refresh_from_db()
     assert submission.certificate_file == stored and stored.file.storage.exists(stored.file.name)
     with pytest.raises(services.DeclarationError, match="已撤销"):
-        services.certificate_issue(
+        document_services.certificate_issue(
             submission=Submission.objects.create(
                 declaration=submission.declaration,
                 number=9,

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from core import filing
 from core.models import AuditEvent, FilingExtension
-from declarations import services
+from declarations import extensions, services
 from declarations.models import Submission
 from employers.selectors import year_actions
 from notices.models import Notice
@@ -37,7 +37,7 @@ def test_extend_moves_only_the_closing_day_and_only_later():
 
 
 def test_the_service_extends_audits_and_tells_the_unit(employer, reviewer):
-    extension = services.filing_extend(
+    extension = extensions.filing_extend(
         employer=employer,
         year=2025,
         closes_on=date(2026, 12, 15),
@@ -52,7 +52,7 @@ def test_the_service_extends_audits_and_tells_the_unit(employer, reviewer):
     notice = Notice.objects.get(employer=employer)
     assert notice.title == "2025年度申报期已延长" and "2026年12月15日" in notice.body and "单位搬迁" in notice.body
 
-    services.filing_extend(
+    extensions.filing_extend(
         employer=employer, year=2025, closes_on=date(2026, 11, 20), reason="改期", by=reviewer, today=date(2026, 11, 5)
     )
     assert FilingExtension.objects.get().closes_on == date(2026, 11, 20)  # changed, not a second row
@@ -72,7 +72,7 @@ def test_the_service_extends_audits_and_tells_the_unit(employer, reviewer):
 )
 def test_bad_dates_are_refused_with_the_reason(employer, reviewer, closes_on, message):
     with pytest.raises(services.DeclarationError) as error:
-        services.filing_extend(
+        extensions.filing_extend(
             employer=employer, year=2025, closes_on=closes_on, reason="理由", by=reviewer, today=date(2026, 11, 5)
         )
     assert message in error.value.message and error.value.field == "closes_on"
@@ -83,7 +83,7 @@ def test_a_reviewer_of_another_region_cannot_extend(employer):
     factories.region("310000", "上海市")
     shanghai_reviewer = factories.reviewer_user("310000", username="sh-reviewer")
     with pytest.raises(services.DeclarationError, match="不在您的审核辖区内"):
-        services.filing_extend(
+        extensions.filing_extend(
             employer=employer,
             year=2025,
             closes_on=date(2026, 12, 1),
@@ -92,7 +92,7 @@ def test_a_reviewer_of_another_region_cannot_extend(employer):
             today=date(2026, 11, 5),
         )
     with pytest.raises(services.DeclarationError, match="请填写延期原因"):
-        services.filing_extend(
+        extensions.filing_extend(
             employer=employer, year=2025, closes_on=date(2026, 12, 1), reason="  ", by=None, today=date(2026, 11, 5)
         )
 
@@ -103,7 +103,7 @@ def test_the_unit_declares_after_the_province_closed(employer, employer_user, em
     assert not year_actions(employer, 2025).can_declare
     with pytest.raises(services.FilingClosed):
         services.declaration_declare(employer=employer, year=2025, by=employer_user)
-    services.filing_extend(employer=employer, year=2025, closes_on=date(2026, 12, 15), reason="延误", by=reviewer)
+    extensions.filing_extend(employer=employer, year=2025, closes_on=date(2026, 12, 15), reason="延误", by=reviewer)
 
     actions = year_actions(employer, 2025)
     assert actions.can_declare and actions.window.extended
@@ -119,7 +119,7 @@ def test_the_unit_declares_after_the_province_closed(employer, employer_user, em
 
 def test_another_units_extension_changes_nothing_for_this_one(employer, employer_user, reviewer, traveller):
     other = factories.employer(name="北京另一单位有限公司")
-    services.filing_extend(employer=other, year=2025, closes_on=date(2026, 12, 15), reason="延误", by=reviewer)
+    extensions.filing_extend(employer=other, year=2025, closes_on=date(2026, 12, 15), reason="延误", by=reviewer)
     df.placement(employer)
     traveller.move_to(df.at(2026, 11, 28, 9, 0))
     with pytest.raises(services.FilingClosed):
@@ -158,7 +158,7 @@ def test_the_admin_form_shows_errors_beside_the_fields_and_saves_through_the_ser
 def test_the_admin_offers_and_shows_only_units_in_the_reviewers_region(reviewer_client, reviewer, employer, traveller):
     factories.region("310000", "上海市")
     shanghai = factories.employer(name="上海外区单位有限公司", region_code="310101")
-    services.filing_extend(employer=shanghai, year=2025, closes_on=date(2026, 12, 1), reason="沪", by=None)
+    extensions.filing_extend(employer=shanghai, year=2025, closes_on=date(2026, 12, 1), reason="沪", by=None)
     assert (
         "上海外区单位有限公司"
         not in reviewer_client.get(reverse("admin:core_filingextension_changelist")).content.decode()
@@ -179,7 +179,7 @@ def test_the_admin_offers_and_shows_only_units_in_the_reviewers_region(reviewer_
 )
 def test_a_year_that_cannot_be_extended_is_refused_beside_the_year(employer, reviewer, year, today, message):
     with pytest.raises(services.DeclarationError) as error:
-        services.filing_extend(
+        extensions.filing_extend(
             employer=employer, year=year, closes_on=date(2026, 12, 1), reason="理由", by=reviewer, today=today
         )
     assert message in error.value.message and error.value.field == "year"
@@ -196,7 +196,7 @@ def test_an_extension_into_the_next_calendar_year_keeps_the_year_for_new_persons
     employer, employer_client, reviewer, traveller
 ):
     traveller.move_to(df.at(2026, 12, 20, 9, 0))
-    services.filing_extend(employer=employer, year=2025, closes_on=date(2027, 2, 15), reason="延误", by=reviewer)
+    extensions.filing_extend(employer=employer, year=2025, closes_on=date(2027, 2, 15), reason="延误", by=reviewer)
     traveller.move_to(df.at(2027, 1, 10, 9, 0))
     employer_client.force_login(employer.accounts.get().user)  # a fresh session (they last 8 hours)
     assert "添加残疾人 · 2025年度" in employer_client.get(reverse("placements:new") + "?year=2025").content.decode()
@@ -210,7 +210,7 @@ def test_a_refusal_after_the_form_passed_is_said_not_a_500(reviewer_client, empl
     def refuse(**kwargs):
         raise services.DeclarationError("该单位不在您的审核辖区内。", code="scope")
 
-    monkeypatch.setattr(services, "filing_extend", refuse)
+    monkeypatch.setattr(extensions, "filing_extend", refuse)
     response = reviewer_client.post(
         ADD, {"employer": employer.pk, "year": 2025, "closes_on": "2026-12-10", "reason": "延误"}, follow=True
     )

@@ -9,7 +9,7 @@ stored file exist from the day it is available. Idempotent: a stored certificate
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from declarations.services import certificates_issue_due
+from declarations.document_services import certificates_issue_due
 
 
 class Command(BaseCommand):

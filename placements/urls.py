@@ -1,8 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
 from placements.evidence import views as evidence_views
 from placements.grid import views as grid_views
-from placements.listing import views as listing_views
 from placements.registration import document_views as registration_document_views
 from placements.registration import lifecycle_views as registration_lifecycle_views
 from placements.registration import views as registration_views
@@ -10,10 +9,9 @@ from placements.registration import views as registration_views
 app_name = "placements"
 
 urlpatterns = [
-    path("", listing_views.index, name="index"),
+    path("", include("placements.listing.urls")),
     path("new/", registration_views.new, name="new"),
     path("import-last-year/", registration_lifecycle_views.import_last_year, name="import_last_year"),
-    path("declare/", listing_views.declare_redirect, name="declare"),
     path("<int:pk>/", registration_lifecycle_views.detail, name="detail"),
     path("<int:pk>/step-1/", registration_views.step1, name="step1"),
     path("<int:pk>/step-2/", grid_views.step2, name="step2"),

@@ -10,6 +10,7 @@ app_name = "placements"
 
 urlpatterns = [
     path("", include("placements.listing.urls")),
+    path("bulk/", include("placements.bulk.urls")),
     path("new/", registration_views.new, name="new"),
     path("import-last-year/", registration_lifecycle_views.import_last_year, name="import_last_year"),
     path("<int:pk>/", registration_lifecycle_views.detail, name="detail"),

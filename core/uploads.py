@@ -2,9 +2,11 @@
 
 1. size: at most ``settings.UPLOAD_MAX_BYTES`` (10 MB), counted while reading;
 2. type by content: JPEG / PNG / PDF magic bytes (the file name is ignored);
-3. images decoded with Pillow and re-encoded (metadata dropped, EXIF rotation applied; oversized / decompression
-   bombs refused), PDFs opened with pikepdf and sanitised (JavaScript, automatic actions, launch actions, embedded
-   files and XFA removed; encrypted or broken files refused);
+3. images decoded with Pillow and re-encoded from the pixels alone (EXIF rotation applied, colours converted to
+   sRGB, then every metadata segment dropped: no COM, no APP1–APP15 — EXIF, XMP, ICC, Photoshop —, only libjpeg's
+   JFIF APP0 header; PNG text and ICC chunks likewise; oversized / decompression bombs refused), PDFs opened with
+   pikepdf and sanitised (JavaScript and its name tree, automatic actions, launch actions, links to anything but
+   http(s)/mailto, embedded files and XFA removed; encrypted or broken files refused);
 4. stored under a random name through Django's storage API as a :class:`core.models.StoredFile` row.
 
 Steps 1–3 (:func:`inspect_upload`) happen before anything is written, so a refused file leaves nothing behind.
@@ -26,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from core import audit
 from core.actors import Actor
@@ -69,6 +71,8 @@ _PDF_DANGEROUS_ACTIONS = frozenset(
         "/Movie",
     }
 )
+# The only schemes a /URI link action may point to; javascript:, file:, data: … links are removed.
+_PDF_ALLOWED_URI_PREFIXES = ("http://", "https://", "mailto:")
 _PDF_DANGEROUS_ANNOTATIONS = frozenset({"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"})
 
 
@@ -128,6 +132,57 @@ def safe_original_name(name: str, extension: str) -> str:
     return f"{stem[:200]}.{extension}"
 
 
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """The image with its embedded ICC profile applied (so dropping the profile keeps the colours), else as is."""
+    profile = image.info.get("icc_profile")
+    if not profile or image.mode not in ("RGB", "L", "CMYK"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(BytesIO(profile))
+        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # a broken profile: keep the pixels as they are, the profile is dropped anyway
+
+
+# JPEG markers without a length (SOI, EOI, RSTn, TEM); every other marker before the scan has a 2-byte length.
+_JPEG_STANDALONE = {0xD8, 0xD9, 0x01, *range(0xD0, 0xD8)}
+
+
+def strip_jpeg_metadata(data: bytes) -> bytes:
+    """The JPEG without COM and APP1–APP15 segments (and any APP0 that is not the JFIF header).
+
+    Pillow copies a decoded comment into the file it writes, and libraries add EXIF, XMP, ICC or Photoshop blocks;
+    these segments can carry any text (a ``<script>`` included). Only the segments before the first scan are
+    walked: the entropy-coded data after SOS holds no markers but RSTn and stuffed 0xFF00.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        raise ValueError("not a JPEG")
+    out, i = [data[:2]], 2
+    while i < len(data):
+        if data[i] != 0xFF:
+            raise ValueError("JPEG marker expected")
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in _JPEG_STANDALONE:
+            out.append(data[i : i + 2])
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        segment = data[i : i + 2 + length]
+        if len(segment) != 2 + length or length < 2:
+            raise ValueError("truncated JPEG segment")
+        if marker == 0xDA:  # SOS: the rest is the scan(s) and EOI
+            out.append(data[i:])
+            break
+        is_jfif = marker == 0xE0 and segment[4:9] == b"JFIF\0"
+        if not (marker == 0xFE or (0xE0 <= marker <= 0xEF and not is_jfif)):
+            out.append(segment)
+        i += 2 + length
+    return b"".join(out)
+
+
 def _reencode_image(data: bytes, kind: str) -> bytes:
     pil_format = "JPEG" if kind == "jpeg" else "PNG"
     try:
@@ -138,16 +193,19 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
                 if width * height > MAX_IMAGE_PIXELS:
                     raise ValidationError(MSG_IMAGE_BOMB, code="image_bomb")
                 image.load()
-                image = ImageOps.exif_transpose(image)
+                image = _to_srgb(ImageOps.exif_transpose(image))
+                transparency = image.info.get("transparency")
+                image.info = {}  # Pillow writes a decoded comment (and ICC, XMP) back unless told otherwise
                 out = BytesIO()
                 if pil_format == "JPEG":
                     if image.mode not in ("RGB", "L"):
                         image = image.convert("RGB")
                     image.save(out, format="JPEG", quality=90, optimize=True)
+                    return strip_jpeg_metadata(out.getvalue())
                 else:
                     params = {}
-                    if "transparency" in image.info:
-                        params["transparency"] = image.info["transparency"]
+                    if transparency is not None:
+                        params["transparency"] = transparency
                     if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
                         image = image.convert("RGBA")
                     image.save(out, format="PNG", **params)
@@ -160,8 +218,20 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
         raise ValidationError(MSG_IMAGE_BROKEN, code="image_broken") from None
 
 
+def _is_allowed_uri(value: pikepdf.Object | None) -> bool:
+    """An http(s) or mailto: target. Whitespace and control characters are ignored, as readers ignore them (a tab
+    inside "javascript:" still makes a javascript: link); anything else, a relative or unreadable target too, is not."""
+    if not isinstance(value, pikepdf.String):
+        return False
+    text = "".join(ch for ch in str(value) if not ch.isspace() and unicodedata.category(ch)[0] != "C").lower()
+    return text.startswith(_PDF_ALLOWED_URI_PREFIXES)
+
+
 def _is_dangerous_action(value: pikepdf.Object) -> bool:
-    return isinstance(value, pikepdf.Dictionary) and str(value.get("/S", "")) in _PDF_DANGEROUS_ACTIONS
+    if not isinstance(value, pikepdf.Dictionary):
+        return False
+    kind = str(value.get("/S", ""))
+    return kind in _PDF_DANGEROUS_ACTIONS or (kind == "/URI" and not _is_allowed_uri(value.get("/URI")))
 
 
 def _clean_pdf_object(obj: pikepdf.Object) -> None:
@@ -188,7 +258,7 @@ def _clean_pdf_object(obj: pikepdf.Object) -> None:
             ):
                 del obj[key]
     if _is_dangerous_action(obj):
-        for key in ("/F", "/Win", "/Mac", "/Unix", "/Fields"):
+        for key in ("/F", "/Win", "/Mac", "/Unix", "/Fields", "/URI"):
             if key in obj:
                 del obj[key]
     for key in list(obj.keys()):

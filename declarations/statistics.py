@@ -1,22 +1,28 @@
-"""统计分析: per region (the level below the reviewer's region) and business year — units that must file, started,
-declared, sent to tax; persons registered and counted; 安置确认 / 安置核定 person-months; 实际安排人数.
+"""统计分析: per business year, the units of a region broken down by sub-region (the level below the region shown,
+down to the unit list of a district), by 行业类别 or by 单位性质 — units that must file, started, declared, certified
+(审核认定书 issued), sent to tax, withdrawn (a withdrawal approved); persons registered and counted; 安置确认 /
+安置核定 person-months; 实际安排人数.
 
 Every count of months and persons is read through ``placements.querysets`` (the compiled ``placements.counting``
 rules: ``PlacementMonth.objects.counted()``, ``measure_aggregate``, ``measure_q``); nothing here restates a rule.
-Five grouped queries whatever the number of units.
+Six grouped queries (and one for the row names) whatever the number of units.
+
+``scope`` is the reviewer's region prefix ('' = the whole country); ``region`` the prefix drilled into, always
+inside ``scope`` (:func:`clamp_region`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Substr
 
 from core.models import Region
-from declarations.models import actual_employed
+from declarations.constants import WithdrawalState
+from declarations.models import Declaration, Withdrawal, actual_employed
+from employers.constants import Industry, UnitKind
 from employers.declaration_states import LOCKED_STATUSES
 from employers.models import DeclarationState, Employer
 from placements import counting
@@ -25,24 +31,52 @@ from placements.querysets import measure_aggregate, measure_q
 
 UNIT_REGION = "federation_region"  # its key is the six-digit code
 
+# by= values: what one row of the table stands for.
+DIMENSIONS = {"region": "地区", "industry": "行业类别", "unit_kind": "单位性质", "unit": "单位"}
+
+# The figures of a row, in table order, with their column headings (the page, the export and the chart use these).
+FIGURES = (
+    ("units", "应申报单位"),
+    ("started", "已开始登记"),
+    ("declared", "已完成申报"),
+    ("certified", "已出具认定书"),
+    ("sent", "已发送税务"),
+    ("withdrawn", "已批准撤回"),
+    ("persons", "安置登记人数"),
+    ("persons_counted", "安置确认人数"),
+    ("confirmed", "安置确认(人月)"),
+    ("approved", "安置核定(人月)"),
+)
+FIGURE_NAMES = tuple(name for name, _ in FIGURES)
+
 
 @dataclass
-class RegionRow:
-    code: str
+class StatRow:
+    key: str
     name: str
     units: int = 0
     started: int = 0
     declared: int = 0
+    certified: int = 0
     sent: int = 0
+    withdrawn: int = 0
     persons: int = 0
     persons_counted: int = 0
     confirmed: int = 0
     approved: int = 0
+    drill: str = ""  # region: the prefix to drill into (a district: its unit list); unit: the unit's pk
 
     @property
     def actual_employed(self) -> Decimal:
         """实际安排人数 = 安置核定月数 / 12, not rounded (declarations.models.actual_employed)."""
         return actual_employed(self.approved)
+
+    def figures(self) -> list[int]:
+        return [getattr(self, name) for name in FIGURE_NAMES]
+
+
+# Kept for the callers of the first version (one row per sub-region).
+RegionRow = StatRow
 
 
 def group_length(prefix: str) -> int:
@@ -50,65 +84,127 @@ def group_length(prefix: str) -> int:
     return min(len(prefix) + 2, 6)
 
 
-def _grouped(qs, lookup: str, length: int, **aggregates) -> dict[str, dict]:
-    rows = qs.values(key=Substr(lookup, 1, length)).annotate(**aggregates).order_by("key")
-    return {row.pop("key"): row for row in rows}
+def clamp_region(scope: str, region: str) -> str:
+    """``region`` when it is a region prefix (2, 4 or 6 digits) inside ``scope``, else ``scope``."""
+    region = (region or "").strip()
+    if region.isdigit() and len(region) in (2, 4, 6) and region.startswith(scope):
+        return region
+    return scope
 
 
-def region_statistics(*, prefix: str, year: int) -> list[RegionRow]:
-    """The rows of the reviewer's region ``prefix`` ('' = the whole country) for business ``year``, by code."""
-    length = group_length(prefix)
-    scope = {f"{UNIT_REGION}__code__startswith": prefix} if prefix else {}
-    employer_scope = {f"employer__{UNIT_REGION}__code__startswith": prefix} if prefix else {}
-    month_scope = {f"placement__employer__{UNIT_REGION}__code__startswith": prefix} if prefix else {}
+def clamp_dimension(by: str, region: str) -> str:
+    """The unit list only inside a district (bounded); anything unknown: by sub-region."""
+    if by not in DIMENSIONS or (by == "unit" and len(region) < 6):
+        return "region"
+    return by
 
-    units = _grouped(Employer.objects.filter(**scope), UNIT_REGION, length, n=Count("pk"))
+
+def _key(by: str, path: str, length: int):
+    """The GROUP BY expression of dimension ``by`` for a queryset reaching the unit through ``path``."""
+    if by == "region":
+        return Substr(f"{path}{UNIT_REGION}", 1, length)
+    if by == "unit":
+        return F(f"{path}id")
+    return F(f"{path}{by}")
+
+
+def _grouped(qs, key, **aggregates) -> dict[str, dict]:
+    rows = qs.values(key=key).annotate(**aggregates).order_by("key")
+    return {str(row.pop("key")): row for row in rows}
+
+
+def _names(by: str, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """key → (name shown, drill-down target)."""
+    if by == "region":
+        regions = dict(Region.objects.filter(code__in=[k.ljust(6, "0") for k in keys]).values_list("code", "name"))
+        return {k: (regions.get(k.ljust(6, "0"), k), k) for k in keys}
+    if by == "unit":
+        units = Employer.objects.filter(pk__in=[int(k) for k in keys]).values_list("pk", "name", "uscc")
+        return {str(pk): (f"{name}（{uscc}）", str(pk)) for pk, name, uscc in units}
+    labels = dict(Industry.choices if by == "industry" else UnitKind.choices)
+    return {k: (labels.get(k, k or "未填写"), "") for k in keys}
+
+
+def statistics(*, scope: str, region: str, year: int, by: str = "region") -> list[StatRow]:
+    """The rows of ``region`` (clamped into ``scope``) for business ``year``, one per value of dimension ``by``."""
+    region = clamp_region(scope, region)
+    by = clamp_dimension(by, region)
+    length = group_length(region)
+
+    def inside(path: str) -> dict:
+        return {f"{path}{UNIT_REGION}__code__startswith": region} if region else {}
+
+    units = _grouped(Employer.objects.filter(**inside("")), _key(by, "", length), n=Count("pk"))
     started = _grouped(
-        Placement.objects.filter(year=year, **employer_scope),
-        f"employer__{UNIT_REGION}",
-        length,
+        Placement.objects.filter(year=year, **inside("employer__")),
+        _key(by, "employer__", length),
         units=Count("employer", distinct=True),
         persons=Count("pk"),
     )
     states = _grouped(
-        DeclarationState.objects.filter(year=year, status__in=LOCKED_STATUSES, **employer_scope),
-        f"employer__{UNIT_REGION}",
-        length,
+        DeclarationState.objects.filter(year=year, status__in=LOCKED_STATUSES, **inside("employer__")),
+        _key(by, "employer__", length),
         declared=Count("pk"),
         sent=Count("pk", filter=Q(sent_to_tax_at__isnull=False)),
     )
+    withdrawn_ids = Withdrawal.objects.filter(state=WithdrawalState.APPROVED).values("declaration_id")
+    documents = _grouped(
+        Declaration.objects.filter(year=year, **inside("employer__")).filter(
+            Q(status__in=LOCKED_STATUSES, current__certificate_issued_at__isnull=False) | Q(pk__in=withdrawn_ids)
+        ),
+        _key(by, "employer__", length),
+        certified=Count("pk", filter=Q(status__in=LOCKED_STATUSES, current__certificate_issued_at__isnull=False)),
+        withdrawn=Count("pk", filter=Q(pk__in=withdrawn_ids)),
+    )
     months = _grouped(
-        PlacementMonth.objects.filter(year=year, **month_scope).counted(),
-        f"placement__employer__{UNIT_REGION}",
-        length,
+        PlacementMonth.objects.filter(year=year, **inside("placement__employer__")).counted(),
+        _key(by, "placement__employer__", length),
         confirmed=measure_aggregate(counting.measure("confirmed")),
         approved=measure_aggregate(counting.measure("approved")),
         persons_counted=Count("placement", distinct=True, filter=measure_q(counting.measure("confirmed"))),
     )
-    codes = sorted(set(units) | set(started) | set(states) | set(months))
-    names = dict(Region.objects.filter(code__in=[c.ljust(6, "0") for c in codes]).values_list("code", "name"))
+    keys = sorted(set(units) | set(started) | set(states) | set(documents) | set(months))
+    names = _names(by, keys)
     result = []
-    for code in codes:
-        row = RegionRow(code=code, name=names.get(code.ljust(6, "0"), code))
-        row.units = units.get(code, {}).get("n", 0)
-        row.started = started.get(code, {}).get("units", 0)
-        row.persons = started.get(code, {}).get("persons", 0)
-        row.declared = states.get(code, {}).get("declared", 0)
-        row.sent = states.get(code, {}).get("sent", 0)
-        facts = months.get(code, {})
+    for key in keys:
+        name, drill = names.get(key, (key, ""))
+        row = StatRow(key=key, name=name, drill=drill if (by == "unit" or len(key) > len(region)) else "")
+        row.units = units.get(key, {}).get("n", 0)
+        row.started = started.get(key, {}).get("units", 0)
+        row.persons = started.get(key, {}).get("persons", 0)
+        row.declared = states.get(key, {}).get("declared", 0)
+        row.sent = states.get(key, {}).get("sent", 0)
+        row.certified = documents.get(key, {}).get("certified", 0)
+        row.withdrawn = documents.get(key, {}).get("withdrawn", 0)
+        facts = months.get(key, {})
         row.confirmed = int(facts.get("confirmed") or 0)
         row.approved = int(facts.get("approved") or 0)
         row.persons_counted = facts.get("persons_counted", 0)
         result.append(row)
+    if by == "region" and len(region) == 6:  # a district is its own single row: drill into its unit list
+        for row in result:
+            row.drill = row.key
     return result
 
 
-def total_row(rows: list[RegionRow]) -> RegionRow:
-    total = RegionRow(code="", name="合计")
-    sums: dict[str, int] = defaultdict(int)
-    for row in rows:
-        for name in ("units", "started", "declared", "sent", "persons", "persons_counted", "confirmed", "approved"):
-            sums[name] += getattr(row, name)
-    for name, value in sums.items():
-        setattr(total, name, value)
+def region_statistics(*, prefix: str, year: int) -> list[StatRow]:
+    """By sub-region of the reviewer's region ``prefix`` (the first version's entry point)."""
+    return statistics(scope=prefix, region=prefix, year=year, by="region")
+
+
+def total_row(rows: list[StatRow]) -> StatRow:
+    total = StatRow(key="", name="合计")
+    for field in fields(StatRow):
+        if field.name in FIGURE_NAMES:
+            setattr(total, field.name, sum(getattr(row, field.name) for row in rows))
     return total
+
+
+def drill_path(scope: str, region: str) -> list[tuple[str, str]]:
+    """(prefix, name) from the reviewer's region down to ``region`` (the breadcrumbs of the drill-down), one query."""
+    prefixes = [region[:n] for n in (2, 4, 6) if n <= len(region) and len(region[:n]) >= len(scope)]
+    if scope == "":
+        prefixes = ["", *prefixes]
+    codes = [p.ljust(6, "0") for p in prefixes if p]
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    return [(p, names.get(p.ljust(6, "0"), p) if p else "全国") for p in prefixes]

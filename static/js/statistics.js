@@ -1,4 +1,4 @@
-// 统计分析 (admin): a bar chart of the table above it (units that must file / declared, per region). Progressive
+// 统计分析 (admin): a bar chart of the table above it (units that must file / declared / sent, per row). Progressive
 // enhancement only: without JavaScript or ECharts the table is the page.
 (() => {
   "use strict";
@@ -14,15 +14,15 @@
       animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
       color: ["#5c636a", "#0a58ca", "#146c43"],
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { top: 0, data: ["应申报单位", "已完成申报", "已发送税务"] },
+      legend: { top: 0, data: data.series.map((s) => s.name) },
       grid: { left: 48, right: 16, top: 40, bottom: 48 },
-      xAxis: { type: "category", data: data.regions, axisLabel: { interval: 0, rotate: data.regions.length > 8 ? 30 : 0 } },
+      xAxis: {
+        type: "category",
+        data: data.categories,
+        axisLabel: { interval: 0, rotate: data.categories.length > 8 ? 30 : 0 },
+      },
       yAxis: { type: "value", name: "单位数", minInterval: 1 },
-      series: [
-        { name: "应申报单位", type: "bar", data: data.units, barMaxWidth: 18 },
-        { name: "已完成申报", type: "bar", data: data.declared, barMaxWidth: 18 },
-        { name: "已发送税务", type: "bar", data: data.sent, barMaxWidth: 18 },
-      ],
+      series: data.series.map((s) => ({ name: s.name, type: "bar", data: s.data, barMaxWidth: 18 })),
     });
     window.addEventListener("resize", () => chart.resize());
   };

@@ -1,0 +1,250 @@
+"""Benchmark of 统计分析 (issue 15) on PostgreSQL: a province with 100,000 units and 1,000,000 placements.
+
+    .venv/bin/python bench/stats.py [--units 100000] [--per-unit 10] [--regenerate] [--repeat 5]
+
+Sets Django up on the database ``bench_stats`` (created if missing; override with BENCH_DATABASE_URL), migrates it,
+loads the reference data (GB/T 2260 regions) and, once (kept for the next runs; ``--regenerate`` starts over),
+generates set-based (``INSERT … SELECT generate_series``) in 广东省 (44): ``--units`` units spread over its districts,
+industries and unit kinds, ``--per-unit`` placements of YEAR per unit with their twelve months in every review state,
+the declaration states (40 % declared, half of them sent to tax), declarations with their current submission
+(certificates issued for half) and some approved withdrawals.
+
+Then measures, as a provincial reviewer (region 440000) and as a district reviewer: the statistics queries by
+sub-region, by 行业类别 and by 单位性质 (``declarations.statistics.statistics``) and the page itself
+(``/admin/declarations/declaration/statistics/``) — the best and the median time over ``--repeat`` runs and the query
+count. Target (issue 15): ≤ 2 s for the province.
+"""
+
+import argparse
+import platform
+import statistics as stats_module
+import time
+
+import _common
+
+DB_URL = _common.configure("bench_stats")
+
+YEAR = 2025
+PROVINCE = "44"
+INDUSTRIES = "ABCDEFGHIJKLMNOPQRST"
+UNIT_KINDS = ("企业", "机关", "事业单位", "社会团体", "民办非企业单位", "其他")
+
+
+def _run(cursor, label: str, sql: str) -> None:
+    started = time.perf_counter()
+    cursor.execute(sql)  # no parameters: "%" is SQL's modulo here
+    print(f"  {label}: {cursor.rowcount} rows, {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def generate(units: int, per_unit: int) -> None:
+    """The units, placements, months and declarations (see the module docstring), set-based."""
+    from django.db import connection, transaction
+
+    from core.models import Region
+
+    districts = list(
+        Region.objects.filter(code__startswith=PROVINCE, level="county", abolished=False)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    if not districts:
+        raise SystemExit("no districts of 44 — load_reference_data did not load the regions")
+    print(f"generating {units} units over {len(districts)} districts, {units * per_unit} placements …", flush=True)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE bench_district (n int PRIMARY KEY, code varchar(6)) ON COMMIT DROP")
+        cur.executemany("INSERT INTO bench_district VALUES (%s, %s)", list(enumerate(districts)))
+        kinds = "ARRAY[" + ", ".join(f"'{k}'" for k in UNIT_KINDS) + "]"
+        _run(
+            cur,
+            "units",
+            f"""
+            INSERT INTO employers_employer (name, uscc, tax_registration_no, organization_code, unit_kind,
+                economic_kind, industry, legal_rep_name, legal_rep_id_type, legal_rep_id_number, legal_rep_phone,
+                phone, contact_name, contact_phone, business_address, registered_address, created_at, updated_at,
+                version, federation_region_id, registration_region_id, tax_region_id, profile_complete)
+            SELECT '广东省基准单位' || g, 'B' || lpad(g::text, 17, '0'), '', '',
+                ({kinds})[1 + (g * 7) % {len(UNIT_KINDS)}], '有限责任(公司)',
+                substr('{INDUSTRIES}', 1 + (g * 13) % {len(INDUSTRIES)}, 1), '张伟', 'resident_id',
+                '440106197503020011', '13800138000', '', '李娜', '13900139000', '广州市测试路1号', '广州市测试路1号',
+                now(), now(), 0, d.code, d.code, d.code, true
+            FROM generate_series(1, {units}) g JOIN bench_district d ON d.n = g % {len(districts)}
+            """,
+        )
+        _run(
+            cur,
+            "placements",
+            f"""
+            INSERT INTO placements_placement (year, id_number, name, gender, household_address, phone, education,
+                guardian_name, guardian_phone, is_graduate, retirement_baseline, wizard_step, wizard_completed,
+                submitted_at, frozen, version, created_at, updated_at, employer_id)
+            SELECT {YEAR}, '44' || lpad((e.id * {per_unit} + k)::text, 16, '0'), '王芳', '女', '', '', '', '', '',
+                false, '', 4, (e.id + k) % 20 <> 0, CASE WHEN (e.id + k) % 20 <> 0 THEN now() END, false, 0, now(),
+                now(), e.id
+            FROM employers_employer e CROSS JOIN generate_series(1, {per_unit}) k
+            WHERE e.uscc LIKE 'B%'
+            """,
+        )
+        # Months: a mix by placement and month — auto (most), pending, confirmed, rejected, unselected; grades 1–4.
+        _run(
+            cur,
+            "months",
+            f"""
+            INSERT INTO placements_placementmonth (id_number, year, month, wage_ok, pension_ok, medical_ok, cert_ok,
+                age_ok, contract_ok, taken_elsewhere, verified, reasons, dispatched, cert_type, cert_grade, cert_no,
+                weight, selected, review_state, evidence_mask, evidence_missing, decision_reason, updated_at,
+                placement_id, held)
+            SELECT p.id_number, {YEAR}, {YEAR} * 100 + m, true, true, true, true, true, true, false, s.state = 'auto',
+                '', false, '残疾人证', s.grade, p.id_number || '4' || s.grade, CASE WHEN s.grade <= 2 THEN 2 ELSE 1 END,
+                s.state <> 'none', s.state, CASE WHEN s.state IN ('pending', 'confirmed', 'rejected') THEN 1 ELSE 0
+                END, s.state = 'pending' AND p.id % 3 = 0, '', now(), p.id,
+                s.state NOT IN ('none', 'rejected') AND p.wizard_completed
+            FROM placements_placement p CROSS JOIN generate_series(1, 12) m
+            CROSS JOIN LATERAL (SELECT
+                CASE (p.id * 7 + m) % 16 WHEN 0 THEN 'pending' WHEN 1 THEN 'confirmed' WHEN 2 THEN 'rejected'
+                    WHEN 3 THEN 'none' ELSE 'auto' END AS state,
+                1 + p.id % 4 AS grade) s
+            WHERE p.year = {YEAR} AND p.id_number LIKE '44%'
+            """,
+        )
+        _run(
+            cur,
+            "declaration states",
+            f"""
+            INSERT INTO employers_declarationstate (year, status, previous_status, declared_at, sent_to_tax_at,
+                employer_id)
+            SELECT {YEAR}, CASE WHEN e.id % 5 = 0 THEN 'sent' ELSE 'declared' END, '', now(),
+                CASE WHEN e.id % 5 = 0 THEN now() END, e.id
+            FROM employers_employer e WHERE e.uscc LIKE 'B%' AND e.id % 5 IN (0, 1)
+            """,
+        )
+        _run(
+            cur,
+            "declarations",
+            f"""
+            INSERT INTO declarations_declaration (year, status, previous_status, sent_to_tax_at, version, created_at,
+                updated_at, employer_id)
+            SELECT {YEAR}, s.status, '', s.sent_to_tax_at, 1, now(), now(), s.employer_id
+            FROM employers_declarationstate s WHERE s.year = {YEAR}
+            """,
+        )
+        _run(
+            cur,
+            "submissions",
+            f"""
+            INSERT INTO declarations_submission (number, form_token, declared_at, declared_by_label, unit_name, uscc,
+                issuer, federation_region_code, tax_authority, persons, registered_months, confirmed_months,
+                approved_months, certificate_no, verification_code, certificate_issued_at, void_reason,
+                declaration_id, tax_result, tax_result_reason)
+            SELECT 1, '', now(), 'bench', e.name, e.uscc, '残联', e.federation_region_id, e.tax_region_id, 10, 100,
+                90, 120, 'B' || d.id, 'B' || d.id, CASE WHEN d.id % 2 = 0 THEN now() END, '', d.id, '', ''
+            FROM declarations_declaration d JOIN employers_employer e ON e.id = d.employer_id WHERE d.year = {YEAR}
+            """,
+        )
+        _run(
+            cur,
+            "current submissions",
+            "UPDATE declarations_declaration d SET current_id = s.id FROM declarations_submission s "
+            "WHERE s.declaration_id = d.id AND d.current_id IS NULL",
+        )
+        _run(
+            cur,
+            "withdrawals",
+            f"""
+            INSERT INTO declarations_withdrawal (reason, from_status, requested_at, state, decided_at, decision_reason,
+                declaration_id, submission_id)
+            SELECT '申报信息有误', d.status, now(), 'approved', now(), '同意撤回', d.id, d.current_id
+            FROM declarations_declaration d WHERE d.year = {YEAR} AND d.id % 17 = 0
+            """,
+        )
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+
+def measure(repeat: int) -> bool:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from core.models import Region
+    from declarations.statistics import DIMENSIONS, statistics
+    from employers.models import Employer, ReviewerProfile
+
+    setup_test_environment()
+    users = get_user_model().objects
+    district = Employer.objects.filter(uscc__startswith="B").values_list("federation_region_id", flat=True)[:1][0]
+    reviewers = []
+    for username, code in (("bench_province", f"{PROVINCE}0000"), ("bench_district", district)):
+        user = users.filter(username=username).first() or users.create_user(username, password="bench-pass-2026")
+        user.is_staff = True
+        user.save()
+        ReviewerProfile.objects.update_or_create(user=user, defaults={"region": Region.objects.get(code=code)})
+        reviewers.append((username, code, user))
+
+    def timed(fn):
+        times, queries = [], 0
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - started)
+            queries = len(ctx.captured_queries)
+        return min(times), stats_module.median(times), queries
+
+    units = Employer.objects.filter(uscc__startswith="B").count()
+    server = _common.server_version().split(",")[0]
+    print(f"{units} units; {server}; {platform.processor() or platform.machine()}")
+    print(f"{'what':46} {'queries':>7} {'best s':>8} {'median s':>9} {'target':>7}")
+    ok = True
+    for username, code, user in reviewers:
+        prefix = Region.objects.get(code=code).prefix
+        for dimension in DIMENSIONS:
+            if dimension == "unit" and len(prefix) < 6:
+                continue
+            best, median, queries = timed(lambda d=dimension, p=prefix: statistics(scope=p, region=p, year=YEAR, by=d))
+            print(f"{username} statistics by {dimension:28} {queries:7} {best:8.3f} {median:9.3f} {'2.0':>7}")
+            ok &= median <= 2.0
+        client = Client()
+        client.force_login(user)
+        url = f"/admin/declarations/declaration/statistics/?year={YEAR}"
+        client.get(url)  # warm-up (templates, static)
+
+        def page(client=client, url=url):
+            response = client.get(url)
+            assert response.status_code == 200, response.status_code
+
+        best, median, queries = timed(page)
+        print(f"{username} page (by region){'':26} {queries:7} {best:8.3f} {median:9.3f} {'2.0':>7}")
+        ok &= median <= 2.0
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=100_000)
+    parser.add_argument("--per-unit", type=int, default=10)
+    parser.add_argument("--regenerate", action="store_true", help="delete the generated data and generate it again")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    _common.setup(DB_URL)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from employers.models import Employer
+
+    if not Employer.objects.filter(uscc="B" + "1".rjust(17, "0")).exists() or args.regenerate:
+        call_command("load_reference_data", verbosity=0)
+        with connection.cursor() as cur:
+            cur.execute(
+                "TRUNCATE declarations_withdrawal, declarations_submission, declarations_declaration, "
+                "employers_declarationstate, placements_placementmonth, placements_placement, employers_employer "
+                "CASCADE"
+            )
+        started = time.perf_counter()
+        generate(args.units, args.per_unit)
+        print(f"generated in {time.perf_counter() - started:.0f} s")
+    raise SystemExit(0 if measure(args.repeat) else 1)
+
+
+if __name__ == "__main__":
+    main()

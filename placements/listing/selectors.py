@@ -17,7 +17,7 @@ from core.models import FilingExtension, FilingWindow
 from employers.models import Employer
 from placements import counting
 from placements.constants import PlacementStatus
-from placements.models import Placement
+from placements.models import Placement, PlacementMonth
 from placements.selectors import placement_totals
 
 PAGE_SIZE = 50
@@ -278,3 +278,51 @@ def _ids_rows_sql(vendor: str, n: int) -> tuple[str, tuple]:
     """The rows of ``n`` given placements (stand-ins :data:`_ID_SLOTS`), compiled once per ``n``."""
     qs = Placement.objects.filter(pk__in=_ID_SLOTS[:n]).with_status().annotate(cert_no=Max("months__cert_no"))
     return qs.order_by("id").query.sql_with_params()
+
+
+# --- the filters of the list, shared by the page, the export and the print view -------------------------------------
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The list's filters as the page's query string carries them: ``q`` (search) and ``status``."""
+
+    search: str = ""
+    status: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> ListFilters:
+        """From a QueryDict or a plain mapping (``q``, ``status``); an unknown status is no filter."""
+        status = (params or {}).get("status") or ""
+        return cls(normalise_search((params or {}).get("q")), status if status in PlacementStatus.values else "")
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The non-empty filters as query parameters."""
+        return {k: v for k, v in (("q", self.search), ("status", self.status)) if v}
+
+
+def filtered_placements(employer: Employer, year: int, filters: ListFilters) -> list[Placement]:
+    """Every placement of the year the list shows with ``filters`` (the same search and status rules as
+    :func:`list_page`), in list order, with ``n_<measure>``, ``status`` and ``cert_no`` (unmasked). One query."""
+    qs = Placement.objects.of(employer, year).with_status().annotate(cert_no=Max("months__cert_no"))
+    if filters.search:
+        qs = qs.filter(_search_q(filters.search))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return list(qs.order_by("id"))
+
+
+def year_months(employer: Employer, year: int):
+    """Every month row of the unit's placements of ``year``, by placement then month (one query, streamed)."""
+    return (
+        PlacementMonth.objects.filter(placement__employer=employer, placement__year=year)
+        .order_by("placement_id", "month")
+        .iterator(chunk_size=2000)
+    )
+
+
+def batch_placements(employer: Employer, year: int, ids: list[int]) -> list[Placement]:
+    """The unit's placements of ``year`` among ``ids`` with their counts and status (the batch 删除's confirmation
+    page). One query; ids of another unit or year are simply not found."""
+    return list(Placement.objects.of(employer, year).filter(pk__in=ids).with_status().order_by("id"))

@@ -13,22 +13,11 @@ from django.utils import timezone
 from core.masking import mask_number
 from employers.access import employer_required
 from employers.selectors import year_actions
-from placements.constants import PlacementStatus
 from placements.listing import selectors as ws
+from placements.listing.labels import COUNTERS, status_parts
 from placements.models import Placement
 from placements.registration.rules import placement_actions
-from placements.web import STATUS_LABELS, int_param
-
-COUNTERS = (
-    ("", "已登记"),
-    (PlacementStatus.APPROVED_SYSTEM, "审核通过(系统)"),
-    (PlacementStatus.APPROVED_MANUAL, "审核通过(人工)"),
-    (PlacementStatus.PARTIALLY_REJECTED, "部分审核不通过"),
-    (PlacementStatus.REJECTED, "审核不通过"),
-    (PlacementStatus.PENDING, "待审核"),
-    (PlacementStatus.INCOMPLETE, "资料待完善"),
-)
-
+from placements.web import int_param
 
 # --- the list ----------------------------------------------------------------------------------------------------
 
@@ -39,10 +28,8 @@ def index(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     header = ws.list_header(employer, int_param(request.GET.get("year")), today)
     year, years, filing_year, totals = header.year, header.years, header.filing_year, header.totals
-    search = ws.normalise_search(request.GET.get("q"))
-    status = request.GET.get("status", "")
-    if status not in PlacementStatus.values:
-        status = ""
+    filters = ws.ListFilters.from_params(request.GET)
+    search, status = filters.search, filters.status
     page = ws.list_page(
         employer,
         year,
@@ -87,12 +74,6 @@ def index(request: HttpRequest) -> HttpResponse:
 
 # The list's links are built by string formatting from one reversed prefix (50 rows × 5 links: ``reverse`` per
 # link is measurable); the row itself is rendered by templates/placements/includes/list_row.html.
-STATUS_MARKS = {
-    PlacementStatus.APPROVED_SYSTEM: ("✓ ", "（系统）"),
-    PlacementStatus.APPROVED_MANUAL: ("✓ ", "（人工）"),
-    PlacementStatus.REJECTED: ("✗ ", ""),
-    PlacementStatus.PARTIALLY_REJECTED: ("✗ ", ""),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +88,8 @@ class ListRow:
     """One line of the list, everything the template shows (no query, no method call from the template)."""
 
     n: int
+    pk: int
+    deletable: bool  # a checkbox for 批量删除 (the single 删除's rule)
     name: str
     id_number: str  # masked
     cert_no: str  # masked, or —
@@ -131,9 +114,11 @@ def _list_row(n: int, p: Placement, locked: bool, prefix: str) -> ListRow:
         links.append(ListLink("重新登记", f"{base}reregister/"))
     if a.delete:
         links.append(ListLink("删除", f"{base}delete/", danger=True))
-    mark, suffix = STATUS_MARKS.get(p.status, ("", ""))
+    status, suffix = status_parts(p.status)
     return ListRow(
         n=n,
+        pk=p.pk,
+        deletable=a.delete,
         name=p.name,
         id_number=mask_number(p.id_number),
         cert_no=mask_number(p.cert_no) or "—",
@@ -141,7 +126,7 @@ def _list_row(n: int, p: Placement, locked: bool, prefix: str) -> ListRow:
         n_confirmed=int(p.n_confirmed),
         n_approved=int(p.n_approved),
         n_rejected=int(p.n_rejected),
-        status=f"{mark}{STATUS_LABELS.get(p.status, '')}",
+        status=status,
         status_note=suffix,
         links=links,
     )

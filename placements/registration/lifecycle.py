@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Mapping
 
 from django.db import transaction
 
 from core.actors import Actor
 from core.audit import snapshot
+from employers.models import Employer
 from placements.constants import MonthReview
 from placements.grid.checks import fail_mask, missing_evidence
 from placements.grid.services import hold_and_finish
@@ -23,6 +25,7 @@ from placements.writes import (
     RegistrationError,
     audit,
     bump_version,
+    check_year,
     grid_refresh,
     lock_for_write,
     recompute_after_commit,
@@ -101,3 +104,21 @@ def placement_delete(*, placement: Placement, by: Actor, expected_version: int |
     p.delete()
     if held:
         recompute_after_commit(id_number, year)
+
+
+@transaction.atomic
+def placements_delete(
+    *, employer: Employer, year: int, placement_ids: Collection[int], versions: Mapping[int, int], by: Actor
+) -> list[Placement]:
+    """批量删除: the placements ``placement_ids`` of ``employer``'s ``year``, all or none, each through
+    :func:`placement_delete` (the one rule: refused after 完成申报, for a frozen placement or a stale ``versions``
+    entry; its audit event and the release of its months). An id that is not the unit's placement of that year
+    refuses the whole batch. Returns the deleted placements (unsaved copies, for the message)."""
+    ids = sorted(set(placement_ids))
+    check_year(employer.pk, year)  # the unit's row first, as every write of the year
+    found = list(Placement.objects.filter(employer=employer, year=year, pk__in=ids).order_by("id"))
+    if not ids or len(found) != len(ids):
+        raise RegistrationError("所选人员中有已删除或不属于本单位本年度的记录，未删除任何人员，请重新选择。")
+    for p in found:
+        placement_delete(placement=p, by=by, expected_version=versions.get(p.pk))
+    return found

@@ -9,7 +9,7 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -56,7 +56,8 @@ __all__ = ["KIND_MODELS", "FeedFileError", "ImportResult", "RecomputeRequest", "
 @dataclass(frozen=True, slots=True)
 class RecomputeRequest:
     """One grid recomputation a feed import calls for: the placements of ``id_numbers`` (None: every person) in
-    ``year`` (None: every year with an open grid). The arguments of ``placements.tasks.recompute_persons``."""
+    ``year`` (None: every year with an open grid). The placements app records them in its durable queue
+    (``placements.grid.pending``, ADR 0017) through ``feed_import``'s ``record_recompute``."""
 
     id_numbers: list[str] | None
     year: int | None
@@ -82,7 +83,8 @@ class ImportResult:
     touched_persons: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
-    recompute: list[RecomputeRequest] = field(default_factory=list)  # what the caller queues after a real import
+    recompute: list[RecomputeRequest] = field(default_factory=list)  # what the new facts call for (a real import)
+    recompute_recorded: int | None = None  # rows ``record_recompute`` wrote in the import's transaction (None: none)
 
     @property
     def summary(self) -> str:
@@ -181,13 +183,16 @@ def feed_import(
     by: Actor | str | None = None,
     method: str = "auto",
     today: date | None = None,
+    record_recompute: Callable[[list[RecomputeRequest]], int] | None = None,
 ) -> ImportResult:
     """Validate ``path`` as a feed of ``kind`` and upsert its valid rows; see feeds.md.
 
     ``method``: ``auto`` (COPY on PostgreSQL, portable elsewhere), ``copy`` or ``portable``. The whole import is one
     transaction: a file-level problem (:class:`FeedFileError`) found anywhere in the file rolls everything back.
     ``dry_run`` runs the same code and rolls back. After a real import, ``result.recompute`` says which month grids
-    the new facts may change: the placements app, above this one, queues them (its ``import_feed`` command).
+    the new facts may change. ``record_recompute`` (the placements app's durable queue, ADR 0017: this app may not
+    import it, ADR 0010) is called with them **inside the import's transaction**, last, so the need for a recompute
+    commits with the data that causes it or not at all; it returns the number of rows it recorded.
     ``by``: the user or a label for the audit trail.
     """
     if kind not in KINDS:
@@ -228,13 +233,16 @@ def feed_import(
                     transaction.set_rollback(True)
                 else:
                     _log(result, feed, by, started_at)
+                    result.recompute = recompute_requests(kind=kind, outcome=outcome, today=today)
+                    if record_recompute is not None:
+                        clock = time.monotonic()
+                        result.recompute_recorded = record_recompute(result.recompute)
+                        result.timings["record_recompute"] = time.monotonic() - clock
             if report_path is not None:
                 _write_report(Path(report_path), feed, rejects, outcome.superseded)
     finally:
         rejects.close()
     result.seconds = time.monotonic() - started
-    if not dry_run:
-        result.recompute = recompute_requests(kind=kind, outcome=outcome, today=today)
     return result
 
 

@@ -388,3 +388,33 @@ class Evidence(models.Model):
     @property
     def month_labels(self) -> list[str]:
         return [month_label(m) for m in sorted(self.months)]
+
+
+class PendingRecompute(models.Model):
+    """A grid recompute owed to one person in one business year (ADR 0017): written in the same transaction as the
+    feed rows that call for it, deleted in the same transaction as the recompute that settles it.
+
+    Drained by the ``recompute_pending`` task a feed import enqueues and by the periodic sweep
+    (``manage.py recompute_grids --pending``, cron). A drainer locks the rows it works on (``FOR UPDATE SKIP LOCKED``
+    on PostgreSQL) for the duration of one batch's transaction, so a crashed drainer or a database outage simply
+    leaves them here for the next one. ``attempts`` / ``last_error`` record the failed batches (not the lost
+    connections: those cannot be written down).
+    """
+
+    id_number = models.CharField("身份证号", max_length=18)
+    year = models.PositiveSmallIntegerField("业务年度")
+    created_at = models.DateTimeField("首次登记时间")
+    requested_at = models.DateTimeField("最近登记时间", help_text="又一次导入涉及此人时更新")
+    attempts = models.PositiveIntegerField("失败次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+    last_attempt_at = models.DateTimeField("最近失败时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "待重算安置月份表"
+        verbose_name_plural = "待重算安置月份表"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["id_number", "year"], name="uniq_pending_recompute_person")]
+
+    def __str__(self) -> str:
+        return f"{self.id_number}（{self.year}年度）"
+

@@ -14,3 +14,24 @@ def recompute_persons(id_numbers: list[str] | None, year: int | None) -> int:
     from placements.grid.recompute import grids_recompute_for_persons
 
     return grids_recompute_for_persons(id_numbers=id_numbers, year=year)
+
+
+class RecomputesPending(Exception):
+    """Raised by :func:`recompute_pending` when grids are still owed after it ran (the task shows FAILED); they stay
+    recorded and the next drain redoes them (ADR 0017)."""
+
+
+@task()
+def recompute_pending() -> dict:
+    """Drain the durable queue of grid recomputes (``PendingRecompute``, ADR 0017): enqueued by ``import_feed``
+    after each import; ``manage.py recompute_grids --pending`` (cron) does the same. Fails (so the task result says
+    so) when a recompute failed or the connection was lost; what failed stays queued."""
+    from placements.grid.pending import pending_drain
+
+    result = pending_drain()
+    if not result.ok:
+        raise RecomputesPending(
+            f"{result.settled} settled, {result.failed} failed, interrupted: {result.interrupted}; "
+            + "; ".join(result.errors[:3])
+        )
+    return {"settled": result.settled, "placements": result.placements}

@@ -316,13 +316,21 @@ def test_import_is_logged_and_audited(tmp_path, ids, unit):
     assert event.object_id == str(entry.pk) and "9 inserted" in event.changes["summary"]
 
 
-def test_touched_persons_are_queued_for_recompute(tmp_path, ids, unit, queued):
+def test_touched_persons_are_recorded_for_recompute(tmp_path, ids, unit, queued, employer):
+    from placements.models import PendingRecompute
+    from tests.factories import placements as pf
+
+    for i in ids[:2]:  # the third person has no placement: no grid to recompute
+        pf.placement(employer, id_number=i)
     path = write_csv(tmp_path / "p.csv", "pension", pension_rows(ids, unit))
     out, _ = run("pension", path)
-    assert queued == [{"id_numbers": sorted(ids), "year": None}]
-    assert "已排队重算安置月份表 1 批" in out
-    run("pension", path)  # nothing changed: nothing queued
-    assert len(queued) == 1
+    assert sorted(PendingRecompute.objects.values_list("id_number", "year")) == sorted((i, 2025) for i in ids[:2])
+    assert "已登记待重算安置月份表 2 人·年度" in out
+    assert "安置月份表重算已交后台任务（db_worker）：当前待重算 2 人" in out
+    assert queued == [{}]  # the drain is queued after every import
+    out, _ = run("pension", path)  # nothing changed: nothing recorded, the drain queued again all the same
+    assert "已登记待重算" not in out and len(queued) == 2
+    assert PendingRecompute.objects.count() == 2
 
 
 def test_min_wage_changes_recompute_every_person_of_the_affected_years(tmp_path):
@@ -358,12 +366,16 @@ def test_copy_method_needs_postgresql(tmp_path, ids, unit):
         run("pension", write_csv(tmp_path / "p.csv", "pension", []), "--method", "copy")
 
 
-def test_the_real_recompute_task_accepts_the_arguments(tmp_path, ids, unit):
-    """With the immediate backend the task runs at once; its arguments must be JSON-serialisable."""
+def test_the_real_recompute_task_runs_at_once_with_the_immediate_backend(tmp_path, ids, unit, employer):
+    from placements.models import PendingRecompute, PlacementMonth
+    from tests.factories import placements as pf
+
+    p = pf.placement(employer, id_number=ids[0])
     out, _ = run("pension", write_csv(tmp_path / "p.csv", "pension", pension_rows(ids, unit)))
-    assert "已排队重算安置月份表 1 批" in out
+    assert "已登记待重算安置月份表 1 人·年度" in out and "安置月份表已重算，无待重算人员" in out
+    assert PlacementMonth.objects.filter(placement=p).count() == 12 and not PendingRecompute.objects.exists()
     out, _ = run("min_wages", write_csv(tmp_path / "m.csv", "min_wages", [("11", "2025-09-01", "2540")]))
-    assert "已排队重算安置月份表" in out
+    assert "已登记待重算安置月份表 1 人·年度" in out and "安置月份表已重算" in out
 
 
 def test_full_width_digits_are_rejected_not_passed_to_the_database(tmp_path, ids, unit):

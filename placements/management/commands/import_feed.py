@@ -1,8 +1,11 @@
 """Import a feed file (feeds.md): python manage.py import_feed KIND FILE [--dry-run] [--report REJECTS.csv]
 
 Validates every row, upserts the valid ones (the same file twice changes nothing), reports rejected rows with
-their line numbers, and queues the recomputation of the grids of the persons it touched. The file is refused as
-a whole (non-zero exit, nothing imported) when it is unusable: a missing column, not UTF-8, a truncated last line.
+their line numbers, records the grid recomputes of the persons it touched in the same transaction (ADR 0017), then
+runs them (the recompute_pending task: at once with the immediate backend, by a db_worker with the database one).
+The file is refused as a whole (exit 1, nothing imported) when it is unusable: a missing column, not UTF-8, a
+truncated last line. Exit 3 when the data was imported but the follow-up recompute failed or could not be queued:
+the recomputes stay recorded, and running this command again (any file) or `recompute_grids --pending` redoes them.
 The output ends with: KIND: N read, N inserted, N updated, N unchanged, N rejected
 """
 
@@ -12,10 +15,19 @@ The output ends with: KIND: N read, N inserted, N updated, N unchanged, N reject
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
+from django.tasks import TaskResultStatus
 
 from feeds.rows import KINDS
 from feeds.services import FeedFileError, feed_import
 from placements.grid import tasks
+from placements.grid.pending import pending_record, pending_summary
+
+FOLLOW_UP_FAILED = 3  # exit status: imported, but grids still owed (see the module docstring)
+
+
+def _record(requests) -> int:
+    return pending_record(requests=requests)
 
 
 class Command(BaseCommand):
@@ -43,13 +55,13 @@ class Command(BaseCommand):
                 report_path=options["report"],
                 by=f"import_feed（{_os_user()}）",
                 method=options["method"],
+                record_recompute=_record,
             )
         except FeedFileError as exc:
             raise CommandError(f"{kind}: 文件被拒绝 / file refused: {exc.message}") from exc
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        for request in result.recompute:  # the import has committed: queue what its facts may change
-            tasks.recompute_persons.enqueue(**request.as_kwargs())
+        follow_up = None if result.dry_run else self._follow_up()
         for warning in result.warnings:
             self.stderr.write(f"警告：{warning}")
         if result.samples:
@@ -68,9 +80,32 @@ class Command(BaseCommand):
             f"方式 {result.method}，用时 {result.seconds:.2f} 秒（{rate:,.0f} 行/秒），"
             f"涉及人员 {result.touched_persons} 人{mode}"
         )
-        if result.recompute:
-            self.stdout.write(f"已排队重算安置月份表 {len(result.recompute)} 批")
+        if result.recompute_recorded:
+            self.stdout.write(f"已登记待重算安置月份表 {result.recompute_recorded} 人·年度（与数据同一事务提交）")
+        failure = follow_up and follow_up.report(self.stdout)
         self.stdout.write(result.summary)
+        if failure:
+            raise CommandError(f"警告：{failure}", returncode=FOLLOW_UP_FAILED)
+
+    def _follow_up(self) -> "_FollowUp":
+        """Run (or queue) the drain of every recorded recompute — this import's and any an earlier failure left —
+        and say what still waits."""
+        follow_up = _FollowUp()
+        try:
+            run = tasks.recompute_pending.enqueue()
+        except Exception as exc:  # noqa: BLE001 — reported, and the exit status says so; the rows stay recorded
+            follow_up.error = f"无法排队重算任务（{type(exc).__name__}: {exc}）"
+            connection.close_if_unusable_or_obsolete()
+        else:
+            follow_up.ran = run.status in (TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED)
+            if run.status == TaskResultStatus.FAILED:
+                follow_up.error = "重算任务失败（" + (run.errors[-1].exception_class_path if run.errors else "?") + "）"
+        try:
+            follow_up.waiting = pending_summary()
+        except DatabaseError as exc:
+            follow_up.error = follow_up.error or f"数据库不可用（{exc}）"
+            connection.close_if_unusable_or_obsolete()
+        return follow_up
 
 
 def _os_user() -> str:
@@ -78,3 +113,29 @@ def _os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+class _FollowUp:
+    """What became of the recompute after the import: run here (immediate backend), queued, or failed."""
+
+    def __init__(self) -> None:
+        self.ran = False
+        self.error: str | None = None
+        self.waiting = None  # pending.PendingSummary, None when it could not be read
+
+    def report(self, out) -> str | None:
+        """Write the status line; return the failure message when grids are still owed after a run that should
+        have settled them (or nothing could be queued)."""
+        waiting = self.waiting
+        persons = "人数未知" if waiting is None else f"{waiting.persons} 人"
+        if self.error or (self.ran and waiting is not None and waiting.rows):
+            reason = self.error or "部分重算失败"
+            return (
+                f"数据已导入，但随后的安置月份表重算未完成：{reason}；待重算 {persons}（已持久登记，不会丢失）。"
+                "重新运行 import_feed 或 manage.py recompute_grids --pending 将补做。"
+            )
+        if self.ran:
+            out.write("安置月份表已重算，无待重算人员")
+        else:
+            out.write(f"安置月份表重算已交后台任务（db_worker）：当前待重算 {persons}")
+        return None

@@ -124,7 +124,7 @@ def pending_drain(*, batch: int = BATCH, max_batches: int | None = None) -> Drai
             result.interrupted = True
             result.errors.append(_describe(exc))
             logger.warning("pending grid recomputes: drain interrupted, the rows wait: %s", exc)
-            connection.close_if_unusable_or_obsolete()
+            drop_broken_connection()
             break
         except Exception as exc:
             if not ids:  # the claim itself failed: nothing to split, nothing to record
@@ -143,7 +143,7 @@ def pending_drain(*, batch: int = BATCH, max_batches: int | None = None) -> Drai
             try:
                 _record_failure(ids, exc)
             except DatabaseError:
-                connection.close_if_unusable_or_obsolete()
+                drop_broken_connection()
     return result
 
 
@@ -177,6 +177,13 @@ def _record_failure(ids: list[int], exc: BaseException) -> None:
         PendingRecompute.objects.filter(pk__in=ids).update(
             attempts=F("attempts") + 1, last_error=_describe(exc)[:ERROR_CHARS], last_attempt_at=timezone.now()
         )
+
+
+def drop_broken_connection() -> None:
+    """After a lost connection: close it if it is unusable, so the next query reconnects (never inside an outer
+    transaction, whose connection is the caller's)."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
 
 
 def _describe(exc: BaseException) -> str:

@@ -15,13 +15,13 @@ The output ends with: KIND: N read, N inserted, N updated, N unchanged, N reject
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.tasks import TaskResultStatus
 
 from feeds.rows import KINDS
 from feeds.services import FeedFileError, feed_import
 from placements.grid import tasks
-from placements.grid.pending import pending_record, pending_summary
+from placements.grid.pending import drop_broken_connection, pending_record, pending_summary
 
 FOLLOW_UP_FAILED = 3  # exit status: imported, but grids still owed (see the module docstring)
 
@@ -95,7 +95,7 @@ class Command(BaseCommand):
             run = tasks.recompute_pending.enqueue()
         except Exception as exc:  # noqa: BLE001 — reported, and the exit status says so; the rows stay recorded
             follow_up.error = f"无法排队重算任务（{type(exc).__name__}: {exc}）"
-            connection.close_if_unusable_or_obsolete()
+            drop_broken_connection()
         else:
             follow_up.ran = run.status in (TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED)
             if run.status == TaskResultStatus.FAILED:
@@ -104,7 +104,7 @@ class Command(BaseCommand):
             follow_up.waiting = pending_summary()
         except DatabaseError as exc:
             follow_up.error = follow_up.error or f"数据库不可用（{exc}）"
-            connection.close_if_unusable_or_obsolete()
+            drop_broken_connection()
         return follow_up
 
 

@@ -104,11 +104,13 @@ def drain_queries(employer, n: int) -> int:
 
 
 def test_the_drain_is_set_based(employer):
-    """The same statements for 1 person as for 50: no query per person."""
+    """No query per person: 50 persons cost what 30 do (and 1 no more; on PostgreSQL a batch over 240 months is
+    written through a COPY staging table, three statements more, whatever its size)."""
     one = drain_queries(employer, 1)
+    thirty = drain_queries(employer, 30)
     fifty = drain_queries(employer, 50)
-    assert one == fifty
-    assert one <= 20  # savepoints, claim, facts (6), upsert, touch, delete, and the empty claim that ends the drain
+    assert thirty == fifty
+    assert one <= fifty <= 23  # savepoints, claim, lock, facts (6), upsert, touch, delete, the empty closing claim
 
 
 def test_the_drain_works_in_batches_oldest_first(employer):

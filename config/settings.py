@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.requestid.RequestIdMiddleware",  # X-Request-ID on every response and in every log line of the request
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP on every response (ADR 0020)
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from STATIC_ROOT (collectstatic) with DEBUG off
     "core.middleware.InputGuardMiddleware",  # refuses control characters, over-long and non-UTF-8 input (HTTP 400)
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",  # {{ csp_nonce }} for <script>/<style> (ADR 0020)
                 "core.context_processors.navigation",
                 "core.context_processors.site_footer",
                 "notices.context_processors.unread",
@@ -267,6 +270,24 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"  # the file view allows SAMEORIGIN so reviewers can embed PDFs
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy of every response that sets none itself (the /files/ view sets its own; ADR 0020):
+# scripts and <style> elements only from this origin or carrying the request's nonce, no inline event handlers,
+# nothing from another origin. style-src-attr allows style="" attributes only (not <style> elements): ECharts
+# writes its tooltips as HTML with style attributes (the templates themselves have none; tests/core/test_csp.py).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 # The reverse proxies in front of the app nodes (load balancer, nginx): the header they append the client's address
 # to (TRUSTED_PROXY_HEADER, e.g. X-Forwarded-For) and how many of them there are (TRUSTED_PROXY_COUNT). Unset or 0
 # (no proxy): REMOTE_ADDR, and the header, which a client can forge, is ignored.

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
 from django.template import loader
 
 from core import requestid
@@ -68,8 +69,11 @@ def dependency_failure(exc: BaseException | None) -> BaseException | None:
     return next((e for e in _chain(exc) if isinstance(e, errors)), None)
 
 
-def _page(template_name: str, status: int, fallback: str) -> HttpResponse:
-    context = {"request_id": requestid.current()}
+def _page(request: HttpRequest, template_name: str, status: int, fallback: str) -> HttpResponse:
+    # No context processors here: the CSP nonce (ADR 0020) is put in by hand for the page's <style nonce>.
+    # (LazyNonce is falsy until rendered: compare with None, not by truth.)
+    nonce = get_nonce(request)
+    context = {"request_id": requestid.current(), "csp_nonce": "" if nonce is None else nonce}
     try:
         body = loader.get_template(template_name).render(context)
     except Exception:  # the error page itself must not fail
@@ -82,7 +86,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     failed = dependency_failure(sys.exc_info()[1])
     if failed is not None:
         log.error("dependency unavailable: %s.%s", type(failed).__module__, type(failed).__qualname__)
-        response = _page("503.html", 503, "系统暂时无法提供服务")
+        response = _page(request, "503.html", 503, "系统暂时无法提供服务")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    return _page("500.html", 500, "系统内部错误")
+    return _page(request, "500.html", 500, "系统内部错误")

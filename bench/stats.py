@@ -38,7 +38,7 @@ def _run(cursor, label: str, sql: str) -> None:
 
 def generate(units: int, per_unit: int) -> None:
     """The units, placements, months and declarations (see the module docstring), set-based."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from core.models import Region
 
@@ -50,8 +50,9 @@ def generate(units: int, per_unit: int) -> None:
     if not districts:
         raise SystemExit("no districts of 44 — load_reference_data did not load the regions")
     print(f"generating {units} units over {len(districts)} districts, {units * per_unit} placements …", flush=True)
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE bench_district (n int PRIMARY KEY, code varchar(6)) ON COMMIT DROP")
+    # Each step commits (a long load survives nothing else; a restarted server loses one step, not all of them).
+    with connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE bench_district (n int PRIMARY KEY, code varchar(6))")
         cur.executemany("INSERT INTO bench_district VALUES (%s, %s)", list(enumerate(districts)))
         kinds = "ARRAY[" + ", ".join(f"'{k}'" for k in UNIT_KINDS) + "]"
         _run(
@@ -84,11 +85,23 @@ def generate(units: int, per_unit: int) -> None:
             WHERE e.uscc LIKE 'B%'
             """,
         )
+        # The month table's secondary indexes are dropped during the load and built again after it (a bulk load).
+        cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'placements_placementmonth' "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        )
+        indexes = cur.fetchall()
+        for name, _ in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
+        cur.execute("SELECT min(id), max(id) FROM placements_placement")
+        low, high = cur.fetchone()
+        step = max((high - low + 1) // 10, 1)
         # Months: a mix by placement and month — auto (most), pending, confirmed, rejected, unselected; grades 1–4.
-        _run(
-            cur,
-            "months",
-            f"""
+        for start in range(low, high + 1, step):
+            _run(
+                cur,
+                f"months of placements {start}…{start + step - 1}",
+                f"""
             INSERT INTO placements_placementmonth (id_number, year, month, wage_ok, pension_ok, medical_ok, cert_ok,
                 age_ok, contract_ok, taken_elsewhere, verified, reasons, dispatched, cert_type, cert_grade, cert_no,
                 weight, selected, review_state, evidence_mask, evidence_missing, decision_reason, updated_at,
@@ -103,9 +116,11 @@ def generate(units: int, per_unit: int) -> None:
                 CASE (p.id * 7 + m) % 16 WHEN 0 THEN 'pending' WHEN 1 THEN 'confirmed' WHEN 2 THEN 'rejected'
                     WHEN 3 THEN 'none' ELSE 'auto' END AS state,
                 1 + p.id % 4 AS grade) s
-            WHERE p.year = {YEAR} AND p.id_number LIKE '44%'
+            WHERE p.year = {YEAR} AND p.id_number LIKE '44%' AND p.id BETWEEN {start} AND {start + step - 1}
             """,
-        )
+            )
+        for name, definition in indexes:
+            _run(cur, f"index {name}", definition)
         _run(
             cur,
             "declaration states",
@@ -156,7 +171,7 @@ def generate(units: int, per_unit: int) -> None:
             FROM declarations_declaration d WHERE d.year = {YEAR} AND d.id % 17 = 0
             """,
         )
-    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_district")
         cur.execute("ANALYZE")
 
 
@@ -232,7 +247,14 @@ def main() -> None:
 
     from employers.models import Employer
 
-    if not Employer.objects.filter(uscc="B" + "1".rjust(17, "0")).exists() or args.regenerate:
+    with connection.cursor() as cur:  # generated completely: the last placement has its months, the indexes exist
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM placements_placementmonth WHERE placement_id = "
+            "(SELECT max(id) FROM placements_placement)) AND EXISTS (SELECT 1 FROM pg_indexes "
+            "WHERE indexname = 'pm_person_year_idx')"
+        )
+        complete = cur.fetchone()[0] and Employer.objects.filter(uscc="B" + "1".rjust(17, "0")).exists()
+    if not complete or args.regenerate:
         call_command("load_reference_data", verbosity=0)
         with connection.cursor() as cur:
             cur.execute(

@@ -94,10 +94,16 @@ class DeclarationAdmin(ReviewerAccessMixin, admin.ModelAdmin):
     inlines = (SubmissionInline, WithdrawalInline)
 
     def get_urls(self):
+        from declarations.admin_audit import audit_view
         from declarations.admin_statistics import statistics_view
 
         view = self.admin_site.admin_view(partial(statistics_view, model_admin=self))
-        return [path("statistics/", view, name="declarations_statistics"), *super().get_urls()]
+        audit = self.admin_site.admin_view(partial(audit_view, model_admin=self))
+        return [
+            path("statistics/", view, name="declarations_statistics"),
+            path("audit/", audit, name="declarations_audit"),
+            *super().get_urls(),
+        ]
 
     @admin.display(description="统一社会信用代码", ordering="employer__uscc")
     def uscc(self, obj: Declaration) -> str:

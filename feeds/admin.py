@@ -5,9 +5,19 @@ unique key, never count the whole table (PostgreSQL's planner estimate is shown 
 would scan it.
 """
 
+import csv
+import io
+from functools import partial
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
@@ -22,6 +32,7 @@ from feeds.models import (
     RegistryPerson,
     WageRecord,
 )
+from feeds.rows import KINDS
 
 
 class EstimatedCountPaginator(Paginator):
@@ -130,8 +141,8 @@ class FeedImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    # 数据质量: the page of one import (its counts and grouped rejection reasons) is for provincial 残联 staff too,
-    # not only for those holding the model permission.
+    # 数据质量: the page of one import (its counts and grouped rejection reasons), the trend across imports and the
+    # rejections' download are for provincial 残联 staff too, not only for those holding the model permission.
     def _provincial(self, request) -> bool:
         prefix = reviewer_region_prefix(request.user)
         return prefix is not None and len(prefix) <= 2
@@ -141,6 +152,15 @@ class FeedImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self._provincial(request) or super().has_view_permission(request, obj)
+
+    def get_urls(self):
+        trend = self.admin_site.admin_view(partial(feed_quality_trend, model_admin=self))
+        reasons = self.admin_site.admin_view(partial(feed_rejections_csv, model_admin=self))
+        return [
+            path("trend/", trend, name="feeds_feedimport_trend"),
+            path("<int:pk>/rejections.csv", reasons, name="feeds_feedimport_rejections"),
+            *super().get_urls(),
+        ]
 
     @admin.display(description="拒绝原因（按类归并）")
     def reasons_table(self, obj: FeedImport) -> str:
@@ -156,7 +176,71 @@ class FeedImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html(
             '<table data-testid="rejection-reasons"><caption>拒绝 {} 行，按原因分类</caption>'
             '<thead><tr><th scope="col">原因</th><th scope="col">行数</th><th scope="col">占拒绝行</th></tr></thead>'
-            "<tbody>{}</tbody></table>",
+            '<tbody>{}</tbody></table><p><a href="{}">下载拒绝原因（CSV）</a></p>',
             total,
             rows,
+            reverse("admin:feeds_feedimport_rejections", args=[obj.pk]),
         )
+
+
+TREND_IMPORTS = 20  # the latest imports of each kind in the trend
+
+
+def feed_quality_trend(request, *, model_admin):
+    """数据质量趋势: per kind, the latest imports (oldest first) with their counts and the share rejected — an
+    accessible table per kind; two queries whatever the number of imports."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    kinds = list(FeedImport.objects.order_by("kind").values_list("kind", flat=True).distinct())
+    latest = (
+        FeedImport.objects.filter(kind__in=kinds)
+        .order_by("kind", "-started_at", "-id")
+        .only(
+            "kind",
+            "file_name",
+            "started_at",
+            "rows_read",
+            "rows_inserted",
+            "rows_updated",
+            "rows_unchanged",
+            "rows_rejected",
+        )
+    )
+    by_kind: dict[str, list[FeedImport]] = {kind: [] for kind in kinds}
+    for entry in latest[: TREND_IMPORTS * max(len(kinds), 1) * 4]:
+        if len(by_kind[entry.kind]) < TREND_IMPORTS:
+            by_kind[entry.kind].append(entry)
+    trends = []
+    for kind, entries in by_kind.items():
+        rows = [
+            {
+                "entry": e,
+                "share": f"{e.rows_rejected * 100 / e.rows_read:.1f}%" if e.rows_read else "—",
+            }
+            for e in reversed(entries)
+        ]
+        trends.append({"kind": kind, "label": KINDS[kind].title if kind in KINDS else kind, "rows": rows})
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "数据质量趋势",
+        "opts": model_admin.model._meta,
+        "trends": trends,
+        "limit": TREND_IMPORTS,
+    }
+    return TemplateResponse(request, "admin/feeds/feedimport/trend.html", context)
+
+
+def feed_rejections_csv(request, pk: int, *, model_admin):
+    """One import's rejections as CSV: the reason groups with their row counts (what the import log keeps)."""
+    entry = get_object_or_404(FeedImport, pk=pk)
+    if not model_admin.has_view_permission(request, entry):
+        raise PermissionDenied
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["数据类型", "文件名", "导入时间", "拒绝原因（按类归并）", "行数"])
+    started = entry.started_at.astimezone(timezone.get_current_timezone()).isoformat(timespec="seconds")
+    for reason, count in entry.reason_groups.items():
+        writer.writerow([entry.kind, entry.file_name, started, reason, count])
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rejections-{entry.pk}.csv"'
+    return response

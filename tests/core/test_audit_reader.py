@@ -1,0 +1,127 @@
+"""审计记录查询 (declarations.audit_reader, admin page ``admin:declarations_audit``): a reviewer reads the events of
+the units of their region, filtered by unit, person (exact ID number), actor and action; a supervisor also sees the
+decisions of the reviewers of their region; every read is recorded; ID numbers are masked except for superusers;
+the page's query count does not grow with the events."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from core import audit
+from core.masking import mask_number
+from core.models import AuditEvent
+from declarations.audit_reader import READ_ACTION, AuditFilters, audit_events
+from tests import factories
+from tests.factories import declarations as df
+from tests.factories import otp_login
+
+pytestmark = pytest.mark.django_db
+URL = reverse("admin:declarations_audit")
+
+
+@pytest.fixture
+def trail():
+    """东城区 (110101): unit 甲 with a placement decided by the district's reviewer; 西城区 (110102): unit 乙 with a
+    placement; a notice published by the 西城区 reviewer (no unit)."""
+    east_reviewer = factories.reviewer_user("110101", username="dongcheng")
+    west_reviewer = factories.reviewer_user("110102", username="xicheng")
+    east = factories.employer_in("110101", name="东城甲")
+    west = factories.employer_in("110102", name="西城乙")
+    east_clerk = factories.employer_user(east, username="clerk-east")
+    p_east = df.placement(east, name="王芳")
+    p_west = df.placement(west, name="李娜")
+    audit.record(actor=east_clerk, action="placement.submit", obj=p_east)
+    audit.record(
+        actor=east_reviewer,
+        action="placement.review_approve",
+        obj=p_east,
+        reason=f"证件号 {p_east.id_number} 核实无误",
+        changes={"months": {"before": None, "after": "1-12"}},
+    )
+    audit.record(actor="import_feed（ops）", action="placement.recompute", obj=p_west)
+    audit.record(actor=None, action="employer.update", obj=east, changes={"phone": {"before": "1", "after": "2"}})
+    audit.record(actor=west_reviewer, action="notice_published", obj=west_reviewer)  # an object of no unit
+    return {"east": east, "west": west, "p_east": p_east, "p_west": p_west, "east_reviewer": east_reviewer}
+
+
+def _actions(page):
+    return sorted(row.action for row in page.rows)
+
+
+def test_a_district_reviewer_reads_only_the_districts_units(trail):
+    page = audit_events(by=trail["east_reviewer"], filters=AuditFilters())
+    assert _actions(page) == ["employer.update", "placement.review_approve", "placement.submit"]
+    other = factories.reviewer_user("110102")
+    assert _actions(audit_events(by=other, filters=AuditFilters())) == ["notice_published", "placement.recompute"]
+
+
+def test_a_supervisor_sees_the_reviewers_decisions_of_the_region(trail):
+    supervisor = factories.reviewer_user("110000")
+    actions = _actions(audit_events(by=supervisor, filters=AuditFilters()))
+    assert "notice_published" in actions and "placement.review_approve" in actions and "placement.recompute" in actions
+    elsewhere = factories.reviewer_user("120000")
+    assert audit_events(by=elsewhere, filters=AuditFilters()).rows == []
+
+
+def test_filters_by_unit_person_actor_and_action(trail):
+    supervisor = factories.reviewer_user("110000")
+    by_unit = audit_events(by=supervisor, filters=AuditFilters(uscc=trail["west"].uscc))
+    assert _actions(by_unit) == ["placement.recompute"] and by_unit.unit == trail["west"]
+    person = trail["p_east"].id_number
+    assert _actions(audit_events(by=supervisor, filters=AuditFilters(id_number=person))) == [
+        "placement.review_approve",
+        "placement.submit",
+    ]
+    assert audit_events(by=supervisor, filters=AuditFilters(id_number=person[:-1])).rows == []  # exact match only
+    by_actor = audit_events(by=supervisor, filters=AuditFilters(actor="dongcheng"))
+    assert _actions(by_actor) == ["placement.review_approve"] and by_actor.rows[0].actor == "dongcheng"
+    assert _actions(audit_events(by=supervisor, filters=AuditFilters(action="placement."))) == [
+        "placement.recompute",
+        "placement.review_approve",
+        "placement.submit",
+    ]
+    assert audit_events(by=supervisor, filters=AuditFilters(uscc="91110000000000000X")).unknown_unit
+
+
+def test_reading_is_audited_with_the_id_number_masked(trail):
+    reviewer = trail["east_reviewer"]
+    person = trail["p_east"].id_number
+    audit_events(by=reviewer, filters=AuditFilters(id_number=person))
+    read = AuditEvent.objects.filter(action=READ_ACTION, actor=reviewer).get()
+    assert read.changes["id_number"] == mask_number(person) and person not in str(read.changes)
+    # The reviewer's own reads are in the trail they read.
+    assert READ_ACTION in _actions(audit_events(by=reviewer, filters=AuditFilters(action=READ_ACTION)))
+
+
+def test_full_id_numbers_only_for_superusers(trail, client):
+    person = trail["p_east"].id_number
+    otp_login(client, trail["east_reviewer"])
+    page = client.get(URL).content.decode()
+    assert mask_number(person) in page and person not in page
+    assert "修改前" in page and "1-12" in page  # before / after
+    root = get_user_model().objects.create_superuser("root", "root@example.cn", "root-pass-2026")
+    otp_login(client, root)
+    assert person in client.get(URL).content.decode()
+
+
+def test_the_page_is_accessible_and_refuses_non_reviewers(trail, client, employer_user):
+    otp_login(client, trail["east_reviewer"])
+    page = client.get(URL, {"id_number": "bad"}).content.decode()
+    assert 'for="id_id_number"' in page and "18位身份证号（精确匹配）" in page
+    assert 'data-testid="audit-events"' not in page  # the form's error, no table
+    page = client.get(URL, {"uscc": trail["east"].uscc}).content.decode()
+    assert "<caption>审计记录：东城甲" in page and 'scope="col"' in page
+    client.force_login(employer_user)
+    assert client.get(URL).status_code in (302, 403)
+
+
+def test_query_count_does_not_grow_with_the_events(trail, client, django_assert_max_num_queries):
+    otp_login(client, trail["east_reviewer"])
+    with django_assert_max_num_queries(14):
+        assert client.get(URL).status_code == 200
+    for _ in range(60):
+        audit.record(actor=trail["east_reviewer"], action="placement.review_approve", obj=trail["p_east"])
+    with django_assert_max_num_queries(14):
+        page = client.get(URL).content.decode()
+    assert "下一页" in page
+    assert client.get(URL, {"page": 2}).status_code == 200

@@ -418,3 +418,5 @@ class PendingRecompute(models.Model):
     def __str__(self) -> str:
         return f"{self.id_number}（{self.year}年度）"
 
+
+from placements.bulk.models import BulkImport, BulkImportedPlacement  # noqa: E402,F401  (批量导入, issue 13)

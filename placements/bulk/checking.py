@@ -1,0 +1,572 @@
+"""Check a whole workbook before anything is written: every row through the wizard's own validators
+(employers.identifiers / core.idnumbers for the ID number and phones, registration.rules for working age and the
+contract rules, the services' messages for duplicates), then the file against the database (existing placements,
+related units, regions, the registry, whose name and household data win over what was typed).
+
+The result lists each problem by sheet, row, column, value and reason; the persons without a problem are ready to
+be registered by :func:`placements.bulk.services.bulk_import_confirm`. Rows are streamed; what is kept per person is
+the cleaned values only."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from core.models import Region
+from core.selectors import pickable_regions
+from employers import identifiers
+from employers.constants import Relation
+from employers.models import Employer, RelatedUnit
+from employers.selectors import year_locked
+from feeds.models import RegistryPerson
+from placements.bulk import cells
+from placements.bulk.layout import (
+    CONTRACT_COLUMNS,
+    CONTRACTS,
+    NO,
+    PERSON_COLUMNS,
+    PERSONS,
+    THIS_UNIT,
+    YES,
+    Column,
+)
+from placements.bulk.models import BulkImportedPlacement
+from placements.bulk.package import NotAWorkbook, Package
+from placements.bulk.reading import Opened, SheetReader, open_workbook
+from placements.models import Placement, identity_from_id_number
+from placements.registration.rules import ContractInput, age_verdict, contract_errors
+from placements.registration.services import DuplicatePersonError
+from placements.writes import YearLockedError
+
+MAX_PROBLEMS_KEPT = 20_000
+MAX_NOTES_KEPT = 2_000
+CHUNK = 2_000
+PERSON_COL = {c.key: c for c in PERSON_COLUMNS}
+CONTRACT_COL = {c.key: c for c in CONTRACT_COLUMNS}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    sheet: str
+    row: int
+    column: str  # the header ("" when the whole row is concerned)
+    letter: str  # the column letter in the uploaded sheet ("" when not known)
+    value: str
+    reason: str
+
+    def as_json(self) -> list:
+        return [self.sheet, self.row, self.column, self.letter, self.value, self.reason]
+
+
+@dataclass(slots=True)
+class ContractIn:
+    row: int
+    data: dict[str, Any]  # registration.services.CONTRACT_FIELDS, units as RelatedUnit ids (None: this unit)
+
+
+@dataclass(slots=True)
+class PersonIn:
+    row: int
+    id_number: str
+    data: dict[str, Any]  # registration.services.PERSON_FIELDS, household_region as its code
+    graduate: dict[str, Any] | None
+    contracts: list[ContractIn] = field(default_factory=list)
+    bad: bool = False
+    existing: int | None = None  # the placement a previous import made, to be updated
+    fingerprint: str = ""
+
+    def compute_fingerprint(self) -> str:
+        body = {
+            "p": self.data,
+            "g": self.graduate,
+            "c": sorted((c.data for c in self.contracts), key=lambda d: json.dumps(d, sort_keys=True, default=str)),
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class CheckResult:
+    year: int
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    notes: list[dict[str, Any]] = field(default_factory=list)  # registry differences, age warnings
+    persons: dict[str, PersonIn] = field(default_factory=dict)
+    bad_rows: dict[str, set[int]] = field(default_factory=lambda: {PERSONS: set(), CONTRACTS: set()})
+    person_rows: int = 0
+    contract_rows: int = 0
+    unchanged: int = 0
+    unreadable: int = 0  # person rows whose ID number could not be read
+    file_notes: list[str] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problem_count += 1
+        self.bad_rows[problem.sheet].add(problem.row)
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(problem)
+
+    def note(self, **note: Any) -> None:
+        if len(self.notes) < MAX_NOTES_KEPT:
+            self.notes.append(note)
+
+    def ready(self) -> list[PersonIn]:
+        """Persons without a problem whose rows differ from what is registered (new or changed)."""
+        return [p for p in self.persons.values() if not p.bad and p.fingerprint != "unchanged"]
+
+    def counts(self) -> dict[str, int]:
+        ready = self.ready()
+        return {
+            "person_rows": self.person_rows,
+            "contract_rows": self.contract_rows,
+            "problems": self.problem_count,
+            "bad_persons": self.unreadable + sum(1 for p in self.persons.values() if p.bad),
+            "new": sum(1 for p in ready if p.existing is None),
+            "changed": sum(1 for p in ready if p.existing is not None),
+            "unchanged": self.unchanged,
+        }
+
+    def report(self) -> dict[str, Any]:
+        """What BulkImport.report keeps (JSON)."""
+        return {
+            "counts": self.counts(),
+            "problems": [p.as_json() for p in self.problems],
+            "notes": self.notes,
+            "file_notes": self.file_notes,
+            "bad_rows": {sheet: sorted(rows) for sheet, rows in self.bad_rows.items()},
+        }
+
+
+class _Context:
+    """What the checks look up, read once per file."""
+
+    def __init__(self, employer: Employer) -> None:
+        self.employer = employer
+        pickable = pickable_regions().values_list("code", "parent_id")
+        self.pickable: set[str] = set()
+        self.parents: set[str] = set()
+        for code, parent in pickable:
+            self.pickable.add(code)
+            if parent:
+                self.parents.add(parent)
+        self.abolished = set(Region.objects.filter(abolished=True).values_list("code", flat=True))
+        units = list(
+            RelatedUnit.objects.filter(employer=employer, is_active=True).only("pk", "name", "uscc", "relation")
+        )
+        self.units: dict[str, RelatedUnit] = {}
+        for unit in units:
+            self.units.setdefault(cells.text(unit.name).replace(" ", ""), unit)
+            if unit.uscc:
+                self.units.setdefault(unit.uscc.upper(), unit)
+        self.today = timezone.localdate()
+
+    def region_error(self, code: str) -> str | None:
+        """The region picker's rule (core.forms.RegionPickerField): a current region with no current children."""
+        if len(code) != 6 or not code.isdigit():
+            return "请填写 6 位行政区划代码，如 110101。"
+        if code in self.abolished:
+            return "该行政区划已撤销，请填写现行的行政区划代码。"
+        if code not in self.pickable:
+            return "行政区划代码不存在，请核对。"
+        if code in self.parents:
+            return "请填写到区县一级的行政区划代码。"
+        return None
+
+
+def _get(values: dict[str, object], key: str) -> str:
+    return cells.text(values.get(key))
+
+
+class _Rows:
+    """Helpers to record a problem at a cell of one sheet."""
+
+    def __init__(self, result: CheckResult, sheet: SheetReader, columns: dict[str, Column]) -> None:
+        self.result, self.sheet, self.columns = result, sheet, columns
+
+    def problem(self, row: int, key: str | None, value: object, reason: str) -> None:
+        header = self.columns[key].header if key else ""
+        letter = self.sheet.letter(key) if key and self.sheet.columns.get(key, 10_000) < 10_000 else ""
+        self.result.add(Problem(self.sheet.title, row, header, letter, cells.shown(value), reason))
+
+
+def _id_number(raw: object) -> str:
+    """The wizard's rule for the ID number (employers.identifiers.clean_resident_id → core.idnumbers)."""
+    number = cells.read_id_number(raw)
+    try:
+        return identifiers.clean_resident_id(number)
+    except ValueError as error:
+        raise cells.CellError(str(error)) from None
+
+
+def _phone(raw: str) -> str:
+    try:
+        return identifiers.clean_phone(raw)
+    except ValueError as error:
+        raise cells.CellError(str(error)) from None
+
+
+def _person(rows: _Rows, number: int, values: dict[str, object], year: int, today: date) -> PersonIn | None:
+    bad = False
+
+    def fail(key: str | None, reason: str) -> None:
+        nonlocal bad
+        bad = True
+        rows.problem(number, key, values.get(key) if key else "", reason)
+
+    try:
+        id_number = _id_number(values.get("id_number"))
+    except cells.CellError as error:
+        fail("id_number", str(error))
+        return None
+    data: dict[str, Any] = {}
+    for key in ("name", "household_address", "guardian_name"):
+        text = _get(values, key)
+        limit = 200 if key == "household_address" else 50
+        if len(text) > limit:
+            fail(key, f"“{PERSON_COL[key].header}”最多 {limit} 个字。")
+        data[key] = text[:limit]
+    data["household_region"] = _get(values, "household_region")
+    for key in ("phone", "guardian_phone"):
+        text = _get(values, key)
+        data[key] = ""
+        if text:
+            try:
+                data[key] = _phone(text)
+            except cells.CellError as error:
+                fail(key, str(error))
+        elif key == "phone":
+            fail(key, "请填写联系电话。")
+    for key in ("education", "retirement_baseline", "is_graduate"):
+        column = PERSON_COL[key]
+        try:
+            data[key] = cells.read_choice(values.get(key), column.choices, column.header)
+        except cells.CellError as error:
+            fail(key, str(error))
+            data[key] = ""
+    if data["is_graduate"] == "" and not _get(values, "is_graduate"):
+        fail("is_graduate", f"请选择是否高校毕业生（{YES}/{NO}）。")
+    data["is_graduate"] = data["is_graduate"] == "1"
+    birth, gender = identity_from_id_number(id_number)
+    if gender == "女" and not data["retirement_baseline"]:
+        fail("retirement_baseline", "女性请选择退休年龄基准（女职工或女干部）。")
+    if gender != "女":
+        data["retirement_baseline"] = ""
+    verdict = age_verdict(birth, gender, data["retirement_baseline"], year)
+    if verdict.refuse:
+        fail("id_number", verdict.message)
+    elif verdict.message:
+        rows.result.note(sheet=PERSONS, row=number, column="身份证号", kind="age", text=verdict.message)
+    graduate = None
+    if data["is_graduate"]:  # the first 学历 record (PersonForm.GRADUATE_FIELDS, GraduateForm's date rule)
+        graduate = {"school": _get(values, "school")[:100], "degree": "", "graduation_date": None}
+        if not graduate["school"]:
+            fail("school", "请填写毕业院校。")
+        try:
+            graduate["degree"] = cells.read_choice(values.get("degree"), PERSON_COL["degree"].choices, "学历")
+            if not graduate["degree"]:
+                fail("degree", "请选择学历。")
+        except cells.CellError as error:
+            fail("degree", str(error))
+        try:
+            graduate["graduation_date"] = cells.read_date(values.get("graduation_date"))
+            if graduate["graduation_date"] is None:
+                fail("graduation_date", "请填写毕业时间。")
+            elif graduate["graduation_date"] > today:
+                fail("graduation_date", "毕业时间不能晚于今天。")
+        except cells.CellError as error:
+            fail("graduation_date", str(error))
+    return PersonIn(number, id_number, data, graduate, bad=bad)
+
+
+def _unit(ctx: _Context, raw: str, *, dispatch: bool) -> RelatedUnit | None:
+    key = raw.replace(" ", "")
+    if not key or (not dispatch and key in (THIS_UNIT, cells.text(ctx.employer.name).replace(" ", ""))):
+        return None
+    unit = ctx.units.get(key) or ctx.units.get(key.upper())
+    if unit is None:
+        raise cells.CellError(
+            f"关联单位“{raw}”未在“单位信息维护管理”中登记（或已停用）。请先添加该关联单位，或填写“{THIS_UNIT}”。"
+        )
+    if dispatch and unit.relation != Relation.DISPATCH_FIRM:
+        raise cells.CellError("劳务派遣单位须为关系为“劳务派遣单位”的关联单位。")
+    return unit
+
+
+def _contract(rows: _Rows, ctx: _Context, number: int, values: dict[str, object]) -> tuple[str, ContractIn] | None:
+    bad = False
+
+    def fail(key: str, reason: str) -> None:
+        nonlocal bad
+        bad = True
+        rows.problem(number, key, values.get(key), reason)
+
+    try:
+        id_number = _id_number(values.get("id_number"))
+    except cells.CellError as error:
+        fail("id_number", str(error))
+        return None
+    data: dict[str, Any] = {}
+    for key in ("is_dispatched", "relation", "contract_type"):
+        column = CONTRACT_COL[key]
+        try:
+            data[key] = cells.read_choice(values.get(key), column.choices, column.header)
+        except cells.CellError as error:
+            fail(key, str(error))
+            data[key] = None
+            continue
+        if not data[key]:
+            fail(key, f"请选择{column.header}。")
+            data[key] = None
+    if data["is_dispatched"] is not None:
+        data["is_dispatched"] = data["is_dispatched"] == "1"
+    for key in ("start", "end"):
+        try:
+            data[key] = cells.read_date(values.get(key))
+        except cells.CellError as error:
+            fail(key, str(error))
+            data[key] = False
+    if data["start"] is None:
+        fail("start", "请填写合同开始日期。")
+    job = _get(values, "job")
+    if not job:
+        fail("job", "请填写岗位工种。")
+    elif len(job) > 50:
+        fail("job", "“岗位工种”最多 50 个字。")
+    data["job"] = job[:50]
+    raw_salary = values.get("monthly_salary")
+    data["monthly_salary"] = None
+    if raw_salary is None or cells.text(raw_salary) == "":
+        fail("monthly_salary", "请填写合同月薪（元）。")
+    else:
+        try:
+            data["monthly_salary"] = cells.read_money(raw_salary)
+        except cells.CellError as error:
+            fail("monthly_salary", str(error))
+    units: dict[str, RelatedUnit | None] = {}
+    for key in ("dispatch_unit", "pension_unit", "medical_unit", "wage_unit"):
+        raw = _get(values, key)
+        try:
+            units[key] = _unit(ctx, raw, dispatch=key == "dispatch_unit")
+        except cells.CellError as error:
+            fail(key, str(error))
+            units[key] = None
+    if not bad:
+        # The wizard's contract rules (registration.rules.contract_errors), each at its column.
+        errors = contract_errors(
+            ContractInput(
+                is_dispatched=data["is_dispatched"],
+                relation=data["relation"],
+                contract_type=data["contract_type"],
+                start=data["start"],
+                end=data["end"],
+                **{key: unit.pk if unit else None for key, unit in units.items()},
+            )
+        )
+        for key, message in errors.items():
+            fail(key if key in CONTRACT_COL else "end", message)
+    for key, unit in units.items():
+        data[key] = unit.pk if unit else None
+    if bad:
+        rows.result.bad_rows[CONTRACTS].add(number)
+    return id_number, ContractIn(number, data)
+
+
+def _chunks(items: list[str], size: int = CHUNK) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def check_workbook(*, package: Package, employer: Employer, year: int, progress: Progress | None = None) -> CheckResult:
+    """Check the whole file; raises :class:`NotAWorkbook` when it cannot be read at all."""
+    if year_locked(employer, year):
+        raise NotAWorkbook(YearLockedError(year).message)
+    opened: Opened = open_workbook(package)
+    try:
+        return _check(opened, employer, year, progress)
+    finally:
+        opened.close()
+
+
+def _check(opened: Opened, employer: Employer, year: int, progress: Progress | None) -> CheckResult:
+    if opened.year is not None and opened.year != year:
+        raise NotAWorkbook(
+            f"该文件是 {opened.year} 年度的导入模板，当前导入的是 {year} 年度。请选择 {opened.year} 年度导入，"
+            f"或下载 {year} 年度的模板。"
+        )
+    result = CheckResult(year=year, file_notes=list(opened.notes))
+    result_today = timezone.localdate()
+    ctx = _Context(employer)
+    persons_sheet, contracts_sheet = opened.sheets[PERSONS], opened.sheets[CONTRACTS]
+    total = persons_sheet.rows_hint + contracts_sheet.rows_hint
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None and done % 500 == 0:
+            progress(done, max(total, done))
+
+    prows = _Rows(result, persons_sheet, PERSON_COL)
+    first_row: dict[str, int] = {}
+    persons = result.persons
+    for number, values in persons_sheet.rows():
+        result.person_rows += 1
+        tick()
+        person = _person(prows, number, values, year, result_today)
+        if person is None:
+            result.unreadable += 1
+            continue
+        if person.id_number in first_row:
+            first = first_row[person.id_number]
+            prows.problem(
+                number,
+                "id_number",
+                person.id_number,
+                f"与第 {first} 行的身份证号重复：同一人只填写一行（多份合同填写在“{CONTRACTS}”表中）。",
+            )
+            if not persons[person.id_number].bad:
+                persons[person.id_number].bad = True
+                prows.problem(first, "id_number", person.id_number, f"与第 {number} 行的身份证号重复。")
+            continue
+        first_row[person.id_number] = number
+        persons[person.id_number] = person
+    if result.person_rows == 0:
+        raise NotAWorkbook(f"“{PERSONS}”表没有数据：请从第 2 行起每行填写一名人员（第 1 行为表头）。")
+
+    crows = _Rows(result, contracts_sheet, CONTRACT_COL)
+    seen_contracts: dict[tuple, int] = {}
+    for number, values in contracts_sheet.rows():
+        result.contract_rows += 1
+        tick()
+        parsed = _contract(crows, ctx, number, values)
+        if parsed is None:
+            continue
+        id_number, contract = parsed
+        person = persons.get(id_number)
+        if person is None:
+            crows.problem(
+                number, "id_number", id_number, f"“{PERSONS}”表中没有该身份证号的人员（或该人员的行有重复）。"
+            )
+            continue
+        key = (id_number, contract.data.get("contract_type"), contract.data.get("start"))
+        if key in seen_contracts:
+            crows.problem(
+                number,
+                "id_number",
+                id_number,
+                f"与第 {seen_contracts[key]} 行是同一份合同（身份证号、合同类型、开始日期相同）。",
+            )
+            person.bad = True
+            continue
+        seen_contracts[key] = number
+        if number in result.bad_rows[CONTRACTS]:
+            person.bad = True
+        person.contracts.append(contract)
+
+    for person in persons.values():
+        if person.row in result.bad_rows[PERSONS]:
+            person.bad = True
+        if not person.contracts and not person.bad:
+            prows.problem(
+                person.row, "id_number", person.id_number, f"该人员在“{CONTRACTS}”表中没有合同：每人至少填写一份合同。"
+            )
+            person.bad = True
+        elif not person.contracts:
+            prows.problem(person.row, "id_number", person.id_number, f"该人员在“{CONTRACTS}”表中没有合同。")
+    _against_database(result, ctx, prows, employer, year)
+    if progress is not None:
+        progress(max(total, done), max(total, done))
+    return result
+
+
+def _against_database(result: CheckResult, ctx: _Context, prows: _Rows, employer: Employer, year: int) -> None:
+    """Registry data (wins, differences noted), regions, existing placements (duplicates; re-uploads)."""
+    persons = result.persons
+    numbers = list(persons)
+    for chunk in _chunks(numbers):
+        registry = {
+            r["id_number"]: r
+            for r in RegistryPerson.objects.filter(id_number__in=chunk).values(
+                "id_number", "name", "region_code", "address"
+            )
+        }
+        existing = {
+            p.id_number: p
+            for p in Placement.objects.filter(employer=employer, year=year, id_number__in=chunk).only(
+                "pk", "id_number", "name", "year", "version"
+            )
+        }
+        sources = {
+            s["placement_id"]: s
+            for s in BulkImportedPlacement.objects.filter(placement__in=[p.pk for p in existing.values()]).values(
+                "placement_id", "fingerprint", "version"
+            )
+        }
+        for number in chunk:
+            person = persons[number]
+            _apply_registry(result, prows, person, registry.get(number), ctx)
+            for key, message in (("name", "请填写姓名。"), ("household_address", "请填写户籍地址。")):
+                if not person.data[key]:
+                    prows.problem(person.row, key, "", message)
+                    person.bad = True
+            code = person.data["household_region"]
+            if not code:
+                prows.problem(person.row, "household_region", "", "请填写户籍地区划代码。")
+                person.bad = True
+            elif (error := ctx.region_error(code)) is not None:
+                prows.problem(person.row, "household_region", code, error)
+                person.bad = True
+            placement = existing.get(number)
+            if placement is None:
+                person.fingerprint = person.compute_fingerprint()
+                continue
+            source = sources.get(placement.pk)
+            if source is None:
+                prows.problem(person.row, "id_number", number, DuplicatePersonError(placement).message)
+                person.bad = True
+            elif source["version"] != placement.version:
+                prows.problem(
+                    person.row,
+                    "id_number",
+                    number,
+                    f"该人员（{placement.name}）导入后已在系统中修改过，不能再用导入文件覆盖；请在安置人员列表中直接编辑。",
+                )
+                person.bad = True
+            else:
+                fingerprint = person.compute_fingerprint()
+                if fingerprint == source["fingerprint"]:
+                    person.fingerprint = "unchanged"
+                    if not person.bad:
+                        result.unchanged += 1
+                else:
+                    person.fingerprint = fingerprint
+                    person.existing = placement.pk
+
+
+def _apply_registry(result: CheckResult, prows: _Rows, person: PersonIn, registry: dict | None, ctx: _Context) -> None:
+    """As in the wizard's 查询: what the registry knows of the person wins over what was typed; a difference is
+    noted in the report."""
+    if registry is None:
+        return
+    pairs = (("name", "name"), ("household_region", "region_code"), ("household_address", "address"))
+    for key, source in pairs:
+        known = (registry.get(source) or "").strip()
+        if not known or (key == "household_region" and ctx.region_error(known)):
+            continue
+        typed = person.data[key]
+        if typed != known:
+            if typed:
+                result.note(
+                    sheet=PERSONS,
+                    row=person.row,
+                    column=PERSON_COL[key].header,
+                    kind="registry",
+                    text=f"表格填写“{typed}”，残疾人基础库为“{known}”，以基础库为准。",
+                )
+            person.data[key] = known

@@ -1,0 +1,455 @@
+"""批量导入's writes (docs/bulk-import.md, ADR 0016): upload → check → confirm.
+
+- :func:`bulk_import_upload` checks the file by its content and size (:mod:`placements.bulk.package`), stores it and
+  checks it (at once, or as a background task with a progress bar for more than ``BACKGROUND_ROWS`` rows).
+- :func:`bulk_import_confirm` registers the persons without a problem, in ONE transaction: the file is checked again
+  against the database as it is now, the placements and contracts are written, the grids recomputed by the engine
+  (:func:`placements.grid.recompute.grid_recompute_many`), and a person whose every registrable month verifies is
+  registered and confirmed at once (审核通过(系统)) as 信息校验 · 保存 would do. Either everything is written or
+  nothing. A re-upload of the same rows changes nothing; a changed row updates the placement a previous import made.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.actors import Actor
+from core.audit import record
+from core.errors import DomainError
+from core.months import month_label
+from core.uploads import CleanFile, safe_original_name, store_upload
+from employers.models import Employer
+from employers.services import related_units_mark_referenced
+from placements.bulk.checking import CheckResult, PersonIn, check_workbook
+from placements.bulk.layout import MAX_BYTES
+from placements.bulk.models import BulkImport, BulkImportedPlacement
+from placements.bulk.package import NotAWorkbook, Package, inspect, too_big
+from placements.bulk.reading import open_workbook
+from placements.constants import DocumentReview, MonthReview
+from placements.grid.checks import reason_texts
+from placements.grid.recompute import grid_recompute_many
+from placements.grid.selection import month_option, plan_selection
+from placements.models import Contract, GraduateRecord, Placement, PlacementMonth, identity_from_id_number
+from placements.registration.services import GRADUATE_FIELDS
+from placements.writes import check_year
+
+logger = logging.getLogger(__name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE_KIND = "placement_bulk_import"
+BACKGROUND_ROWS = 300  # more rows than this: check and import run as background tasks with a progress bar
+Status = BulkImport.Status
+
+
+class BulkImportError(DomainError):
+    """The import was refused as a whole (message in Chinese)."""
+
+
+def read_upload(uploaded) -> bytes:
+    """The upload's bytes; refuses more than MAX_BYTES while reading (the declared size is not trusted)."""
+    declared = getattr(uploaded, "size", None)
+    if declared is not None and declared > MAX_BYTES:
+        raise NotAWorkbook(too_big(declared))
+    chunks, total = [], 0
+    uploaded.seek(0)
+    for chunk in uploaded.chunks():
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > MAX_BYTES:
+            raise NotAWorkbook(too_big(total))
+    return b"".join(chunks)
+
+
+def bulk_import_upload(*, employer: Employer, year: int, name: str, data: bytes, by: Actor) -> BulkImport:
+    """Check the file's content (raises :class:`NotAWorkbook` before anything is stored), store it, then check its
+    rows: at once for a small file, else in the background (the report page shows the progress)."""
+    check_year_open(employer, year)
+    package = inspect(data)
+    opened = open_workbook(package)  # sheets, headers, merged cells: refused at once, before storing
+    rows = sum(sheet.rows_hint for sheet in opened.sheets.values())
+    opened.close()
+    with transaction.atomic():
+        clean = CleanFile(data, XLSX, "xlsx", safe_original_name(name, "xlsx"))
+        stored = store_upload(uploaded_file=clean, kind=FILE_KIND, employer=employer, by=by)
+        batch = BulkImport.objects.create(
+            employer=employer,
+            year=year,
+            file=stored,
+            original_name=clean.original_name,
+            sha256=clean.sha256,
+            rows_total=rows,
+            created_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        record(actor=by, action="placement.bulk_upload", obj=batch, changes={"year": year, "rows": rows})
+    if rows > BACKGROUND_ROWS:
+        from placements.bulk.tasks import bulk_check
+
+        transaction.on_commit(lambda: bulk_check.enqueue(batch.pk))
+    else:
+        bulk_import_check(batch_id=batch.pk, package=package)
+        batch.refresh_from_db()
+    return batch
+
+
+def check_year_open(employer: Employer, year: int) -> None:
+    from employers.selectors import year_locked
+    from placements.writes import YearLockedError
+
+    if year_locked(employer, year):
+        raise YearLockedError(year)
+
+
+def _package_of(batch: BulkImport) -> Package:
+    with batch.file.file.open("rb") as handle:
+        return inspect(handle.read())
+
+
+def _progress(batch_id: int):
+    def update(done: int, total: int) -> None:
+        BulkImport.objects.filter(pk=batch_id).update(rows_done=done, rows_total=total)
+
+    return update
+
+
+def bulk_import_check(*, batch_id: int, package: Package | None = None) -> BulkImport:
+    """Check the stored file of ``batch_id`` and keep the report (status 检查完成), or the reason it cannot be
+    imported (文件不能导入). Writes only the batch row."""
+    batch = BulkImport.objects.select_related("employer", "file").get(pk=batch_id)
+    try:
+        package = package or _package_of(batch)
+        result = check_workbook(package=package, employer=batch.employer, year=batch.year, progress=_progress(batch_id))
+    except (NotAWorkbook, DomainError) as error:
+        BulkImport.objects.filter(pk=batch_id).update(
+            status=Status.REFUSED, message=getattr(error, "message", None) or str(error), finished_at=timezone.now()
+        )
+    except Exception:
+        logger.exception("bulk import %s: the check failed", batch_id)
+        BulkImport.objects.filter(pk=batch_id).update(
+            status=Status.FAILED, message="检查文件时系统出错，请稍后重新上传；如仍不成功请联系技术支持。"
+        )
+    else:
+        BulkImport.objects.filter(pk=batch_id).update(
+            status=Status.CHECKED,
+            report=result.report(),
+            rows_done=F("rows_total"),
+            finished_at=timezone.now(),
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+# --- confirm -----------------------------------------------------------------------------------------------------
+
+
+def bulk_import_start(*, batch: BulkImport, by: Actor) -> BulkImport:
+    """确认导入: only a checked batch with persons to register. A small one is imported now (its own transaction,
+    after the status change is committed), a large one in the background (the report page shows it running)."""
+    with transaction.atomic():
+        locked = BulkImport.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != Status.CHECKED:
+            raise BulkImportError("该文件不在“检查完成”状态，不能导入（可能已经导入）。", code="state")
+        counts = locked.report.get("counts", {})
+        if not counts.get("new") and not counts.get("changed"):
+            raise BulkImportError("没有可导入的人员：请先修改文件中的错误后重新上传。", code="empty")
+        locked.status = Status.IMPORTING
+        locked.confirmed_at = timezone.now()
+        locked.rows_done = 0
+        locked.save(update_fields=["status", "confirmed_at", "rows_done"])
+        record(actor=by, action="placement.bulk_confirm", obj=locked)
+        user_id = getattr(by, "pk", None)
+        background = counts.get("person_rows", 0) + counts.get("contract_rows", 0) > BACKGROUND_ROWS
+        if background:
+            from placements.bulk.tasks import bulk_confirm
+
+            transaction.on_commit(lambda: bulk_confirm.enqueue(locked.pk, user_id))
+    if background:
+        return locked
+    return bulk_import_run(batch_id=locked.pk, user_id=user_id)
+
+
+def bulk_import_run(*, batch_id: int, user_id: int | None, notify: bool = False) -> BulkImport:
+    """Run a confirmed import; on any refusal nothing is written and the batch says why (导入失败)."""
+    from django.contrib.auth import get_user_model
+
+    by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    try:
+        result = _confirm(batch_id, by)
+    except (NotAWorkbook, DomainError) as error:
+        BulkImport.objects.filter(pk=batch_id).update(
+            status=Status.FAILED, message=getattr(error, "message", None) or str(error), finished_at=timezone.now()
+        )
+    except IntegrityError:
+        logger.warning("bulk import %s: refused by a constraint", batch_id, exc_info=True)
+        BulkImport.objects.filter(pk=batch_id).update(
+            status=Status.FAILED,
+            message="导入时部分人员的月份刚被其他单位登记，本次没有导入任何人员。请重新上传文件检查后再确认导入。",
+            finished_at=timezone.now(),
+        )
+    except Exception:
+        logger.exception("bulk import %s: the import failed", batch_id)
+        BulkImport.objects.filter(pk=batch_id).update(
+            status=Status.FAILED,
+            message="导入时系统出错，本次没有导入任何人员。请稍后重试；如仍不成功请联系技术支持。",
+            finished_at=timezone.now(),
+        )
+    else:
+        BulkImport.objects.filter(pk=batch_id).update(
+            status=Status.DONE, result=result, finished_at=timezone.now(), rows_done=F("rows_total")
+        )
+    batch = BulkImport.objects.select_related("employer").get(pk=batch_id)
+    if notify:
+        _notify(batch, by)
+    return batch
+
+
+def _notify(batch: BulkImport, by: Actor | None) -> None:
+    from notices.constants import NoticeKind
+    from notices.services import notice_send_to_unit
+
+    if batch.status == Status.DONE:
+        r = batch.result
+        title = f"{batch.year}年度批量导入完成"
+        body = (
+            f"文件“{batch.original_name}”已导入：新增 {r.get('created', 0)} 人，更新 {r.get('updated', 0)} 人；"
+            f"系统核验通过并自动确认 {r.get('auto', 0)} 人，需补充证明材料 {r.get('evidence', 0)} 人，"
+            f"需选择登记月份 {r.get('choose', 0)} 人。请在“残疾人安置管理 → 批量导入”中查看结果。"
+        )
+    else:
+        title = f"{batch.year}年度批量导入未完成"
+        body = f"文件“{batch.original_name}”没有导入：{batch.message}"
+    try:
+        notice_send_to_unit(employer=batch.employer, title=title, body=body, kind=NoticeKind.SYSTEM, by=None)
+    except Exception:  # a notice must never undo the import
+        logger.exception("bulk import %s: could not notify the unit", batch.pk)
+
+
+@transaction.atomic
+def _confirm(batch_id: int, by: Actor | None) -> dict[str, Any]:
+    batch = BulkImport.objects.select_for_update().select_related("employer", "file").get(pk=batch_id)
+    if batch.status != Status.IMPORTING:
+        raise BulkImportError("该导入已处理。", code="state")
+    employer, year = batch.employer, batch.year
+    check_year(employer.pk, year)  # the unit's row locked: no 完成申报 meanwhile
+    result: CheckResult = check_workbook(package=_package_of(batch), employer=employer, year=year)
+    ready = result.ready()
+    if not ready:
+        raise BulkImportError("没有可导入的人员（文件中的人员均有错误或已导入且无变化）。", code="empty")
+    created = _create(employer, year, [p for p in ready if p.existing is None])
+    updated = _update([p for p in ready if p.existing is not None])
+    touched = {**created, **updated}  # id_number → Placement
+    grid_recompute_many(placements_qs=Placement.objects.filter(pk__in=[p.pk for p in touched.values()]))
+    outcome = _finish(list(touched.values()))
+    now_versions = dict(Placement.objects.filter(pk__in=[p.pk for p in touched.values()]).values_list("pk", "version"))
+    by_number = {p.id_number: p for p in ready}
+    BulkImportedPlacement.objects.filter(placement__in=list(now_versions)).delete()
+    BulkImportedPlacement.objects.bulk_create(
+        BulkImportedPlacement(
+            placement_id=p.pk,
+            bulk_import=batch,
+            fingerprint=by_number[number].fingerprint,
+            version=now_versions[p.pk],
+        )
+        for number, p in touched.items()
+    )
+    for number, p in touched.items():
+        record(
+            actor=by,
+            action="placement.bulk_import",
+            obj=p,
+            changes={
+                "bulk_import": batch.pk,
+                "row": by_number[number].row,
+                "created": number in created,
+                "outcome": outcome["kinds"].get(p.pk, ""),
+            },
+        )
+    return {
+        "created": len(created),
+        "updated": len(updated),
+        "unchanged": result.unchanged,
+        "skipped": sum(1 for p in result.persons.values() if p.bad),
+        **{k: v for k, v in outcome.items() if k != "kinds"},
+    }
+
+
+def _placement_fields(person: PersonIn) -> dict[str, Any]:
+    data = dict(person.data)
+    data["household_region_id"] = data.pop("household_region")
+    return data
+
+
+def _contracts(p: Placement, person: PersonIn) -> list[Contract]:
+    out = []
+    for c in person.contracts:
+        data = dict(c.data)
+        for name in ("dispatch_unit", "pension_unit", "medical_unit", "wage_unit"):
+            data[f"{name}_id"] = data.pop(name)
+        review = DocumentReview.PENDING if data["is_dispatched"] else DocumentReview.NOT_REQUIRED
+        out.append(Contract(placement=p, review_state=review, **data))
+    return out
+
+
+def _graduates(p: Placement, person: PersonIn) -> list[GraduateRecord]:
+    if not person.graduate:
+        return []
+    return [GraduateRecord(placement=p, **{name: person.graduate[name] for name in GRADUATE_FIELDS})]
+
+
+def _create(employer: Employer, year: int, persons: list[PersonIn]) -> dict[str, Placement]:
+    """New placements as 安置登记 step 1 + 合同管理 would leave them (registration.services.placement_create and
+    contract_add: birth date and gender from the ID number), written set-based."""
+    placements = []
+    for person in persons:
+        birth, gender = identity_from_id_number(person.id_number)
+        placements.append(
+            Placement(
+                employer=employer,
+                year=year,
+                id_number=person.id_number,
+                birth_date=birth,
+                gender=gender,
+                wizard_step=2,
+                **_placement_fields(person),
+            )
+        )
+    Placement.objects.bulk_create(placements, batch_size=1000)
+    by_number = {p.id_number: p for p in placements}
+    Contract.objects.bulk_create(
+        [c for person in persons for c in _contracts(by_number[person.id_number], person)], batch_size=1000
+    )
+    GraduateRecord.objects.bulk_create(
+        [g for person in persons for g in _graduates(by_number[person.id_number], person)], batch_size=1000
+    )
+    return by_number
+
+
+def _update(persons: list[PersonIn]) -> dict[str, Placement]:
+    """Placements a previous import made whose rows changed: the person's fields, contracts and 学历 replaced."""
+    if not persons:
+        return {}
+    locked = {
+        p.pk: p for p in Placement.objects.select_for_update().filter(pk__in=[person.existing for person in persons])
+    }
+    out: dict[str, Placement] = {}
+    for person in persons:
+        p = locked[person.existing]
+        if p.frozen:
+            raise BulkImportError(f"{p.name} 的登记已冻结，不能修改。", code="frozen")
+        for name, value in _placement_fields(person).items():
+            setattr(p, name, value)
+        p.version += 1
+        out[person.id_number] = p
+    fields = [*(_placement_fields(persons[0]).keys()), "version", "updated_at"]
+    now = timezone.now()
+    for p in locked.values():
+        p.updated_at = now
+    Placement.objects.bulk_update(list(out.values()), fields, batch_size=1000)
+    ids = [p.pk for p in out.values()]
+    Contract.objects.filter(placement__in=ids).delete()
+    GraduateRecord.objects.filter(placement__in=ids).delete()
+    by_pk = {p.pk: p for p in out.values()}
+    Contract.objects.bulk_create([c for person in persons for c in _contracts(by_pk[person.existing], person)])
+    GraduateRecord.objects.bulk_create([g for person in persons for g in _graduates(by_pk[person.existing], person)])
+    return out
+
+
+def _finish(placements: list[Placement]) -> dict[str, Any]:
+    """After the engine's recompute: register and confirm the persons whose every registrable month (in working
+    age, under contract, not held by another unit) verifies — the selection of 信息校验 (grid.selection's
+    plan_selection: the auto-verified months are selected and locked) and 完成登记 (the months held). The others
+    wait in the wizard: a ✗ month needs evidence (step 2/3), a dispatched person's clerk chooses the months."""
+    ids = [p.pk for p in placements]
+    dispatched = set(Contract.objects.filter(placement__in=ids, is_dispatched=True).values_list("placement", flat=True))
+    months: dict[int, list[PlacementMonth]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for m in PlacementMonth.objects.filter(placement__in=chunk).order_by("placement", "month"):
+            months[m.placement_id].append(m)
+    now = timezone.now()
+    kinds: dict[int, str] = {}
+    items: list[dict[str, Any]] = []
+    changed_rows: list[PlacementMonth] = []
+    finished: list[Placement] = []
+    for p in placements:
+        rows = months.get(p.pk, [])
+        registrable = [m for m in rows if m.age_ok and m.contract_ok and not m.taken_elsewhere]
+        failing = [m for m in registrable if not m.verified]
+        if p.pk in dispatched:
+            kind = "choose"
+        elif not registrable:
+            kind = "none"
+        elif failing:
+            kind = "evidence"
+        else:
+            kind = "auto"
+        kinds[p.pk] = kind
+        items.append(
+            {
+                "pk": p.pk,
+                "name": p.name,
+                "kind": kind,
+                "months": [month_label(m.month) for m in (failing if kind != "auto" else registrable)],
+                "reasons": sorted({text for m in failing for text in reason_texts(m.reasons)}),
+            }
+        )
+        if kind == "auto":
+            plan = plan_selection([month_option(m) for m in rows], [m.month for m in registrable])
+            for m in rows:
+                state = plan.states[m.month]
+                selected = state != MonthReview.NONE
+                now_state = (selected, state, False, selected and state != MonthReview.REJECTED)
+                if (m.selected, m.review_state, m.evidence_missing, m.held) != now_state:
+                    m.selected, m.review_state, m.evidence_missing, m.held = now_state
+                    changed_rows.append(m)
+            p.wizard_completed, p.wizard_step = True, 4
+            p.submitted_at = p.submitted_at or now
+            finished.append(p)
+    PlacementMonth.objects.bulk_update(
+        changed_rows, ["selected", "review_state", "evidence_missing", "held"], batch_size=2000
+    )
+    for p in finished:
+        p.version += 1
+        p.updated_at = now
+    Placement.objects.bulk_update(
+        finished, ["wizard_completed", "wizard_step", "submitted_at", "version", "updated_at"], batch_size=1000
+    )
+    named = Contract.objects.filter(placement__in=[p.pk for p in finished]).values_list(
+        "dispatch_unit", "pension_unit", "medical_unit", "wage_unit"
+    )
+    related_units_mark_referenced(unit_ids=[pk for row in named for pk in row])
+    if finished:
+        numbers = sorted({p.id_number for p in finished})
+        year = finished[0].year
+        transaction.on_commit(lambda: _enqueue_persons(numbers, year))
+    counts = defaultdict(int)
+    for kind in kinds.values():
+        counts[kind] += 1
+    return {
+        "auto": counts["auto"],
+        "evidence": counts["evidence"],
+        "choose": counts["choose"],
+        "none": counts["none"],
+        "items": items[:5000],
+        "kinds": kinds,
+    }
+
+
+def _enqueue_persons(numbers: list[str], year: int) -> None:
+    """Other units' grids of these persons show 已在其他单位登记 from their next recompute: ask for it now."""
+    from placements.grid.tasks import recompute_persons
+
+    try:
+        recompute_persons.enqueue(numbers, year)
+    except Exception:  # a follow-up refresh must never break the import
+        logger.exception("could not enqueue the grid recompute after bulk import")
+
+
+def _chunks(items: list[int], size: int = 2000) -> Iterable[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +29,7 @@ from placements.web import (
     clerk_placement,
     confirm_page,
     confirmed,
+    int_param,
     new_year,
     resume_url,
     wizard_steps,
@@ -142,10 +145,16 @@ def import_last_year(request: HttpRequest) -> HttpResponse:
         messages.error(request, LOCKED_MESSAGE.format(year=year))
         return redirect(back)
     search = listing_selectors.normalise_search(request.GET.get("q"))
-    candidates = registration_selectors.import_candidates(employer, year, search)
+    number = max(1, int_param(request.GET.get("page"), 1) or 1)
+    size = listing_selectors.PAGE_SIZE
+    candidates, count = registration_selectors.import_candidates_page(
+        employer, year, search, offset=(number - 1) * size, limit=size
+    )
+    page = listing_selectors.ListPage(candidates, number, count)
     if request.method == "POST":
-        all_candidates = registration_selectors.import_candidates(employer, year)
-        form = ImportForm(request.POST, candidates=all_candidates)
+        posted = [i for i in (int_param(v) for v in request.POST.getlist("persons")) if i is not None]
+        chosen = registration_selectors.import_candidates(employer, year, ids=posted)  # any page's
+        form = ImportForm(request.POST, candidates=chosen)
         if form.is_valid():
             try:
                 result = registration_importing.placements_import_last_year(
@@ -167,5 +176,7 @@ def import_last_year(request: HttpRequest) -> HttpResponse:
         "form": form,
         "candidates": candidates,
         "search": search,
+        "page": page,
+        "page_query": urlencode({"year": year, **({"q": search} if search else {})}),
     }
     return render(request, "placements/import.html", context)

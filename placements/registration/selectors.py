@@ -100,8 +100,7 @@ def summary_of(months: list[PlacementMonth]) -> dict[str, int]:
 # --- 导入上一年申报名单 ---------------------------------------------------------------------------------------------
 
 
-def import_candidates(employer: Employer, year: int, search: str = "", limit: int = 500) -> list[Placement]:
-    """Last year's registered persons of the unit who are not yet in ``year`` (one query)."""
+def _import_candidates_qs(employer: Employer, year: int, search: str = ""):
     this_year = Placement.objects.filter(employer=employer, year=year).values("id_number")
     qs = (
         Placement.objects.filter(employer=employer, year=year - 1, wizard_completed=True)
@@ -110,4 +109,22 @@ def import_candidates(employer: Employer, year: int, search: str = "", limit: in
     )
     if search:
         qs = qs.filter(_search_q(search))
-    return list(qs.only("pk", "name", "id_number", "year")[:limit])
+    return qs.only("pk", "name", "id_number", "year")
+
+
+def import_candidates(
+    employer: Employer, year: int, search: str = "", limit: int = 500, *, ids: list[int] | None = None
+) -> list[Placement]:
+    """Last year's registered persons of the unit who are not yet in ``year`` (one query); ``ids``: only those."""
+    qs = _import_candidates_qs(employer, year, search)
+    if ids is not None:
+        return list(qs.filter(pk__in=ids[:limit]))
+    return list(qs[:limit])
+
+
+def import_candidates_page(
+    employer: Employer, year: int, search: str = "", *, offset: int = 0, limit: int = 50
+) -> tuple[list[Placement], int]:
+    """One page of :func:`import_candidates` and how many there are in all (two queries)."""
+    qs = _import_candidates_qs(employer, year, search)
+    return list(qs[offset : offset + limit]), qs.count()

@@ -39,7 +39,7 @@ def test_list_has_labelled_checkboxes_a_select_all_and_the_delete_button(employe
         assert f'<label class="visually-hidden" for="sel-{p.pk}">选择 {p.name}</label>' in html
     assert '<label class="visually-hidden" for="select-all">全选本页人员</label>' in html
     assert f'action="{URL}" id="batch-form"' in html
-    assert '删除<span class="visually-hidden">所选人员</span></button>' in html
+    assert 'aria-label="删除所选人员"><span aria-hidden="true">🗑 </span>删除</button>' in html
     assert "<caption" in html
 
 

@@ -1,0 +1,72 @@
+"""Browser journey of the list's batch actions (issue 13): tick two persons, 删除 with one confirmation page; export
+the list to .xlsx and read it back; open the print view (A4 landscape CSS) — screenshots in test-artifacts/."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from placements.listing.export import SHEET_GRID, SHEET_PERSONS, SHEET_TOTALS
+from placements.models import Placement
+from tests import factories
+from tests.e2e.conftest import login
+from tests.placements.listing.test_views_list import with_months
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def unit():
+    employer = factories.employer(name="北京市示范科技有限公司", region_code="110105")
+    factories.employer_user(employer, username="listclerk", password="clerk-pass-2026")
+    return [
+        with_months(employer, ["auto"] * 12, name="张伟"),
+        with_months(employer, ["auto", "pending"], name="王芳"),
+        with_months(employer, ["auto"] * 6, name="李娜"),
+        with_months(employer, ["none"] * 12, completed=False, name="刘洋"),
+    ]
+
+
+def test_select_two_delete_export_and_print(browser_page, live_server, screenshot, unit):
+    page = browser_page
+    login(page, live_server, "listclerk", "clerk-pass-2026")
+    page.goto(f"{live_server.url}/placements/?year=2025")
+    expect(page.get_by_role("heading", name="残疾人安置管理")).to_be_visible()
+
+    # select two rows by their labelled checkboxes, then 删除 above the list
+    page.get_by_label("选择 王芳").check()
+    page.get_by_label("选择 刘洋").check()
+    expect(page.get_by_label("全选本页人员")).to_be_visible()  # shown by placements.js
+    page.get_by_role("button", name="删除所选人员").click()
+    expect(page.get_by_role("heading", name="批量删除安置人员")).to_be_visible()
+    table = page.get_by_role("table", name="将要删除的人员（共 2 人）")
+    expect(table).to_contain_text("王芳")
+    expect(table).to_contain_text("刘洋")
+    expect(table).not_to_contain_text("张伟")
+    screenshot("list-batch-delete-confirm")
+    page.get_by_role("button", name="确定删除 2 人").click()
+    expect(page.get_by_text("已删除 2 人的 2025 年度安置登记：王芳、刘洋。")).to_be_visible()
+    assert sorted(Placement.objects.values_list("name", flat=True)) == ["张伟", "李娜"]
+
+    # export and read the workbook back
+    with page.expect_download() as info:
+        page.get_by_role("link", name="导出 Excel").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(download.path().read_bytes()), read_only=True)
+    persons = [r for r in book[SHEET_PERSONS].iter_rows(values_only=True)][1:]
+    assert [r[1] for r in persons] == ["张伟", "李娜"]
+    assert all("*" in r[2] for r in persons)  # masked
+    assert len(list(book[SHEET_GRID].iter_rows(values_only=True))) == 1 + 12 + 6  # the months each grid has
+    totals = {r[0]: r[1] for r in book[SHEET_TOTALS].iter_rows(values_only=True) if r[0]}
+    expect(page.locator("#year-totals")).to_contain_text(f"本次累计安置确认 {totals['安置确认(月)']} 个月")
+
+    # the print view: header with unit, year, print date; A4 landscape CSS
+    page.get_by_role("link", name="打印").click()
+    expect(page.get_by_role("heading", name="2025年度残疾人安置人员名单")).to_be_visible()
+    expect(page.get_by_text("单位名称：北京市示范科技有限公司")).to_be_visible()
+    expect(page.get_by_role("button", name="打印")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="打印")).to_be_hidden()
+    screenshot("list-print-view")

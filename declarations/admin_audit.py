@@ -1,7 +1,7 @@
 """审计记录查询 (admin): reviewers read the audit trail of their region (``declarations.audit_reader``) — who, when,
 what, before/after — filtered by unit, person, actor and action; 50 events a page, newest first, never a COUNT of
-the table. Reached from the 年审申报 list (``admin/declarations/declaration/audit/``) and from a unit's admin page
-(``?uscc=``). Each read is itself recorded (``audit.read``)."""
+the table. Reached from the 年审申报 list (``admin/declarations/declaration/audit/``; one unit's trail:
+``?uscc=<统一社会信用代码>``). Each read is itself recorded (``audit.read``)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -120,8 +121,8 @@ class UnfiledUnitAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     def has_remind_permission(self, request) -> bool:
         return reviewer_region_prefix(request.user) is not None
 
-    def get_action_choices(self, request, default_choices=None, **kwargs):
-        return super().get_action_choices(request, [("", "（请选择操作）")], **kwargs)
+    def get_action_choices(self, request, default_choices=None, action_location=ActionLocation.CHANGE_LIST):
+        return super().get_action_choices(request, [("", "（请选择操作）")], action_location=action_location)
 
     def get_queryset(self, request):
         return reminders.unfiled_units(super().get_queryset(request), selected_year(request))

@@ -40,6 +40,7 @@ from declarations.selectors import (
 from declarations.transitions import Event, State, TransitionError, apply
 from employers.access import reviewer_region_prefix
 from employers.models import Employer
+from employers.proxy import proxy_commitment_check
 from employers.services import declaration_state_record
 from notices.constants import NoticeKind
 from notices.services import notice_send_to_unit
@@ -175,6 +176,7 @@ def declaration_declare(
     if token and declaration.locked and declaration.current and declaration.current.form_token == token:
         return declaration.current
     state = _transition(declaration, Event.DECLARE)
+    proxy_commitment_check(employer=employer, year=year, by=by)  # 窗口代办: the unit's signed 承诺书 uploaded
     window = filing.unit_filing_window(employer, year)
     if not window.contains(today):
         raise FilingClosed(window)

@@ -15,7 +15,12 @@ class ClerkForm(forms.Form):
     username = forms.CharField(label="登录用户名", max_length=30, help_text="4–30 位字母、数字或 _ . @ + -。")
     contact_name = forms.CharField(label="经办人姓名", max_length=50)
     contact_phone = forms.CharField(label="经办人电话", max_length=20, required=False)
-    email = forms.EmailField(label="电子邮箱", required=False, help_text="用于找回密码（需经验证）。")
+    email = forms.EmailField(
+        label="电子邮箱",
+        required=False,
+        help_text="用于找回密码：系统将发送验证邮件，验证后方可使用。",
+        error_messages={"invalid": "请输入正确的电子邮箱地址，如 name@example.cn。"},
+    )
 
     def clean_username(self):
         value = self.cleaned_data["username"].strip()
@@ -31,6 +36,15 @@ class ClerkForm(forms.Form):
             except ValueError as error:
                 raise forms.ValidationError(str(error)) from None
         return value
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label="电子邮箱",
+        required=False,
+        help_text="验证后可用于找回密码。修改后需重新验证。",
+        error_messages={"invalid": "请输入正确的电子邮箱地址，如 name@example.cn。"},
+    )
 
 
 class ReasonForm(forms.Form):

@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from employers import accounts, sso
+from employers import accounts, mail, sso
 from employers.access import employer_required
-from employers.account_forms import ClerkForm, UnitPasswordResetForm
+from employers.account_forms import ClerkForm, EmailForm, UnitPasswordResetForm
 from employers.models import EmployerAccount
 
 
@@ -49,6 +49,8 @@ def clerk_list(request: HttpRequest) -> HttpResponse:
         else:
             # Rendered, not redirected: the link is shown this once and stored nowhere.
             context = {"title": "经办人账号已添加", "account": account, "link": request.build_absolute_uri(path)}
+            if account.user.email:
+                context["verification"] = _send_verification(request, account)
             return render(request, "employers/clerk_created.html", context)
     context = {
         "title": "经办人账号",
@@ -56,6 +58,60 @@ def clerk_list(request: HttpRequest) -> HttpResponse:
         "form": form,
     }
     return render(request, "employers/clerk_list.html", context)
+
+
+def _send_verification(request: HttpRequest, account: EmployerAccount) -> str:
+    """Mail the verification link; the outcome as a sentence (a mail that cannot be sent is no error page)."""
+    try:
+        mail.email_verification_send(account=account, base_url=request.build_absolute_uri("/"), by=request.user)
+    except DomainError as error:
+        return error.message
+    except OSError:  # SMTP unreachable: the account exists, the clerk can ask for the mail again later
+        return "验证邮件暂时无法发送，请稍后在「我的账号」页面重新发送。"
+    return f"验证邮件已发送至 {account.user.email}，请在 1 小时内打开邮件中的链接完成验证。"
+
+
+@employer_required
+def my_account(request: HttpRequest) -> HttpResponse:
+    """我的账号: the clerk's own e-mail address and its verification (password reset by mail needs it verified)."""
+    account = request.employer_account
+    if account is None:  # 窗口代办: staff have no clerk account of the unit
+        raise PermissionDenied("代办模式下不能修改经办人本人的账号。")
+    form = EmailForm(
+        request.POST if request.POST.get("step") == "email" else None, initial={"email": account.user.email}
+    )
+    if request.method == "POST":
+        if request.POST.get("step") == "send":
+            try:
+                mail.email_verification_send(account=account, base_url=request.build_absolute_uri("/"), by=request.user)
+            except DomainError as error:
+                messages.error(request, error.message)
+            except OSError:
+                messages.error(request, "验证邮件暂时无法发送，请稍后再试。")
+            else:
+                messages.success(request, f"验证邮件已发送至 {account.user.email}，请在 1 小时内打开邮件中的链接。")
+            return redirect("employers:my_account")
+        if form.is_valid():
+            try:
+                account = mail.email_change(account=account, email=form.cleaned_data["email"], by=request.user)
+            except DomainError as error:
+                error.add_to_form(form)
+            else:
+                if account.user.email and not account.email_verified:
+                    messages.info(request, _send_verification(request, account))
+                else:
+                    messages.success(request, "电子邮箱已保存。")
+                return redirect("employers:my_account")
+    return render(request, "employers/my_account.html", {"title": "我的账号", "account": account, "form": form})
+
+
+def email_verify(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link of the verification mail (no login needed: the token proves the mailbox)."""
+    account = mail.email_verify(uidb64=uidb64, token=token)
+    status = 200 if account is not None else 400
+    return render(
+        request, "employers/email_verified.html", {"title": "验证电子邮箱", "account": account}, status=status
+    )
 
 
 def _set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:

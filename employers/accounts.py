@@ -59,7 +59,8 @@ def _new_login(username: str, *, email: str = ""):
     return user
 
 
-def _sso_username(uscc: str) -> str:
+def sso_username(uscc: str) -> str:
+    """``u`` + the USCC in lower case (``-2``, ``-3``… when taken): the login name of an account opened without one."""
     User = get_user_model()
     base = f"u{uscc.lower()}"
     name, n = base, 1
@@ -158,7 +159,7 @@ def sso_sign_in(*, issuer: str, subject: str, uscc: str, unit_name: str, person:
         .first()
     )
     if account is None:
-        user = _new_login(_sso_username(uscc), email=person.email)
+        user = _new_login(sso_username(uscc), email=person.email)
         account = EmployerAccount.objects.create(
             user=user,
             employer=employer,
@@ -235,10 +236,18 @@ def clerk_set_active(*, account: EmployerAccount, active: bool, by: Actor, reaso
 
 @transaction.atomic
 def account_open(
-    *, employer: Employer, username: str, contact_name: str, contact_phone: str = "", email: str = "", by: Actor
+    *,
+    employer: Employer,
+    username: str,
+    contact_name: str,
+    contact_phone: str = "",
+    email: str = "",
+    email_verified: bool = True,
+    by: Actor,
 ):
     """A 残联 reviewer opens a login for a unit of their region; the unit's first login is its administrator.
-    Returns ``(account, path)`` with the one-time link to set the password."""
+    Returns ``(account, path)`` with the one-time link to set the password. An address typed from the unit's
+    letter counts as verified; one from an imported file does not (``email_verified=False``)."""
     ensure_reviewer_scope(by=by, employer=employer)
     user = _new_login(username, email=email)
     first = not EmployerAccount.objects.filter(employer=employer).exists()
@@ -248,7 +257,7 @@ def account_open(
         is_admin=first,
         contact_name=contact_name,
         contact_phone=contact_phone,
-        email_verified=bool(email),  # confirmed by the 残联 from the unit's letter
+        email_verified=bool(email) and email_verified,
     )
     audit.record(actor=by, action="account.open", obj=account, changes={"username": username, "is_admin": first})
     return account, password_set_path(user)
@@ -264,6 +273,23 @@ def password_reset_link(*, account: EmployerAccount, by: Actor) -> str:
     account.user.save(update_fields=["password"])
     audit.record(actor=by, action="account.password_reset", obj=account)
     return password_set_path(account.user)
+
+
+@transaction.atomic
+def sso_unbind(*, identity: SSOIdentity, reason: str, by: Actor) -> None:
+    """A reviewer of the unit's region removes a 法人 account's binding (e.g. the unit's 法人 account changed): the
+    next sign-in of the unit's USCC binds again. The clerk logins stay. Audited on the unit with the account."""
+    identity = SSOIdentity.objects.select_for_update().select_related("employer", "user").filter(pk=identity.pk).first()
+    if identity is None:
+        raise AccountError("该绑定已解除。")
+    ensure_reviewer_scope(by=by, employer=identity.employer)
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccountError("请填写解除绑定的原因。", field="reason")
+    employer = identity.employer
+    changes = {"issuer": identity.issuer, "subject": identity.subject, "login": identity.user.get_username()}
+    identity.delete()
+    audit.record(actor=by, action="sso.unbind", obj=employer, reason=reason[:200], changes=changes)
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
-"""残联 staff and the logins of units (issue 14): open an account for a unit of their region, reset a clerk's password
-(a one-time link shown to the staff member, to hand over or mail), disable / re-enable accounts, set a unit's
+"""残联 staff and the logins of units (issue 14): open an account for a unit of their region, or for many units from a
+CSV / xlsx file (开通单位账号（批量）, ``employers.account_import``), reset a clerk's password (a one-time link shown
+to the staff member, or mailed to the clerk's verified address), disable / re-enable accounts, set a unit's
 administrator. Everything through ``employers.accounts`` (scope-checked, audited); the list is scoped by region.
 Registered from ``EmployersConfig.ready`` (the module stays out of ``employers/admin.py``).
 """
@@ -12,7 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core.errors import DomainError
-from employers import accounts
+from core.uploads import MSG_TOO_BIG
+from employers import account_import, accounts, mail
 from employers.access import employers_in_scope, reviewer_region_prefix
 from employers.account_forms import ClerkForm
 from employers.admin_scoping import RegionScopedAdminMixin
@@ -31,6 +33,21 @@ class OpenAccountForm(ClerkForm):
             raise forms.ValidationError(str(error)) from None
 
 
+class BulkOpenForm(forms.Form):
+    file = forms.FileField(
+        label="单位名单（CSV 或 Excel .xlsx）",
+        help_text="表头：统一社会信用代码、经办人姓名（必填），经办人电话、电子邮箱、用户名（选填）。不超过 5 MB。",
+        error_messages={"required": "请选择要导入的文件。"},
+    )
+    dry_run = forms.BooleanField(label="试运行（只检查，不开通）", required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > account_import.MAX_BYTES:
+            raise forms.ValidationError(MSG_TOO_BIG.format(limit="5 MB", size=f"{upload.size / 1048576:.1f} MB"))
+        return upload
+
+
 @admin.register(EmployerAccount)
 class EmployerAccountAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     scope_lookup = "employer"
@@ -42,7 +59,7 @@ class EmployerAccountAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     ordering = ("-id",)
     fields = ("user", "employer", "is_admin", "contact_name", "contact_phone", "email_verified", "created_at")
     readonly_fields = fields
-    actions = ("reset_password", "disable_accounts", "enable_accounts", "make_admin")
+    actions = ("reset_password", "mail_password_link", "disable_accounts", "enable_accounts", "make_admin")
     change_list_template = "admin/employers/employeraccount/change_list.html"
 
     @admin.display(description="用户名", ordering="user__username")
@@ -72,7 +89,46 @@ class EmployerAccountAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         urls = super().get_urls()
-        return [path("open/", self.admin_site.admin_view(self.open_view), name="employers_employeraccount_open"), *urls]
+        return [
+            path("open/", self.admin_site.admin_view(self.open_view), name="employers_employeraccount_open"),
+            path("open-bulk/", self.admin_site.admin_view(self.bulk_view), name="employers_employeraccount_bulk"),
+            *urls,
+        ]
+
+    def bulk_view(self, request):
+        """开通单位账号（批量）: a CSV / xlsx of USCC + contact; each row reported (opened with its one-time link,
+        already has a login, or why not)."""
+        if not self._staff(request):
+            raise PermissionDenied
+        form = BulkOpenForm(request.POST or None, request.FILES or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "批量开通单位账号"}
+        if request.method == "POST" and form.is_valid():
+            try:
+                rows = account_import.parse_table(form.cleaned_data["file"].read())
+            except account_import.ImportFileError as error:
+                form.add_error("file", error.message)
+            else:
+                dry_run = form.cleaned_data["dry_run"]
+                results = account_import.accounts_open_bulk(rows=rows, by=request.user, dry_run=dry_run)
+                notes = {}
+                for r in results:
+                    if r.account is not None and r.account.user.email:
+                        try:
+                            mail.email_verification_send(
+                                account=r.account, base_url=request.build_absolute_uri("/"), by=request.user
+                            )
+                        except (DomainError, OSError):
+                            notes[r.line] = "验证邮件未发送"
+                        else:
+                            notes[r.line] = "已发送邮箱验证邮件"
+                rows_out = [
+                    (r, request.build_absolute_uri(r.link) if r.link else "", notes.get(r.line, "")) for r in results
+                ]
+                context.update(
+                    title="批量开通结果", results=rows_out, summary=account_import.summary(results), dry_run=dry_run
+                )
+                return TemplateResponse(request, "admin/employers/employeraccount/bulk_result.html", context)
+        return TemplateResponse(request, "admin/employers/employeraccount/bulk.html", {**context, "form": form})
 
     def open_view(self, request):
         """开通单位账号: a login for a unit of the staff member's region (the unit's first one is its administrator)."""
@@ -119,6 +175,28 @@ class EmployerAccountAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
             "links": links,
         }
         return TemplateResponse(request, "admin/employers/employeraccount/links.html", context)
+
+    @admin.action(description="重置密码并发送链接到已验证邮箱", permissions=["accounts"])
+    def mail_password_link(self, request, queryset):
+        n = 0
+        for account in queryset.select_related("user", "employer"):
+            if not (account.user.email and account.email_verified):
+                messages.error(
+                    request,
+                    f"{account.user.username}：没有已验证的电子邮箱，未重置（可使用「重置密码」当面交付链接）。",
+                )
+                continue
+            try:
+                link = request.build_absolute_uri(accounts.password_reset_link(account=account, by=request.user))
+                mail.password_link_mail(account=account, link=link, by=request.user)
+            except DomainError as error:
+                messages.error(request, f"{account.user.username}：{error.message}")
+            except OSError:
+                messages.error(request, f"{account.user.username}：邮件暂时无法发送，请稍后再试或使用「重置密码」。")
+            else:
+                n += 1
+        if n:
+            messages.success(request, f"已重置 {n} 个账号的密码，设置密码链接已发送到其已验证的邮箱（1 小时内有效）。")
 
     def _set_active(self, request, queryset, active: bool):
         n = 0

@@ -6,4 +6,4 @@ class EmployersConfig(AppConfig):
     verbose_name = "单位信息"
 
     def ready(self) -> None:
-        from employers import admin_accounts  # noqa: F401  (registers the unit-accounts admin)
+        from employers import admin_accounts, admin_proxy, admin_sso  # noqa: F401  (register their admin pages)

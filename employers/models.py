@@ -209,6 +209,31 @@ class ProxySession(models.Model):
         return f"{self.staff} 代办 {self.employer}"
 
 
+class ProxyCommitment(models.Model):
+    """The unit's signed 申报资料真实性承诺书 of one business year, uploaded by the staff member during 窗口代办
+    (a scan or photo, checked by the upload pipeline). 完成申报 in 代办 needs one uploaded in the running 代办
+    (``employers.proxy.proxy_commitment_check``)."""
+
+    proxy = models.ForeignKey(
+        ProxySession, verbose_name="窗口代办", on_delete=models.PROTECT, related_name="commitments"
+    )
+    employer = models.ForeignKey(Employer, verbose_name="用人单位", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("业务年度")
+    file = models.ForeignKey("core.StoredFile", verbose_name="签章承诺书", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "代办签章承诺书"
+        verbose_name_plural = "代办签章承诺书"
+        indexes = [models.Index(fields=["employer", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.employer} · {self.year}年度签章承诺书"
+
+
 class ReviewerProfile(models.Model):
     """A 残联 reviewer and the region they review (a province, a city or a county)."""
 

@@ -1,5 +1,6 @@
 """窗口代办: a 残联 staff member acts for a unit of their region, with a reason; a banner on every page; every
-audited write says "staff X for unit Y"; 完成申报 refused meanwhile; the unit is told when it ends."""
+audited write says "staff X for unit Y"; 完成申报 needs the unit's signed 承诺书 (test_proxy_commitment.py); the
+unit is told when it ends."""
 
 import pytest
 
@@ -49,11 +50,10 @@ def test_staff_acts_for_a_unit_with_banner_and_marked_audit(staff, unit):
     assert AuditEvent.objects.filter(action="proxy.start", object_id=str(unit.pk)).exists()
 
 
-def test_declaring_is_refused_while_acting(staff, unit):
+def test_the_final_step_of_declaring_asks_for_the_signed_commitment(staff, unit):
     _start(staff, unit)
-    response = staff.post("/declarations/2025/declare/")
-    assert response.status_code == 403
-    assert "承诺书" in response.content.decode()
+    response = staff.get("/declarations/2025/declare/confirm/")
+    assert response.status_code == 302 and response["Location"] == "/employer/proxy/commitment/2025/"
 
 
 def test_ending_tells_the_unit_and_removes_the_banner(staff, unit):

@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 8000
 
-.PHONY: setup run test lint format demo bench
+.PHONY: setup run test lint format demo bench cluster cluster-stop cluster-status cluster-seed cluster-smoke load
 
 setup:
 	@bash scripts/setup.sh
@@ -31,3 +31,27 @@ lint:
 format:
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
+
+# The local production-like cluster (issue 16; README "Production"): haproxy on :8180 in front of two gunicorn nodes
+# (DEBUG=0), two supervised db_workers, PostgreSQL database wangbao_cluster, Redis db 5, moto as S3. Run folder
+# var/cluster (pids/, logs/, env). `make cluster-stop` ends exactly what `make cluster` started.
+cluster: setup
+	@bash scripts/cluster.sh start
+
+cluster-stop:
+	@bash scripts/cluster.sh stop
+
+cluster-status:
+	@bash scripts/cluster.sh status
+
+# The demo units and accounts in the cluster's database (for bench/load.py)
+cluster-seed:
+	@bash scripts/cluster.sh seed
+
+# Start, one request per node, one task through a worker, one upload through S3, stop (.ci/run runs it)
+cluster-smoke: setup
+	@bash scripts/cluster_smoke.sh
+
+# Load against the running cluster's balancer: `make load ARGS="--concurrency 1,4,16 --duration 60"`
+load:
+	$(PY) bench/load.py $(ARGS)

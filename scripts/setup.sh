@@ -40,12 +40,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# Debian packages: CJK fonts + HarfBuzz subsetting for WeasyPrint, poppler for PDF checks, Chromium for browser tests.
+# Debian packages: CJK fonts + HarfBuzz subsetting for WeasyPrint, poppler for PDF checks, Chromium for browser tests,
+# HAProxy for the local cluster.
 need=()
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || need+=(libharfbuzz-subset0)
 dpkg -s poppler-utils >/dev/null 2>&1 || need+=(poppler-utils)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The local cluster (`make cluster`, the CI's cluster smoke test): HAProxy as the load balancer, curl for its probes.
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: apt-get install ${need[*]}"

@@ -1,0 +1,287 @@
+"""Load against the local cluster's load balancer (issue 16): N concurrent clerks doing a filing-season mix.
+
+    .venv/bin/python bench/load.py [--url http://127.0.0.1:8180] [--concurrency 1,4,16] [--duration 60]
+                                   [--user demo --password demo-pass-2026] [--json FILE]
+
+Needs the cluster (``make cluster``) with the demo data (``make cluster-seed``). Loopback only: any other host is
+refused. Each client is a thread with its own keep-alive connection and session; it logs in (GET the login page,
+POST the form) and then, until the time is up, repeats a clerk's round: 首页 (/), the placement list, one
+placement's month grid (its detail page) and its four step pages, the levy calculator, the notices, and every tenth
+round logs out and in again. Bounded in time (``--duration`` per concurrency level) and in count (``--max-requests``).
+
+Prints, per concurrency level, the requests/s and the errors in all, then per page: requests, p50 / p95 / p99 in
+ms, errors (status ≥ 400 other than the expected, a redirect to the login page, a connection error) and the page's
+speed as a ratio of the login page's (mean latency of GET /accounts/login/ ÷ mean latency of the page, measured on
+the same nodes in the same run: 1.0 is as cheap as the login page). ``--json`` writes the same figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode, urlsplit
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+PLACEMENT_LINK = re.compile(r'href="/placements/(\d+)/"')
+
+
+@dataclass
+class Sample:
+    page: str
+    ms: float
+    ok: bool
+    status: int
+    at: float = field(default_factory=time.monotonic)  # when it ended (for the fault scripts' time windows)
+    chinese_503: bool = False  # a 503 with the Chinese page (the application's templates/503.html, or the balancer's)
+    lb_503: bool = False  # … the balancer's (deploy/haproxy/503.http: no node passes its health probe)
+
+
+@dataclass
+class Stats:
+    samples: list[Sample] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    error_kinds: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, sample: Sample, error: str = "") -> None:
+        with self.lock:
+            self.samples.append(sample)
+            if error:
+                self.error_kinds[error] += 1
+
+
+class Client:
+    """One clerk: a keep-alive HTTP connection to the balancer, its cookies, its CSRF token."""
+
+    def __init__(self, base: str, stats: Stats, user: str, password: str, timeout: float):
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.stats, self.user, self.password, self.timeout = stats, user, password, timeout
+        self.cookies: dict[str, str] = {}
+        self.conn: http.client.HTTPConnection | None = None
+        self.placements: list[int] = []
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        return self.conn
+
+    def request(self, page: str, method: str, path: str, body: dict | None = None, expect=(200,)) -> str | None:
+        headers = {"Host": f"{self.host}:{self.port}", "User-Agent": "bench-load/1"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        data = None
+        if body is not None:
+            data = urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = f"http://{self.host}:{self.port}"
+            headers["Referer"] = f"http://{self.host}:{self.port}{path}"
+        started = time.perf_counter()
+        try:
+            conn = self._connection()
+            conn.request(method, path, body=data, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException) as error:
+            ms = (time.perf_counter() - started) * 1000
+            self.stats.add(Sample(page, ms, False, 0), f"{page}: {type(error).__name__}")
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = None
+            return None
+        ms = (time.perf_counter() - started) * 1000
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = SimpleCookie()
+            cookie.load(header)
+            for key, morsel in cookie.items():
+                if morsel.value and morsel["max-age"] != "0":
+                    self.cookies[key] = morsel.value
+                else:
+                    self.cookies.pop(key, None)
+        location = response.getheader("Location", "")
+        error = ""
+        if response.status not in expect:
+            error = f"{page}: HTTP {response.status}"
+        elif response.status == 302 and "/accounts/login/" in location and page != "logout":
+            error = f"{page}: sent to the login page"
+            self.cookies.pop("sessionid", None)
+        if response.getheader("Connection", "").lower() == "close":
+            conn.close()
+            self.conn = None
+        polite = response.status == 503 and "系统暂时无法提供服务" in text
+        by_lb = polite and "served by the load balancer" in text
+        self.stats.add(Sample(page, ms, not error, response.status, chinese_503=polite, lb_503=by_lb), error)
+        return None if error else text
+
+    def login(self) -> bool:
+        page = self.request("login page", "GET", "/accounts/login/")
+        match = CSRF_INPUT.search(page or "")
+        if not match:
+            return False
+        form = {"csrfmiddlewaretoken": match.group(1), "username": self.user, "password": self.password, "next": "/"}
+        return self.request("login (POST)", "POST", "/accounts/login/", form, expect=(302,)) is not None
+
+    def logout(self) -> None:
+        home = self.request("首页 /", "GET", "/") or ""
+        match = CSRF_INPUT.search(home)
+        if match:
+            self.request("logout", "POST", "/accounts/logout/", {"csrfmiddlewaretoken": match.group(1)}, (302, 200))
+        self.cookies.pop("sessionid", None)
+
+    def round(self, number: int, rng: random.Random) -> None:
+        if "sessionid" not in self.cookies and not self.login():
+            time.sleep(0.2)  # the site is down: do not spin
+            return
+        self.request("首页 /", "GET", "/")
+        listing = self.request("list /placements/", "GET", "/placements/")
+        if listing and not self.placements:
+            self.placements = sorted({int(pk) for pk in PLACEMENT_LINK.findall(listing)})
+        if self.placements:
+            pk = rng.choice(self.placements)
+            self.request("grid /placements/<pk>/", "GET", f"/placements/{pk}/")
+            for step in (1, 2, 3, 4):
+                self.request(f"step-{step}", "GET", f"/placements/{pk}/step-{step}/")
+        self.request("calculator", "GET", "/levy/calculator/")
+        self.request("notices", "GET", "/notices/")
+        if number % 10 == 9:
+            self.logout()
+            self.login()
+
+
+def run_level(args, concurrency: int) -> dict:
+    stats = Stats()
+    deadline = time.monotonic() + args.duration
+    budget = {"left": args.max_requests}
+    budget_lock = threading.Lock()
+
+    def clerk(index: int) -> None:
+        rng = random.Random(index)
+        client = Client(args.url, stats, args.user, args.password, args.timeout)
+        number = 0
+        while time.monotonic() < deadline:
+            with budget_lock:
+                if budget["left"] <= 0:
+                    return
+                budget["left"] -= 9
+            client.round(number, rng)
+            number += 1
+        if client.conn is not None:
+            client.conn.close()
+
+    threads = [threading.Thread(target=clerk, args=(i,), daemon=True) for i in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(args.duration + args.timeout + 30)
+    elapsed = time.perf_counter() - started
+    return summarise(stats, concurrency, elapsed)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def summarise(stats: Stats, concurrency: int, elapsed: float) -> dict:
+    by_page: dict[str, list[Sample]] = defaultdict(list)
+    for sample in stats.samples:
+        by_page[sample.page].append(sample)
+    login_ms = [s.ms for s in by_page.get("login page", []) if s.ok]
+    login_mean = statistics.fmean(login_ms) if login_ms else 0.0
+    pages = {}
+    for page, samples in by_page.items():
+        good = [s.ms for s in samples if s.ok]
+        mean = statistics.fmean(good) if good else 0.0
+        pages[page] = {
+            "requests": len(samples),
+            "errors": sum(not s.ok for s in samples),
+            "p50_ms": round(percentile(good, 50), 1),
+            "p95_ms": round(percentile(good, 95), 1),
+            "p99_ms": round(percentile(good, 99), 1),
+            "mean_ms": round(mean, 1),
+            "ratio_to_login": round(login_mean / mean, 2) if mean and login_mean else None,
+        }
+    all_ms = [s.ms for s in stats.samples if s.ok]
+    return {
+        "concurrency": concurrency,
+        "seconds": round(elapsed, 1),
+        "requests": len(stats.samples),
+        "requests_per_s": round(len(stats.samples) / elapsed, 1) if elapsed else 0,
+        "errors": sum(not s.ok for s in stats.samples),
+        "p50_ms": round(percentile(all_ms, 50), 1),
+        "p95_ms": round(percentile(all_ms, 95), 1),
+        "p99_ms": round(percentile(all_ms, 99), 1),
+        "error_kinds": dict(stats.error_kinds),
+        "pages": pages,
+    }
+
+
+def report(level: dict) -> None:
+    print(
+        f"\nconcurrency {level['concurrency']}: {level['requests']} requests in {level['seconds']} s = "
+        f"{level['requests_per_s']} req/s; p50 {level['p50_ms']} ms, p95 {level['p95_ms']} ms, "
+        f"p99 {level['p99_ms']} ms; errors {level['errors']}"
+    )
+    print(f"  {'page':<26}{'n':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'errors':>8}{'× login':>9}")
+    for page, row in level["pages"].items():
+        ratio = "" if row["ratio_to_login"] is None else f"{row['ratio_to_login']:.2f}"
+        print(
+            f"  {page:<26}{row['requests']:>6}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}"
+            f"{row['errors']:>8}{ratio:>9}"
+        )
+    for kind, count in sorted(level["error_kinds"].items(), key=lambda kv: -kv[1])[:10]:
+        print(f"  error: {kind} × {count}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default=os.environ.get("LOAD_URL", "http://127.0.0.1:8180"))
+    parser.add_argument("--concurrency", default="1,4,16", help="comma-separated levels (default 1,4,16)")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per level (default 60, at most 600)")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="per level, a bound besides the time")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    parser.add_argument("--user", default="demo")
+    parser.add_argument("--password", default="demo-pass-2026")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    host = urlsplit(args.url).hostname or ""
+    if host not in LOOPBACK and not host.startswith("127."):
+        sys.exit(f"bench/load.py sends load to this machine's loopback only, not to {host!r}")
+    args.duration = min(args.duration, 600.0)
+    levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    probe = Client(args.url, Stats(), args.user, args.password, args.timeout)
+    if not probe.login():
+        sys.exit(f"cannot log in as {args.user!r} at {args.url} (is the cluster up and seeded? make cluster-seed)")
+    print(
+        f"bench/load.py against {args.url}, {args.duration:.0f} s per level, user {args.user!r}; load average "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + f" on {os.cpu_count()} cores (shared: figures are noisy)"
+    )
+    results = []
+    for concurrency in levels:
+        level = run_level(args, concurrency)
+        results.append(level)
+        report(level)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(results, out, ensure_ascii=False, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -64,6 +64,7 @@ TOTAL_LABELS = (
     ("persons_confirmed", "安置确认人数（人）"),
     *((name, counting.measure(name).label) for name in counting.YEAR_TOTALS),
 )
+FILTERED_MONTHS_MAX = 1000  # ids in one IN (…): well below SQLite's and PostgreSQL's limits
 SHEET_PERSONS, SHEET_GRID, SHEET_TOTALS = "安置人员", "月度核验", "汇总"
 _BOLD = Font(bold=True)
 
@@ -110,7 +111,9 @@ def write_placements_workbook(
         )
 
     grid = _sheet(wb, SHEET_GRID, GRID_COLUMNS)
-    _write_grid(grid, rows, ws.year_months(employer, year), number)
+    # Filtered: only the shown persons' months (a status filter may keep most of the year: then all of them).
+    ids = [p.pk for p in rows] if filters.query and len(rows) <= FILTERED_MONTHS_MAX else None
+    _write_grid(grid, rows, ws.year_months(employer, year, ids), number)
 
     sheet = wb.create_sheet(SHEET_TOTALS)
     sheet.column_dimensions["A"].width = 30

@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.masking import mask_number
 from employers.access import employer_required
 from placements.grid import selectors as grid_selectors
+from placements.grid.checks import CHECK_LABELS, CHECKS
 from placements.listing import selectors as ws
 from placements.listing import services
 from placements.listing.export import export_filename, write_placements_workbook
@@ -145,6 +146,7 @@ def grid_print(request: HttpRequest, p: Placement) -> HttpResponse:
         "year": p.year,
         "today": timezone.localdate(),
         "status_label": STATUS_LABELS.get(p.status, ""),
+        "check_labels": [CHECK_LABELS[c] for c in CHECKS],
         "rows": grid_selectors.grid_rows(p, p.grid),
         "summary": registration_selectors.summary_of(p.grid),
         "back": reverse("placements:detail", args=[p.pk]),

@@ -159,12 +159,13 @@ def test_export_needs_login(client):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+@pytest.mark.parametrize("query", ["", "&q=%E5%91%98%E5%B7%A5"])
 @pytest.mark.parametrize("url", [URL, FULL_URL])
-def test_export_queries_do_not_grow_with_persons(employer_client, employer, django_assert_max_num_queries, url):
+def test_export_queries_do_not_grow_with_persons(employer_client, employer, django_assert_max_num_queries, url, query):
     def get():
         if url == FULL_URL:
-            return employer_client.post(f"{url}?year=2025", {"reason": "单位人事档案核对"})
-        return employer_client.get(url, {"year": 2025})
+            return employer_client.post(f"{url}?year=2025{query}", {"reason": "单位人事档案核对"})
+        return employer_client.get(f"{url}?year=2025{query}")
 
     with_months(employer, ["auto", "pending"], name="员工0")
     with django_assert_max_num_queries(14) as small:

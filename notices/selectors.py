@@ -63,6 +63,21 @@ def notice_for_employer(*, employer: Employer, pk: int, now: datetime | None = N
     return notice
 
 
+def attachment_for_employer(
+    *, employer: Employer, notice_pk: int, attachment_pk: int, now: datetime | None = None
+) -> NoticeAttachment:
+    """An attachment of a notice the unit may see now: 404 for another unit's notice, one outside its regions, or
+    one whose publish time has not come (its attachments are as unpublished as its text)."""
+    attachment = (
+        NoticeAttachment.objects.select_related("file")
+        .filter(pk=attachment_pk, notice__in=notices_visible_to(employer, now).filter(pk=notice_pk).values("pk"))
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
 def unread_notice_count(employer: Employer, now: datetime | None = None) -> int:
     return notices_visible_to(employer, now).order_by().unread_by(employer).count()
 

@@ -120,13 +120,11 @@ def notice_publish(
 
 @transaction.atomic
 def notice_attach(*, notice: Notice, stored_file: StoredFile, by: Actor | None) -> NoticeAttachment:
-    """Attach a stored upload. Attachments of published notices are public documents (``public=True``):
-    anyone holding the unguessable link may download them, and the link appears only on a visible notice."""
+    """Attach a stored upload. Units download it through the notice (``notices:attachment``), which serves it only
+    while the notice is visible to them — published, in their regions; the file itself is not public, so its
+    ``/files/`` link works for reviewers only (admin preview) and nothing leaks before the publish time."""
     if notice.is_announcement:
         check_publish_scope(region=notice.region, by=by)
-        if not stored_file.public:
-            stored_file.public = True
-            stored_file.save(update_fields=["public"])
     elif stored_file.employer_id != notice.employer_id:
         raise NoticeError("附件不属于接收单位。")
     attachment = NoticeAttachment.objects.create(notice=notice, file=stored_file)

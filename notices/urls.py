@@ -7,4 +7,5 @@ app_name = "notices"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment, name="attachment"),
 ]

@@ -1,11 +1,12 @@
-"""通知公告 for units: the list (search, pagination, unread markers) and the detail page."""
+"""通知公告 for units: the list (search, pagination, unread markers), the detail page and its attachments."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.uploads import stored_file_response
 from employers.access import employer_required
 from notices.constants import SEARCH_MAX_CHARS
-from notices.selectors import notice_for_employer, notice_page
+from notices.selectors import attachment_for_employer, notice_for_employer, notice_page
 from notices.services import notice_mark_read
 
 
@@ -30,3 +31,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notices/detail.html",
         {"title": notice.title, "notice": notice, "attachments": list(notice.attachments.all())},
     )
+
+
+@employer_required
+def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    """An attachment, to units that may see the notice now (published, in scope); everyone else 404. Reviewers
+    preview the attachments of a notice not yet published in admin (``/files/<token>/``)."""
+    found = attachment_for_employer(employer=request.employer, notice_pk=pk, attachment_pk=attachment_pk)
+    return stored_file_response(found.file, inline=request.GET.get("inline") == "1")

@@ -76,7 +76,7 @@ def test_reviewer_publishes_a_regional_notice_with_a_sanitised_body_and_an_attac
     assert "javascript:" not in notice.body
     assert '<a href="https://www.cdpf.org.cn" rel="noopener noreferrer">中国残联</a>' in notice.body
     attachment = NoticeAttachment.objects.select_related("file").get()
-    assert attachment.file.public is True
+    assert attachment.file.public is False  # served through the notice, once published (ADR 0020)
     assert attachment.file.content_type == "image/png"
     actions = set(AuditEvent.objects.filter(actor=reviewer).values_list("action", flat=True))
     assert {"notice_published", "notice_attachment_added", "file.upload"} <= actions
@@ -93,13 +93,16 @@ def test_a_published_attachment_downloads_for_units_in_scope(reviewer_client, em
     token = notice.attachments.get().file.token
 
     detail = employer_client.get(reverse("notices:detail", args=[notice.pk]))
-    assert f"/files/{token}/" in detail.content.decode()
-    download = employer_client.get(reverse("files:download", args=[token]))
+    link = reverse("notices:attachment", args=[notice.pk, notice.attachments.get().pk])
+    assert f'href="{link}"' in detail.content.decode() and f"/files/{token}/" not in detail.content.decode()
+    download = employer_client.get(link)
     assert download.status_code == 200
     assert download["Content-Type"] == "image/png"
-    # Decision: attachments of published notices are public documents (StoredFile.public); the unguessable link
-    # only appears on the detail page of a notice the reader may see.
-    assert Client().get(reverse("files:download", args=[token])).status_code == 200
+    # Decision (issue 12, ADR 0020): attachments are served through the notice, to units that may see it now; the
+    # file itself is not public, so its /files/ link is for reviewers (admin preview) only.
+    assert employer_client.get(reverse("files:download", args=[token])).status_code == 404
+    assert Client().get(reverse("files:download", args=[token])).status_code == 404
+    assert reviewer_client.get(reverse("files:download", args=[token])).status_code == 200
 
 
 @pytest.mark.django_db

@@ -126,10 +126,10 @@ def test_detail_renders_sanitised_body_and_attachment_links(employer_client, emp
         sha256="0" * 64,
         public=True,
     )
-    notice.attachments.create(file=stored)
+    attachment = notice.attachments.create(file=stored)
     response = employer_client.get(reverse("notices:detail", args=[notice.pk]))
     content = response.content.decode()
     assert "<h2>要点</h2>" in content
     assert 'href="https://www.cdpf.org.cn/" rel="noopener noreferrer"' in content
-    assert f'href="/files/{stored.token}/"' in content
+    assert f'href="/notices/{notice.pk}/attachments/{attachment.pk}/"' in content
     assert "年审通知.pdf" in content

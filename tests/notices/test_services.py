@@ -35,7 +35,7 @@ def stored_file(**fields) -> StoredFile:
 
 
 @pytest.mark.django_db
-def test_publish_within_region_sanitises_and_makes_attachments_public(reviewer):
+def test_publish_within_region_sanitises_and_keeps_attachments_private(reviewer):
     beijing = nf.region("110000")
     attachment = stored_file()
     notice = notice_publish(
@@ -51,7 +51,7 @@ def test_publish_within_region_sanitises_and_makes_attachments_public(reviewer):
     attachment.refresh_from_db()
     assert notice.body == "<p>见附件</p>"
     assert notice.pinned and notice.is_published()
-    assert attachment.public is True
+    assert attachment.public is False  # units get it through the notice once published (ADR 0020)
     assert notice.attachments.get().file == attachment
     assert AuditEvent.objects.filter(action="notice_published", object_id=str(notice.pk)).exists()
 

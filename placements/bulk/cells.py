@@ -109,7 +109,7 @@ def read_choice(value: object, choices: dict[str, str], header: str) -> str:
     if raw in choices:
         return choices[raw]
     compact = raw.replace(" ", "")
-    for label, stored in choices.items():
-        if label.replace(" ", "") == compact:
+    for label, stored in choices.items():  # the labels compared as the cell was read (NFKC: （） → ())
+        if text(label).replace(" ", "") == compact:
             return stored
     raise CellError(f"“{header}”只能选择：{'、'.join(choices)}。")

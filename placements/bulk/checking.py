@@ -253,7 +253,7 @@ def _person(rows: _Rows, number: int, values: dict[str, object], year: int, toda
         fail("is_graduate", f"请选择是否高校毕业生（{YES}/{NO}）。")
     data["is_graduate"] = data["is_graduate"] == "1"
     birth, gender = identity_from_id_number(id_number)
-    if gender == "女" and not data["retirement_baseline"]:
+    if gender == "女" and not data["retirement_baseline"] and not _get(values, "retirement_baseline"):
         fail("retirement_baseline", "女性请选择退休年龄基准（女职工或女干部）。")
     if gender != "女":
         data["retirement_baseline"] = ""

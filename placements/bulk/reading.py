@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from placements.bulk.layout import CONTRACTS, ERROR_COLUMN, MAX_ROWS, PERSONS, SHEETS, YEAR_KEYWORD, Column
+from placements.bulk.layout import CONTRACTS, ERROR_COLUMN, MAX_ROWS, OPTIONS, PERSONS, SHEETS, YEAR_KEYWORD, Column
 from placements.bulk.package import NotAWorkbook, Package
 
 
@@ -93,7 +93,7 @@ def open_workbook(package: Package) -> Opened:
     notes = [
         f"已忽略隐藏的工作表“{ws.title}”。"
         for ws in wb.worksheets
-        if ws.sheet_state != "visible" and _norm(ws.title) not in (PERSONS, CONTRACTS)
+        if ws.sheet_state != "visible" and _norm(ws.title) not in (PERSONS, CONTRACTS, OPTIONS)
     ]
     sheets: dict[str, SheetReader] = {}
     for title, columns in SHEETS.items():

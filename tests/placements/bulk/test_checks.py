@@ -30,8 +30,11 @@ def _reasons(result) -> dict[tuple[str, int, str], str]:
 
 def test_a_clean_file_has_no_problem(employer, year, make_file):
     numbers = [person_id(i) for i in range(1, 4)]
-    result = _check(employer, year, make_file([person(n) for n in numbers], [contract(n) for n in numbers]))
-    assert result.problems == [] and result.counts()["new"] == 3
+    woman = person_id(4, birth=date(1980, 2, 1), male=False)
+    rows = [person(n) for n in numbers] + [person(woman, retirement_baseline="女干部（原55周岁）")]
+    result = _check(employer, year, make_file(rows, [contract(n) for n in [*numbers, woman]]))
+    assert result.problems == [] and result.counts()["new"] == 4
+    assert result.persons[woman].data["retirement_baseline"] == "cadre55"
     assert not Placement.objects.exists()
 
 

@@ -28,9 +28,11 @@ from declarations.statistics import (
     statistics,
     total_row,
 )
+from declarations.statistics_summary import summary_as_of
 from employers.access import reviewer_region_prefix
 
 CHART_MAX_ROWS = 60
+REFRESH_ON_READ_PREFIX = 4  # region prefixes this long (a city, a district) are refreshed before each read
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -76,13 +78,18 @@ def statistics_view(request, *, model_admin):
     year = selected_year(request)
     region = clamp_region(scope, request.GET.get("region", ""))
     by = clamp_dimension(request.GET.get("by", "region"), region)
-    rows = statistics(scope=scope, region=region, year=year, by=by)
+    # A city or a district is brought up to date on every read (a few thousand units); a province or the country
+    # reads the summary as ``refresh_statistics`` (cron) last left it, and the page says when that was.
+    refresh = len(region) >= REFRESH_ON_READ_PREFIX
+    rows = statistics(scope=scope, region=region, year=year, by=by, refresh=refresh)
+    as_of = timezone.now() if refresh else summary_as_of(year=year, region=region)
     total = total_row(rows)
     path = drill_path(scope, region)
     region_name = path[-1][1] if path else "全国"
     title = f"{region_name} {year}年度按比例安排残疾人就业统计（按{DIMENSIONS[by]}）"
     if request.GET.get("export") == "xlsx":
-        return statistics_export(rows=rows, total=total, title=title, heading=DIMENSIONS[by])
+        stamp = f"统计时间：{timezone.localtime(as_of):%Y-%m-%d %H:%M}" if as_of else "统计时间：尚未汇总"
+        return statistics_export(rows=rows, total=total, title=f"{title}（{stamp}）", heading=DIMENSIONS[by])
     for row in rows:
         row.url = _row_url(row, by=by, year=year)
     last = timezone.localdate().year
@@ -107,6 +114,8 @@ def statistics_view(request, *, model_admin):
         "figures": FIGURES,
         "rows": rows,
         "total": total,
+        "as_of": as_of,
+        "live": refresh,
         "export_url": _query(year=year, region=region, by=by, export="xlsx"),
         # The chart only where it can be read (a district's unit list may have thousands of rows: the table has them).
         "chart": None

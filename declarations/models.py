@@ -419,3 +419,31 @@ class FilingReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年度申报提醒 {self.sent_on}"
+
+
+class UnitYearFigures(models.Model):
+    """统计分析's summary: one unit's figures of one business year (安置登记人数, 安置确认人数, 安置确认 and 安置核定
+    months), computed by ``declarations.statistics_summary`` through the counting querysets (the one definition), with
+    the fingerprint of the unit's placements it was computed at (count, Σ version, max id, last change — the same
+    fingerprint the unit's list header caches its totals by). A refresh recomputes only the units whose fingerprint
+    changed; the statistics of a province read these rows instead of its millions of months."""
+
+    employer = models.ForeignKey(Employer, verbose_name="用人单位", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("业务年度")
+    placements = models.PositiveIntegerField("安置登记人数")
+    version_sum = models.BigIntegerField("版本号合计")
+    top_id = models.BigIntegerField("最大登记ID")
+    last_change = models.DateTimeField("最近修改", null=True)
+    persons_counted = models.PositiveIntegerField("安置确认人数")
+    confirmed = models.PositiveIntegerField("安置确认(人月)")
+    approved = models.PositiveIntegerField("安置核定(人月)")
+    refreshed_at = models.DateTimeField("统计时间")
+
+    class Meta:
+        verbose_name = "单位年度统计"
+        verbose_name_plural = "单位年度统计"
+        constraints = [models.UniqueConstraint(fields=["employer", "year"], name="uniq_unit_year_figures")]
+        indexes = [models.Index(fields=["year", "employer"], name="unit_year_figures_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.employer_id} {self.year}"

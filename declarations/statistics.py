@@ -3,9 +3,10 @@ down to the unit list of a district), by 行业类别 or by 单位性质 — uni
 (审核认定书 issued), sent to tax, withdrawn (a withdrawal approved); persons registered and counted; 安置确认 /
 安置核定 person-months; 实际安排人数.
 
-Every count of months and persons is read through ``placements.querysets`` (the compiled ``placements.counting``
-rules: ``PlacementMonth.objects.counted()``, ``measure_aggregate``, ``measure_q``); nothing here restates a rule.
-Six grouped queries (and one for the row names) whatever the number of units.
+Every count of months and persons comes from the summary ``UnitYearFigures`` (``declarations.statistics_summary``),
+which computes them through ``placements.querysets`` (the compiled ``placements.counting`` rules:
+``PlacementMonth.objects.counted()``, ``measure_aggregate``, ``measure_q``); nothing here restates a rule. Five
+grouped queries (and one for the row names) whatever the number of units, plus the summary's refresh when asked.
 
 ``scope`` is the reviewer's region prefix ('' = the whole country); ``region`` the prefix drilled into, always
 inside ``scope`` (:func:`clamp_region`).
@@ -16,18 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Substr
 
 from core.models import Region
 from declarations.constants import WithdrawalState
-from declarations.models import Declaration, Withdrawal, actual_employed
+from declarations.models import Declaration, UnitYearFigures, Withdrawal, actual_employed
+from declarations.statistics_summary import summary_refresh
 from employers.constants import Industry, UnitKind
 from employers.declaration_states import LOCKED_STATUSES
 from employers.models import DeclarationState, Employer
-from placements import counting
-from placements.models import Placement, PlacementMonth
-from placements.querysets import measure_aggregate, measure_q
 
 UNIT_REGION = "federation_region"  # its key is the six-digit code
 
@@ -125,8 +124,9 @@ def _names(by: str, keys: list[str]) -> dict[str, tuple[str, str]]:
     return {k: (labels.get(k, k or "未填写"), "") for k in keys}
 
 
-def statistics(*, scope: str, region: str, year: int, by: str = "region") -> list[StatRow]:
-    """The rows of ``region`` (clamped into ``scope``) for business ``year``, one per value of dimension ``by``."""
+def statistics(*, scope: str, region: str, year: int, by: str = "region", refresh: bool = True) -> list[StatRow]:
+    """The rows of ``region`` (clamped into ``scope``) for business ``year``, one per value of dimension ``by``.
+    ``refresh``: bring the region's summary up to date first (else read it as the last refresh left it)."""
     region = clamp_region(scope, region)
     by = clamp_dimension(by, region)
     length = group_length(region)
@@ -134,12 +134,18 @@ def statistics(*, scope: str, region: str, year: int, by: str = "region") -> lis
     def inside(path: str) -> dict:
         return {f"{path}{UNIT_REGION}__code__startswith": region} if region else {}
 
+    if refresh:
+        summary_refresh(year=year, region=region)
     units = _grouped(Employer.objects.filter(**inside("")), _key(by, "", length), n=Count("pk"))
-    started = _grouped(
-        Placement.objects.filter(year=year, **inside("employer__")),
+    # Persons and months: the summary (declarations.statistics_summary, computed through the counting querysets).
+    figures = _grouped(
+        UnitYearFigures.objects.filter(year=year, **inside("employer__")),
         _key(by, "employer__", length),
-        units=Count("employer", distinct=True),
-        persons=Count("pk"),
+        started=Count("pk", filter=Q(placements__gt=0)),
+        persons=Sum("placements"),
+        persons_counted=Sum("persons_counted"),
+        confirmed=Sum("confirmed"),
+        approved=Sum("approved"),
     )
     states = _grouped(
         DeclarationState.objects.filter(year=year, status__in=LOCKED_STATUSES, **inside("employer__")),
@@ -156,30 +162,23 @@ def statistics(*, scope: str, region: str, year: int, by: str = "region") -> lis
         certified=Count("pk", filter=Q(status__in=LOCKED_STATUSES, current__certificate_issued_at__isnull=False)),
         withdrawn=Count("pk", filter=Q(pk__in=withdrawn_ids)),
     )
-    months = _grouped(
-        PlacementMonth.objects.filter(year=year, **inside("placement__employer__")).counted(),
-        _key(by, "placement__employer__", length),
-        confirmed=measure_aggregate(counting.measure("confirmed")),
-        approved=measure_aggregate(counting.measure("approved")),
-        persons_counted=Count("placement", distinct=True, filter=measure_q(counting.measure("confirmed"))),
-    )
-    keys = sorted(set(units) | set(started) | set(states) | set(documents) | set(months))
+    keys = sorted(set(units) | set(figures) | set(states) | set(documents))
     names = _names(by, keys)
     result = []
     for key in keys:
         name, drill = names.get(key, (key, ""))
         row = StatRow(key=key, name=name, drill=drill if (by == "unit" or len(key) > len(region)) else "")
         row.units = units.get(key, {}).get("n", 0)
-        row.started = started.get(key, {}).get("units", 0)
-        row.persons = started.get(key, {}).get("persons", 0)
+        facts = figures.get(key, {})
+        row.started = facts.get("started", 0)
+        row.persons = int(facts.get("persons") or 0)
         row.declared = states.get(key, {}).get("declared", 0)
         row.sent = states.get(key, {}).get("sent", 0)
         row.certified = documents.get(key, {}).get("certified", 0)
         row.withdrawn = documents.get(key, {}).get("withdrawn", 0)
-        facts = months.get(key, {})
         row.confirmed = int(facts.get("confirmed") or 0)
         row.approved = int(facts.get("approved") or 0)
-        row.persons_counted = facts.get("persons_counted", 0)
+        row.persons_counted = int(facts.get("persons_counted") or 0)
         result.append(row)
     if by == "region" and len(region) == 6:  # a district is its own single row: drill into its unit list
         for row in result:

@@ -99,7 +99,8 @@ class Command(BaseCommand):
         else:
             follow_up.ran = run.status in (TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED)
             if run.status == TaskResultStatus.FAILED:
-                follow_up.error = "重算任务失败（" + (run.errors[-1].exception_class_path if run.errors else "?") + "）"
+                last = run.errors[-1].traceback.strip().splitlines()[-1] if run.errors else "?"
+                follow_up.error = f"重算任务失败（{last[:300]}）"
         try:
             follow_up.waiting = pending_summary()
         except DatabaseError as exc:

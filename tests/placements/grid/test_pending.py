@@ -188,7 +188,7 @@ def test_import_feed_says_when_the_follow_up_failed_and_a_rerun_redoes_it(tmp_pa
         call_command("import_feed", "pension", str(path), stdout=out, stderr=StringIO())
     assert failed.value.returncode == 3
     assert "安置月份表重算未完成" in str(failed.value) and "待重算 2 人" in str(failed.value)
-    assert "recompute_grids --pending" in str(failed.value)
+    assert "recompute_grids --pending" in str(failed.value) and "could not connect to server" in str(failed.value)
     assert out.getvalue().splitlines()[-1] == "pension: 2 read, 2 inserted, 0 updated, 0 unchanged, 0 rejected"
     assert PensionContribution.objects.filter(month=202601).count() == 2 and len(rows()) == 2
 

@@ -100,7 +100,7 @@ class EmployerAccountAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
         already has a login, or why not)."""
         if not self._staff(request):
             raise PermissionDenied
-        form = BulkOpenForm(request.POST or None, request.FILES or None)
+        form = BulkOpenForm(request.POST, request.FILES) if request.method == "POST" else BulkOpenForm()
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "批量开通单位账号"}
         if request.method == "POST" and form.is_valid():
             try:

@@ -132,3 +132,17 @@ def test_another_units_import_is_404(client, other_employer, employer_client, ye
     for name in ("placements:bulk_report", "placements:bulk_marked"):
         assert client.get(reverse(name, args=[batch.pk])).status_code == 404
     assert client.post(reverse("placements:bulk_confirm", args=[batch.pk])).status_code == 404
+
+
+def test_the_marked_workbook_corrected_can_be_uploaded_again(employer_client, year, make_file):
+    number = person_id(1)
+    _upload(employer_client, year, make_file([person(number, phone="123")], [contract(number)]))
+    batch = BulkImport.objects.get()
+    marked = load_workbook(io.BytesIO(employer_client.get(reverse("placements:bulk_marked", args=[batch.pk])).content))
+    marked["人员信息"]["E2"] = "13800138000"  # 联系电话 corrected; the 错误说明 column stays
+    out = io.BytesIO()
+    marked.save(out)
+    _upload(employer_client, year, out.getvalue())
+    again = BulkImport.objects.order_by("-pk").first()
+    assert again.status == BulkImport.Status.CHECKED, again.message
+    assert again.report["counts"]["problems"] == 0 and again.report["counts"]["new"] == 1

@@ -1,0 +1,111 @@
+"""法人 single sign-on in a browser against a real OpenID Connect provider on loopback (oidc-provider-mock): the
+first sign-in of a new USCC opens the unit and lands on 单位信息维护; the refusals are Chinese pages. The protocol
+failures (wrong state, replayed code, expired token, foreign audience, bad USCC, USCC bound elsewhere) are also
+driven end to end by tests/employers/test_sso.py with the same provider; here the ones a person sees in a browser."""
+
+import re
+
+import pytest
+import requests
+from django.core.cache import cache
+from oidc_provider_mock import run_server_in_thread
+
+from employers.models import Employer, EmployerAccount, SSOIdentity
+from tests import factories
+from tests.factories.core import make_uscc
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def provider():
+    with run_server_in_thread() as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture
+def sso(settings, provider):
+    cache.clear()
+    settings.OIDC_ISSUER = provider
+    settings.OIDC_RP_CLIENT_ID = "wangbao-e2e"
+    settings.OIDC_RP_CLIENT_SECRET = "e2e-secret"
+    settings.OIDC_AUDIENCE = ""
+    settings.OIDC_BUTTON_LABEL = "政务服务网法人登录"
+    factories.region("110101")
+    return provider
+
+
+def _claims(issuer, sub, **claims):
+    requests.put(f"{issuer}/users/{sub}", json=claims, timeout=5).raise_for_status()
+
+
+def _sign_in_at_provider(page, live_server, sub):
+    page.goto(f"{live_server.url}/accounts/login/")
+    button = page.get_by_role("link", name="政务服务网法人登录")
+    # the SSO button comes before the password form
+    assert button.bounding_box()["y"] < page.get_by_label("用户名").bounding_box()["y"]
+    button.click()
+    page.get_by_label("Subject").fill(sub)  # the provider's own sign-in page
+    page.get_by_role("button", name="Authorize", exact=True).click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_first_sign_in_opens_the_unit_and_lands_on_unit_information(browser_page, live_server, sso, screenshot):
+    page = browser_page
+    uscc = make_uscc()
+    _claims(sso, "legal-e2e-1", uscc=uscc, org_name="北京法人登录科技有限公司", name="王芳", phone_number="13812345678")
+
+    _sign_in_at_provider(page, live_server, "legal-e2e-1")
+
+    assert re.search(r"/employer/$", page.url)
+    assert page.get_by_role("heading", name="单位信息维护管理").is_visible()
+    assert "本单位资料待完善" in page.content()
+    screenshot("sso-first-sign-in")
+    unit = Employer.objects.get(uscc=uscc)
+    assert unit.name == "北京法人登录科技有限公司" and not unit.profile_complete
+    account = EmployerAccount.objects.get(employer=unit)
+    assert account.is_admin and account.contact_name == "王芳"
+    assert SSOIdentity.objects.get(subject="legal-e2e-1").employer == unit
+    # any other page sends an incomplete unit back to 单位信息维护
+    page.goto(f"{live_server.url}/placements/")
+    assert re.search(r"/employer/$", page.url)
+
+
+def test_a_missing_uscc_is_a_chinese_page(browser_page, live_server, sso):
+    _claims(sso, "legal-e2e-2", name="赵敏")
+    _sign_in_at_provider(browser_page, live_server, "legal-e2e-2")
+    assert "/accounts/sso/callback/" in browser_page.url
+    assert "政务服务网未提供本单位的统一社会信用代码" in browser_page.content()
+    assert not Employer.objects.exists()
+
+
+def test_a_uscc_bound_to_another_account_is_a_chinese_page(browser_page, live_server, sso, browser):
+    uscc = make_uscc()
+    _claims(sso, "legal-e2e-3a", uscc=uscc)
+    _claims(sso, "legal-e2e-3b", uscc=uscc)
+    _sign_in_at_provider(browser_page, live_server, "legal-e2e-3a")
+    other = browser.new_context(locale="zh-CN").new_page()
+    _sign_in_at_provider(other, live_server, "legal-e2e-3b")
+    assert "该统一社会信用代码已绑定另一个法人账号" in other.content()
+    other.context.close()
+
+
+def test_provider_down_is_a_chinese_page_and_the_password_login_still_works(browser_page, live_server, settings, db):
+    from tests.employers.test_sso import _closed_port
+
+    cache.clear()
+    settings.OIDC_ISSUER = f"http://127.0.0.1:{_closed_port()}"
+    settings.OIDC_RP_CLIENT_ID = "wangbao-e2e"
+    settings.OIDC_TIMEOUT = 2
+    settings.OIDC_BUTTON_LABEL = "政务服务网法人登录"
+    factories.employer_user(username="pw-clerk", password="clerk-pass-2026")
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("link", name="政务服务网法人登录").click()
+    assert "统一身份认证平台暂时无法访问" in page.content()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill("pw-clerk")
+    page.get_by_label("密码").fill("clerk-pass-2026")
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    assert "/accounts/login/" not in page.url

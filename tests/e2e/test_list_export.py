@@ -2,6 +2,7 @@
 the list to .xlsx and read it back; open the print view (A4 landscape CSS) — screenshots in test-artifacts/."""
 
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -14,6 +15,21 @@ from tests.e2e.conftest import login
 from tests.placements.listing.test_views_list import with_months
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]  # as tests/e2e/test_axe.py
+
+
+def serious_axe_violations(page) -> list[str]:
+    """axe-core's serious and critical violations of the page (evaluated through DevTools: the CSP refuses inline
+    scripts)."""
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    found = page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: "tag", values: tags}})).violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).slice(0, 3).join(", "))""",
+        TAGS,
+    )
+    return list(found)
 
 
 @pytest.fixture
@@ -33,6 +49,7 @@ def test_select_two_delete_export_and_print(browser_page, live_server, screensho
     login(page, live_server, "listclerk", "clerk-pass-2026")
     page.goto(f"{live_server.url}/placements/?year=2025")
     expect(page.get_by_role("heading", name="残疾人安置管理")).to_be_visible()
+    assert serious_axe_violations(page) == []
 
     # select two rows by their labelled checkboxes, then 删除 above the list
     page.get_by_label("选择 王芳").check()
@@ -45,6 +62,7 @@ def test_select_two_delete_export_and_print(browser_page, live_server, screensho
     expect(table).to_contain_text("刘洋")
     expect(table).not_to_contain_text("张伟")
     screenshot("list-batch-delete-confirm")
+    assert serious_axe_violations(page) == []
     page.get_by_role("button", name="确定删除 2 人").click()
     expect(page.get_by_text("已删除 2 人的 2025 年度安置登记：王芳、刘洋。")).to_be_visible()
     assert sorted(Placement.objects.values_list("name", flat=True)) == ["张伟", "李娜"]
@@ -67,6 +85,24 @@ def test_select_two_delete_export_and_print(browser_page, live_server, screensho
     expect(page.get_by_role("heading", name="2025年度残疾人安置人员名单")).to_be_visible()
     expect(page.get_by_text("单位名称：北京市示范科技有限公司")).to_be_visible()
     expect(page.get_by_role("button", name="打印")).to_be_visible()
+    assert serious_axe_violations(page) == []
     page.emulate_media(media="print")
     expect(page.get_by_role("button", name="打印")).to_be_hidden()
     screenshot("list-print-view")
+
+
+def test_full_id_export_form_says_what_is_missing_beside_the_field(browser_page, live_server, unit):
+    page = browser_page
+    login(page, live_server, "listclerk", "clerk-pass-2026")
+    page.goto(f"{live_server.url}/placements/?year=2025")
+    page.get_by_role("link", name="导出（含完整身份证号）").click()
+    page.get_by_role("button", name="导出（含完整身份证号）").click()
+    expect(page.get_by_text("请填写导出完整身份证号的事由。")).to_be_visible()
+    expect(page.get_by_label("导出完整身份证号的事由")).to_have_attribute("aria-invalid", "true")
+    assert serious_axe_violations(page) == []
+    page.get_by_label("导出完整身份证号的事由").fill("报送税务部门核对名单")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="导出（含完整身份证号）").click()
+    book = load_workbook(io.BytesIO(info.value.path().read_bytes()), read_only=True)
+    ids = {r[2] for r in list(book[SHEET_PERSONS].iter_rows(values_only=True))[1:]}
+    assert ids == {p.id_number for p in unit}

@@ -82,7 +82,7 @@ class Command(BaseCommand):
         )
         if result.recompute_recorded:
             self.stdout.write(f"已登记待重算安置月份表 {result.recompute_recorded} 人·年度（与数据同一事务提交）")
-        failure = follow_up and follow_up.report(self.stdout)
+        failure = follow_up and follow_up.report(self.stdout, recorded=result.recompute_recorded or 0)
         self.stdout.write(result.summary)
         if failure:
             raise CommandError(f"警告：{failure}", returncode=FOLLOW_UP_FAILED)
@@ -124,11 +124,14 @@ class _FollowUp:
         self.error: str | None = None
         self.waiting = None  # pending.PendingSummary, None when it could not be read
 
-    def report(self, out) -> str | None:
+    def report(self, out, *, recorded: int) -> str | None:
         """Write the status line; return the failure message when grids are still owed after a run that should
-        have settled them (or nothing could be queued)."""
+        have settled them (or nothing could be queued). When the database cannot be asked any more, the rows this
+        import recorded (committed with its data) are the lower bound."""
         waiting = self.waiting
-        persons = "人数未知" if waiting is None else f"{waiting.persons} 人"
+        persons = (
+            f"至少 {recorded} 人·年度（本次导入登记，总数暂无法统计）" if waiting is None else f"{waiting.persons} 人"
+        )
         if self.error or (self.ran and waiting is not None and waiting.rows):
             reason = self.error or "部分重算失败"
             return (

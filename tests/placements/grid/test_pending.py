@@ -199,6 +199,24 @@ def test_import_feed_says_when_the_follow_up_failed_and_a_rerun_redoes_it(tmp_pa
     assert PlacementMonth.objects.filter(verified=True).count() == 24
 
 
+def test_import_feed_names_what_it_recorded_when_the_database_cannot_be_asked(tmp_path, employer, monkeypatch):
+    from placements.management.commands import import_feed
+
+    people = [pf.placement(employer) for _ in range(2)]
+    path = write_csv(tmp_path / "p.csv", "pension", [(p.id_number, employer.uscc, 202501, "5000") for p in people])
+
+    def gone():
+        raise OperationalError("the database system is shutting down")
+
+    monkeypatch.setattr(pending, "grid_recompute_many", lambda **kw: gone())
+    monkeypatch.setattr(import_feed, "pending_summary", gone)
+    with pytest.raises(CommandError) as failed:
+        run("import_feed", "pension", path)
+    assert failed.value.returncode == 3
+    assert "待重算 至少 2 人·年度（本次导入登记，总数暂无法统计）" in str(failed.value)
+    assert len(rows()) == 2
+
+
 def test_the_sweep_drains_and_reports(employer, monkeypatch):
     people = [pf.complete_person(employer) for _ in range(3)]
     pending_record(requests=[RecomputeRequest([p.id_number for p in people], None)])

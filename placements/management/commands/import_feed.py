@@ -15,7 +15,7 @@ The output ends with: KIND: N read, N inserted, N updated, N unchanged, N reject
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.tasks import TaskResultStatus
 
 from feeds.rows import KINDS
@@ -61,6 +61,11 @@ class Command(BaseCommand):
             raise CommandError(f"{kind}: 文件被拒绝 / file refused: {exc.message}") from exc
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        except (OperationalError, InterfaceError) as exc:  # the database went away before the import committed
+            raise CommandError(
+                f"{kind}: 数据库连接中断，本次导入已整体回滚（未写入任何数据）；"
+                f"数据库恢复后重新运行本命令即可。（{exc}）"
+            ) from exc
         follow_up = None if result.dry_run else self._follow_up()
         for warning in result.warnings:
             self.stderr.write(f"警告：{warning}")

@@ -217,6 +217,22 @@ def test_import_feed_names_what_it_recorded_when_the_database_cannot_be_asked(tm
     assert len(rows()) == 2
 
 
+def test_an_outage_before_the_commit_loses_the_import_whole_and_says_so(tmp_path, employer, monkeypatch):
+    from feeds import services
+
+    p = pf.placement(employer)
+    path = write_csv(tmp_path / "p.csv", "pension", [(p.id_number, employer.uscc, 202501, "5000")])
+
+    def gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "_log", gone)  # the last write of the import's transaction
+    with pytest.raises(CommandError) as failed:
+        run("import_feed", "pension", path)
+    assert failed.value.returncode == 1 and "数据库连接中断，本次导入已整体回滚（未写入任何数据）" in str(failed.value)
+    assert not PensionContribution.objects.exists() and not PendingRecompute.objects.exists()
+
+
 def test_the_sweep_drains_and_reports(employer, monkeypatch):
     people = [pf.complete_person(employer) for _ in range(3)]
     pending_record(requests=[RecomputeRequest([p.id_number for p in people], None)])

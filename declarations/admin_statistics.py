@@ -32,7 +32,7 @@ from declarations.statistics_summary import summary_as_of
 from employers.access import reviewer_region_prefix
 
 CHART_MAX_ROWS = 60
-REFRESH_ON_READ_PREFIX = 4  # region prefixes this long (a city, a district) are refreshed before each read
+REFRESH_ON_READ_PREFIX = 6  # region prefixes this long (a district) are refreshed before each read
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -78,8 +78,8 @@ def statistics_view(request, *, model_admin):
     year = selected_year(request)
     region = clamp_region(scope, request.GET.get("region", ""))
     by = clamp_dimension(request.GET.get("by", "region"), region)
-    # A city or a district is brought up to date on every read (a few thousand units); a province or the country
-    # reads the summary as ``refresh_statistics`` (cron) last left it, and the page says when that was.
+    # A district is brought up to date on every read (a few thousand units at most); a city, a province or the
+    # country reads the summary as ``refresh_statistics`` (cron) last left it, and the page says when that was.
     refresh = len(region) >= REFRESH_ON_READ_PREFIX
     rows = statistics(scope=scope, region=region, year=year, by=by, refresh=refresh)
     as_of = timezone.now() if refresh else summary_as_of(year=year, region=region)

@@ -10,8 +10,9 @@ fingerprint is the one the unit's list header trusts (count, Σ version, max id,
 changes a placement or its months bumps its version or, for a background grid recompute, its ``updated_at``
 (``placements.services._touch_changed``), adds or deletes one.
 
-Who refreshes: the statistics page, for a city or a district (cheap: a few thousand units), before it reads; for a
-province or the country, ``manage.py refresh_statistics`` (cron, every 10 minutes) — the page says when it ran.
+Who refreshes: the statistics page, for a district (cheap: a few thousand units at most), before it reads; for a
+city, a province or the country, ``manage.py refresh_statistics`` (cron, every 10 minutes) — the page says when it
+ran.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def summary_refresh(*, year: int, region: str = "", dry_run: bool = False) -> Re
             )
         if removed:
             UnitYearFigures.objects.filter(year=year, employer__in=removed).delete()
-        transaction.on_commit(lambda: cache.set(_as_of_key(year, region), now, AS_OF_SECONDS))
+    cache.set(_as_of_key(year, region), now, AS_OF_SECONDS)  # after the commit (callers do not nest it)
     return RefreshResult(len(current), len(changed), len(removed), time.perf_counter() - started)
 
 

@@ -5,12 +5,17 @@ in every figure, list and export; the query count does not grow with the rows.""
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from declarations import services
+from declarations.models import UnitYearFigures
 from declarations.statistics import region_statistics, statistics, total_row
+from declarations.statistics_summary import summary_refresh
+from placements.models import Placement
 from placements.selectors import placement_totals
 from tests import factories
 from tests.factories import declarations as df
@@ -113,6 +118,7 @@ def test_the_unit_list_only_inside_a_district(region_units):
 
 def test_export_has_the_pages_figures(region_units, client):
     otp_login(client, factories.reviewer_user("110000"))
+    call_command("refresh_statistics", "--year", str(df.YEAR), stdout=io.StringIO())  # the cron job
     response = client.get(URL, {"year": df.YEAR, "region": "1101", "by": "industry", "export": "xlsx"})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -163,3 +169,38 @@ def test_query_count_is_bounded(region_units, client, django_assert_max_num_quer
         df.placement(unit)
     with django_assert_max_num_queries(24):
         assert client.get(URL, params).status_code == 200
+
+
+def test_a_province_reads_the_summary_as_the_cron_job_left_it_a_district_is_live(region_units, client):
+    cache.clear()  # the time of the last refresh is kept in the cache (another test's refresh must not count)
+    otp_login(client, factories.reviewer_user("110000"))
+    page = client.get(URL, {"year": df.YEAR}).content.decode()
+    assert "尚未汇总" in page.split('data-testid="statistics-as-of"')[1].split("</p>")[0]
+    out = io.StringIO()
+    call_command("refresh_statistics", "--year", str(df.YEAR), stdout=out)
+    assert f"{df.YEAR}: 3 units with placements, recomputed 3, removed 0" in out.getvalue()
+    page = client.get(URL, {"year": df.YEAR}).content.decode()
+    assert "统计截至" in page.split('data-testid="statistics-as-of"')[1].split("</p>")[0]
+    live = client.get(URL, {"year": df.YEAR, "region": "110101", "by": "unit"}).content.decode()
+    assert "实时统计" in live.split('data-testid="statistics-as-of"')[1].split("</p>")[0]
+
+
+def test_the_refresh_recomputes_only_what_changed(region_units):
+    _declared, filling, idle, west = region_units
+    assert summary_refresh(year=df.YEAR).recomputed == 3
+    assert summary_refresh(year=df.YEAR).recomputed == 0
+    df.placement(idle, months=range(1, 4))  # a new placement: a new fingerprint
+    Placement.objects.filter(employer=filling, wizard_completed=True).update(version=F("version") + 1)
+    assert summary_refresh(year=df.YEAR, dry_run=True).recomputed == 2
+    assert summary_refresh(year=df.YEAR).recomputed == 2
+    Placement.objects.filter(employer=west).delete()
+    result = summary_refresh(year=df.YEAR)
+    assert (result.recomputed, result.removed) == (0, 1)
+    rows = {r.key: r for r in statistics(scope="11", region="110101", year=df.YEAR, by="unit", refresh=False)}
+    _assert_agrees(rows[str(idle.pk)], [idle])
+    assert not UnitYearFigures.objects.filter(employer=west).exists()
+
+
+def test_the_command_refuses_a_bad_region():
+    with pytest.raises(CommandError, match="行政区划代码前缀"):
+        call_command("refresh_statistics", "--region", "1")

@@ -23,7 +23,7 @@ from placements.listing.forms import FullIdExportForm
 from placements.listing.labels import filters_text, status_text
 from placements.models import Placement
 from placements.registration import selectors as registration_selectors
-from placements.web import STATUS_LABELS, clerk_placement, int_param
+from placements.web import clerk_placement, int_param
 
 SPOOL_BYTES = 16 * 1024 * 1024  # larger workbooks go to a temporary file on disk
 
@@ -145,7 +145,7 @@ def grid_print(request: HttpRequest, p: Placement) -> HttpResponse:
         "p": p,
         "year": p.year,
         "today": timezone.localdate(),
-        "status_label": STATUS_LABELS.get(p.status, ""),
+        "status_label": status_text(p.status),
         "check_labels": [CHECK_LABELS[c] for c in CHECKS],
         "rows": grid_selectors.grid_rows(p, p.grid),
         "summary": registration_selectors.summary_of(p.grid),

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from placements.listing.export import SHEET_GRID, SHEET_PERSONS, SHEET_TOTALS
-from placements.models import Placement
+from placements.models import Placement, PlacementMonth
 from tests import factories
 from tests.e2e.conftest import login
 from tests.placements.listing.test_views_list import with_months
@@ -36,12 +36,23 @@ def serious_axe_violations(page) -> list[str]:
 def unit():
     employer = factories.employer(name="北京市示范科技有限公司", region_code="110105")
     factories.employer_user(employer, username="listclerk", password="clerk-pass-2026")
-    return [
+    people = [
         with_months(employer, ["auto"] * 12, name="张伟"),
         with_months(employer, ["auto", "pending"], name="王芳"),
         with_months(employer, ["auto"] * 6, name="李娜"),
         with_months(employer, ["none"] * 12, completed=False, name="刘洋"),
     ]
+    checks = {f"{c}_ok": True for c in ("wage", "pension", "medical", "cert", "age", "contract")}
+    PlacementMonth.objects.update(**checks, verified=True, cert_type="残疾人证", cert_grade=2)
+    # 张伟: the March wage below the minimum, reviewed and confirmed on evidence
+    PlacementMonth.objects.filter(placement=people[0], month=202503).update(
+        wage_ok=False,
+        verified=False,
+        reasons="wage_below_min",
+        review_state="confirmed",
+        decision_reason="工资证明已核",
+    )
+    return people
 
 
 def test_select_two_delete_export_and_print(browser_page, live_server, screenshot, unit):
@@ -89,6 +100,18 @@ def test_select_two_delete_export_and_print(browser_page, live_server, screensho
     page.emulate_media(media="print")
     expect(page.get_by_role("button", name="打印")).to_be_hidden()
     screenshot("list-print-view")
+    page.emulate_media(media="screen")
+
+    # one person's grid: from the list to 查看, then 打印
+    page.get_by_role("link", name="返回残疾人安置管理").click()
+    page.get_by_role("link", name="查看 张伟").click()
+    page.get_by_role("link", name="打印核验结果").click()
+    expect(page.get_by_role("heading", name="2025年度残疾人安置月份核验结果")).to_be_visible()
+    grid = page.get_by_role("table", name="张伟 2025年度各月核验结果（✓ 系统核验通过；✗ 未通过，原因写在 ✗ 下方）")
+    expect(grid.get_by_role("row")).to_have_count(1 + 12)
+    assert serious_axe_violations(page) == []
+    page.emulate_media(media="print")
+    screenshot("grid-print-view")
 
 
 def test_full_id_export_form_says_what_is_missing_beside_the_field(browser_page, live_server, unit):

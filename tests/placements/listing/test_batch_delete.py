@@ -124,3 +124,14 @@ def test_confirmation_queries_do_not_grow_and_delete_is_linear(
     with django_assert_max_num_queries(12 + 20 * len(many)):
         _post(employer_client, many)
     assert not Placement.objects.exists()
+
+
+def test_a_frozen_placement_has_no_checkbox_and_refuses_the_whole_batch(employer_client, three):
+    Placement.objects.filter(pk=three[2].pk).update(frozen=True)
+    html = employer_client.get(LIST).content.decode()
+    assert f'id="sel-{three[0].pk}"' in html and f'id="sel-{three[2].pk}"' not in html
+    three[2].refresh_from_db()
+    response = _post(employer_client, [three[0], three[2]])  # a hand-made request
+    assert response.status_code == 302
+    assert Placement.objects.count() == 3
+    assert not AuditEvent.objects.filter(action="placement.delete").exists()

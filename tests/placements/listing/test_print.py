@@ -76,11 +76,17 @@ def test_grid_print_shows_checks_reasons_and_the_header(employer_client, employe
     assert html.count("✓") >= 6 * 11
     assert "<caption>" in html and "2025年12月" in html
     detail = employer_client.get(reverse("placements:detail", args=[p.pk])).content.decode()
-    assert f'href="{url}">打印' in detail
+    assert f'href="{url}" aria-label="打印核验结果">打印</a>' in detail
     step2 = employer_client.get(reverse("placements:step2", args=[p.pk])).content.decode()
-    assert f'href="{url}">打印' in step2
+    assert f'href="{url}" aria-label="打印核验结果">打印</a>' in step2
 
 
 def test_grid_print_of_another_units_person_is_404(employer_client, other_employer):
     theirs = with_months(other_employer, ["auto"], name="别家人")
     assert employer_client.get(reverse("placements:grid_print", args=[theirs.pk])).status_code == 404
+
+
+def test_grid_print_queries_are_bounded(employer_client, employer, django_assert_max_num_queries):
+    p = with_months(employer, ["auto"] * 12, name="王核验")
+    with django_assert_max_num_queries(10):
+        assert employer_client.get(reverse("placements:grid_print", args=[p.pk])).status_code == 200

@@ -235,9 +235,10 @@ def measure(repeat: int) -> bool:
             )
     city_prefix, district_prefix = city[:4], district
     line(
-        "city statistics by region (refreshed on read)",
-        lambda: statistics(scope=city_prefix, region=city_prefix, year=YEAR),
+        "city statistics by region (summary)",
+        lambda: statistics(scope=city_prefix, region=city_prefix, year=YEAR, refresh=False),
     )
+    line("city refresh, nothing changed", lambda: summary_refresh(year=YEAR, region=city_prefix))
     line(
         "district unit list (refreshed on read)",
         lambda: statistics(scope=district_prefix, region=district_prefix, year=YEAR, by="unit"),

@@ -428,7 +428,9 @@ class UnitYearFigures(models.Model):
     fingerprint the unit's list header caches its totals by). A refresh recomputes only the units whose fingerprint
     changed; the statistics of a province read these rows instead of its millions of months."""
 
-    employer = models.ForeignKey(Employer, verbose_name="用人单位", on_delete=models.CASCADE, related_name="+")
+    employer = models.ForeignKey(
+        Employer, verbose_name="用人单位", on_delete=models.CASCADE, related_name="year_figures"
+    )
     year = models.PositiveSmallIntegerField("业务年度")
     placements = models.PositiveIntegerField("安置登记人数")
     version_sum = models.BigIntegerField("版本号合计")

@@ -5,8 +5,8 @@ down to the unit list of a district), by 行业类别 or by 单位性质 — uni
 
 Every count of months and persons comes from the summary ``UnitYearFigures`` (``declarations.statistics_summary``),
 which computes them through ``placements.querysets`` (the compiled ``placements.counting`` rules:
-``PlacementMonth.objects.counted()``, ``measure_aggregate``, ``measure_q``); nothing here restates a rule. Five
-grouped queries (and one for the row names) whatever the number of units, plus the summary's refresh when asked.
+``PlacementMonth.objects.counted()``, ``measure_aggregate``, ``measure_q``); nothing here restates a rule. One
+grouped statement (and one for the row names) whatever the number of units, plus the summary's refresh when asked.
 
 ``scope`` is the reviewer's region prefix ('' = the whole country); ``region`` the prefix drilled into, always
 inside ``scope`` (:func:`clamp_region`).
@@ -17,16 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, FilteredRelation, Q, Sum
 from django.db.models.functions import Substr
 
 from core.models import Region
 from declarations.constants import WithdrawalState
-from declarations.models import Declaration, UnitYearFigures, Withdrawal, actual_employed
+from declarations.models import Withdrawal, actual_employed
 from declarations.statistics_summary import summary_refresh
 from employers.constants import Industry, UnitKind
 from employers.declaration_states import LOCKED_STATUSES
-from employers.models import DeclarationState, Employer
+from employers.models import Employer
 
 UNIT_REGION = "federation_region"  # its key is the six-digit code
 
@@ -136,49 +136,39 @@ def statistics(*, scope: str, region: str, year: int, by: str = "region", refres
 
     if refresh:
         summary_refresh(year=year, region=region)
-    units = _grouped(Employer.objects.filter(**inside("")), _key(by, "", length), n=Count("pk"))
-    # Persons and months: the summary (declarations.statistics_summary, computed through the counting querysets).
-    figures = _grouped(
-        UnitYearFigures.objects.filter(year=year, **inside("employer__")),
-        _key(by, "employer__", length),
-        started=Count("pk", filter=Q(placements__gt=0)),
-        persons=Sum("placements"),
-        persons_counted=Sum("persons_counted"),
-        confirmed=Sum("confirmed"),
-        approved=Sum("approved"),
-    )
-    states = _grouped(
-        DeclarationState.objects.filter(year=year, status__in=LOCKED_STATUSES, **inside("employer__")),
-        _key(by, "employer__", length),
-        declared=Count("pk"),
-        sent=Count("pk", filter=Q(sent_to_tax_at__isnull=False)),
-    )
+    # One statement: the region's units, each joined to its row of the year in the summary (persons and months,
+    # declarations.statistics_summary), in DeclarationState (declared, sent) and in Declaration (certified,
+    # withdrawn) — each unique per unit and year, so nothing is counted twice.
+    locked = sorted(LOCKED_STATUSES)
     withdrawn_ids = Withdrawal.objects.filter(state=WithdrawalState.APPROVED).values("declaration_id")
-    documents = _grouped(
-        Declaration.objects.filter(year=year, **inside("employer__")).filter(
-            Q(status__in=LOCKED_STATUSES, current__certificate_issued_at__isnull=False) | Q(pk__in=withdrawn_ids)
-        ),
-        _key(by, "employer__", length),
-        certified=Count("pk", filter=Q(status__in=LOCKED_STATUSES, current__certificate_issued_at__isnull=False)),
-        withdrawn=Count("pk", filter=Q(pk__in=withdrawn_ids)),
+    units = Employer.objects.filter(**inside("")).annotate(
+        fig=FilteredRelation("year_figures", condition=Q(year_figures__year=year)),
+        st=FilteredRelation("declaration_states", condition=Q(declaration_states__year=year)),
+        dec=FilteredRelation("declarations", condition=Q(declarations__year=year)),
     )
-    keys = sorted(set(units) | set(figures) | set(states) | set(documents))
+    certified = Q(dec__status__in=locked, dec__current__certificate_issued_at__isnull=False)
+    grouped = _grouped(
+        units,
+        _key(by, "", length),
+        units=Count("pk"),
+        started=Count("pk", filter=Q(fig__placements__gt=0)),
+        persons=Sum("fig__placements"),
+        persons_counted=Sum("fig__persons_counted"),
+        confirmed=Sum("fig__confirmed"),
+        approved=Sum("fig__approved"),
+        declared=Count("pk", filter=Q(st__status__in=locked)),
+        sent=Count("pk", filter=Q(st__status__in=locked, st__sent_to_tax_at__isnull=False)),
+        certified=Count("pk", filter=certified),
+        withdrawn=Count("pk", filter=Q(dec__pk__in=withdrawn_ids)),
+    )
+    keys = sorted(grouped)
     names = _names(by, keys)
     result = []
     for key in keys:
         name, drill = names.get(key, (key, ""))
         row = StatRow(key=key, name=name, drill=drill if (by == "unit" or len(key) > len(region)) else "")
-        row.units = units.get(key, {}).get("n", 0)
-        facts = figures.get(key, {})
-        row.started = facts.get("started", 0)
-        row.persons = int(facts.get("persons") or 0)
-        row.declared = states.get(key, {}).get("declared", 0)
-        row.sent = states.get(key, {}).get("sent", 0)
-        row.certified = documents.get(key, {}).get("certified", 0)
-        row.withdrawn = documents.get(key, {}).get("withdrawn", 0)
-        row.confirmed = int(facts.get("confirmed") or 0)
-        row.approved = int(facts.get("approved") or 0)
-        row.persons_counted = int(facts.get("persons_counted") or 0)
+        for figure in FIGURE_NAMES:
+            setattr(row, figure, int(grouped[key].get(figure) or 0))
         result.append(row)
     if by == "region" and len(region) == 6:  # a district is its own single row: drill into its unit list
         for row in result:

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                     "employer",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
+                        related_name="year_figures",
                         to="employers.employer",
                         verbose_name="用人单位",
                     ),

@@ -9,10 +9,11 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from declarations import services
-from declarations.models import UnitYearFigures
+from declarations.models import Submission, UnitYearFigures
 from declarations.statistics import region_statistics, statistics, total_row
 from declarations.statistics_summary import summary_refresh
 from placements.models import Placement
@@ -204,3 +205,14 @@ def test_the_refresh_recomputes_only_what_changed(region_units):
 def test_the_command_refuses_a_bad_region():
     with pytest.raises(CommandError, match="行政区划代码前缀"):
         call_command("refresh_statistics", "--region", "1")
+
+
+def test_certified_and_withdrawn(region_units, traveller):
+    declared, _filling, _idle, west = region_units
+    Submission.objects.filter(declaration__employer=declared).update(certificate_issued_at=timezone.now())
+    withdrawal = services.withdrawal_request(employer=west, year=df.YEAR, reason="漏报一人", by=None)
+    services.withdrawal_approve(withdrawal=withdrawal, reason="同意撤回", by=None)
+    rows = {r.key: r for r in statistics(scope="11", region="1101", year=df.YEAR)}
+    east, west_row = rows["110101"], rows["110102"]
+    assert (east.declared, east.certified, east.withdrawn) == (1, 1, 0)
+    assert (west_row.declared, west_row.certified, west_row.withdrawn) == (0, 0, 1)  # back to 填报中

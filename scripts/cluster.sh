@@ -172,7 +172,7 @@ defaults
     log global
     option httplog
     option forwardfor
-    option redispatch
+    option redispatch 1          # every retry of a refused connection goes to another node
     retries 2
     retry-on conn-failure empty-response
     timeout connect 2s
@@ -196,7 +196,13 @@ backend app
     # A shared dependency down for every node (S3, Redis) does not take every node out: the pages that do not
     # need it keep working and the others answer the application's 503 page (ADR 0013).
     http-check expect string "\\"database\\": {\\"ok\\": true"
-    default-server inter 2s fall 2 rise 2 slowstart 5s
+    # A node's sync workers all busy must not look like a dead node: the probe waits up to 10 s (a killed node
+    # refuses the connection at once and is out after 3 probes); requests beyond the workers wait here, not in
+    # the node's listen backlog (maxconn = gunicorn workers), at most 30 s.
+    timeout check 10s
+    timeout queue 30s
+    # observe layer4: a refused or reset connection marks the node DOWN at once, without waiting for the probes
+    default-server inter 2s fall 3 rise 2 slowstart 5s maxconn $APP_WORKERS observe layer4 error-limit 1 on-error mark-down
 EOF
   local i=1
   for port in "${APP_PORTS[@]}"; do
@@ -325,5 +331,7 @@ case "${1:-}" in
   node-stop) stop_one "app$2" 35 ;;
   s3-start) load_env; start_s3 ;;
   s3-stop) stop_one s3 10 ;;
+  lb-restart) load_env; stop_one lb 10; write_haproxy_cfg; launch lb haproxy -W -db -f "$RUN/haproxy.cfg"
+    wait_http "load balancer" "http://127.0.0.1:$LB_PORT/healthz" 30 lb ;;
   *) echo "usage: $0 start|stop|status|env|seed|node-start N|node-stop N|s3-start|s3-stop" >&2; exit 2 ;;
 esac

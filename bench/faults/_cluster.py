@@ -122,7 +122,8 @@ class BackgroundLoad:
         """Requests, errors by kind and Chinese 503 pages, per time window."""
         samples = list(self.stats.samples)
         print(
-            f"  {'window':<34}{'seconds':>8}{'requests':>10}{'ok':>8}{'errors':>8}{'503 (中文)':>12}{'conn. err.':>11}"
+            f"  {'window':<34}{'seconds':>8}{'requests':>10}{'ok':>8}{'errors':>8}  503 中文 app/balancer"
+            f"{'other 5xx':>10}{'conn. err.':>11}"
         )
         for window in windows:
             inside = [s for s in samples if window.start <= s.at < window.end]
@@ -130,7 +131,7 @@ class BackgroundLoad:
             print(
                 f"  {window.name:<34}{window.end - window.start:>8.1f}{len(inside):>10}{len(inside) - len(errors):>8}"
                 f"{len(errors):>8}"
-                f"{sum(s.chinese_503 and not s.lb_503 for s in errors):>10}/{sum(s.lb_503 for s in errors):<5}"
+                f"{sum(s.chinese_503 and not s.lb_503 for s in errors):>13}/{sum(s.lb_503 for s in errors):<8}"
                 f"{sum(s.status >= 500 and not s.chinese_503 for s in errors):>10}"
                 f"{sum(s.status == 0 for s in errors):>11}"
             )

@@ -17,11 +17,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.actors import Actor
-from core.audit import record
+from core.audit import record, record_many
 from core.errors import DomainError
 from core.months import month_label
 from core.uploads import CleanFile, safe_original_name, store_upload
@@ -44,7 +45,11 @@ logger = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILE_KIND = "placement_bulk_import"
-BACKGROUND_ROWS = 300  # more rows than this: check and import run as background tasks with a progress bar
+BACKGROUND_ROWS = 300
+MONTH_FIELDS = (
+    "id", "placement_id", "month", "verified", "reasons", "taken_elsewhere", "dispatched", "selected", "review_state",
+    "evidence_missing", "held", "wage_ok", "pension_ok", "medical_ok", "cert_ok", "age_ok", "contract_ok",
+)  # fmt: skip  # more rows than this: check and import run as background tasks with a progress bar
 Status = BulkImport.Status
 
 
@@ -260,18 +265,22 @@ def _confirm(batch_id: int, by: Actor | None) -> dict[str, Any]:
         )
         for number, p in touched.items()
     )
-    for number, p in touched.items():
-        record(
-            actor=by,
-            action="placement.bulk_import",
-            obj=p,
-            changes={
-                "bulk_import": batch.pk,
-                "row": by_number[number].row,
-                "created": number in created,
-                "outcome": outcome["kinds"].get(p.pk, ""),
-            },
-        )
+    record_many(
+        actor=by,
+        action="placement.bulk_import",
+        events=(
+            (
+                p,
+                {
+                    "bulk_import": batch.pk,
+                    "row": by_number[number].row,
+                    "created": number in created,
+                    "outcome": outcome["kinds"].get(p.pk, ""),
+                },
+            )
+            for number, p in touched.items()
+        ),
+    )
     return {
         "created": len(created),
         "updated": len(updated),
@@ -369,14 +378,18 @@ def _finish(placements: list[Placement]) -> dict[str, Any]:
     wait in the wizard: a ✗ month needs evidence (step 2/3), a dispatched person's clerk chooses the months."""
     ids = [p.pk for p in placements]
     dispatched = set(Contract.objects.filter(placement__in=ids, is_dispatched=True).values_list("placement", flat=True))
-    months: dict[int, list[PlacementMonth]] = defaultdict(list)
+    months: dict[int, list] = defaultdict(list)  # rows as named tuples: month_option / fail_mask read attributes
     for chunk in _chunks(ids):
-        for m in PlacementMonth.objects.filter(placement__in=chunk).order_by("placement", "month"):
+        for m in (
+            PlacementMonth.objects.filter(placement__in=chunk)
+            .order_by("placement", "month")
+            .values_list(*MONTH_FIELDS, named=True)
+        ):
             months[m.placement_id].append(m)
     now = timezone.now()
     kinds: dict[int, str] = {}
     items: list[dict[str, Any]] = []
-    changed_rows: list[PlacementMonth] = []
+    by_state: dict[tuple, list[int]] = defaultdict(list)  # (selected, review_state, evidence_missing, held) → months
     finished: list[Placement] = []
     for p in placements:
         rows = months.get(p.pk, [])
@@ -407,20 +420,22 @@ def _finish(placements: list[Placement]) -> dict[str, Any]:
                 selected = state != MonthReview.NONE
                 now_state = (selected, state, False, selected and state != MonthReview.REJECTED)
                 if (m.selected, m.review_state, m.evidence_missing, m.held) != now_state:
-                    m.selected, m.review_state, m.evidence_missing, m.held = now_state
-                    changed_rows.append(m)
-            p.wizard_completed, p.wizard_step = True, 4
-            p.submitted_at = p.submitted_at or now
+                    by_state[now_state].append(m.id)
             finished.append(p)
-    PlacementMonth.objects.bulk_update(
-        changed_rows, ["selected", "review_state", "evidence_missing", "held"], batch_size=2000
-    )
-    for p in finished:
-        p.version += 1
-        p.updated_at = now
-    Placement.objects.bulk_update(
-        finished, ["wizard_completed", "wizard_step", "submitted_at", "version", "updated_at"], batch_size=1000
-    )
+    # Few distinct target states: one UPDATE per state and chunk (bulk_update's CASE per row is far slower).
+    for (selected, state, missing, held), pks in by_state.items():
+        for chunk in _chunks(pks, 5000):
+            PlacementMonth.objects.filter(pk__in=chunk).update(
+                selected=selected, review_state=state, evidence_missing=missing, held=held, updated_at=now
+            )
+    for chunk in _chunks([p.pk for p in finished], 5000):
+        Placement.objects.filter(pk__in=chunk).update(
+            wizard_completed=True,
+            wizard_step=4,
+            submitted_at=Coalesce(F("submitted_at"), Value(now)),
+            version=F("version") + 1,
+            updated_at=now,
+        )
     named = Contract.objects.filter(placement__in=[p.pk for p in finished]).values_list(
         "dispatch_unit", "pension_unit", "medical_unit", "wage_unit"
     )

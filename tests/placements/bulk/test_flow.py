@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from core.models import AuditEvent
 from placements.bulk.models import BulkImport, BulkImportedPlacement
 from placements.constants import MonthReview
 from placements.models import Contract, Placement, PlacementMonth
@@ -73,6 +74,8 @@ def test_upload_report_confirm_and_result(employer_client, employer, year, make_
     auto = Placement.objects.get(id_number=good)
     assert auto.name == "李娜" and auto.wizard_completed
     assert PlacementMonth.objects.filter(placement=auto, review_state=MonthReview.AUTO, held=True).count() == 12
+    events = AuditEvent.objects.filter(action="placement.bulk_import", object_id=str(auto.pk))
+    assert [(e.changes["outcome"], e.actor_id) for e in events] == [("auto", batch.created_by_id)]
     waiting = Placement.objects.get(id_number=needs_evidence)
     assert not waiting.wizard_completed and waiting.wizard_step == 2
     page = employer_client.get(reverse("placements:bulk_report", args=[batch.pk])).content.decode()

@@ -120,12 +120,12 @@ def test_new_clerk_registers_a_person(browser_page, live_server, screenshot, jou
     # the list: the person with the right counts
     row = page.get_by_role("row", name="赵建国")
     expect(row).to_contain_text(id_number[:6] + "********" + id_number[-4:])
-    cells = row.locator("td")
-    expect(cells.nth(3)).to_have_text("12")  # 安置登记(月)
-    expect(cells.nth(4)).to_have_text("11")  # 安置确认(月)
-    expect(cells.nth(5)).to_have_text("22")  # 安置核定(月): 二级 → ×2
-    expect(cells.nth(6)).to_have_text("0")  # 安置不通过(月)
-    expect(cells.nth(7)).to_contain_text("待审核")
+    cells = row.locator("td")  # the first: the checkbox of 批量删除
+    expect(cells.nth(4)).to_have_text("12")  # 安置登记(月)
+    expect(cells.nth(5)).to_have_text("11")  # 安置确认(月)
+    expect(cells.nth(6)).to_have_text("22")  # 安置核定(月): 二级 → ×2
+    expect(cells.nth(7)).to_have_text("0")  # 安置不通过(月)
+    expect(cells.nth(8)).to_contain_text("待审核")
     expect(page.locator("#year-totals")).to_contain_text("本次累计安置确认 11 个月，累计安置核定 22 个月")
     expect(page.get_by_role("link", name="待审核 1 人")).to_be_visible()
     screenshot("journey-9-list")

@@ -56,6 +56,7 @@ T0=$SECONDS # the smoke test's own time starts here (the first run on a machine 
 # The rest is bounded: past SMOKE_TIMEOUT the watchdog ends it (the trap still stops the cluster).
 ( sleep "$SMOKE_TIMEOUT" && echo "CLUSTER SMOKE: over ${SMOKE_TIMEOUT}s, giving up" >&2 && kill -TERM $$ ) &
 watchdog=$!
+disown "$watchdog" # no "Terminated" line when it is ended
 
 step="start the cluster (scripts/cluster.sh start)"
 CLUSTER_SKIP_MANUAL=${CLUSTER_SKIP_MANUAL:-} timeout 240 bash scripts/cluster.sh start || fail "the cluster did not start"

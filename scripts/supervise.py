@@ -78,7 +78,8 @@ class Supervisor:
         except subprocess.TimeoutExpired:
             say(f"manage.py {' '.join(arguments)}: timed out")
             return False
-        output = (done.stdout + done.stderr).strip().splitlines()
+        # the command's own summary (stdout) rather than the log lines it wrote on stderr; stderr when it failed
+        output = (done.stdout if done.returncode == 0 else done.stderr or done.stdout).strip().splitlines()
         say(f"manage.py {' '.join(arguments)}: exit {done.returncode} {output[-1] if output else ''}")
         return done.returncode == 0
 

@@ -120,6 +120,7 @@ def main() -> int:
     print(
         f"  month rows of {year}: {rows_before} before, {rows_after} after; duplicated (placement, month): {duplicates}"
     )
+    time.sleep(1.0)  # the supervisor's last lines
     print("  supervisor's log of the episode:")
     with log_file.open("rb") as log:
         log.seek(log_offset)

@@ -1,7 +1,8 @@
 """法人 single sign-on in a browser against a real OpenID Connect provider on loopback (oidc-provider-mock): the
-first sign-in of a new USCC opens the unit and lands on 单位信息维护; the refusals are Chinese pages. The protocol
-failures (wrong state, replayed code, expired token, foreign audience, bad USCC, USCC bound elsewhere) are also
-driven end to end by tests/employers/test_sso.py with the same provider; here the ones a person sees in a browser."""
+first sign-in of a new USCC opens the unit and lands on 单位信息维护; every failure of issue 14 is a Chinese page
+(forged state, replayed callback, expired token, another audience, USCC missing / malformed / bound to another
+account, provider down — and the password login still works). tests/employers/test_sso.py drives the same cases
+with the test client, plus a nonce mismatch and an account bound to another unit."""
 
 import re
 
@@ -109,3 +110,52 @@ def test_provider_down_is_a_chinese_page_and_the_password_login_still_works(brow
     page.get_by_role("button", name="登录", exact=True).click()
     page.wait_for_load_state("networkidle")
     assert "/accounts/login/" not in page.url
+
+
+@pytest.fixture(scope="module")
+def expiring_provider():
+    """A provider whose tokens are already expired when issued."""
+    from datetime import timedelta
+
+    with run_server_in_thread(access_token_max_age=timedelta(minutes=-10)) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+def test_a_forged_state_and_a_replayed_callback_are_chinese_pages(browser_page, live_server, sso):
+    page = browser_page
+    _claims(sso, "legal-e2e-4", uscc=make_uscc())
+    page.goto(f"{live_server.url}/accounts/sso/callback/?code=forged-code&state=forged-state")
+    assert "登录请求无效或已过期" in page.content()
+    callbacks = []
+    page.on("request", lambda r: callbacks.append(r.url) if "/accounts/sso/callback/" in r.url else None)
+    _sign_in_at_provider(page, live_server, "legal-e2e-4")
+    assert re.search(r"/employer/$", page.url)
+    page.goto(callbacks[-1])  # the same code and state again (back button, a copied link)
+    assert "登录请求无效或已过期" in page.content()
+
+
+def test_an_expired_token_is_a_chinese_page(browser_page, live_server, settings, expiring_provider):
+    cache.clear()
+    settings.OIDC_ISSUER = expiring_provider
+    settings.OIDC_RP_CLIENT_ID = "wangbao-e2e"
+    settings.OIDC_AUDIENCE = ""
+    settings.OIDC_BUTTON_LABEL = "政务服务网法人登录"
+    _claims(expiring_provider, "legal-e2e-5", uscc=make_uscc())
+    _sign_in_at_provider(browser_page, live_server, "legal-e2e-5")
+    assert "登录凭证已过期" in browser_page.content()
+    assert not Employer.objects.exists()
+
+
+def test_a_token_for_another_audience_is_a_chinese_page(browser_page, live_server, sso, settings):
+    settings.OIDC_AUDIENCE = "another-system"
+    _claims(sso, "legal-e2e-6", uscc=make_uscc())
+    _sign_in_at_provider(browser_page, live_server, "legal-e2e-6")
+    assert "不是签发给本系统的" in browser_page.content()
+    assert not Employer.objects.exists()
+
+
+def test_a_malformed_uscc_is_a_chinese_page(browser_page, live_server, sso):
+    _claims(sso, "legal-e2e-7", uscc="91110101ABC")
+    _sign_in_at_provider(browser_page, live_server, "legal-e2e-7")
+    assert "统一社会信用代码应为 18 位" in browser_page.content()
+    assert not Employer.objects.exists()

@@ -119,9 +119,11 @@ def generate(n: int):
         if old is not None:
             Placement.objects.filter(employer=old).delete()
             EmployerAccount.objects.filter(employer=old).delete()
+            from core.models import StoredFile
             from placements.bulk.models import BulkImport
 
             BulkImport.objects.filter(employer=old).delete()
+            StoredFile.objects.filter(employer=old).delete()  # the earlier runs' import files (rows only)
             old.delete()
         for model in (WageRecord, PensionContribution, MedicalContribution):
             model.objects.filter(unit_uscc=uscc).delete()

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from core.models import EmploymentRatio, SocialAverageWage
 from placements.models import Placement
 from tests import factories
-from tests.e2e.conftest import admin_login, login
+from tests.e2e.conftest import ARTIFACTS, admin_login, login
 from tests.factories import dashboard as hf
 from tests.factories import notices as notice_factories
 from tests.factories import placement_review as rf
@@ -150,6 +150,8 @@ def test_clerk_pages_raise_no_csp_violation(watched, live_server, ids):
     _visit(watched, live_server, f"/?year={YEAR}")
     assert watched.locator("[role=img] canvas").count() == 1
     seen["home, chart hovered"] = watched.problems()
+    ARTIFACTS.mkdir(exist_ok=True)
+    watched.screenshot(path=str(ARTIFACTS / "csp-home.png"), full_page=True)
     bad = {path: found for path, found in seen.items() if found}
     assert not bad, "\n".join(f"{path}: {problem}" for path, found in bad.items() for problem in found)
 
@@ -169,6 +171,8 @@ def test_reviewer_pages_raise_no_csp_violation(watched, live_server, ids):
     assert watched.locator("#statistics-chart canvas").count() == 1
     expect(watched.locator("#statistics-chart").get_by_text("已完成申报")).to_be_visible()  # the HTML tooltip
     seen["statistics, tooltip shown"] = watched.problems()
+    ARTIFACTS.mkdir(exist_ok=True)
+    watched.screenshot(path=str(ARTIFACTS / "csp-statistics-tooltip.png"), full_page=True)
     bad = {path: found for path, found in seen.items() if found}
     assert not bad, "\n".join(f"{path}: {problem}" for path, found in bad.items() for problem in found)
 

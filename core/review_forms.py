@@ -31,6 +31,21 @@ class DecisionForm(forms.Form):
         help_text="选择“其他”时必填",
     )
 
+    def full_clean(self):
+        """After validation the invalid fields carry ``aria-invalid`` and point at their message
+        (``<id>_error``, rendered by the review templates), and the first one takes the focus when the page
+        comes back (``autofocus``): a refused rejection lands the reviewer on 不通过原因, not on the page top."""
+        super().full_clean()
+        first = True
+        for name in self.errors:
+            if name not in self.fields or self.fields[name].widget.is_hidden:
+                continue
+            attrs = self.fields[name].widget.attrs
+            attrs.update({"aria-invalid": "true", "aria-describedby": f"{self[name].auto_id}_error"})
+            if first:
+                attrs["autofocus"] = True
+                first = False
+
     def clean(self):
         data = super().clean()
         if self.errors:

@@ -4,10 +4,10 @@ list for 导入上一年申报名单.
 Uses the workforce that ``devdata/feeds.py`` put in the registry (it runs first) and goes through the same services as
 the wizard, so the grids, the evidence and the audit trail are real:
 
-- 审核通过(系统): persons whose every month verifies (one of them insured by the 上下级 related unit);
+- 审核通过（系统）: persons whose every month verifies (one of them insured by the 上下级 related unit);
 - 劳务派遣: one dispatched person registering only January–June (the dispatch firm counts the rest);
 - 待审核: ticked ✗ months (a missing wage) with their evidence, waiting for the reviewer;
-- 审核通过(人工) / 部分审核不通过 / 审核不通过: the same, decided by the demo reviewer;
+- 审核通过（人工） / 部分审核不通过 / 审核不通过: the same, decided by the demo reviewer;
 - 资料待完善: one person with only the basic information, one stopped at the grid;
 - last year: six persons, three of whom are not yet in this year (to import).
 
@@ -206,14 +206,14 @@ class _Demo:
     def run(self) -> list[str]:
         y = self.year
         for index in LAST_YEAR:  # last year's list first (it exists before this year's)
-            self.once(index, y - 1, "上一年度审核通过(系统)", lambda i: self.system_confirmed(i, year=y - 1))
+            self.once(index, y - 1, "上一年度审核通过（系统）", lambda i: self.system_confirmed(i, year=y - 1))
         for index in (*SYSTEM_OK, *ALSO_THIS_YEAR):
-            self.once(index, y, "审核通过(系统)", lambda i: self.system_confirmed(i, year=y))
-        self.once(RELATED_INSURANCE, y, "审核通过(系统)，由上下级单位参保", self.related_insured)
+            self.once(index, y, "审核通过（系统）", lambda i: self.system_confirmed(i, year=y))
+        self.once(RELATED_INSURANCE, y, "审核通过（系统），由上下级单位参保", self.related_insured)
         self.once(DISPATCHED, y, "劳务派遣，登记1–6月", self.dispatched)
         for index in PENDING:
             self.once(index, y, "待审核", self.pending)
-        self.once(MANUAL, y, "审核通过(人工)", self.manual)
+        self.once(MANUAL, y, "审核通过（人工）", self.manual)
         self.once(PARTIAL, y, "部分审核不通过", self.partial)
         self.once(REJECTED, y, "审核不通过", self.rejected)
         self.once(INCOMPLETE_BASIC, y, "资料待完善（只填了基本信息）", lambda i: self.start(i, y))

@@ -10,7 +10,7 @@ before the end. Money is rounded once, ROUND_HALF_UP to 2 decimals; headcounts a
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import ceil
 
@@ -149,6 +149,12 @@ def _fmt_num(value: Fraction | Decimal | int, places: int = 4) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def format_percent(value: Fraction | Decimal | int, places: int = 2) -> str:
+    """A ratio in percent as every page shows it: ``places`` decimals (half up) and the sign, ``0.81%``."""
+    d = _dec(value) if isinstance(value, Fraction) else Decimal(value)
+    return f"{d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
 
 
 def _is_number(value: object) -> bool:
@@ -349,11 +355,11 @@ def _steps(data: LevyInput, core: _Core) -> tuple[LevyStep, ...]:
     steps.append(LevyStep("wage_cap", "工资上限", _money(core.capped), _cap_text(data, core)))
 
     tier_rule = core.in_force.get(RuleKind.TIERS)
-    ratio_text = f"实际安排比例 {_fmt_num(core.actual_ratio)}%"
+    ratio_text = f"实际安排比例 {format_percent(core.actual_ratio)}"
     if tier_rule is None:
         tier_text = f"{data.year} 年无分档减缴政策，按应缴额全额计算"
     elif core.shortfall == 0:
-        tier_text = f"{ratio_text}，已达到规定比例 {_fmt_num(core.ratio)}%，无需缴纳"
+        tier_text = f"{ratio_text}，已达到规定比例 {format_percent(core.ratio)}，无需缴纳"
     elif core.tier_rate == Fraction(TIER_RATE_AT_OR_ABOVE_THRESHOLD):
         tier_text = f"{ratio_text}，达到 1%（含）但低于规定比例，按应缴额的 50% 缴纳（{tier_rule.source}）"
     else:

@@ -79,7 +79,8 @@ class NoticeAdminForm(forms.ModelForm):
 
 
 class NoticeAttachmentForm(forms.ModelForm):
-    upload = SafeFileField(label="上传附件", required=False)
+    # A tabular inline shows no <label>: the input names itself (axe: label, critical).
+    upload = SafeFileField(label="上传附件", required=False, widget=forms.FileInput(attrs={"aria-label": "上传附件"}))
 
     class Meta:
         model = NoticeAttachment

@@ -73,8 +73,8 @@ class PlacementStatus(models.TextChoices):
 
     INCOMPLETE = "incomplete", "资料待完善"
     PENDING = "pending", "待审核"
-    APPROVED_SYSTEM = "approved_system", "审核通过(系统)"
-    APPROVED_MANUAL = "approved_manual", "审核通过(人工)"
+    APPROVED_SYSTEM = "approved_system", "审核通过（系统）"
+    APPROVED_MANUAL = "approved_manual", "审核通过（人工）"
     PARTIALLY_REJECTED = "partially_rejected", "部分审核不通过"
     REJECTED = "rejected", "审核不通过"
 

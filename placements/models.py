@@ -100,7 +100,9 @@ class Placement(models.Model):
 class GraduateRecord(models.Model):
     """学历 record of a graduate (是否高校毕业生 = 是)."""
 
-    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="graduate_records")
+    placement = models.ForeignKey(
+        Placement, verbose_name="安置人员", on_delete=models.CASCADE, related_name="graduate_records"
+    )
     school = models.CharField("毕业院校", max_length=100)
     degree = models.CharField("学历", max_length=20, choices=Degree.choices)
     graduation_date = models.DateField("毕业时间")
@@ -121,7 +123,9 @@ class Contract(models.Model):
     otherwise one of its related units; the engine looks the fact up under that unit's USCC.
     """
 
-    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="contracts")
+    placement = models.ForeignKey(
+        Placement, verbose_name="安置人员", on_delete=models.CASCADE, related_name="contracts"
+    )
     is_dispatched = models.BooleanField("是否劳务派遣", default=False)
     relation = models.CharField(
         "关联单位关系", max_length=20, choices=ContractRelation.choices, default=ContractRelation.SELF
@@ -173,12 +177,17 @@ class Contract(models.Model):
         "协议审核状态", max_length=12, choices=DocumentReview.choices, default=DocumentReview.NOT_REQUIRED
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     review_reason = models.TextField("审核意见", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "合同"
@@ -197,7 +206,9 @@ class Contract(models.Model):
 class HandCertificate(models.Model):
     """A historical certificate added by hand (§4 残疾证管理). Counts only once a reviewer approves it."""
 
-    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="hand_certificates")
+    placement = models.ForeignKey(
+        Placement, verbose_name="安置人员", on_delete=models.CASCADE, related_name="hand_certificates"
+    )
     cert_no = models.CharField("残疾证号", max_length=40)
     cert_type = models.CharField(
         "证件类型", max_length=8, choices=[("残疾人证", "残疾人证"), ("残疾军人证", "残疾军人证")]
@@ -213,11 +224,16 @@ class HandCertificate(models.Model):
         "审核状态", max_length=12, choices=DocumentReview.choices, default=DocumentReview.PENDING
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     reason = models.TextField("审核意见", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "补录残疾证"
@@ -247,7 +263,7 @@ class PlacementMonth(models.Model):
     months held (it had been submitted).
     """
 
-    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="months")
+    placement = models.ForeignKey(Placement, verbose_name="安置人员", on_delete=models.CASCADE, related_name="months")
     id_number = models.CharField("身份证号", max_length=18)
     year = models.PositiveSmallIntegerField("业务年度")
     month = models.PositiveIntegerField("年月(YYYYMM)")
@@ -353,7 +369,7 @@ class Evidence(models.Model):
         CONTRACT = "contract", "合同或劳务派遣协议"
         CERT = "cert", "残疾证件"
 
-    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="evidence")
+    placement = models.ForeignKey(Placement, verbose_name="安置人员", on_delete=models.CASCADE, related_name="evidence")
     kind = models.CharField("材料类型", max_length=10, choices=Kind.choices)
     months = models.JSONField("适用月份", default=list, help_text="YYYYMM 整数列表")
     file = models.ForeignKey("core.StoredFile", verbose_name="文件", on_delete=models.PROTECT, related_name="+")
@@ -366,7 +382,12 @@ class Evidence(models.Model):
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     withdrawn = models.BooleanField("已撤回", default=False)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤回人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
 

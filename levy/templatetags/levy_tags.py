@@ -4,6 +4,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from levy.calculator import format_percent
+
 register = template.Library()
 
 
@@ -36,3 +38,14 @@ def rate_percent(value) -> str:
     if value is None:
         return ""
     return f"{num(Decimal(value) * 100, 2)}%"
+
+
+@register.filter
+def percent(value) -> str:
+    """A ratio in percent, the one way every page shows it: ``0.8083`` → ``0.81%`` ('' for None)."""
+    if value is None or value == "":
+        return ""
+    try:
+        return format_percent(Decimal(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value)

@@ -173,7 +173,7 @@ def months_evidence_record(
 def hold_and_finish(p: Placement) -> list[str]:
     """Finish the registration of ``p`` (locked by the caller, who bumps and audits): at least one month
     registered and every ticked ✗ month has its evidence. With only auto-verified months the placement is thereby
-    审核通过(系统) at once (§5.2). Returns the placement fields changed (for the caller's save)."""
+    审核通过（系统） at once (§5.2). Returns the placement fields changed (for the caller's save)."""
     months = PlacementMonth.objects.filter(placement=p)
     if not months.selected().exists():
         raise SubmitError("请至少登记一个月份")
@@ -220,7 +220,7 @@ def months_register(
 
     One lock (the unit's year, then the placement: :func:`placements.writes.lock_for_write`), one version, one
     audit event (``placement.register_months``). With only auto-verified months the registration is finished at
-    once (审核通过(系统)); otherwise the wizard goes on to step 3 (evidence for the ticked ✗ months). Raises
+    once (审核通过（系统）); otherwise the wizard goes on to step 3 (evidence for the ticked ✗ months). Raises
     SelectionError / MonthsTakenError / SubmitError.
     """
     p = lock_for_write(placement, expected_version, token)

@@ -70,7 +70,7 @@ def step2(request: HttpRequest, p: Placement) -> HttpResponse:
                     saved = None
                 if saved is not None:
                     if saved.wizard_completed and saved.wizard_step == 4:
-                        messages.success(request, "登记完成：所选月份均已通过系统核验（审核通过(系统)）。")
+                        messages.success(request, "登记完成：所选月份均已通过系统核验，状态为“审核通过（系统）”。")
                         return redirect("placements:step4", pk=p.pk)
                     return redirect("placements:step3", pk=p.pk)
         else:

@@ -8,8 +8,8 @@ STATUS_LABELS = {s.value: s.list_label for s in PlacementStatus}
 # The counters above the list (the first one, 已登记, is every placement), also the status filter's labels.
 COUNTERS = (
     ("", "已登记"),
-    (PlacementStatus.APPROVED_SYSTEM, "审核通过(系统)"),
-    (PlacementStatus.APPROVED_MANUAL, "审核通过(人工)"),
+    (PlacementStatus.APPROVED_SYSTEM, "审核通过（系统）"),
+    (PlacementStatus.APPROVED_MANUAL, "审核通过（人工）"),
     (PlacementStatus.PARTIALLY_REJECTED, "部分审核不通过"),
     (PlacementStatus.REJECTED, "审核不通过"),
     (PlacementStatus.PENDING, "待审核"),

@@ -1,16 +1,7 @@
-// 首页: the 安置情况分析 bar chart and the year picker. Progressive enhancement only: without this file the page
-// shows the data table and the picker has a 切换 button.
+// 首页: the 安置情况分析 bar chart. Progressive enhancement only: without this file the page shows the data table.
+// The 业务年度 picker changes only with its 切换 button (no submit on change: an arrow key would reload the page).
 (() => {
   "use strict";
-
-  const autosubmit = () => {
-    document.querySelectorAll("#home-year-form select[data-autosubmit]").forEach((select) => {
-      select.addEventListener("change", () => select.form.submit());
-    });
-    document.querySelectorAll("#home-year-form [data-autosubmit-button]").forEach((button) => {
-      button.classList.add("visually-hidden-focusable");
-    });
-  };
 
   const chart = () => {
     const host = document.getElementById("home-chart");
@@ -55,7 +46,6 @@
   };
 
   document.addEventListener("DOMContentLoaded", () => {
-    autosubmit();
     chart();
   });
 })();

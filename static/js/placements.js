@@ -2,12 +2,8 @@
 (function () {
   "use strict";
 
-  // 业务年度: switch on change (the 切换 button stays for keyboard users and without JavaScript).
-  function yearPicker(root) {
-    root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-      select.addEventListener("change", function () { select.form.submit(); });
-    });
-  }
+  // 业务年度 changes only with its 切换 button: a change event would reload the page on every arrow key and
+  // drop the keyboard user's focus (WCAG 3.2.2, issue 12).
 
   // STEP.02: show how many months are ticked.
   function monthCounter(root) {
@@ -71,10 +67,8 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    yearPicker(document);
     monthCounter(document);
     selectAll(document);
     personToggles(document);
-    document.querySelectorAll("[data-autosubmit-button]").forEach(function (b) { b.classList.add("visually-hidden-focusable"); });
   });
 })();

@@ -165,7 +165,7 @@ def test_figures_match_placement_totals(employer_client, employer):
     content = page(employer_client)
     assert 'data-testid="persons">4<' in content
     assert 'data-testid="approved">26<' in content
-    assert 'data-testid="ratio">1.5<' in content
+    assert 'data-testid="ratio">1.50%<' in content
     # chart: March has the 二级 person (1 confirmed, 2 approved) and the confirmed 三级 one
     assert home.chart["months"][2] == "3月"
     assert (home.chart["confirmed"][2], home.chart["approved"][2]) == (2, 3)
@@ -208,7 +208,7 @@ def test_without_a_staff_count_the_page_asks_for_it_and_shows_the_rest(employer_
     figures = reverse("levy:staff_figures", args=[YEAR])
     assert f'href="{figures}">请填写职工人数</a>' in content  # 实际安排比例
     assert f'href="{figures}">填写 {YEAR} 年度职工人数和月平均工资</a>' in content  # 残保金预估
-    assert 'data-testid="approved">24<' in content and 'data-testid="ratio">1.5<' in content
+    assert 'data-testid="approved">24<' in content and 'data-testid="ratio">1.50%<' in content
     assert "levy-payable" not in content
 
 
@@ -227,7 +227,7 @@ def test_estimate_uses_the_latest_relief_figures_and_the_confirmed_months(employ
     # 200 × 1.6 % = 3.2 persons required, 2.5 placed (30 / 12): ratio 1.25 % ≥ 1 % → 50 % tier
     assert expected.payable == Decimal("33600.00")
     assert f'data-testid="levy-payable">{expected.payable:,.2f} 元<' in content
-    assert 'data-testid="actual-ratio">1.25<' in content
+    assert 'data-testid="actual-ratio">1.25%<' in content
     assert "实际安排比例 1.25%，达到 1%（含）但低于规定比例，按应缴额的 50% 缴纳" in text_of(content)
     assert "如未安置残疾人，应缴 " in text_of(content)
     assert "本单位 2025 年度缓减免申请填报的职工人数 200 人、月平均工资 8,000.00 元" in text_of(content)

@@ -55,7 +55,7 @@ def test_home_page_after_login(browser_page, live_server, screenshot, unit):
     # 业务详情
     expect(page.get_by_test_id("persons")).to_have_text("5")
     expect(page.get_by_test_id("approved")).to_have_text("34")  # 12 × 2 + 10
-    expect(page.get_by_test_id("actual-ratio")).to_have_text("2.36")  # 34 / 12 / 120 × 100
+    expect(page.get_by_test_id("actual-ratio")).to_have_text("2.36%")  # 34 / 12 / 120 × 100
 
     # the chart is drawn (a canvas inside the labelled container, the fallback text gone)
     chart = page.get_by_role("img", name=f"{year}年度安置情况分析柱状图")

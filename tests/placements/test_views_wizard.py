@@ -461,7 +461,7 @@ def test_only_auto_verified_months_finish_at_once(employer_client, at_step2):
     response = employer_client.post(url("step2", at_step2), {"version": at_step2.version, "_confirm": "1"})
     assert response["Location"] == url("step4", at_step2)
     html = html_of(employer_client.get(url("step4", at_step2)))
-    assert "已审核确认" in html and "审核通过(系统)" in html and "10 个月" in html
+    assert "已审核确认" in html and "审核通过（系统）" in html and "10 个月" in html
 
 
 def test_age_failing_months_are_not_selectable(employer_client, employer, minimum_wage):

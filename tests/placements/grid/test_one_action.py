@@ -38,7 +38,7 @@ def test_registering_only_auto_months_is_one_event_and_one_version(employer, emp
         p, lambda v: grid_services.months_register(placement=p, months=[], by=employer_user, expected_version=v)
     )
     assert new == ["placement.register_months"] and step == 1
-    assert saved.wizard_completed  # finished in the same call (审核通过(系统))
+    assert saved.wizard_completed  # finished in the same call (审核通过（系统）)
     event = AuditEvent.objects.get(action="placement.register_months")
     assert event.changes["submitted"] is True and event.changes["selected"]["after"] == event.changes["months"]
 

@@ -78,8 +78,8 @@ def test_list_shows_totals_counters_masked_numbers_and_actions(employer_client, 
     assert "本次累计安置确认 <strong>26</strong> 个月，累计安置核定 <strong>52</strong> 个月" in html
     for label, n in [
         ("已登记", 6),
-        ("审核通过(系统)", 1),
-        ("审核通过(人工)", 1),
+        ("审核通过（系统）", 1),
+        ("审核通过（人工）", 1),
         ("部分审核不通过", 1),
         ("审核不通过", 1),
         ("待审核", 1),

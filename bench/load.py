@@ -12,7 +12,9 @@ round logs out and in again. Bounded in time (``--duration`` per concurrency lev
 Prints, per concurrency level, the requests/s and the errors in all, then per page: requests, p50 / p95 / p99 in
 ms, errors (status ≥ 400 other than the expected, a redirect to the login page, a connection error) and the page's
 speed as a ratio of the login page's (mean latency of GET /accounts/login/ ÷ mean latency of the page, measured on
-the same nodes in the same run: 1.0 is as cheap as the login page). ``--json`` writes the same figures.
+the same nodes in the same run: 1.0 is as cheap as the login page), and the CPU milliseconds per request used by the
+app nodes and by PostgreSQL (from /proc: what does not depend on how busy the machine is). ``--json`` writes the
+same figures.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -181,13 +185,72 @@ def run_level(args, concurrency: int) -> dict:
             client.conn.close()
 
     threads = [threading.Thread(target=clerk, args=(i,), daemon=True) for i in range(concurrency)]
+    cpu_before = cluster_cpu(args.cluster_dir)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(args.duration + args.timeout + 30)
     elapsed = time.perf_counter() - started
-    return summarise(stats, concurrency, elapsed)
+    level = summarise(stats, concurrency, elapsed)
+    cpu_after = cluster_cpu(args.cluster_dir)
+    if cpu_before and cpu_after and level["requests"]:
+        level["cpu_ms_per_request"] = {
+            key: round((cpu_after[key] - cpu_before.get(key, 0.0)) * 1000 / level["requests"], 1) for key in cpu_after
+        }
+    return level
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cluster_cpu(cluster_dir: str | None) -> dict[str, float]:
+    """CPU seconds used so far by the cluster's app nodes (their process groups: gunicorn masters and workers) and by
+    the PostgreSQL backends connected to its database, from /proc. Recycled gunicorn workers and closed database
+    connections take their CPU with them: lower bounds."""
+    if not cluster_dir:
+        return {}
+    groups = set()
+    for pid_file in Path(cluster_dir, "pids").glob("app*.pid"):
+        groups.add(int(pid_file.read_text().strip()))
+    app = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) in groups:
+                    app += _cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    figures = {"app nodes": app}
+    env = Path(cluster_dir, "env")
+    database = next(
+        (line.rsplit("/", 1)[1] for line in env.read_text().splitlines() if line.startswith("DATABASE_URL=")), ""
+    )
+    if database:
+        # the backends connected to the cluster's database (kept connections: DB_CONN_MAX_AGE)
+        pids = subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-tAc",
+                f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'",
+                "postgres",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.split()
+        figures["postgres backends"] = sum(_cpu_seconds(int(pid)) for pid in pids)
+    return figures
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -247,6 +310,8 @@ def report(level: dict) -> None:
         )
     for kind, count in sorted(level["error_kinds"].items(), key=lambda kv: -kv[1])[:10]:
         print(f"  error: {kind} × {count}")
+    if level.get("cpu_ms_per_request"):
+        print("  CPU per request: " + ", ".join(f"{k} {v} ms" for k, v in level["cpu_ms_per_request"].items()))
 
 
 def main() -> int:
@@ -259,6 +324,11 @@ def main() -> int:
     parser.add_argument("--user", default="demo")
     parser.add_argument("--password", default="demo-pass-2026")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--cluster-dir",
+        default=os.environ.get("CLUSTER_DIR", "var/cluster"),
+        help="the cluster's run folder: CPU per request of its app nodes and of PostgreSQL ('' to skip)",
+    )
     args = parser.parse_args()
     host = urlsplit(args.url).hostname or ""
     if host not in LOOPBACK and not host.startswith("127."):

@@ -134,7 +134,7 @@ class EmployerAccountAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
         """开通单位账号: a login for a unit of the staff member's region (the unit's first one is its administrator)."""
         if not self._staff(request):
             raise PermissionDenied
-        form = OpenAccountForm(request.POST or None)
+        form = OpenAccountForm(request.POST) if request.method == "POST" else OpenAccountForm()
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "开通单位账号"}
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)

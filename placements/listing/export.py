@@ -50,7 +50,6 @@ GRID_COLUMNS = (
     ("身份证号", 22),
     ("年月", 12),
     *((CHECK_LABELS[c], 18) for c in CHECKS),
-    ("已在其他单位登记", 12),
     ("残疾证类型", 12),
     ("残疾证等级", 10),
     ("计算倍数", 9),
@@ -141,8 +140,8 @@ def _cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell:
 
 
 def _write_grid(sheet, rows: list[Placement], months: Iterable[PlacementMonth], number) -> None:
-    """Twelve lines per person (the months the grid has), in the order of the persons sheet. ``months`` are all the
-    year's month rows of the unit by placement: those of persons filtered out are skipped."""
+    """Twelve lines per person (the months the grid has), in the order of the persons sheet. ``months``: month rows
+    by placement; those of persons filtered out are skipped. Empty cells are None (openpyxl writes nothing)."""
     by_pk = {p.pk: p for p in rows}
     grids: dict[int, list[PlacementMonth]] = {}
     for pk, group in groupby(months, key=lambda m: m.placement_id):
@@ -164,13 +163,12 @@ def _write_grid(sheet, rows: list[Placement], months: Iterable[PlacementMonth], 
                     id_number,
                     row.label,
                     *checks,
-                    "是" if row.taken_elsewhere else "否",
-                    row.cert_type or "—",
-                    row.cert_grade or "—",
+                    row.cert_type or None,
+                    row.cert_grade or None,
                     row.weight,
                     review,
-                    row.decision_reason,
-                    "；".join(row.reasons) or "—",
+                    row.decision_reason or None,
+                    "；".join(row.reasons) or None,  # with 已在其他单位登记 (grid_rows adds it)
                 ]
             )
 

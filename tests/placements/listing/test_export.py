@@ -82,6 +82,9 @@ def test_grid_sheet_has_every_month_with_checks_and_reasons(employer_client, emp
     PlacementMonth.objects.filter(placement=p, month=202503).update(
         wage_ok=False, verified=False, reasons="wage_below_min", review_state="pending"
     )
+    PlacementMonth.objects.filter(placement=p, month=202504).update(
+        taken_elsewhere=True, verified=False, reasons="taken_elsewhere", selected=False, review_state="none"
+    )
     book = _book(b"".join(employer_client.get(URL, {"year": 2025}).streaming_content))
     grid = _rows(book, SHEET_GRID)
     header = grid[0]
@@ -91,9 +94,11 @@ def test_grid_sheet_has_every_month_with_checks_and_reasons(employer_client, emp
     march = months[2]
     assert march[3] == "✗ 工资低于最低工资标准"
     assert march[4:9] == ("✓",) * 5
-    assert "工资信息：工资低于最低工资标准" in march[-1]
+    assert "工资信息：工资低于最低工资标准" in march[header.index("未通过原因")]
     assert months[0][3:9] == ("✓",) * 6
-    assert months[0][-3].startswith("✓ ")  # 登记 / 审核状态: ✓ 系统核验通过 as text
+    assert months[0][header.index("登记 / 审核状态")] == "✓ 系统核验通过"  # as text, not colour
+    assert march[header.index("登记 / 审核状态")] == "待审核"
+    assert months[3][header.index("未通过原因")] == "已在其他单位登记"
 
 
 def test_totals_sheet_equals_the_list_header(employer_client, employer, staff):

@@ -168,3 +168,16 @@ def test_admin_list_query_count_does_not_grow(staff, unit, django_assert_max_num
         staff.post(UPLOAD, {"file": pdf_upload()})
     with django_assert_max_num_queries(budget):
         assert staff.get("/admin/employers/proxycommitment/").status_code == 200
+
+
+def test_proxy_record_list_query_count_does_not_grow(staff, unit, django_assert_max_num_queries, traveller):  # noqa: F811
+    with CaptureQueriesContext(connection) as one:
+        staff.get("/admin/employers/proxysession/")
+    budget = len(one)
+    staff.post("/proxy/end/")
+    for n in range(10):
+        staff.post(f"/proxy/{unit.pk}/start/", {"reason": f"第 {n} 次窗口办理"})
+        staff.post("/proxy/end/")
+    with django_assert_max_num_queries(budget):
+        page = staff.get("/admin/employers/proxysession/")
+    assert page.status_code == 200 and "第 9 次窗口办理" in page.content.decode()

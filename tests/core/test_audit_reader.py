@@ -11,6 +11,7 @@ from core import audit
 from core.masking import mask_number
 from core.models import AuditEvent
 from declarations.audit_reader import READ_ACTION, AuditFilters, audit_events
+from placements.registration.registry_access import record_access
 from tests import factories
 from tests.factories import declarations as df
 from tests.factories import otp_login
@@ -125,3 +126,24 @@ def test_query_count_does_not_grow_with_the_events(trail, client, django_assert_
         page = client.get(URL).content.decode()
     assert "下一页" in page
     assert client.get(URL, {"page": 2}).status_code == 200
+
+
+def test_the_units_other_objects_and_its_clerks_registry_lookups(trail):
+    """A declaration, a clerk account and a registry lookup (object_id = the ID number) belong to their unit."""
+    east, west = trail["east"], trail["west"]
+    declaration = df.declaration(west, "declared")
+    audit.record(actor=None, action="declaration.declare", obj=declaration)
+    clerk = get_user_model().objects.get(username="clerk-east")
+    audit.record(actor=None, action="account.password_reset", obj=clerk.employer_account)
+    looked_up = df.person_id()
+    record_access(user=clerk, employer=east, id_number=looked_up)
+    east_reader, west_reader = trail["east_reviewer"], factories.reviewer_user("110102")
+    east_actions = _actions(audit_events(by=east_reader, filters=AuditFilters()))
+    assert "account.password_reset" in east_actions and "registry.lookup" in east_actions
+    assert "declaration.declare" not in east_actions
+    assert "declaration.declare" in _actions(audit_events(by=west_reader, filters=AuditFilters()))
+    assert "registry.lookup" not in _actions(audit_events(by=west_reader, filters=AuditFilters()))
+    person = audit_events(by=east_reader, filters=AuditFilters(id_number=looked_up))
+    assert _actions(person) == ["registry.lookup"]
+    assert person.rows[0].object_id == mask_number(looked_up)  # the lookup's object id is the number: masked
+    assert _actions(audit_events(by=east_reader, filters=AuditFilters(uscc=east.uscc))).count("registry.lookup") == 1

@@ -31,7 +31,12 @@ step="start"
 finish() {
   local rc=$?
   trap - EXIT INT TERM
-  if [ -n "${watchdog:-}" ]; then pkill -P "$watchdog" 2>/dev/null; kill "$watchdog" 2>/dev/null; fi
+  if [ -n "${watchdog:-}" ]; then # its sleep, then itself, silently (no "Terminated" line)
+    local sleeper
+    sleeper=$(pgrep -P "$watchdog" 2>/dev/null || true)
+    kill -KILL "$watchdog" 2>/dev/null
+    [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
+  fi
   if [ $rc -ne 0 ]; then
     echo "CLUSTER SMOKE FAILED at step: $step (exit $rc, after $((SECONDS - T0)) s)" >&2
     for f in "$CLUSTER_DIR"/logs/*.log; do

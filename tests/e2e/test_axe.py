@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from placements.models import Placement
 from tests import factories
@@ -76,6 +77,19 @@ def _invalid_id(page):
     page.wait_for_load_state("networkidle")
 
 
+def _confirm_takes_focus(page):
+    """STEP.02 保存 opens the confirmation (role=alertdialog), which must take the focus."""
+    _press("保存，下一步")(page)
+    expect(page.get_by_role("alertdialog").get_by_role("button", name="确定")).to_be_focused()
+
+
+def _reject_without_reason(page):
+    """不通过 without a reason: refused, the message a list, the focus on 不通过原因."""
+    _press("2025年1月审核不通过")(page)
+    expect(page.get_by_role("alert").first.get_by_role("listitem").first).to_contain_text("不通过原因")
+    expect(page.get_by_label("不通过原因").first).to_be_focused()
+
+
 CLERK_STATES = [
     ("home", "/", None),
     ("home-year", f"/?year={YEAR}", None),
@@ -106,7 +120,7 @@ CLERK_STATES = [
     ("contract-new", "/placements/{grid}/contracts/new/", None),
     ("contract-new-invalid", "/placements/{grid}/contracts/new/", _blank_and_submit("✓ 保存合同")),
     ("step2", "/placements/{grid}/step-2/", None),
-    ("step2-confirm", "/placements/{grid}/step-2/", _press("保存，下一步")),
+    ("step2-confirm", "/placements/{grid}/step-2/", _confirm_takes_focus),
     ("step3", "/placements/{evidence}/step-3/", None),
     ("step3-invalid", "/placements/{evidence}/step-3/", _press("上传")),
     ("step4", "/placements/{done}/step-4/", None),
@@ -117,7 +131,7 @@ REVIEWER_STATES = [
     ("admin", "/admin/", None),
     ("admin-queue", "/admin/placements/placement/", None),
     ("admin-review", "/admin/placements/placement/{done}/review/", None),
-    ("admin-review-reject", "/admin/placements/placement/{done}/review/", _press("2025年1月审核不通过")),
+    ("admin-review-reject", "/admin/placements/placement/{done}/review/", _reject_without_reason),
     ("admin-notices", "/admin/notices/notice/", None),
     ("admin-notice-add", "/admin/notices/notice/add/", None),
     ("admin-notice-add-invalid", "/admin/notices/notice/add/", _press("保存")),
@@ -126,6 +140,10 @@ REVIEWER_STATES = [
 ]
 # States whose remaining violations are outside this change: name → the axe rule ids (xfail strict).
 KNOWN: dict[str, list[str]] = {}
+# States whose page still scrolls sideways at 320 px for reasons outside this change (reported, not asserted).
+# 统计分析 (templates/admin/declarations/statistics.html, changed by the statistics work): its result table is not in
+# a scroll region, so the page is 400+ px wide at 320 px.
+REFLOW_KNOWN: set[str] = {"admin-statistics"}
 SCREENSHOTS = {"step2", "placements", "step2-confirm", "step3", "detail", "admin-review-reject", "levy-result"}
 
 
@@ -175,10 +193,45 @@ def _check(page, live_server, name: str, path: str, act, width: int) -> None:
     case = f"{name}-{width}"
     if name in SCREENSHOTS:
         page.screenshot(path=str(ARTIFACTS / f"axe-{case}.png"), full_page=True)
-    blocking = _report(case, _axe(page))
+    violations = _axe(page)
+    if width == 320 and name not in REFLOW_KNOWN:
+        violations += _reflow(page)
+    blocking = _report(case, violations)
     assert not blocking, "\n".join(
         f"{v['impact']} {v['id']} ({v['help']}): " + "; ".join(n["target"] for n in v["nodes"][:5]) for v in blocking
     )
+
+
+def _reflow(page) -> list[dict]:
+    """WCAG 1.4.10 at 320 px, which axe does not test: the page does not scroll sideways (a wide table scrolls inside
+    its own region); reported like an axe violation, with the elements that stick out."""
+    wide = page.evaluate(
+        """() => {
+            const limit = document.documentElement.clientWidth;
+            if (document.documentElement.scrollWidth <= limit + 1) return [];
+            const inScroller = (el) => {
+                for (let p = el.parentElement; p; p = p.parentElement) {
+                    const o = getComputedStyle(p).overflowX;
+                    if (o === "auto" || o === "scroll" || o === "hidden") return true;
+                }
+                return false;
+            };
+            return [...document.body.querySelectorAll("*")]
+                .filter((el) => el.getBoundingClientRect().right > limit + 1 && !inScroller(el))
+                .slice(0, 8)
+                .map((el) => {
+                    const names = typeof el.className === "string" ? el.className.trim().split(/\\s+/) : [];
+                    const classes = names.filter(Boolean);
+                    return [el.tagName.toLowerCase() + (el.id ? "#" + el.id : ""), ...classes].join(".");
+                });
+        }"""
+    )
+    if not wide:
+        return []
+    nodes = [{"target": target, "summary": "wider than the 320 px viewport"} for target in wide]
+    return [
+        {"id": "reflow-320", "impact": "serious", "help": "Content reflows at 320 px (WCAG 1.4.10)", "nodes": nodes}
+    ]
 
 
 @pytest.fixture

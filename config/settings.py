@@ -167,11 +167,25 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 # The front-end packages come from node_modules (package-lock.json), so collectstatic needs `npm ci` first
 # (scripts/setup.sh runs it).
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
-    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
-    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Only the files the pages link (core/staticfinders.py): ECharts' dist folder alone is 120 MB of other builds.
+STATIC_VENDOR_FILES = {
+    "vendor/bootstrap": (
+        BASE_DIR / "node_modules" / "bootstrap" / "dist",
+        [
+            "css/bootstrap.min.css",
+            "css/bootstrap.min.css.map",
+            "js/bootstrap.bundle.min.js",
+            "js/bootstrap.bundle.min.js.map",
+        ],
+    ),
+    "vendor/htmx": (BASE_DIR / "node_modules" / "htmx.org" / "dist", ["htmx.min.js"]),
+    "vendor/echarts": (BASE_DIR / "node_modules" / "echarts" / "dist", ["echarts.min.js"]),
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "core.staticfinders.VendorFinder",
 ]
 
 # Uploaded files never live under the static tree and are only served through permission-checked views.

@@ -1,10 +1,7 @@
 """One gunicorn process serves its own static files with DEBUG off: collectstatic (fingerprinted, compressed) into a
 temporary STATIC_ROOT, then WhiteNoise serves what the pages link to."""
 
-import shutil
-
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.templatetags.static import static
 from django.test import Client
@@ -12,34 +9,10 @@ from django.test import Client
 MANIFEST = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
 
-# What base.html links from node_modules (copied to a temporary folder: collecting and compressing the whole of the
-# packages, ECharts above all, is the same code path and only slower).
-VENDOR = {
-    "vendor/bootstrap": (
-        "bootstrap/dist",
-        [
-            "css/bootstrap.min.css",
-            "css/bootstrap.min.css.map",
-            "js/bootstrap.bundle.min.js",
-            "js/bootstrap.bundle.min.js.map",
-        ],
-    ),
-    "vendor/htmx": ("htmx.org/dist", ["htmx.min.js"]),
-}
-
-
 @pytest.fixture
 def collected(settings, tmp_path):
-    dirs = [django_settings.BASE_DIR / "static"]
-    for prefix, (package, files) in VENDOR.items():
-        for name in files:
-            target = tmp_path / "node_modules" / package / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(django_settings.BASE_DIR / "node_modules" / package / name, target)
-        dirs.append((prefix, tmp_path / "node_modules" / package))
     settings.DEBUG = False
     settings.STATIC_ROOT = tmp_path / "static"
-    settings.STATICFILES_DIRS = dirs
     # (Django's setting_changed handler makes staticfiles_storage re-read STORAGES)
     settings.STORAGES = {**settings.STORAGES, "staticfiles": MANIFEST}
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -63,3 +36,27 @@ def test_pages_link_the_collected_files(collected):
     html = Client().get("/accounts/login/").content.decode()
     assert static("vendor/bootstrap/css/bootstrap.min.css") in html
     assert (collected / "staticfiles.json").exists()
+
+
+@pytest.mark.django_db
+def test_only_the_linked_vendor_files_are_collected(collected):
+    vendor = sorted(str(p.relative_to(collected / "vendor")) for p in (collected / "vendor").rglob("*") if p.is_file())
+    originals = [name for name in vendor if name.count(".") >= 1 and not name.endswith((".gz", ".br"))]
+    # each linked file, its fingerprinted copy and their compressed forms; nothing else of the packages
+    assert {name.split("/")[0] for name in vendor} == {"bootstrap", "htmx", "echarts"}
+    assert "echarts/echarts.min.js" in originals and "echarts/echarts.js" not in originals
+    assert sum((collected / "vendor" / n).stat().st_size for n in vendor) < 15 * 1024 * 1024
+
+
+def test_vendor_finder_reports_a_missing_package_file(settings, tmp_path):
+    from core.staticfinders import VendorFinder
+
+    settings.STATIC_VENDOR_FILES = {"vendor/x": (tmp_path, ["x.min.js"])}
+    errors = VendorFinder().check()
+    assert [e.id for e in errors] == ["core.E020"] and "make setup" in errors[0].hint
+    (tmp_path / "x.min.js").write_text("/* x */")
+    finder = VendorFinder()
+    assert finder.check() == []
+    assert finder.find("vendor/x/x.min.js") == str(tmp_path / "x.min.js")
+    assert finder.find("vendor/x/other.js") is None
+    assert [name for name, _ in finder.list([])] == ["x.min.js"]

@@ -82,7 +82,7 @@ def scope_q(prefix: str) -> Q:
     if prefix == "":
         return Q()
     inside = {"federation_region__code__startswith": prefix}
-    q = Q(actor__reviewer_profile__region__code__startswith=prefix)  # decisions of the region's reviewers
+    q = reviewer_q(prefix)  # decisions of the region's reviewers
     q |= Q(object_type=REGISTRY_LOOKUP, actor__employer_account__employer__federation_region__code__startswith=prefix)
     for object_type, model, path in UNIT_OBJECTS:
         units = model.objects.filter(**{f"{path}{k}": v for k, v in inside.items()})
@@ -99,12 +99,26 @@ def unit_q(employer: Employer) -> Q:
     return q
 
 
-def person_q(id_number: str) -> Q:
-    """The events of one person: their placements (any unit, any year) and the registry lookups of their number."""
+def person_q(id_number: str, *, prefix: str = "") -> Q:
+    """The events of one person: their placements (any year; of the units of region ``prefix``) and the registry
+    lookups of their number (by the region's clerks and reviewers)."""
     placements = Placement.objects.filter(id_number=id_number)
-    return Q(object_type="placements.placement", object_id__in=_ids(placements)) | Q(
-        object_type=REGISTRY_LOOKUP, object_id=id_number
-    )
+    lookups = Q(object_type=REGISTRY_LOOKUP, object_id=id_number)
+    if prefix:
+        placements = placements.filter(employer__federation_region__code__startswith=prefix)
+        lookups &= Q(actor__employer_account__employer__federation_region__code__startswith=prefix) | reviewer_q(prefix)
+    return Q(object_type="placements.placement", object_id__in=_ids(placements)) | lookups
+
+
+def reviewer_q(prefix: str) -> Q:
+    """Events recorded by the reviewers of region ``prefix`` (a supervisor reads their decisions)."""
+    return Q(actor__reviewer_profile__region__code__startswith=prefix) if prefix else Q()
+
+
+def _in_region(unit: Employer, prefix: str) -> bool:
+    if prefix == "":
+        return True
+    return unit.federation_region_id is not None and unit.federation_region.code.startswith(prefix)
 
 
 @dataclass(frozen=True)
@@ -180,13 +194,18 @@ def audit_events(*, by: Actor, filters: AuditFilters, page: int = 1) -> AuditPag
     prefix = reviewer_region_prefix(by)
     if prefix is None:
         raise PermissionError("该账号不是审核人员。")
-    qs = AuditEvent.objects.filter(scope_q(prefix))
+    # A unit or a person narrows the trail to a few objects: the region's scope is then applied to those objects
+    # (the unit's region, the person's placements in the region) instead of as the region-wide subqueries of
+    # scope_q, which PostgreSQL cannot hash at a province's size.
+    qs = AuditEvent.objects.all()
     unit = None
     if filters.uscc:
-        unit = Employer.objects.filter(uscc=filters.uscc).first()
-        qs = qs.filter(unit_q(unit)) if unit is not None else qs.none()
+        unit = Employer.objects.select_related("federation_region").filter(uscc=filters.uscc).first()
+        qs = qs.filter(unit_q(unit)) if unit is not None and _in_region(unit, prefix) else qs.none()
     if filters.id_number:
-        qs = qs.filter(person_q(filters.id_number))
+        qs = qs.filter(person_q(filters.id_number, prefix=prefix))
+    if not filters.uscc and not filters.id_number:
+        qs = qs.filter(scope_q(prefix))
     if filters.actor:
         qs = qs.filter(actor_label=filters.actor)
     if filters.action:

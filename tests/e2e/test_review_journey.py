@@ -85,6 +85,7 @@ def test_reviewer_decides_and_the_unit_sees_it(browser_page, live_server, screen
     assert "本次累计安置确认 19 个月" in totals
     assert "累计安置核定 38 个月" in totals
     cells = page.get_by_role("row").filter(has_text="王晓明").get_by_role("cell").all_inner_texts()
-    assert cells[3:7] == ["12", "10", "20", "1"]  # 登记 / 确认 / 核定 / 不通过
-    assert "待审核" in cells[7]  # March still waits
+    # (the first cell: the checkbox of 批量删除)
+    assert cells[4:8] == ["12", "10", "20", "1"]  # 登记 / 确认 / 核定 / 不通过
+    assert "待审核" in cells[8]  # March still waits
     screenshot("review-employer-list")

@@ -7,6 +7,11 @@ The task backlog (django-tasks-db: tasks waiting to run, the age of the oldest o
 ``HEALTHZ_TASK_RUNNING_SECONDS``) is reported too; a stale backlog means the *workers* are behind or stuck, not
 this node, so it makes the status ``degraded`` with 200 — every app node would fail the probe alike otherwise and
 the load balancer would have none left. Monitoring asks ``/healthz?strict=1``, which answers 503 for that too.
+
+The load balancer asks ``/healthz?probe=lb``: the process and its database only. Object storage and the cache are
+shared by every node, and a hanging S3 makes the storage check wait for its timeouts (15 s and more) — longer than a
+balancer's probe — so with them in the probe one slow dependency would take every node out of the pool, where the
+pages that do not touch S3 could still be served (and the others answer the Chinese 503 page themselves).
 """
 
 from __future__ import annotations
@@ -99,6 +104,12 @@ def _run(name: str, check: Callable[[], dict]) -> dict:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    if request.GET.get("probe") == "lb":
+        database = _run("database", CHECKS["database"])
+        return JsonResponse(
+            {"status": "ok" if database["ok"] else "unavailable", "checks": {"database": database}},
+            status=200 if database["ok"] else 503,
+        )
     checks = {name: _run(name, check) for name, check in CHECKS.items()}
     # The backlog lives in the database: not asked when the database is down.
     tasks = _run("tasks", check_tasks) if checks["database"]["ok"] else {"ok": False, "error": "database unavailable"}

@@ -191,7 +191,7 @@ frontend wangbao
 backend app
     balance roundrobin
     option httpchk
-    http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host 127.0.0.1
+    http-check send meth GET uri /healthz?probe=lb ver HTTP/1.1 hdr Host 127.0.0.1
     # In: the node's process answers and reaches the database ("database": {"ok": true} in /healthz, 200 or 503).
     # A shared dependency down for every node (S3, Redis) does not take every node out: the pages that do not
     # need it keep working and the others answer the application's 503 page (ADR 0013).

@@ -92,3 +92,21 @@ def test_task_running_too_long_is_stale(client, settings):
 def test_task_scheduled_later_is_not_waiting(client):
     _task(run_after=timezone.now() + timedelta(hours=2))
     assert client.get("/healthz").json()["checks"]["tasks"]["ready"] == 0
+
+
+def test_the_load_balancers_probe_asks_only_the_database(client, monkeypatch):
+    # A hanging or failing S3 (or Redis) is shared by every node: it must not take them all out of the pool.
+    monkeypatch.setitem(health.CHECKS, "storage", _fail)
+    monkeypatch.setitem(health.CHECKS, "cache", _fail)
+    response = client.get("/healthz?probe=lb")
+    assert response.status_code == 200
+    assert '"database": {"ok": true' in response.content.decode()  # what haproxy's http-check expects
+    assert set(response.json()["checks"]) == {"database"}
+    assert client.get("/healthz").status_code == 503  # the full check still tells monitoring
+
+
+def test_the_load_balancers_probe_fails_without_the_database(client, monkeypatch):
+    monkeypatch.setitem(health.CHECKS, "database", _fail)
+    response = client.get("/healthz?probe=lb")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"]["error"] == "OperationalError"

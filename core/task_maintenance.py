@@ -15,6 +15,8 @@ shorter than a legitimately long run):
 
 * ``placements.grid.tasks.recompute_persons`` recomputes grids from the facts: the same input gives the same rows,
   a second run writes nothing;
+* ``placements.grid.tasks.recompute_pending`` drains the durable recompute queue (``placements.PendingRecompute``):
+  a row is deleted only in the transaction that recomputed its grid, so a re-run does what is left;
 * ``declarations.tasks.issue_due_certificates`` stores only the certificates that are not stored yet;
 * ``declarations.tasks.export_tax_batch`` exports, in one transaction under a table lock, the records after the
   last exported one: a re-run finds nothing queued and writes no batch.

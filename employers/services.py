@@ -76,7 +76,6 @@ def related_unit_is_referenced(unit: RelatedUnit) -> bool:
 # --- the unit ------------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def _profile_filled(employer: Employer) -> bool:
     """Every field the unit's basic information requires has a value."""
     return all(
@@ -86,6 +85,7 @@ def _profile_filled(employer: Employer) -> bool:
     )
 
 
+@transaction.atomic
 def employer_update(
     *, employer: Employer, data: dict[str, Any], by: Actor, expected_version: int | None = None, reason: str = ""
 ) -> Employer:

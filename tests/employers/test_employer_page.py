@@ -266,3 +266,28 @@ def test_page_query_count_is_bounded(employer_client, employer, regions, django_
 def test_county_level_placeholders_are_not_offered(employer_client, regions):
     html = employer_client.get("/regions/options/", {"source": "x_1", "x_1": "440100", "level": "2"}).content.decode()
     assert "越秀区" in html and ">市辖区<" not in html  # 440101 is a statistical placeholder
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_service_is_its_own_transaction(employer, employer_user):
+    # No request or test transaction around it (as under the live server): the row lock needs the service's own
+    # transaction — PostgreSQL refused select_for_update outside one, a 500 on saving 单位信息 (found by the 代办
+    # browser test). Checked directly too, since SQLite ignores select_for_update.
+    from django.db import connection
+
+    assert not connection.in_atomic_block
+    seen = []
+    original = Employer.objects.select_for_update
+
+    def spy(*args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return original(*args, **kwargs)
+
+    Employer.objects.select_for_update = spy
+    try:
+        services.employer_update(employer=employer, data={"contact_name": "周敏"}, by=employer_user)
+    finally:
+        del Employer.objects.select_for_update
+    assert seen == [True]
+    employer.refresh_from_db()
+    assert employer.contact_name == "周敏"

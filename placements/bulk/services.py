@@ -29,11 +29,12 @@ from core.months import month_label
 from core.uploads import CleanFile, safe_original_name, store_upload
 from employers.models import Employer
 from employers.services import related_units_mark_referenced
-from placements.bulk.checking import CheckResult, PersonIn, check_workbook
+from placements.bulk.checking import check_workbook
 from placements.bulk.layout import MAX_BYTES
 from placements.bulk.models import BulkImport, BulkImportedPlacement
 from placements.bulk.package import NotAWorkbook, Package, inspect, too_big
 from placements.bulk.reading import open_workbook
+from placements.bulk.results import CheckResult, PersonIn
 from placements.constants import DocumentReview, MonthReview
 from placements.grid.checks import reason_texts
 from placements.grid.recompute import grid_recompute_many

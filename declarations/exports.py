@@ -17,6 +17,7 @@ changes nothing in the database.
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,22 @@ class ExportResult:
     sent: int = 0
     sha256: str = ""
     reexport: bool = False
+
+
+def write_failed(error: OSError, path: Path, number: int | None) -> ExportError:
+    """The operator's message for a file that could not be written (a full disk above all; the export folder
+    missing its permissions, read-only). The transaction is rolled back by then: nothing is marked, no file."""
+    what = f"第 {number} 批" if number else "新批次"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "导出目录所在磁盘空间不足"
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = "导出目录不可写（权限或只读）"
+    else:
+        reason = f"写入导出文件失败（{error.strerror or error}）"
+    return ExportError(
+        f"{reason}：{path.parent}。{what}未导出，没有申报被标记为已发送税务，也没有留下文件；"
+        "请清理空间或修正目录后重新运行。"
+    )
 
 
 def default_output_dir() -> Path:
@@ -185,13 +202,18 @@ def tax_export(
     """Export the queued records of ``authority`` as a new batch, or re-export batch ``batch_number``."""
     output_dir = Path(output_dir) if output_dir is not None else default_output_dir()
     if batch_number is not None:
-        return _reexport(authority, batch_number, output_dir)
+        try:
+            return _reexport(authority, batch_number, output_dir)
+        except OSError as error:
+            raise write_failed(error, output_dir / file_name(authority, batch_number), batch_number) from error
     if dry_run:
         return ExportResult(authority, None, None, queued(authority).count())
     try:
         return _export_new(authority, output_dir, by_label)
     except _NothingQueued:
         return ExportResult(authority, None, None, 0)
+    except OSError as error:  # raised inside the transaction, which is rolled back by now
+        raise write_failed(error, output_dir / file_name(authority, 0), None) from error
 
 
 def _reexport(authority: str, number: int, output_dir: Path) -> ExportResult:

@@ -95,7 +95,10 @@ def test_a_crash_in_the_middle_leaves_nothing_marked_and_no_file(three_units, se
             raise OSError("disk full")
         return real_write(self, data)
 
-    with mock.patch.object(taxfile.RowSink, "write", failing), pytest.raises(OSError):
+    with (
+        mock.patch.object(taxfile.RowSink, "write", failing),
+        pytest.raises(CommandError, match=r"写入导出文件失败（disk full）.*没有申报被标记为已发送税务"),
+    ):
         run("--authority", "110101")
     assert calls["n"] == 2
     assert not ExportBatch.objects.exists()

@@ -8,7 +8,9 @@
 A new batch takes every queued record of the authority (declaration results, and withdrawals of results sent
 earlier), marks the declarations 已发送税务 and writes ``tax_<authority>_<batch>.csv`` (UTF-8, header, rows, a trailer
 with the row count and the SHA-256 of the row lines) into --output-dir (default settings.TAX_EXPORT_DIR or
-var/exports/tax). All in one transaction: a failure leaves nothing marked and no file. Format: ADR 0006.
+var/exports/tax). All in one transaction: a failure leaves nothing marked and no file (the file is written to a
+temporary name and renamed into place as the last step); a full disk or an unwritable folder is reported in Chinese
+(exit status 1). With --all, an authority that fails does not stop the others. Format: ADR 0006.
 """
 
 import re
@@ -43,8 +45,18 @@ class Command(BaseCommand):
             authorities = authorities_with_queue()
             if not authorities:
                 self.stdout.write("export_tax: no authority has queued records, nothing written")
-            for code in authorities:
-                self._export(code, None, output_dir, dry_run)
+            failed = []
+            for code in authorities:  # one failing (a full disk) does not keep the others' batches back
+                try:
+                    self._export(code, None, output_dir, dry_run)
+                except CommandError as error:
+                    self.stderr.write(f"export_tax: authority {code}: {error}")
+                    failed.append(code)
+            if failed:
+                raise CommandError(
+                    f"{len(failed)} 个税务主管部门导出失败（{'、'.join(failed)}），原因见上；"
+                    f"其余 {len(authorities) - len(failed)} 个已导出。"
+                )
             return
         self._export((authority or "").strip(), batch, output_dir, dry_run)
 

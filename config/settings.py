@@ -413,6 +413,20 @@ OIDC_NAME_CLAIM = os.environ.get("OIDC_NAME_CLAIM", "name")
 OIDC_PHONE_CLAIM = os.environ.get("OIDC_PHONE_CLAIM", "phone_number")
 OIDC_BUTTON_LABEL = os.environ.get("OIDC_BUTTON_LABEL", "政务服务网法人登录")
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+# Several providers (a national and a provincial 政务服务网; employers/sso_providers.py): OIDC_PROVIDERS=zjzwfw,national
+# and per key OIDC_<KEY>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _LABEL (required), _AUDIENCE, the explicit endpoints,
+# _SCOPES and the claim names (default: the unprefixed ones above). The key "default" is the unprefixed variables
+# above, at /accounts/sso/login/; without OIDC_PROVIDERS it is the only one. A half-configured one fails `check`.
+_OIDC_FIELDS = ["ISSUER", "CLIENT_ID", "CLIENT_SECRET", "AUDIENCE", "AUTHORIZATION_ENDPOINT", "TOKEN_ENDPOINT"]
+_OIDC_FIELDS += ["USERINFO_ENDPOINT", "JWKS_ENDPOINT", "SCOPES", "USCC_CLAIM", "UNIT_NAME_CLAIM", "NAME_CLAIM"]
+_OIDC_FIELDS += ["PHONE_CLAIM", "LABEL"]  # as employers.sso_providers.FIELDS
+OIDC_PROVIDERS = {
+    key: {}
+    if key == "default"
+    else {f.lower(): os.environ.get(f"OIDC_{key.upper().replace('-', '_')}_{f}", "") for f in _OIDC_FIELDS}
+    for key in (k.strip().lower() for k in os.environ.get("OIDC_PROVIDERS", "default").split(","))
+    if key
+}
 AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "employers.sso.UnitOIDCBackend"]
 # Password reset by e-mail (clerks with a verified address): links valid one hour; at most 5 requests per address and
 # 20 per client address an hour (employers.accounts.password_reset_allowed, counted in the cache).

@@ -1,7 +1,6 @@
 """Logins: the login page (法人 sign-on first when configured) and a unit administrator's page of its clerks."""
 
 from axes.helpers import get_client_ip_address
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
@@ -10,19 +9,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from employers import accounts, mail, sso
+from employers import accounts, mail, sso_bindings, sso_providers
 from employers.access import employer_required
 from employers.account_forms import ClerkForm, EmailForm, UnitPasswordResetForm
 from employers.models import EmployerAccount
 
 
 class UnitLoginView(auth_views.LoginView):
-    """Django's login; shows the 法人 single sign-on button first when a provider is configured."""
+    """Django's login; shows one 法人 single sign-on button per configured provider first, each with its label."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["sso_enabled"] = sso.enabled()
-        context["sso_button_label"] = settings.OIDC_BUTTON_LABEL
+        context["sso_providers"] = sso_providers.providers()
         return context
 
 
@@ -81,6 +79,8 @@ def my_account(request: HttpRequest) -> HttpResponse:
         request.POST if request.POST.get("step") == "email" else None, initial={"email": account.user.email}
     )
     if request.method == "POST":
+        if request.POST.get("step") == "sso_unbind":
+            return _sso_unbind(request)
         if request.POST.get("step") == "send":
             try:
                 mail.email_verification_send(account=account, base_url=request.build_absolute_uri("/"), by=request.user)
@@ -102,7 +102,30 @@ def my_account(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.success(request, "电子邮箱已保存。")
                 return redirect("employers:my_account")
-    return render(request, "employers/my_account.html", {"title": "我的账号", "account": account, "form": form})
+    context = {
+        "title": "我的账号",
+        "account": account,
+        "form": form,
+        "bindings": sso_bindings.unit_bindings(account.employer),
+    }
+    return render(request, "employers/my_account.html", context)
+
+
+def _sso_unbind(request: HttpRequest) -> HttpResponse:
+    """解除绑定 of one of the unit's 法人 sign-on accounts (its administrator; another unit's binding: not found)."""
+    try:
+        identity = sso_bindings.sso_unit_unbind(
+            employer=request.employer, identity_id=int(request.POST.get("identity") or 0), by=request.user
+        )
+    except ValueError:
+        messages.error(request, "该绑定不存在或已解除。")
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"已解除法人账号 {identity.subject} 的绑定；下次使用该平台的法人账号登录时将重新绑定本单位。"
+        )
+    return redirect("employers:my_account")
 
 
 def email_verify(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:

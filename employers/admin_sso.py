@@ -1,6 +1,7 @@
 """法人统一身份认证账号 in the reviewers' admin: which provider account is bound to which unit, and 解除绑定 (with a
 reason, audited; ``employers.accounts.sso_unbind``) when a unit's 法人 account changed. Region-scoped, read-only
-otherwise. Registered from ``EmployersConfig.ready``."""
+otherwise. Registered from ``EmployersConfig.ready`` (which, through the import below, also registers the providers'
+system check, ``employers.sso_providers.check_providers``)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,7 +9,7 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
 from core.errors import DomainError
-from employers import accounts
+from employers import accounts, sso_providers
 from employers.access import reviewer_region_prefix
 from employers.admin_scoping import RegionScopedAdminMixin
 from employers.models import SSOIdentity
@@ -21,7 +22,7 @@ class UnbindForm(forms.Form):
 @admin.register(SSOIdentity)
 class SSOIdentityAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     scope_lookup = "employer"
-    list_display = ("employer", "uscc", "subject", "issuer", "user", "created_at", "last_login_at")
+    list_display = ("employer", "uscc", "provider", "subject", "issuer", "user", "created_at", "last_login_at")
     list_select_related = ("employer", "user")
     search_fields = ("=employer__uscc", "employer__name", "=subject")
     show_full_result_count = False
@@ -33,6 +34,11 @@ class SSOIdentityAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="统一社会信用代码", ordering="employer__uscc")
     def uscc(self, obj):
         return obj.employer.uscc
+
+    @admin.display(description="认证平台")
+    def provider(self, obj):
+        found = sso_providers.for_issuer(obj.issuer)
+        return found.label if found else "（未配置的平台）"
 
     def has_module_permission(self, request):
         return request.user.is_staff and reviewer_region_prefix(request.user) is not None

@@ -1,9 +1,11 @@
 """统计分析 (admin): the statistics of ``declarations.statistics`` for the reviewer's region and a business year, by
 sub-region (drill-down province → city → district → the district's units), by 行业类别 or by 单位性质, as an accessible
-table (caption, header cells with scope, a total row) with an ECharts chart of the same rows beside it
+table (caption, header cells with scope, a total row) with ECharts charts of the same rows beside it
 (``static/js/statistics.js`` reads them from ``json_script``), and the same figures as an ``.xlsx`` download
-(``?export=xlsx``). Reached from the 年审申报 list (``admin/declarations/declaration/statistics/``); scoped to the
-reviewer's region like every admin page: ``region`` is clamped into it, whatever the query string says."""
+(``?export=xlsx``). Every row has its 实际安排比例 beside the 规定比例 of its province and the 应缴保障金 estimate (the
+units without one counted as 无法估算) in the table, the second chart, the drill-down and the export. Reached from
+the 年审申报 list (``admin/declarations/declaration/statistics/``); scoped to the reviewer's region like every admin
+page: ``region`` is clamped into it, whatever the query string says."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from declarations.admin_unfiled import selected_year
 from declarations.statistics import (
     DIMENSIONS,
     FIGURES,
+    LEVY_COLUMNS,
     clamp_dimension,
     clamp_region,
     drill_path,
@@ -58,17 +61,60 @@ def statistics_export(*, rows, total, title: str, heading: str) -> HttpResponse:
     sheet.title = "统计"
     sheet.append([title])
     sheet["A1"].font = Font(bold=True)
-    sheet.append([heading, *(label for _, label in FIGURES), "实际安排人数"])
+    sheet.append([heading, *(label for _, label in FIGURES), "实际安排人数", *(label for _, label in LEVY_COLUMNS)])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in [*rows, total]:
-        sheet.append([row.name, *row.figures(), float(round(row.actual_employed, 2))])
+        sheet.append([row.name, *row.figures(), float(round(row.actual_employed, 2)), *_levy_cells(row)])
+        # Ratios as percentages, money with two decimals (the cell keeps the exact value).
+        for cell in sheet[sheet.max_row][len(FIGURES) + 2 : len(FIGURES) + 4]:
+            if not isinstance(cell.value, str):
+                cell.number_format = "0.00%"
+        sheet.cell(sheet.max_row, len(FIGURES) + 5).number_format = "#,##0.00"
     sheet.column_dimensions["A"].width = 40
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="statistics.xlsx"'
     return response
+
+
+def _levy_cells(row) -> list:
+    """实际安排比例 and 规定比例 as fractions (shown as percentages; text when unknown or a range), the estimate in
+    yuan (text 无法估算 when no unit of the row has one), the units with and without an estimate."""
+    actual = row.actual_ratio
+    required = row.ratio_min / 100 if row.ratio_min is not None and row.ratio_min == row.ratio_max else None
+    return [
+        actual / 100 if actual is not None else row.actual_ratio_text,
+        required if required is not None else row.required_ratio_text,
+        row.levy_payable if row.levy_payable is not None else "无法估算",
+        row.levy_units,
+        row.levy_unknown,
+    ]
+
+
+def _chart(rows) -> dict | None:
+    """The charts' data (the same rows as the table): units by state, and 实际安排比例 beside the 规定比例 with the
+    estimate (万元). None when there are too many rows to read (a district's unit list: the table has them)."""
+    if len(rows) > CHART_MAX_ROWS:
+        return None
+
+    def percent(value):
+        return None if value is None else float(round(value, 2))
+
+    return {
+        "categories": [r.name for r in rows],
+        "series": [
+            {"name": label, "data": [getattr(r, name) for r in rows]}
+            for name, label in FIGURES
+            if name in ("units", "declared", "sent")
+        ],
+        "levy": {
+            "ratio": [percent(r.actual_ratio) for r in rows],
+            "required": [percent(r.ratio_min) for r in rows],
+            "payable": [None if r.levy_payable is None else float(round(r.levy_payable / 10000, 2)) for r in rows],
+        },
+    }
 
 
 def statistics_view(request, *, model_admin):
@@ -117,16 +163,9 @@ def statistics_view(request, *, model_admin):
         "as_of": as_of,
         "live": refresh,
         "export_url": _query(year=year, region=region, by=by, export="xlsx"),
-        # The chart only where it can be read (a district's unit list may have thousands of rows: the table has them).
-        "chart": None
-        if len(rows) > CHART_MAX_ROWS
-        else {
-            "categories": [r.name for r in rows],
-            "series": [
-                {"name": label, "data": [getattr(r, name) for r in rows]}
-                for name, label in FIGURES
-                if name in ("units", "declared", "sent")
-            ],
-        },
+        "levy_columns": LEVY_COLUMNS,
+        # The charts only where they can be read (a district's unit list may have thousands of rows: the table has
+        # them).
+        "chart": _chart(rows),
     }
     return TemplateResponse(request, "admin/declarations/statistics.html", context)

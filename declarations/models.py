@@ -426,7 +426,8 @@ class UnitYearFigures(models.Model):
     months), computed by ``declarations.statistics_summary`` through the counting querysets (the one definition), with
     the fingerprint of the unit's placements it was computed at (count, Σ version, max id, last change — the same
     fingerprint the unit's list header caches its totals by). A refresh recomputes only the units whose fingerprint
-    changed; the statistics of a province read these rows instead of its millions of months."""
+    changed; the statistics of a province read these rows instead of its millions of months. A unit without
+    placements has a row when it stated its staff figures (its levy estimate)."""
 
     employer = models.ForeignKey(
         Employer, verbose_name="用人单位", on_delete=models.CASCADE, related_name="year_figures"
@@ -439,6 +440,15 @@ class UnitYearFigures(models.Model):
     persons_counted = models.PositiveIntegerField("安置确认人数")
     confirmed = models.PositiveIntegerField("安置确认(人月)")
     approved = models.PositiveIntegerField("安置核定(人月)")
+    # The calculator's person-months (placements.counting's measures ``severe`` and ``other``), its input.
+    severe = models.PositiveIntegerField("一二级安置确认(人月)", default=0)
+    other = models.PositiveIntegerField("三四级安置确认(人月)", default=0)
+    # The levy estimate, computed by the levy app's calculator (levy.statistics, registered at app ready; ADR 0019)
+    # from the 在职职工人数 / 月平均工资 the unit stated for the year. All three None: 无法估算 (no figures stated).
+    staff_count = models.DecimalField("在职职工人数", max_digits=12, decimal_places=2, null=True)
+    ratio_percent = models.DecimalField("规定比例(%)", max_digits=5, decimal_places=2, null=True)
+    levy_cents = models.BigIntegerField("应缴保障金估算(分)", null=True)  # cents: sums are exact in every database
+    levy_key = models.CharField("估算依据", max_length=200, blank=True, default="")  # the inputs it was computed from
     refreshed_at = models.DateTimeField("统计时间")
 
     class Meta:

@@ -1,6 +1,8 @@
 """Bring 统计分析's summary up to date: recompute the persons and month figures of the units whose placements changed
 since the last run (declarations.statistics_summary). Run from cron every 10 minutes; the first run of a year
-computes every unit (minutes for a province of 100,000 units), later runs only what changed.
+computes every unit (minutes for a province of 100,000 units), later runs only what changed. The levy estimates of
+the units that stated their staff figures are recomputed with them, and whenever their inputs changed (the figures,
+the province's ratio or social average wage, the rules).
 
     manage.py refresh_statistics [--year Y] [--region PREFIX] [--dry-run]
 """
@@ -31,5 +33,5 @@ class Command(BaseCommand):
             verb = "would recompute" if dry_run else "recomputed"
             self.stdout.write(
                 f"{y}: {result.units} units with placements, {verb} {result.recomputed}, "
-                f"removed {result.removed}, {result.seconds:.1f} s"
+                f"removed {result.removed}, levy estimates computed {result.estimated}, {result.seconds:.1f} s"
             )

@@ -159,3 +159,85 @@ def test_a_malformed_uscc_is_a_chinese_page(browser_page, live_server, sso):
     _sign_in_at_provider(browser_page, live_server, "legal-e2e-7")
     assert "统一社会信用代码应为 18 位" in browser_page.content()
     assert not Employer.objects.exists()
+
+
+@pytest.fixture(scope="module")
+def second_provider():
+    """A second provider at the same time (the national platform beside the provincial one)."""
+    with run_server_in_thread() as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+def test_two_providers_one_unit_and_its_bindings_on_my_account(
+    browser_page, live_server, settings, provider, second_provider, screenshot
+):
+    cache.clear()
+    settings.OIDC_PROVIDERS = {
+        "zj": {"issuer": provider, "client_id": "wangbao-zj", "client_secret": "zj", "label": "浙江政务服务网法人登录"},
+        "national": {
+            "issuer": second_provider,
+            "client_id": "wangbao-cn",
+            "client_secret": "cn",
+            "label": "国家政务服务平台法人登录",
+        },
+    }
+    factories.region("110101")
+    uscc = make_uscc()
+    _claims(provider, "zj-e2e-1", uscc=uscc, org_name="杭州双平台科技有限公司", name="陈静")
+    _claims(second_provider, "cn-e2e-1", uscc=uscc)
+    page = browser_page
+
+    def sign_in(label, sub):
+        page.goto(f"{live_server.url}/accounts/login/")
+        button = page.get_by_role("link", name=label)
+        assert button.bounding_box()["y"] < page.get_by_label("用户名").bounding_box()["y"]
+        button.click()
+        page.get_by_label("Subject").fill(sub)
+        page.get_by_role("button", name="Authorize", exact=True).click()
+        page.wait_for_load_state("networkidle")
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    screenshot("sso-two-providers-login")
+    sign_in("浙江政务服务网法人登录", "zj-e2e-1")
+    assert re.search(r"/employer/$", page.url)
+    unit = Employer.objects.get(uscc=uscc)
+    Employer.objects.filter(pk=unit.pk).update(profile_complete=True)
+    page.context.clear_cookies()
+
+    sign_in("国家政务服务平台法人登录", "cn-e2e-1")  # the same USCC through the other platform: the same unit
+    assert "/accounts/" not in page.url
+    page.goto(f"{live_server.url}/employer/accounts/me/")
+    table = page.get_by_role("table", name="各统一身份认证平台的法人账号绑定")
+    assert table.get_by_role("row").count() == 3  # header + one row per platform
+    assert "✓ 已绑定" in table.get_by_role("row", name="浙江政务服务网法人登录").inner_text()
+    assert "cn-e2e-1" in table.get_by_role("row", name="国家政务服务平台法人登录").inner_text()
+    screenshot("sso-two-providers-bindings")
+    table.get_by_role("button", name="解除国家政务服务平台法人登录的绑定").click()
+    page.wait_for_load_state("networkidle")
+    assert "已解除法人账号 cn-e2e-1 的绑定" in page.content()
+    row = page.get_by_role("row", name="国家政务服务平台法人登录")
+    assert "✗ 未绑定" in row.inner_text()
+    assert list(SSOIdentity.objects.filter(employer=unit).values_list("subject", flat=True)) == ["zj-e2e-1"]
+
+
+def test_a_state_of_one_provider_at_the_others_callback_is_a_chinese_page(
+    browser_page, live_server, settings, provider, second_provider
+):
+    cache.clear()
+    settings.OIDC_PROVIDERS = {
+        "zj": {"issuer": provider, "client_id": "wangbao-zj", "client_secret": "zj", "label": "浙江政务服务网法人登录"},
+        "national": {"issuer": second_provider, "client_id": "cn", "client_secret": "cn", "label": "国家政务服务平台"},
+    }
+    factories.region("110101")
+    _claims(provider, "zj-e2e-2", uscc=make_uscc())
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("link", name="浙江政务服务网法人登录").click()
+    page.get_by_label("Subject").wait_for()  # the provincial platform's sign-in page, state bound to it
+    # the platform's answer (its redirect to the provincial callback), taken to the national callback instead
+    answer = requests.post(page.url, data={"sub": "zj-e2e-2"}, allow_redirects=False, timeout=5)
+    callback = answer.headers["Location"]
+    assert "/accounts/sso/zj/callback/" in callback
+    page.goto(callback.replace("/accounts/sso/zj/callback/", "/accounts/sso/national/callback/"))
+    assert "该登录是从「浙江政务服务网法人登录」发起的，却返回到了「国家政务服务平台」" in page.content()
+    assert not SSOIdentity.objects.exists()

@@ -5,6 +5,9 @@
 #
 #   load balancer  haproxy  127.0.0.1:$CLUSTER_LB_PORT (8180)   round robin, probes GET /healthz every 2 s,
 #                                                                stats on :$CLUSTER_STATS_PORT (8188)
+#                           127.0.0.1:$CLUSTER_TLS_PORT (8443)  the same, TLS ended by haproxy with a self-signed
+#                                                                certificate made here (var/cluster/tls/, openssl);
+#                                                                X-Forwarded-Proto set by haproxy on both ports
 #   app node 1     gunicorn 127.0.0.1:8181   DEBUG=0, production settings, $CLUSTER_APP_WORKERS sync workers
 #   app node 2     gunicorn 127.0.0.1:8182
 #   workers        scripts/supervise.py: 2 × `manage.py db_worker`, restarted on exit, their tasks reclaimed
@@ -19,6 +22,10 @@
 # Deploy steps, in order: check --deploy, migrate, load_reference_data, bootstrap_roles, collectstatic (skipped when
 # the manifest is newer than every source), build_manual (cached by fingerprint). `seed` loads the demo units and
 # accounts (devdata's load_demo_data, run with DEBUG=1 for that command only) for bench/load.py.
+# TLS: the nodes run with HTTPS=1 (secure cookies, HSTS, X-Forwarded-Proto trusted: SECURE_PROXY_SSL_HEADER, since
+# TRUSTED_PROXY_COUNT=1) but SECURE_SSL_REDIRECT=0, so the plain port keeps serving the benchmarks and fault scripts
+# (bench/load.py sends its cookies whatever their Secure flag); production redirects to https at the balancer
+# (deploy/haproxy/haproxy.cfg). CLUSTER_HTTPS=0: the nodes without HTTPS=1 (the TLS port still works).
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -28,6 +35,7 @@ LB_PORT=${CLUSTER_LB_PORT:-8180}
 APP_PORTS=(${CLUSTER_APP_PORTS:-8181 8182})
 S3_PORT=${CLUSTER_S3_PORT:-8189}
 STATS_PORT=${CLUSTER_STATS_PORT:-8188}
+TLS_PORT=${CLUSTER_TLS_PORT:-8443}
 DB=${CLUSTER_DB:-wangbao_cluster}
 REDIS_DB=${CLUSTER_REDIS_DB:-5}
 APP_WORKERS=${CLUSTER_APP_WORKERS:-3}
@@ -100,7 +108,7 @@ DEBUG=0
 DEVDATA=0
 SECRET_KEY=$(cat "$RUN/secret_key")
 ALLOWED_HOSTS=127.0.0.1,localhost
-CSRF_TRUSTED_ORIGINS=http://127.0.0.1:$LB_PORT,http://localhost:$LB_PORT
+CSRF_TRUSTED_ORIGINS=http://127.0.0.1:$LB_PORT,http://localhost:$LB_PORT,https://127.0.0.1:$TLS_PORT,https://localhost:$TLS_PORT
 PUBLIC_BASE_URL=https://wangbao.cluster.invalid
 TRUSTED_PROXY_COUNT=1
 FORWARDED_ALLOW_IPS=127.0.0.1
@@ -127,6 +135,9 @@ LOG_LEVEL=WARNING
 GUNICORN_WORKERS=$APP_WORKERS
 GUNICORN_TIMEOUT=30
 EOF
+  if [ "${CLUSTER_HTTPS:-1}" = 1 ]; then
+    printf 'HTTPS=1\nSECURE_SSL_REDIRECT=0\n' >>"$RUN/env"
+  fi
   if [ -n "${CLUSTER_STATICFILES_BACKEND:-}" ]; then
     echo "STATICFILES_BACKEND=$CLUSTER_STATICFILES_BACKEND" >>"$RUN/env"
   fi
@@ -159,7 +170,23 @@ ensure_deps() {
   fi
 }
 
+tls_cert() { # a self-signed certificate for 127.0.0.1 and localhost (key and certificate in one file, as haproxy
+  # wants), made again when missing or ending within a day
+  local pem="$RUN/tls/cluster.pem"
+  if [ -s "$pem" ] && openssl x509 -in "$pem" -noout -checkend 86400 >/dev/null 2>&1; then return 0; fi
+  command -v openssl >/dev/null 2>&1 || die "openssl missing: apt-get install openssl"
+  mkdir -p "$RUN/tls"
+  chmod 700 "$RUN/tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/O=wangbao local cluster/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$RUN/tls/key.pem" -out "$RUN/tls/cert.pem" 2>/dev/null \
+    || die "openssl could not make the cluster's certificate"
+  cat "$RUN/tls/cert.pem" "$RUN/tls/key.pem" >"$pem"
+  chmod 600 "$pem" "$RUN/tls/key.pem"
+  log "self-signed TLS certificate made: $RUN/tls/cert.pem ($(openssl x509 -in "$pem" -noout -enddate))"
+}
+
 write_haproxy_cfg() {
+  tls_cert
   cat >"$RUN/haproxy.cfg" <<EOF
 # Written by scripts/cluster.sh (the production equivalent: deploy/haproxy/haproxy.cfg).
 global
@@ -183,9 +210,14 @@ defaults
 
 frontend wangbao
     bind 127.0.0.1:$LB_PORT
+    # TLS ends here (production: deploy/haproxy/haproxy.cfg, a real certificate, :80 redirecting to :443)
+    bind 127.0.0.1:$TLS_PORT ssl crt $RUN/tls/cluster.pem alpn h2,http/1.1 ssl-min-ver TLSv1.2
     unique-id-format %{+X}o%ci%cp%fp%Ts%rt%pid
     unique-id-header X-Request-ID
-    http-request set-header X-Forwarded-Proto http
+    # The proto is ours, never the client's: the nodes trust it (SECURE_PROXY_SSL_HEADER), and Django then sends
+    # HSTS and treats the request as secure only when it came in over TLS.
+    http-request set-header X-Forwarded-Proto https if { ssl_fc }
+    http-request set-header X-Forwarded-Proto http unless { ssl_fc }
     default_backend app
 
 backend app
@@ -279,7 +311,7 @@ start() {
   for ((i = 1; i <= ${#APP_PORTS[@]}; i++)); do wait_app "$i"; done
   wait_http "load balancer" "http://127.0.0.1:$LB_PORT/healthz" 30 lb
   trap - EXIT
-  log "up in $((SECONDS - t0)) s: http://127.0.0.1:$LB_PORT/ (nodes :${APP_PORTS[*]}; haproxy stats http://127.0.0.1:$STATS_PORT/)"
+  log "up in $((SECONDS - t0)) s: http://127.0.0.1:$LB_PORT/ and https://127.0.0.1:$TLS_PORT/ (self-signed; nodes :${APP_PORTS[*]}; haproxy stats http://127.0.0.1:$STATS_PORT/)"
   log "run folder $RUN (pids/, logs/, env); stop with 'make cluster-stop'"
 }
 

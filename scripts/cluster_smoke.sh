@@ -4,13 +4,17 @@
 # a fresh PostgreSQL database, Redis db 6, moto S3), then
 #   1. one request to each app node directly (the login page, 200, linking fingerprinted static files),
 #      and one through the balancer (a static file named in the page's manifest, 200);
+#   1b. one https request through the balancer (TLS ended by haproxy with the self-signed certificate cluster.sh made,
+#      checked against it): 200 with Django's Strict-Transport-Security, which Django sends only when it trusts the
+#      balancer's X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER); a plain request claiming X-Forwarded-Proto: https
+#      gets none (haproxy overwrites the client's header);
 #   2. one task through a worker (queued in the task table, finished by a db_worker);
 #   3. one upload through S3 (Django's default storage = S3Storage against moto: stored, read back, deleted);
 # and stop — always, whatever failed (a trap), dropping its database. Every step is bounded in time, the whole run
 # by SMOKE_TIMEOUT (300 s: a hard limit with room for a busy machine; it takes under 2 minutes on an idle one, the
 # time is printed). On failure it names the step and prints the tail of the logs of the cluster's processes.
 #
-# It uses its own ports (8280–8289), run folder (var/cluster-smoke), database and bucket, so it can run beside a
+# It uses its own ports (8280–8289, TLS on 8283), run folder (var/cluster-smoke), database and bucket, so it can run beside a
 # developer's `make cluster`. Static files: Django's ManifestStaticFilesStorage (fingerprinted, not compressed:
 # compressing every file takes minutes on two cores; the compressed storage is what `make cluster` uses).
 set -uo pipefail
@@ -19,6 +23,7 @@ ROOT=$(pwd)
 T0=$SECONDS
 export CLUSTER_DIR=$ROOT/var/cluster-smoke
 export CLUSTER_LB_PORT=8280 CLUSTER_APP_PORTS="8281 8282" CLUSTER_STATS_PORT=8288 CLUSTER_S3_PORT=8289
+export CLUSTER_TLS_PORT=8283
 export CLUSTER_DB=wangbao_smoke_$$ CLUSTER_REDIS_DB=6 CLUSTER_BUCKET=wangbao-smoke
 export CLUSTER_APP_WORKERS=1 CLUSTER_START_TIMEOUT=60
 # The deploy steps have just run check --deploy with the same environment: the nodes do not run it again.
@@ -47,7 +52,7 @@ finish() {
   fi
   timeout 120 bash scripts/cluster.sh stop >/dev/null 2>&1 || echo "cluster smoke: stop did not finish cleanly" >&2
   psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $CLUSTER_DB WITH (FORCE)" postgres >/dev/null 2>&1 || true
-  [ $rc -eq 0 ] && echo "cluster smoke: passed in $((SECONDS - T0)) s (start, 2 nodes + balancer, 1 task, 1 S3 upload, stop)"
+  [ $rc -eq 0 ] && echo "cluster smoke: passed in $((SECONDS - T0)) s (start, 2 nodes + balancer, https, 1 task, 1 S3 upload, stop)"
   exit $rc
 }
 trap finish EXIT
@@ -79,6 +84,19 @@ step="a static file and /healthz through the balancer"
 curl -fsS -m 15 -o /dev/null "http://127.0.0.1:$CLUSTER_LB_PORT$css" || fail "the balancer did not serve $css"
 health=$(curl -fsS -m 15 "http://127.0.0.1:$CLUSTER_LB_PORT/healthz") || fail "/healthz through the balancer failed"
 grep -q '"status": "ok"' <<<"$health" || fail "/healthz is not ok: $health"
+
+step="one https request through the balancer (TLS at haproxy, X-Forwarded-Proto, HSTS)"
+headers=$(curl -fsS -m 15 --cacert "$CLUSTER_DIR/tls/cert.pem" -D - -o /dev/null \
+  "https://localhost:$CLUSTER_TLS_PORT/accounts/login/") || fail "no 200 over https from the balancer"
+grep -qi '^strict-transport-security: max-age=[1-9]' <<<"$headers" \
+  || fail "no Strict-Transport-Security over https: the nodes did not trust X-Forwarded-Proto (HTTPS=1 and TRUSTED_PROXY_COUNT in $CLUSTER_DIR/env?)"
+grep -qi '^set-cookie: csrftoken=.*; Secure' <<<"$headers" || fail "the CSRF cookie over https is not Secure"
+plain=$(curl -fsS -m 15 -H 'X-Forwarded-Proto: https' -D - -o /dev/null "http://127.0.0.1:$CLUSTER_LB_PORT/accounts/login/") \
+  || fail "the plain request with a forged X-Forwarded-Proto failed"
+if grep -qi '^strict-transport-security' <<<"$plain"; then
+  fail "a plain request claiming X-Forwarded-Proto: https was taken as secure (haproxy must overwrite the header)"
+fi
+echo "cluster smoke: https through the balancer: 200, $(grep -i '^strict-transport-security' <<<"$headers" | tr -d '\r'); a forged X-Forwarded-Proto on plain http ignored"
 
 step="one task through a worker"
 timeout 90 "$PY" scripts/cluster_probe.py task --timeout 60 || fail "the task was not run by a worker"

@@ -195,6 +195,12 @@ class _Statements:
         """
 
 
+def lock_kind(spec: KindSpec) -> None:
+    """Serialise the imports of one kind (a transaction-level advisory lock; taking it twice is harmless)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0xFEED, zlib.crc32(spec.name.encode()) & 0x7FFFFFFF])
+
+
 def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[[], CopyStream]) -> MergeOutcome:
     """Import through COPY; ``open_stream`` gives a fresh stream over the file (called again on a restart).
 
@@ -205,7 +211,8 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0xFEED, zlib.crc32(spec.name.encode()) & 0x7FFFFFFF])
+    lock_kind(spec)
+    with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {sql.stage}")
         cursor.execute(f"CREATE TEMPORARY TABLE {sql.stage} (seq bigserial, {sql.stage_columns}) ON COMMIT DROP")
         savepoint = transaction.savepoint_create()

@@ -10,6 +10,9 @@ from django.db import models
 from feeds.constants import CertStatus, CertType, Gender
 from feeds.quality import top_groups
 
+REJECTIONS_CAP = 100_000  # rejected rows kept per import (the count beyond is in rows_rejected)
+CHANGED_PERSONS_CAP = 100_000  # changed persons kept per import (the count beyond is in persons_changed)
+
 
 class RegistryPerson(models.Model):
     """残疾人人口基础库: a person the disabled-persons registry knows."""
@@ -128,6 +131,20 @@ class FeedImport(models.Model):
         related_name="+",
     )
     by_label = models.CharField("操作人（记录时）", max_length=150, blank=True)
+    header = models.JSONField("文件表头", default=list, blank=True)
+    digest = models.CharField(
+        "文件摘要（SHA-256）", max_length=64, blank=True, help_text="同一文件再次导入时据此跳过合并"
+    )
+    table_mark = models.BigIntegerField(
+        "导入后目标表最大ID", null=True, blank=True, help_text="与文件摘要一起判断数据表自上次导入后是否未变"
+    )
+    rejections_stored = models.PositiveIntegerField(
+        "保存的拒绝行", default=0, help_text=f"最多保存 {REJECTIONS_CAP:,} 行，超出部分只计数"
+    )
+    persons_changed = models.PositiveIntegerField("数据有变化的人员", default=0)
+    persons_stored = models.PositiveIntegerField(
+        "保存的变化人员", default=0, help_text=f"最多保存 {CHANGED_PERSONS_CAP:,} 人，超出部分只计数"
+    )
 
     class Meta:
         verbose_name = "数据导入记录"
@@ -141,3 +158,48 @@ class FeedImport(models.Model):
     def reason_groups(self) -> dict[str, int]:
         """The rejection groups, largest first (a JSON object keeps no order on PostgreSQL: jsonb sorts its keys)."""
         return top_groups(self.rejection_reasons or {})
+
+
+class FeedRejection(models.Model):
+    """A rejected row of an import (the first :data:`REJECTIONS_CAP`), as read: for the import's page and download."""
+
+    feed_import = models.ForeignKey(
+        FeedImport, verbose_name="数据导入记录", on_delete=models.CASCADE, related_name="rejections", db_index=False
+    )
+    line = models.PositiveIntegerField("行号")
+    reason = models.TextField("拒绝原因")
+    group = models.CharField("原因分类", max_length=200)
+    fields = models.JSONField("原始字段", default=list)
+
+    class Meta:
+        verbose_name = "拒绝行"
+        verbose_name_plural = "拒绝行"
+        indexes = [models.Index(fields=["feed_import", "line"], name="feeds_rejection_import_line")]
+        permissions = [("view_full_rejected_rows", "可查看和下载未脱敏的拒绝行")]
+
+    def __str__(self) -> str:
+        return f"第{self.line}行"
+
+
+class FeedChangedPerson(models.Model):
+    """A person whose facts an import inserted or changed (the first :data:`CHANGED_PERSONS_CAP`): whose grids it
+    queued for a recompute. ``placement_id`` is written by the placements app in the import's transaction (ADR 0010:
+    state this app owns, written by the app above it) — no foreign key, as for every feed table."""
+
+    feed_import = models.ForeignKey(
+        FeedImport,
+        verbose_name="数据导入记录",
+        on_delete=models.CASCADE,
+        related_name="changed_persons",
+        db_index=False,
+    )
+    id_number = models.CharField("身份证号", max_length=18)
+    placement_id = models.BigIntegerField("安置记录ID", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "数据有变化的人员"
+        verbose_name_plural = "数据有变化的人员"
+        constraints = [models.UniqueConstraint(fields=["feed_import", "id_number"], name="feeds_changed_person_unique")]
+
+    def __str__(self) -> str:
+        return self.id_number

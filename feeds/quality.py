@@ -6,7 +6,10 @@ group: 「月份“…”不是有效的YYYYMM」, 「月份N超出范围（N至
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+
+from core.masking import OTHER as OTHER_NUMBER
+from core.masking import mask_number, number_kind
 
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _DIGITS = re.compile(r"\d+")
@@ -28,3 +31,18 @@ def top_groups(counts: Mapping[str, int], limit: int = MAX_GROUPS) -> dict[str, 
     if rest:
         kept[OTHER] = kept.get(OTHER, 0) + rest
     return kept
+
+
+MASKED_COLUMNS = frozenset({"id_number", "cert_no"})
+
+
+def masked_fields(header: Sequence[str], fields: Sequence[str]) -> list[str]:
+    """A rejected row's fields for display: the ID and certificate number columns masked, and any other value
+    shaped like a resident ID too (a row with too many or too few fields has its columns shifted)."""
+    return [
+        mask_number(value)
+        if value
+        and ((index < len(header) and header[index] in MASKED_COLUMNS) or number_kind(value.strip()) != OTHER_NUMBER)
+        else value
+        for index, value in enumerate(fields)
+    ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import heapq
 import os
 import tempfile
 import time
@@ -20,10 +19,22 @@ from django.utils import timezone
 from core.actors import Actor
 from core.audit import record
 from core.models import EmploymentRatio, MinimumWage, Region, SocialAverageWage
+from feeds.import_log import (
+    SAME_FILE,
+    copy_rejections,
+    file_digest,
+    rejected_rows,
+    same_file_as_last,
+    store_changed_persons,
+    store_rejections,
+    table_mark,
+)
 from feeds.merge import MergeOutcome, merge_portable
-from feeds.merge_pg import merge_copy
+from feeds.merge_pg import lock_kind, merge_copy
 from feeds.models import (
+    REJECTIONS_CAP,
     Certificate,
+    FeedChangedPerson,
     FeedImport,
     MedicalContribution,
     PensionContribution,
@@ -85,6 +96,7 @@ class ImportResult:
     timings: dict[str, float] = field(default_factory=dict)
     recompute: list[RecomputeRequest] = field(default_factory=list)  # what the new facts call for (a real import)
     recompute_recorded: int | None = None  # rows ``record_recompute`` wrote in the import's transaction (None: none)
+    log_id: int | None = None  # the FeedImport written (None: a dry run)
 
     @property
     def summary(self) -> str:
@@ -164,13 +176,12 @@ def _known_regions(kind: str) -> RegionIndex | None:
 
 def _write_report(report_path: Path, feed: FeedFile, rejects: _Rejects, superseded: list[tuple[int, int]]) -> None:
     """line, reason, then the row's original fields; rejected and superseded rows merged in line order."""
-    raw = feed.raw_lines({line for line, _ in superseded}) if superseded else {}
-    superseded_rows = ([line, f"被第{winner}行（相同主键）覆盖", *raw.get(line, [])] for line, winner in superseded)
+    rows = rejected_rows(rejects.spooled(), superseded, feed.raw_lines, None)
     tmp = report_path.with_name(report_path.name + ".part")
     with tmp.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["line", "reason", *feed.header])
-        writer.writerows(heapq.merge(rejects.spooled(), superseded_rows, key=lambda row: row[0]))
+        writer.writerows([line, reason, *fields] for line, reason, _group, fields in rows)
     os.replace(tmp, report_path)
 
 
@@ -184,6 +195,7 @@ def feed_import(
     method: str = "auto",
     today: date | None = None,
     record_recompute: Callable[[list[RecomputeRequest]], int] | None = None,
+    mark_placed: Callable[[models.QuerySet[FeedChangedPerson]], object] | None = None,
 ) -> ImportResult:
     """Validate ``path`` as a feed of ``kind`` and upsert its valid rows; see feeds.md.
 
@@ -193,7 +205,10 @@ def feed_import(
     the new facts may change. ``record_recompute`` (the placements app's durable queue, ADR 0017: this app may not
     import it, ADR 0010) is called with them **inside the import's transaction**, last, so the need for a recompute
     commits with the data that causes it or not at all; it returns the number of rows it recorded.
-    ``by``: the user or a label for the audit trail.
+    ``mark_placed`` (the placements app, same rule) is given this import's stored changed persons
+    (:class:`FeedChangedPerson`) to fill in their ``placement_id``, also inside the transaction.
+    A file identical to the one the latest import of its kind read, into a table unchanged since, is not merged
+    again (``method`` ``same-file``; see :mod:`feeds.import_log`). ``by``: the user or a label for the audit trail.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown feed kind: {kind}")
@@ -205,13 +220,23 @@ def feed_import(
     today = today or timezone.localdate()
     started, started_at = time.monotonic(), timezone.now()
     result = ImportResult(kind=kind, method=method, dry_run=dry_run)
-    rejects = _Rejects(keep_all=report_path is not None)
+    rejects = _Rejects(keep_all=True)  # spooled: the report, and the rows the import log keeps
+    bounds = Bounds.for_today(today)
+    digest = "" if dry_run else file_digest(path, kind=kind, bounds=bounds)
+    result.timings["digest"] = time.monotonic() - started
     try:
         with open_feed(path, spec) as feed:
             result.warnings = list(feed.warnings)
-            bounds = Bounds.for_today(today)
             validate = make_row_validator(kind, feed.positions, bounds=bounds, regions=_known_regions(kind))
             with transaction.atomic():
+                if method == "copy":
+                    lock_kind(spec)
+                # Region-dependent kinds are small and validated against the Region table: never skipped.
+                same = None if report_path or kind in REGION_KINDS else same_file_as_last(kind, digest, model)
+                if same is not None:
+                    _same_file(result, same, feed, by, started_at, digest)
+                    result.seconds = time.monotonic() - started
+                    return result
                 if method == "copy":
                     with contextlib.ExitStack() as reopened:
                         streams = 0
@@ -232,7 +257,16 @@ def feed_import(
                 if dry_run:
                     transaction.set_rollback(True)
                 else:
-                    _log(result, feed, by, started_at)
+                    clock = time.monotonic()
+                    entry = _log(result, feed, by, started_at, digest=digest, mark=table_mark(model))
+                    rows = rejected_rows(rejects.spooled(), outcome.superseded, feed.raw_lines, REJECTIONS_CAP)
+                    entry.rejections_stored = store_rejections(entry, rows)
+                    entry.persons_stored = store_changed_persons(entry, outcome.touched_ids)
+                    entry.save(update_fields=["rejections_stored", "persons_stored"])
+                    if mark_placed is not None and entry.persons_stored:
+                        mark_placed(FeedChangedPerson.objects.filter(feed_import=entry))
+                    result.log_id = entry.pk
+                    result.timings["import log"] = time.monotonic() - clock
                     result.recompute = recompute_requests(kind=kind, outcome=outcome, today=today)
                     if record_recompute is not None:
                         clock = time.monotonic()
@@ -244,6 +278,22 @@ def feed_import(
         rejects.close()
     result.seconds = time.monotonic() - started
     return result
+
+
+def _same_file(result: ImportResult, last: FeedImport, feed: FeedFile, by, started_at, digest: str) -> None:
+    """The file is the one the latest import of its kind read, and the table is as that import left it: log an
+    import that changed nothing, with the previous one's counts and rejected rows (see feeds.import_log)."""
+    result.method = SAME_FILE
+    result.read, result.rejected = last.rows_read, last.rows_rejected
+    result.unchanged = last.rows_inserted + last.rows_updated + last.rows_unchanged
+    result.reasons = last.reason_groups
+    result.samples = [
+        (r.line, r.reason) for r in last.rejections.order_by("line").only("line", "reason")[:SAMPLE_REJECTS]
+    ]
+    entry = _log(result, feed, by, started_at, digest=digest, mark=last.table_mark)
+    entry.rejections_stored = copy_rejections(last, entry)
+    entry.save(update_fields=["rejections_stored"])
+    result.log_id = entry.pk
 
 
 def _fill(result: ImportResult, outcome: MergeOutcome, rejects: _Rejects) -> None:
@@ -261,7 +311,9 @@ def _fill(result: ImportResult, outcome: MergeOutcome, rejects: _Rejects) -> Non
     result.timings = dict(outcome.timings)
 
 
-def _log(result: ImportResult, feed: FeedFile, by: Actor | str | None, started_at) -> None:
+def _log(
+    result: ImportResult, feed: FeedFile, by: Actor | str | None, started_at, *, digest: str, mark: int | None
+) -> FeedImport:
     user = by if getattr(by, "is_authenticated", False) else None
     entry = FeedImport.objects.create(
         kind=result.kind,
@@ -275,10 +327,15 @@ def _log(result: ImportResult, feed: FeedFile, by: Actor | str | None, started_a
         rows_unchanged=result.unchanged,
         rows_rejected=result.rejected,
         rejection_reasons=result.reasons,
+        header=list(feed.header),
+        digest=digest,
+        table_mark=mark,
+        persons_changed=result.touched_persons,
         by=user,
         by_label=(user.get_username() if user else str(by or "系统"))[:150],
     )
     record(actor=by, action="feeds.import", obj=entry, changes={"summary": result.summary})
+    return entry
 
 
 def recompute_requests(*, kind: str, outcome: MergeOutcome, today: date) -> list[RecomputeRequest]:

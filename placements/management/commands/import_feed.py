@@ -16,18 +16,27 @@ import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db.models import Exists, OuterRef, Subquery
 from django.tasks import TaskResultStatus
 
 from feeds.rows import KINDS
 from feeds.services import FeedFileError, feed_import
 from placements.grid import tasks
 from placements.grid.pending import drop_broken_connection, pending_record, pending_summary
+from placements.models import Placement
 
 FOLLOW_UP_FAILED = 3  # exit status: imported, but grids still owed (see the module docstring)
 
 
 def _record(requests) -> int:
     return pending_record(requests=requests)
+
+
+def _mark_placed(changed) -> int:
+    """The import's changed persons (feeds.FeedChangedPerson) who have a placement get the latest one's id, so the
+    import's page can link to it (ADR 0010: the feeds app owns the row, this app writes it in the same transaction)."""
+    latest = Placement.objects.filter(id_number=OuterRef("id_number")).order_by("-year", "-pk").values("pk")[:1]
+    return changed.filter(Exists(latest)).update(placement_id=Subquery(latest))
 
 
 class Command(BaseCommand):
@@ -56,6 +65,7 @@ class Command(BaseCommand):
                 by=f"import_feed（{_os_user()}）",
                 method=options["method"],
                 record_recompute=_record,
+                mark_placed=_mark_placed,
             )
         except FeedFileError as exc:
             raise CommandError(f"{kind}: 文件被拒绝 / file refused: {exc.message}") from exc

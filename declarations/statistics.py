@@ -107,6 +107,11 @@ class StatRow:
         return Decimal(self.levy_cents).scaleb(-2) if self.levy_units else None
 
     @property
+    def levy_payable_text(self) -> str:
+        """``11,700,000.00`` as the levy pages show money (levy_tags.yuan), or 无法估算."""
+        return "无法估算" if self.levy_payable is None else f"{self.levy_payable:,.2f}"
+
+    @property
     def actual_ratio(self) -> Decimal | None:
         """实际安排比例 (%) of the units with an estimate: Σ 实际安排人数 / Σ 在职职工人数 × 100, not rounded."""
         if not self.levy_units or self.staff <= 0:

@@ -30,16 +30,9 @@ from employers.sso_providers import DEFAULT, Provider, ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ProviderUnavailable", "SSOCallbackView", "SSOLoginView", "SignInRefused", "UnitOIDCBackend", "enabled"]
-
 
 class SignInRefused(DomainError):
     """The provider's answer was not accepted (token, claims)."""
-
-
-def enabled() -> bool:
-    """Whether any provider is configured (the login page shows its buttons)."""
-    return bool(sso_providers.providers())
 
 
 class UnitOIDCBackend(OIDCAuthenticationBackend):

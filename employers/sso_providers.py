@@ -219,7 +219,7 @@ def _problems(provider: Provider, several: bool) -> list[str]:
     if not provider.client_id:
         problems.append(f"未设置 {env('CLIENT_ID')}（在认证平台登记的客户端标识）。")
     if not provider.issuer:
-        missing = [env(ours.upper()) for _, (ours, _) in ENDPOINTS.items() if not endpoints.get(ours)]
+        missing = [env(ours.upper()) for ours, _discovered in ENDPOINTS.values() if not endpoints.get(ours)]
         if missing:
             problems.append(f"未设置 {env('ISSUER')}，也未设置全部端点：缺少 {'、'.join(missing)}。")
         if several:

@@ -13,9 +13,8 @@ to allow (a stated reason, audited: placements.listing.services.export_full_ids_
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
-from itertools import groupby
 from typing import BinaryIO
 
 from django.utils import timezone
@@ -28,10 +27,9 @@ from core.masking import mask_number
 from employers.models import Employer
 from placements import counting
 from placements.grid.checks import CHECK_LABELS, CHECKS
-from placements.grid.selectors import grid_rows
+from placements.listing import export_rows, xlsx_stream
 from placements.listing import selectors as ws
-from placements.listing.labels import COUNTERS, filters_text, status_text
-from placements.models import Placement, PlacementMonth
+from placements.listing.labels import COUNTERS, filters_text
 from placements.selectors import placement_totals
 
 PERSON_COLUMNS = (
@@ -94,36 +92,22 @@ def write_placements_workbook(
 
     wb = Workbook(write_only=True)
     persons = _sheet(wb, SHEET_PERSONS, PERSON_COLUMNS)
-    for n, p in enumerate(rows, start=1):
-        persons.append(
-            [
-                n,
-                p.name,
-                number(p.id_number),
-                number(p.cert_no) or "—",
-                int(p.n_registered),
-                int(p.n_confirmed),
-                int(p.n_approved),
-                int(p.n_rejected),
-                status_text(p.status),
-            ]
-        )
-
     grid = _sheet(wb, SHEET_GRID, GRID_COLUMNS)
-    # Filtered: only the shown persons' months (a status filter may keep most of the year: then all of them).
-    ids = [p.pk for p in rows] if filters.query and len(rows) <= FILTERED_MONTHS_MAX else None
-    _write_grid(grid, rows, ws.year_months(employer, year, ids), number)
-
     sheet = wb.create_sheet(SHEET_TOTALS)
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 48
     for label, value in _totals_rows(employer, year, totals, filters, len(rows), full_ids, now):
         sheet.append([_cell(sheet, label, bold=True), value])
-    wb.save(stream)
+    # Filtered: only the shown persons' months (a status filter may keep most of the year: then all of them).
+    ids = [p.pk for p in rows] if filters.query and len(rows) <= FILTERED_MONTHS_MAX else None
+    months = export_rows.month_values(employer, year, ids)
+    bodies = {persons: export_rows.person_values(rows, number), grid: export_rows.grid_values(rows, months, number)}
+    xlsx_stream.save(wb, stream, bodies)  # the two long sheets' rows streamed into the file
     return len(rows)
 
 
 def _sheet(wb: Workbook, title: str, columns):
+    """A sheet with its column widths, the header row frozen and written in bold."""
     sheet = wb.create_sheet(title)
     for index, (_, width) in enumerate(columns):
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
@@ -137,40 +121,6 @@ def _cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell:
     if bold:
         cell.font = _BOLD
     return cell
-
-
-def _write_grid(sheet, rows: list[Placement], months: Iterable[PlacementMonth], number) -> None:
-    """Twelve lines per person (the months the grid has), in the order of the persons sheet. ``months``: month rows
-    by placement; those of persons filtered out are skipped. Empty cells are None (openpyxl writes nothing)."""
-    by_pk = {p.pk: p for p in rows}
-    grids: dict[int, list[PlacementMonth]] = {}
-    for pk, group in groupby(months, key=lambda m: m.placement_id):
-        if pk in by_pk:
-            grids[pk] = list(group)
-    for p in rows:
-        id_number = number(p.id_number)
-        for row in grid_rows(p, grids.get(p.pk, [])):
-            checks = ["✓" if c.ok else f"✗ {c.reason}" for c in row.cells]
-            if row.review_state in counting.CONFIRMED_STATES:
-                review = f"✓ {row.review_label}"
-            elif row.review_state == counting.REJECTED:
-                review = f"✗ {row.review_label}"
-            else:
-                review = row.review_label
-            sheet.append(
-                [
-                    p.name,
-                    id_number,
-                    row.label,
-                    *checks,
-                    row.cert_type or None,
-                    row.cert_grade or None,
-                    row.weight,
-                    review,
-                    row.decision_reason or None,
-                    "；".join(row.reasons) or None,  # with 已在其他单位登记 (grid_rows adds it)
-                ]
-            )
 
 
 def _totals_rows(

@@ -64,6 +64,9 @@ class CalendarDay(models.Model):
         return f"{self.date} {self.get_kind_display()}"
 
 
+REGISTRY_LOOKUP_TYPE = "feeds.registryperson"  # the object type of a registry lookup (object_id: the ID number)
+
+
 class AuditEvent(models.Model):
     """Append-only audit trail written by services. Nothing in the UI may change or delete it."""
 
@@ -78,6 +81,20 @@ class AuditEvent(models.Model):
     object_repr = models.CharField("对象", max_length=200, blank=True)
     reason = models.TextField("原因", blank=True)
     changes = models.JSONField("变更（前/后）", default=dict, blank=True)
+    # The unit the event concerns (core.audit.record fills it from the object), so that a reviewer's read of the
+    # trail (declarations.audit_reader) is scoped by the unit's region through one indexed column instead of joins
+    # through object_type/object_id. By label: core may not import employers (ADR 0010). No database constraint:
+    # the trail keeps the unit's id whatever happens to the unit's row, and writing an event takes no lock on it.
+    employer = models.ForeignKey(
+        "employers.Employer",
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # core_audit_employer_at_id leads with it
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "审计记录"
@@ -85,12 +102,22 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["object_type", "object_id", "-at"]),
+            # one unit's trail newest first; a region's: its units' rows (audit_reader)
+            models.Index(fields=["employer", "-at", "-id"], name="core_audit_employer_at_id"),
             # what one account did lately (the registry lookup limit counts from it, placements.registry_access)
             models.Index(fields=["actor", "action", "at"], name="core_audit_actor_action_at"),
         ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs) -> None:
+        # A registry lookup (placements.registration.registry_access writes it directly) names the unit the clerk
+        # acted for in changes["employer"]; core.migrations.0009 reads old ones the same way.
+        if self.employer_id is None and self.object_type == REGISTRY_LOOKUP_TYPE:
+            unit = (self.changes or {}).get("employer")
+            self.employer_id = unit if isinstance(unit, int) and not isinstance(unit, bool) else None
+        super().save(*args, **kwargs)
 
 
 def _random_token() -> str:
@@ -108,7 +135,8 @@ class StoredFile(models.Model):
     token = models.CharField("下载令牌", max_length=64, unique=True, default=_random_token, editable=False)
     file = models.FileField("文件", upload_to=_upload_path, max_length=200)
     original_name = models.CharField("原文件名", max_length=255)
-    content_type = models.CharField("文件类型", max_length=64)
+    # RFC 6838 allows 127 + 1 + 127; the xlsx type alone is 65 characters
+    content_type = models.CharField("文件类型", max_length=255)
     extension = models.CharField("扩展名", max_length=8)
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField("SHA-256 校验值", max_length=64)
@@ -130,7 +158,12 @@ class StoredFile(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    public = models.BooleanField("公开（如通知附件）", default=False)
+    # Grants nothing: files:download serves a file only to its unit and the reviewers of its region, and notice
+    # attachments go through their notice (/notices/<pk>/attachments/<id>/, which checks publication; ADR 0020).
+    # Kept so that old rows and migrations still load.
+    public = models.BooleanField(
+        "公开（旧标记，已不生效）", default=False, help_text="不再影响下载权限：通知附件经通知页面下载。"
+    )
 
     class Meta:
         verbose_name = "上传文件"

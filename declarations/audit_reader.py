@@ -4,51 +4,39 @@ that region (their decisions, also on objects of no unit: notices, exports). Fil
 exact), actor (login, exact) and action (a family such as ``placement.`` or one action). Reading is itself audited
 (``audit.read``). ID numbers are masked (``core.masking``) except for superusers.
 
-Which unit an event belongs to is known from its object (``object_type`` + ``object_id``): the unit itself, its
-accounts, related units and their proofs, placements, declarations, 申报提醒, 申报期延期, stored files and notices,
-and the registry lookups of its clerks. This module sits in ``declarations`` because it must know those models
-(ADR 0010: core, which owns the audit table, may not import them); events of ``relief`` and ``levy`` objects (apps
-above declarations) are reached through their actor only (a reviewer of the region).
+Which unit an event belongs to is its ``employer`` column (written by ``core.audit.record`` from the object, filled
+for older events by core's migration 0009; registry lookups carry the unit the clerk acted for). A region's trail is
+the events whose unit's 残联主管部门 lies in the region, read newest first through the ``at`` index (a province) or
+the ``(employer, at, id)`` index (one unit); a supervisor's second source, the region's reviewers' events, is a
+separate query merged in Python, so each keeps an index-ordered plan. Pages are keyset pages (``before`` = the last
+row's time and id): no COUNT and no OFFSET, the 20th page costs what the first does. Events of objects of no unit
+(logins, reference data) are reached through their actor only (a reviewer of the region).
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import Q, QuerySet
 
 from core import audit
 from core.actors import Actor
 from core.masking import mask_number
-from core.models import AuditEvent, FilingExtension, StoredFile
-from declarations.models import Declaration, FilingReminder
+from core.models import REGISTRY_LOOKUP_TYPE, AuditEvent
 from employers.access import reviewer_region_prefix
-from employers.models import Employer, EmployerAccount, RelatedUnit, RelatedUnitProof
-from notices.models import Notice
+from employers.models import Employer, ReviewerProfile
 from placements.models import Placement
 
 PAGE_SIZE = 50
 READ_ACTION = "audit.read"
-REGISTRY_LOOKUP = "feeds.registryperson"  # placements.registration.registry_access: object_id is the ID number
-
-# (object type, model, the lookup from the model to its unit)
-UNIT_OBJECTS: tuple[tuple[str, Any, str], ...] = (
-    ("employers.employer", Employer, ""),
-    ("employers.employeraccount", EmployerAccount, "employer__"),
-    ("employers.relatedunit", RelatedUnit, "employer__"),
-    ("employers.relatedunitproof", RelatedUnitProof, "related_unit__employer__"),
-    ("placements.placement", Placement, "employer__"),
-    ("declarations.declaration", Declaration, "employer__"),
-    ("declarations.filingreminder", FilingReminder, "employer__"),
-    ("core.filingextension", FilingExtension, "employer__"),
-    ("core.storedfile", StoredFile, "employer__"),
-    ("notices.notice", Notice, "employer__"),
-)
+REGISTRY_LOOKUP = REGISTRY_LOOKUP_TYPE  # placements.registration.registry_access: object_id is the ID number
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The action families offered in the filter (prefixes of AuditEvent.action).
 ACTION_FAMILIES = (
@@ -73,30 +61,11 @@ def mask_text(text: str) -> str:
     return _ID_SHAPED.sub(lambda m: mask_number(m.group(0)), text or "")
 
 
-def _ids(qs: QuerySet) -> QuerySet:
-    return qs.annotate(object_key=Cast("pk", CharField())).values("object_key")
-
-
-def scope_q(prefix: str) -> Q:
-    """The events a reviewer of region ``prefix`` may read ('' = everything)."""
+def scope_parts(prefix: str) -> list[Q]:
+    """The events a reviewer of region ``prefix`` may read, as the conditions of separate queries ('' = all)."""
     if prefix == "":
-        return Q()
-    inside = {"federation_region__code__startswith": prefix}
-    q = reviewer_q(prefix)  # decisions of the region's reviewers
-    q |= Q(object_type=REGISTRY_LOOKUP, actor__employer_account__employer__federation_region__code__startswith=prefix)
-    for object_type, model, path in UNIT_OBJECTS:
-        units = model.objects.filter(**{f"{path}{k}": v for k, v in inside.items()})
-        q |= Q(object_type=object_type, object_id__in=_ids(units))
-    return q
-
-
-def unit_q(employer: Employer) -> Q:
-    """The events of one unit's objects (and its clerks' registry lookups)."""
-    q = Q(object_type=REGISTRY_LOOKUP, actor__employer_account__employer=employer)
-    for object_type, model, path in UNIT_OBJECTS:
-        objects = model.objects.filter(**{path.removesuffix("__") or "pk": employer.pk})
-        q |= Q(object_type=object_type, object_id__in=_ids(objects))
-    return q
+        return [Q()]
+    return [Q(employer__federation_region__code__startswith=prefix), reviewer_q(prefix)]
 
 
 def person_q(id_number: str, *, prefix: str = "") -> Q:
@@ -106,19 +75,53 @@ def person_q(id_number: str, *, prefix: str = "") -> Q:
     lookups = Q(object_type=REGISTRY_LOOKUP, object_id=id_number)
     if prefix:
         placements = placements.filter(employer__federation_region__code__startswith=prefix)
-        lookups &= Q(actor__employer_account__employer__federation_region__code__startswith=prefix) | reviewer_q(prefix)
-    return Q(object_type="placements.placement", object_id__in=_ids(placements)) | lookups
+        lookups &= Q(employer__federation_region__code__startswith=prefix) | reviewer_q(prefix)
+    ids = [str(pk) for pk in placements.values_list("pk", flat=True)[:1000]]
+    return Q(object_type="placements.placement", object_id__in=ids) | lookups
 
 
 def reviewer_q(prefix: str) -> Q:
     """Events recorded by the reviewers of region ``prefix`` (a supervisor reads their decisions)."""
-    return Q(actor__reviewer_profile__region__code__startswith=prefix) if prefix else Q()
+    if not prefix:
+        return Q()
+    return Q(actor_id__in=ReviewerProfile.objects.filter(region__code__startswith=prefix).values("user_id"))
 
 
 def _in_region(unit: Employer, prefix: str) -> bool:
-    if prefix == "":
-        return True
-    return unit.federation_region_id is not None and unit.federation_region.code.startswith(prefix)
+    return prefix == "" or (unit.federation_region_id or "").startswith(prefix)
+
+
+def encode_cursor(event: AuditEvent) -> str:
+    """The keyset position after ``event``: microseconds since 1970 and the id (``1733468400123456-987``)."""
+    delta = event.at - _EPOCH
+    return f"{(delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds}-{event.pk}"
+
+
+def decode_cursor(value: str) -> tuple[datetime, int] | None:
+    """``(at, id)`` of :func:`encode_cursor`'s text, or None if it is not one (then the first page is shown)."""
+    match = re.fullmatch(r"([0-9]{1,17})-([0-9]{1,18})", value or "")
+    if match is None:
+        return None
+    return _EPOCH + timedelta(microseconds=int(match.group(1))), int(match.group(2))
+
+
+def _newest(parts: list[QuerySet], before: tuple[datetime, int] | None, limit: int) -> list[AuditEvent]:
+    """The ``limit`` newest events of the union of ``parts`` (one query each, each newest first), older than
+    ``before``. An event found by two parts counts once."""
+    lists = []
+    for qs in parts:
+        if before is not None:
+            at, pk = before
+            qs = qs.filter(at__lte=at).filter(Q(at__lt=at) | Q(pk__lt=pk))
+        lists.append(list(qs.order_by("-at", "-id")[:limit]))
+    out, seen = [], set()
+    for event in heapq.merge(*lists, key=lambda e: (e.at, e.pk), reverse=True):
+        if event.pk not in seen:
+            seen.add(event.pk)
+            out.append(event)
+            if len(out) == limit:
+                break
+    return out
 
 
 @dataclass(frozen=True)
@@ -184,41 +187,48 @@ class AuditPage:
     rows: list[EventRow]
     page: int
     has_next: bool
+    next_cursor: str
     unit: Employer | None
     unknown_unit: bool
 
 
-def audit_events(*, by: Actor, filters: AuditFilters, page: int = 1) -> AuditPage:
-    """The page ``page`` (newest first, :data:`PAGE_SIZE` events, no COUNT) of the events ``by`` may read that match
-    ``filters``; the read is recorded in the same transaction. Raises PermissionError for a non-reviewer."""
+def audit_events(*, by: Actor, filters: AuditFilters, page: int = 1, before: str = "") -> AuditPage:
+    """The :data:`PAGE_SIZE` events (newest first, older than the cursor ``before``; no COUNT, no OFFSET) that ``by``
+    may read and that match ``filters``; ``page`` is only the number shown. The read is recorded in the same
+    transaction. At most 3 + 2 queries (profile, region, unit; the parts; the read's event). Raises PermissionError
+    for a non-reviewer."""
     prefix = reviewer_region_prefix(by)
     if prefix is None:
         raise PermissionError("该账号不是审核人员。")
-    # A unit or a person narrows the trail to a few objects: the region's scope is then applied to those objects
-    # (the unit's region, the person's placements in the region) instead of as the region-wide subqueries of
-    # scope_q, which PostgreSQL cannot hash at a province's size.
-    qs = AuditEvent.objects.all()
+    events = AuditEvent.objects.all()
     unit = None
     if filters.uscc:
-        unit = Employer.objects.select_related("federation_region").filter(uscc=filters.uscc).first()
-        qs = qs.filter(unit_q(unit)) if unit is not None and _in_region(unit, prefix) else qs.none()
-    if filters.id_number:
-        qs = qs.filter(person_q(filters.id_number, prefix=prefix))
-    if not filters.uscc and not filters.id_number:
-        qs = qs.filter(scope_q(prefix))
+        unit = Employer.objects.filter(uscc=filters.uscc).first()
+        ok = unit is not None and _in_region(unit, prefix)
+        parts = [events.filter(employer=unit)] if ok else []
+    elif filters.id_number:
+        parts = [events.filter(person_q(filters.id_number, prefix=prefix))]
+    else:
+        parts = [events.filter(q) for q in scope_parts(prefix)]
+    narrow = Q()
     if filters.actor:
-        qs = qs.filter(actor_label=filters.actor)
+        narrow &= Q(actor_label=filters.actor)
     if filters.action:
         family = filters.action in dict(ACTION_FAMILIES) and filters.action != READ_ACTION
-        qs = qs.filter(action__startswith=filters.action) if family else qs.filter(action=filters.action)
-    start = (page - 1) * PAGE_SIZE
+        narrow &= Q(action__startswith=filters.action) if family else Q(action=filters.action)
+    parts = [qs.filter(narrow) for qs in parts]
+    cursor = decode_cursor(before)
     with transaction.atomic():
-        events = list(qs.order_by("-at", "-id")[start : start + PAGE_SIZE + 1])
-        audit.record(actor=by, action=READ_ACTION, obj=by, changes={**filters.as_changes(), "page": page})
+        found = _newest(parts, cursor, PAGE_SIZE + 1)
+        changes = {**filters.as_changes(), "page": page if cursor else 1}
+        audit.record(actor=by, action=READ_ACTION, obj=by, changes=changes)
+    shown = found[:PAGE_SIZE]
+    has_next = len(found) > PAGE_SIZE
     return AuditPage(
-        rows=_rows(events[:PAGE_SIZE], full=by.is_superuser),
-        page=page,
-        has_next=len(events) > PAGE_SIZE,
+        rows=_rows(shown, full=by.is_superuser),
+        page=page if cursor else 1,
+        has_next=has_next,
+        next_cursor=encode_cursor(shown[-1]) if has_next else "",
         unit=unit,
         unknown_unit=bool(filters.uscc) and unit is None,
     )

@@ -5,7 +5,7 @@ file follows from the unit it belongs to and the login's unit or reviewer region
 """
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.models import StoredFile
 from core.otp import second_factor_ok
+from core.uploads import stored_file_response
 from employers import selectors, services
 from employers.access import employer_for_user, employer_required, reviewer_region_prefix
 from employers.forms import EmployerForm, RelatedUnitForm
@@ -145,8 +146,8 @@ def related_unit_proof_withdraw(request: HttpRequest, pk: int, proof_pk: int) ->
 
 
 def _may_view(user, stored: StoredFile) -> bool:
-    if stored.public:
-        return True
+    # StoredFile.public grants nothing (issue 15): notice attachments are served through their notice, which checks
+    # publication (notices.views.attachment); a file is the unit's, its region's reviewers' or (no unit) staff's.
     if not user.is_authenticated:
         return False
     employer = employer_for_user(user)
@@ -168,18 +169,4 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     stored = get_object_or_404(StoredFile.objects.select_related("employer"), token=token)
     if not _may_view(request.user, stored):
         raise Http404
-    inline = request.GET.get("inline") == "1"
-    try:
-        handle = stored.file.open("rb")
-    except OSError:  # missing from storage
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        content_type=stored.content_type,
-        as_attachment=not inline,
-        filename=stored.original_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    return response
+    return stored_file_response(stored, inline=request.GET.get("inline") == "1")

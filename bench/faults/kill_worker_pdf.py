@@ -1,6 +1,6 @@
 """Fault: a task worker killed with SIGKILL while it renders a PDF (审核认定书); the task is reclaimed and finishes.
 
-    .venv/bin/python bench/faults/kill_worker_pdf.py [--units 6] [--after 2]
+    .venv/bin/python bench/faults/kill_worker_pdf.py [--units 6] [--after 2] [--at render|upload]
 
 Against ``make cluster`` (``make cluster-seed`` not needed). First it makes sure at least ``--units`` submissions
 have a certificate due and not stored: it declares new units of the business year 2025 as on 2026-09-30 (the test
@@ -11,6 +11,12 @@ submission, render the PDF with WeasyPrint, store it in the object store, link i
 reading the submission's people (the worker is in WeasyPrint, the row lock held, nothing stored yet for that
 submission), the worker process gets SIGKILL. The supervisor (scripts/supervise.py; systemd's ExecStopPost in
 production) requeues the task; a worker runs it again from the start.
+
+``--at upload``: the kill comes later, in the upload of the rendered PDF — the object store is frozen (SIGSTOP to
+moto) when the worker is caught rendering, the worker is killed once its PUT waits unread in the store's socket
+(/proc/net/tcp), then the store resumes (SIGCONT) and reads the request of a process that is gone. The object that
+request stores has no row (the transaction died with the worker): an orphan, counted and named, left to
+``sweep_uploads`` (files under uploads/ without a row, after 24 h); everything else as above.
 
 Checks (exit status 1 if one fails): the task finished; every submission that was due has exactly one certificate
 (StoredFile row, audit event ``declaration.certificate_issue``), none was generated twice; the certificate rows new
@@ -25,9 +31,12 @@ import argparse
 import hashlib
 import os
 import re
+import secrets
 import signal
 import sys
 import time
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import _cluster
 from kill_worker import worker_pid
@@ -40,10 +49,12 @@ def prepare(units: int) -> int:
     from declarations import services
     from tests import factories
     from tests.factories import declarations as df
+    from tests.factories.core import uscc_code
 
     with time_machine.travel(df.at(2026, 9, 30, 10, 0), tick=True):
         for _ in range(units):
-            unit = factories.employer(name=f"故障演练单位{time.time_ns() % 10**9}")
+            serial = 700_000_000 + secrets.randbelow(10**8)  # not the factories' sequence (new in every process)
+            unit = factories.employer(name=f"故障演练单位{serial}", uscc=uscc_code("110101", serial))
             df.placement(unit, months=range(1, 13))
             services.declaration_declare(employer=unit, year=df.YEAR, by=None)
     return units
@@ -54,6 +65,7 @@ def main() -> int:
     parser.add_argument("--units", type=int, default=6, help="certificates due at least (new units declared if fewer)")
     parser.add_argument("--after", type=int, default=2, help="kill after this many certificates are stored")
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--at", choices=("render", "upload"), default="render", help="where the worker is killed")
     args = parser.parse_args()
     env = _cluster.use_cluster_env()
     import django
@@ -120,6 +132,27 @@ def main() -> int:
             row = cur.fetchone()
         return row
 
+    s3_port = f"{urlsplit(env['S3_ENDPOINT_URL']).port:04X}"
+
+    def store_has_unread_request_of(worker: int) -> bool:
+        """The worker's own request waits unread in the frozen object store's socket: the worker's connections to the
+        store (its sockets' inodes in /proc/net/tcp), and the store's end of one of them with bytes in rx_queue.
+        (The nodes' /healthz storage checks also knock at the store: only the worker's connection counts.)"""
+        inodes = set()
+        for fd in Path(f"/proc/{worker}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+        mine = {r[1].split(":")[1] for r in rows if r[9] in inodes and r[2].endswith(":" + s3_port)}
+        return any(
+            r[1].endswith(":" + s3_port) and r[2].split(":")[1] in mine and int(r[4].split(":")[1], 16) > 0
+            for r in rows
+        )
+
     queued_at = time.monotonic()
     result = issue_due_certificates.enqueue(base_url=env.get("PUBLIC_BASE_URL", ""))
     row = DBTaskResult.objects.get(pk=result.id)
@@ -135,28 +168,44 @@ def main() -> int:
         sys.exit(f"worker {victim} not found among the processes")
     print(f"  task {result.id} claimed by {victim} (pid {pid}) {time.monotonic() - queued_at:.1f} s after queueing")
 
-    caught, first_render = None, None
+    caught = None
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline and row.status == TaskResultStatus.RUNNING:
         if stored(targets) >= args.after:
             caught = rendering()
             if caught:
                 break
-        elif first_render is None and rendering():
-            first_render = time.monotonic()
         time.sleep(0.02)
         row.refresh_from_db(fields=["status"])
     if caught is None:
         print(f"  never caught the worker rendering after {args.after} stored (status {row.status}); nothing killed")
         return 1
     done_before_kill = stored(targets)
-    os.kill(pid, signal.SIGKILL)
-    killed = time.monotonic()
     backend, query = caught
     match = re.search(r'"submission_id" = (\d+)\b', query)
     in_render = int(match.group(1)) if match else None
+    where = "rendered the certificate"
+    if args.at == "upload":
+        s3_group = _cluster.pid_of("s3")
+        os.killpg(s3_group, signal.SIGSTOP)
+        try:
+            frozen = time.monotonic()
+            while not store_has_unread_request_of(pid) and time.monotonic() - frozen < 60:
+                time.sleep(0.02)
+            waited = time.monotonic() - frozen
+            if not rendering():
+                print("  the worker left its transaction before the kill (not in the upload): nothing killed")
+                return 1
+            os.kill(pid, signal.SIGKILL)
+            where = f"uploaded the certificate (its PUT unread in the frozen store, {waited:.1f} s after the freeze)"
+            time.sleep(0.5)
+        finally:
+            os.killpg(s3_group, signal.SIGCONT)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    killed = time.monotonic()
     print(
-        f"  SIGKILL to {victim} (pid {pid}) while it rendered the certificate of submission {in_render} "
+        f"  SIGKILL to {victim} (pid {pid}) while it {where} of submission {in_render} "
         f"(its session {backend} idle in transaction after reading the people); {done_before_kill} of "
         f"{len(targets)} already stored"
     )
@@ -229,7 +278,7 @@ def main() -> int:
         and not missing
         and not unlinked
         and new_rows.count() == len(targets) == issue_events
-        and not orphans
+        and (not orphans or (args.at == "upload" and len(orphans) == 1))
         and not missing_objects
         and not bad
     )

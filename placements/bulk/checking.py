@@ -37,12 +37,22 @@ from placements.bulk.models import BulkImportedPlacement
 from placements.bulk.package import NotAWorkbook, Package
 from placements.bulk.reading import Opened, SheetReader, open_workbook
 from placements.bulk.results import CheckResult, ContractIn, PersonIn, Problem
-from placements.models import Placement, identity_from_id_number
-from placements.registration.rules import ContractInput, age_verdict, contract_errors
+from placements.models import Contract, GraduateRecord, Placement, identity_from_id_number
+from placements.registration.rules import (
+    ContractInput,
+    age_verdict,
+    baseline_error,
+    contract_errors,
+    dispatch_unit_error,
+    graduate_missing,
+    graduation_date_error,
+)
 from placements.registration.services import DuplicatePersonError
 from placements.writes import YearLockedError
 
 CHUNK = 2_000
+JOB_LENGTH = Contract._meta.get_field("job").max_length
+SCHOOL_LENGTH = GraduateRecord._meta.get_field("school").max_length
 PERSON_COL = {c.key: c for c in PERSON_COLUMNS}
 CONTRACT_COL = {c.key: c for c in CONTRACT_COLUMNS}
 
@@ -133,7 +143,7 @@ def _person(rows: _Rows, number: int, values: dict[str, object], year: int, toda
     data: dict[str, Any] = {}
     for key in ("name", "household_address", "guardian_name"):
         text = _get(values, key)
-        limit = 200 if key == "household_address" else 50
+        limit = Placement._meta.get_field(key).max_length  # the model's (and PersonForm's) length
         if len(text) > limit:
             fail(key, f"“{PERSON_COL[key].header}”最多 {limit} 个字。")
         data[key] = text[:limit]
@@ -159,8 +169,8 @@ def _person(rows: _Rows, number: int, values: dict[str, object], year: int, toda
         fail("is_graduate", f"请选择是否高校毕业生（{YES}/{NO}）。")
     data["is_graduate"] = data["is_graduate"] == "1"
     birth, gender = identity_from_id_number(id_number)
-    if gender == "女" and not data["retirement_baseline"] and not _get(values, "retirement_baseline"):
-        fail("retirement_baseline", "女性请选择退休年龄基准（女职工或女干部）。")
+    if not _get(values, "retirement_baseline") and (message := baseline_error(gender, data["retirement_baseline"])):
+        fail("retirement_baseline", message)  # an unreadable choice was reported by read_choice already
     if gender != "女":
         data["retirement_baseline"] = ""
     verdict = age_verdict(birth, gender, data["retirement_baseline"], year)
@@ -169,24 +179,24 @@ def _person(rows: _Rows, number: int, values: dict[str, object], year: int, toda
     elif verdict.message:
         rows.result.note(sheet=PERSONS, row=number, column="身份证号", kind="age", text=verdict.message)
     graduate = None
-    if data["is_graduate"]:  # the first 学历 record (PersonForm.GRADUATE_FIELDS, GraduateForm's date rule)
-        graduate = {"school": _get(values, "school")[:100], "degree": "", "graduation_date": None}
-        if not graduate["school"]:
-            fail("school", "请填写毕业院校。")
-        try:
-            graduate["degree"] = cells.read_choice(values.get("degree"), PERSON_COL["degree"].choices, "学历")
-            if not graduate["degree"]:
-                fail("degree", "请选择学历。")
-        except cells.CellError as error:
-            fail("degree", str(error))
-        try:
-            graduate["graduation_date"] = cells.read_date(values.get("graduation_date"))
-            if graduate["graduation_date"] is None:
-                fail("graduation_date", "请填写毕业时间。")
-            elif graduate["graduation_date"] > today:
-                fail("graduation_date", "毕业时间不能晚于今天。")
-        except cells.CellError as error:
-            fail("graduation_date", str(error))
+    if data["is_graduate"]:  # the first 学历 record: PersonForm's required fields, GraduateForm's date rule
+        graduate = {"school": _get(values, "school")[:SCHOOL_LENGTH], "degree": "", "graduation_date": None}
+        unreadable = set()
+        for key, read in (
+            ("degree", lambda raw: cells.read_choice(raw, PERSON_COL["degree"].choices, "学历")),
+            ("graduation_date", cells.read_date),
+        ):
+            try:
+                graduate[key] = read(values.get(key))
+            except cells.CellError as error:
+                fail(key, str(error))
+                unreadable.add(key)
+        missing = graduate_missing(graduate["school"], graduate["degree"], graduate["graduation_date"])
+        for key, message in missing.items():
+            if key not in unreadable:
+                fail(key, message)
+        if graduate["graduation_date"] and (message := graduation_date_error(graduate["graduation_date"], today)):
+            fail("graduation_date", message)
     return PersonIn(number, id_number, data, graduate, bad=bad)
 
 
@@ -199,8 +209,8 @@ def _unit(ctx: _Context, raw: str, *, dispatch: bool) -> RelatedUnit | None:
         raise cells.CellError(
             f"关联单位“{raw}”未在“单位信息维护管理”中登记（或已停用）。请先添加该关联单位，或填写“{THIS_UNIT}”。"
         )
-    if dispatch and unit.relation != Relation.DISPATCH_FIRM:
-        raise cells.CellError("劳务派遣单位须为关系为“劳务派遣单位”的关联单位。")
+    if dispatch and (message := dispatch_unit_error(is_dispatch_firm=unit.relation == Relation.DISPATCH_FIRM)):
+        raise cells.CellError(message)
     return unit
 
 
@@ -242,9 +252,9 @@ def _contract(rows: _Rows, ctx: _Context, number: int, values: dict[str, object]
     job = _get(values, "job")
     if not job:
         fail("job", "请填写岗位工种。")
-    elif len(job) > 50:
-        fail("job", "“岗位工种”最多 50 个字。")
-    data["job"] = job[:50]
+    elif len(job) > JOB_LENGTH:
+        fail("job", f"“岗位工种”最多 {JOB_LENGTH} 个字。")
+    data["job"] = job[:JOB_LENGTH]
     raw_salary = values.get("monthly_salary")
     data["monthly_salary"] = None
     if raw_salary is None or cells.text(raw_salary) == "":

@@ -18,7 +18,14 @@ from feeds.certificates import CATEGORY_NAMES, GRADE_NAMES, validate_cert
 from placements.constants import ContractRelation, ContractType, Degree, Education, RetirementBaseline
 from placements.forms import UPLOAD_HELP, VersionedForm, _date, _yes_no
 from placements.models import Contract, Placement, identity_from_id_number
-from placements.registration.rules import ContractInput, age_on, contract_errors
+from placements.registration.rules import (
+    ContractInput,
+    age_on,
+    baseline_error,
+    contract_errors,
+    graduate_missing,
+    graduation_date_error,
+)
 from placements.registration.services import CONTRACT_FIELDS
 
 # --- step 1: the person ------------------------------------------------------------------------------------------
@@ -152,18 +159,16 @@ class PersonForm(RegionPickersMixin, VersionedForm):
         cleaned = super().clean()
         number = cleaned.get("id_number")
         _, gender = identity_from_id_number(number) if number else (None, "")
-        if gender == "女" and "retirement_baseline" in self.fields and not cleaned.get("retirement_baseline"):
-            self.add_error("retirement_baseline", "女性请选择退休年龄基准（女职工或女干部）。")
+        if "retirement_baseline" in self.fields and (
+            message := baseline_error(gender, cleaned.get("retirement_baseline", ""))
+        ):
+            self.add_error("retirement_baseline", message)
         if gender == "男":
             cleaned["retirement_baseline"] = ""
         if self.placement is None and cleaned.get("is_graduate"):
-            for name, message in (
-                ("school", "请填写毕业院校。"),
-                ("degree", "请选择学历。"),
-                ("graduation_date", "请填写毕业时间。"),
-            ):
-                if not cleaned.get(name):
-                    self.add_error(name, message)
+            missing = graduate_missing(cleaned.get("school"), cleaned.get("degree"), cleaned.get("graduation_date"))
+            for name, message in missing.items():
+                self.add_error(name, message)
         return cleaned
 
     def person_data(self) -> dict:
@@ -233,8 +238,8 @@ class GraduateForm(VersionedForm):
 
     def clean_graduation_date(self):
         value = self.cleaned_data["graduation_date"]
-        if value > date.today():
-            raise forms.ValidationError("毕业时间不能晚于今天。")
+        if message := graduation_date_error(value, date.today()):
+            raise forms.ValidationError(message)
         return value
 
 

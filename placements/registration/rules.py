@@ -66,9 +66,43 @@ def contract_errors(c: ContractInput) -> dict[str, str]:
     return errors
 
 
+DISPATCH_FIRM_REQUIRED = "劳务派遣单位须为关系为“劳务派遣单位”的关联单位。"
+
+
+def dispatch_unit_error(*, is_dispatch_firm: bool) -> str | None:
+    """The 劳务派遣单位 a contract names is a related unit whose relation is 劳务派遣单位 (employers.Relation)."""
+    return None if is_dispatch_firm else DISPATCH_FIRM_REQUIRED
+
+
 def contract_still_valid(start: date, end: date | None, year: int) -> bool:
     """Whether a contract of last year still runs in business ``year`` (导入上一年申报名单 copies those)."""
     return end is None or end >= date(year, 1, 1)
+
+
+# --- the person (§4 基本信息) ------------------------------------------------------------------------------------
+
+
+def baseline_error(gender: str, baseline: str) -> str | None:
+    """A woman's 退休年龄基准 (女职工 / 女干部) decides her retirement month (§5.5): required for women."""
+    if gender == "女" and not baseline:
+        return "女性请选择退休年龄基准（女职工或女干部）。"
+    return None
+
+
+def graduate_missing(school: str, degree: str, graduation_date: date | None) -> dict[str, str]:
+    """{field: Chinese message} of what a new graduate's first 学历 record lacks: school, degree and graduation date
+    are required."""
+    required = (
+        ("school", school, "请填写毕业院校。"),
+        ("degree", degree, "请选择学历。"),
+        ("graduation_date", graduation_date, "请填写毕业时间。"),
+    )
+    return {name: message for name, value, message in required if not value}
+
+
+def graduation_date_error(graduation_date: date, today: date) -> str | None:
+    """A 学历 record's graduation date is not in the future (学历 · 添加)."""
+    return "毕业时间不能晚于今天。" if graduation_date > today else None
 
 
 # --- hand-added certificates (§4 残疾证管理) --------------------------------------------------------------------------

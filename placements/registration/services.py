@@ -33,6 +33,7 @@ from placements.registration.rules import (
     RegistryCert,
     age_verdict,
     contract_errors,
+    dispatch_unit_error,
     hand_certificate_allowed,
 )
 from placements.writes import (
@@ -230,8 +231,11 @@ def _validate_contract(employer: Employer, data: dict[str, Any], current: Contra
     kept = {getattr(current, f"{name}_id") for name in UNIT_FIELDS} - {None} if current is not None else set()
     for name in UNIT_FIELDS:
         data[name] = _unit_of(employer, data.get(name), name, kept)
-    if data["dispatch_unit"] is not None and data["dispatch_unit"].relation != Relation.DISPATCH_FIRM:
-        raise RegistrationError("劳务派遣单位须为关系为“劳务派遣单位”的关联单位。", field="dispatch_unit")
+    dispatch_unit = data["dispatch_unit"]
+    if dispatch_unit is not None and (
+        message := dispatch_unit_error(is_dispatch_firm=dispatch_unit.relation == Relation.DISPATCH_FIRM)
+    ):
+        raise RegistrationError(message, field="dispatch_unit")
     if data.get("relation") not in ContractRelation.values:
         raise RegistrationError("请选择关联单位关系。", field="relation")
     errors = contract_errors(

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from oidc_provider_mock import run_server_in_thread
 
 from core.models import AuditEvent
+from employers import services
 from employers.models import Employer, EmployerAccount, SSOIdentity
 from employers.sso_providers import check_providers
 from tests import factories
@@ -347,3 +348,20 @@ def test_manage_py_check_stops_on_a_half_configured_provider(settings):
     settings.OIDC_PROVIDERS = {"national": {"client_id": "b", "label": NATIONAL_LABEL}}
     with pytest.raises(SystemCheckError, match="OIDC_NATIONAL_ISSUER"):
         call_command("check")
+
+
+def test_the_reviewers_list_names_each_bindings_platform(client, settings, regions):
+    settings.ADMIN_REQUIRE_OTP = False
+    settings.OIDC_PROVIDERS = {
+        "zj": _provider(ISSUER_A, ZJ_LABEL, "a"),
+        "national": _provider(ISSUER_B, NATIONAL_LABEL, "b"),
+    }
+    unit = factories.employer(region_code="110105")
+    login = factories.employer_user(unit)
+    for issuer, subject in ((ISSUER_A, "zj-admin"), (ISSUER_B, "cn-admin"), ("https://old.example.gov.cn", "x")):
+        SSOIdentity.objects.create(issuer=issuer, subject=subject, employer=unit, user=login)
+    reviewer = factories.reviewer_user("110000")
+    reviewer.groups.add(services.reviewer_group_ensure())
+    client.force_login(reviewer)
+    page = client.get("/admin/employers/ssoidentity/").content.decode()
+    assert ZJ_LABEL in page and NATIONAL_LABEL in page and "（未配置的平台）" in page

@@ -1,8 +1,10 @@
 """法人 single sign-on in a browser against a real OpenID Connect provider on loopback (oidc-provider-mock): the
 first sign-in of a new USCC opens the unit and lands on 单位信息维护; every failure of issue 14 is a Chinese page
 (forged state, replayed callback, expired token, another audience, USCC missing / malformed / bound to another
-account, provider down — and the password login still works). tests/employers/test_sso.py drives the same cases
-with the test client, plus a nonce mismatch and an account bound to another unit."""
+account, provider down — and the password login still works). Two providers at once: a button each, one unit
+through both, the bindings on 我的账号, a state of one refused at the other's callback. tests/employers/test_sso.py
+and test_sso_providers.py drive the same cases with the test client, plus a nonce mismatch, an account bound to
+another unit, a token of another issuer and the start-up check."""
 
 import re
 

@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/load.py [--url http://127.0.0.1:8180] [--concurrency 1,4,16] [--duration 60]
                                    [--user demo --password demo-pass-2026] [--json FILE]
+                                   [--app-pid-file gunicorn.pid --database NAME]  # a gunicorn of your own
 
 Needs the cluster (``make cluster``) with the demo data (``make cluster-seed``). Loopback only: any other host is
 refused. Each client is a thread with its own keep-alive connection and session; it logs in (GET the login page,
-POST the form) and then, until the time is up, repeats a clerk's round: 首页 (/), the placement list, one
+POST the form) and then, until the time is up, repeats a clerk's round: the login page as an anonymous visitor
+(the reference of the ratios, sampled as often as every other page), 首页 (/), the placement list, one
 placement's month grid (its detail page) and its four step pages, the levy calculator, the notices, and every tenth
 round logs out and in again. Bounded in time (``--duration`` per concurrency level) and in count (``--max-requests``).
 
@@ -81,9 +83,12 @@ class Client:
             self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         return self.conn
 
-    def request(self, page: str, method: str, path: str, body: dict | None = None, expect=(200,)) -> str | None:
+    def request(
+        self, page: str, method: str, path: str, body: dict | None = None, expect=(200,), anonymous: bool = False
+    ) -> str | None:
+        """One request; ``anonymous``: without the clerk's cookies, and whatever cookies it sets are not kept."""
         headers = {"Host": f"{self.host}:{self.port}", "User-Agent": "bench-load/1"}
-        if self.cookies:
+        if self.cookies and not anonymous:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         data = None
         if body is not None:
@@ -105,7 +110,7 @@ class Client:
             self.conn = None
             return None
         ms = (time.perf_counter() - started) * 1000
-        for header in response.headers.get_all("Set-Cookie") or []:
+        for header in [] if anonymous else response.headers.get_all("Set-Cookie") or []:
             cookie = SimpleCookie()
             cookie.load(header)
             for key, morsel in cookie.items():
@@ -147,6 +152,8 @@ class Client:
         if "sessionid" not in self.cookies and not self.login():
             time.sleep(0.2)  # the site is down: do not spin
             return
+        # The reference of every ratio: the login page as a visitor sees it, once a round (as often as the others).
+        self.request("login page", "GET", "/accounts/login/", anonymous=True)
         self.request("首页 /", "GET", "/")
         listing = self.request("list /placements/", "GET", "/placements/")
         if listing and not self.placements:
@@ -178,14 +185,14 @@ def run_level(args, concurrency: int) -> dict:
             with budget_lock:
                 if budget["left"] <= 0:
                     return
-                budget["left"] -= 9
+                budget["left"] -= 10
             client.round(number, rng)
             number += 1
         if client.conn is not None:
             client.conn.close()
 
     threads = [threading.Thread(target=clerk, args=(i,), daemon=True) for i in range(concurrency)]
-    cpu_before = cluster_cpu(args.cluster_dir)
+    cpu_before = cluster_cpu(args.cluster_dir, args.app_pid_file, args.database)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -193,7 +200,7 @@ def run_level(args, concurrency: int) -> dict:
         thread.join(args.duration + args.timeout + 30)
     elapsed = time.perf_counter() - started
     level = summarise(stats, concurrency, elapsed)
-    cpu_after = cluster_cpu(args.cluster_dir)
+    cpu_after = cluster_cpu(args.cluster_dir, args.app_pid_file, args.database)
     if cpu_before and cpu_after and level["requests"]:
         level["cpu_ms_per_request"] = {
             key: round((cpu_after[key] - cpu_before.get(key, 0.0)) * 1000 / level["requests"], 1) for key in cpu_after
@@ -209,15 +216,23 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cluster_cpu(cluster_dir: str | None) -> dict[str, float]:
-    """CPU seconds used so far by the cluster's app nodes (their process groups: gunicorn masters and workers) and by
-    the PostgreSQL backends connected to its database, from /proc. Recycled gunicorn workers and closed database
-    connections take their CPU with them: lower bounds."""
-    if not cluster_dir:
-        return {}
+def cluster_cpu(cluster_dir: str | None, pid_files: list[str] | None = None, database: str = "") -> dict[str, float]:
+    """CPU seconds used so far by the app nodes (their process groups: gunicorn masters and workers) and by the
+    PostgreSQL backends connected to their database, from /proc. The nodes are the cluster's (``cluster_dir``) or,
+    for a gunicorn of one's own, those of ``pid_files`` (gunicorn ``--pid`` files, each master leading its process
+    group) with ``database``. Recycled gunicorn workers and closed database connections take their CPU with them:
+    lower bounds."""
     groups = set()
-    for pid_file in Path(cluster_dir, "pids").glob("app*.pid"):
-        groups.add(int(pid_file.read_text().strip()))
+    for pid_file in pid_files or []:
+        groups.add(int(Path(pid_file).read_text().strip()))
+    if cluster_dir and not groups:
+        for pid_file in Path(cluster_dir, "pids").glob("app*.pid"):
+            groups.add(int(pid_file.read_text().strip()))
+        env = Path(cluster_dir, "env")
+        lines = env.read_text().splitlines() if env.exists() else []
+        database = database or next((line.rsplit("/", 1)[1] for line in lines if line.startswith("DATABASE_URL=")), "")
+    if not groups:
+        return {}
     app = 0.0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -227,10 +242,6 @@ def cluster_cpu(cluster_dir: str | None) -> dict[str, float]:
             except OSError:
                 continue
     figures = {"app nodes": app}
-    env = Path(cluster_dir, "env")
-    database = next(
-        (line.rsplit("/", 1)[1] for line in env.read_text().splitlines() if line.startswith("DATABASE_URL=")), ""
-    )
     if database:
         # the backends connected to the cluster's database (kept connections: DB_CONN_MAX_AGE)
         pids = subprocess.run(
@@ -329,6 +340,12 @@ def main() -> int:
         default=os.environ.get("CLUSTER_DIR", "var/cluster"),
         help="the cluster's run folder: CPU per request of its app nodes and of PostgreSQL ('' to skip)",
     )
+    parser.add_argument(
+        "--app-pid-file",
+        action="append",
+        help="instead of the cluster's nodes: a gunicorn --pid file (repeatable) whose process group's CPU is counted",
+    )
+    parser.add_argument("--database", default="", help="with --app-pid-file: the database whose backends are counted")
     args = parser.parse_args()
     host = urlsplit(args.url).hostname or ""
     if host not in LOOPBACK and not host.startswith("127."):

@@ -33,7 +33,7 @@ from django.db.models import (
 
 from core import filing
 from core.models import FilingExtension, FilingWindow
-from dashboard import rules
+from dashboard import homecache, rules
 from declarations.models import Declaration
 from declarations.transitions import State
 from employers.models import Employer
@@ -126,21 +126,21 @@ def _windows(province: str) -> list[filing.Window]:
     return [filing.Window(code, year, opens, closes, configured=True) for code, year, opens, closes in rows]
 
 
-def year_context(employer: Employer, requested: str | int | None, today: date) -> YearContext:
-    """The year shown (``?year=`` when the picker offers it, else the current filing year) and its facts.
+@dataclass(frozen=True)
+class UnitRows:
+    """The unit's own rows :func:`year_context` folds (cached by dashboard.homecache): extensions (year → closing
+    day), stated staff figures (year → (人数, 月平均工资)), per year (persons, mean contract salary, persons confirmed),
+    the declarations (year → (status, previous status))."""
 
-    Four queries: the unit's filing-window extensions, the province's filing windows, the placements (and their
-    mean contract salary) per year, the declarations.
-    The picker offers the years with placements or a declaration, and the current filing year.
-    """
-    province = filing.province_of(employer.federation_region_id)
+    extended: dict[int, date]
+    stated: dict[int, tuple[Decimal, Decimal]]
+    per_year: dict[int, tuple[int, Decimal | None, int]]
+    states: dict[int, tuple[str, str]]
+
+
+def unit_rows(employer: Employer) -> UnitRows:
+    """Three queries: the extensions with the staff figures, the placements per year, the declarations."""
     extended, stated = _unit_year_rows(employer)
-    by_year = {w.business_year: w for w in _windows(province)}
-    windows = [
-        filing.extend(by_year.get(year) or filing.default_window(province, year), extended.get(year))
-        for year in sorted({*by_year, *extended})
-    ]
-    filing_year = filing.pick_filing_year(windows, today)
     has_confirmed = Exists(PlacementMonth.objects.filter(placement=OuterRef("pk")).confirmed())
     per_year = {
         year: (n, salary, n_confirmed)
@@ -155,11 +155,36 @@ def year_context(employer: Employer, requested: str | int | None, today: date) -
         .values_list("year", "n", "salary", "n_confirmed")
     }
     states = {
-        year: State(status, previous)
+        year: (status, previous)
         for year, status, previous in Declaration.objects.filter(employer=employer).values_list(
             "year", "status", "previous_status"
         )
     }
+    return UnitRows(extended, stated, per_year, states)
+
+
+def year_context(
+    employer: Employer,
+    requested: str | int | None,
+    today: date,
+    rows: UnitRows | None = None,
+    windows: list[filing.Window] | None = None,
+) -> YearContext:
+    """The year shown (``?year=`` when the picker offers it, else the current filing year) and its facts.
+
+    Four queries: the unit's filing-window extensions, the province's filing windows, the placements (and their
+    mean contract salary) per year, the declarations; none for what ``rows`` and ``windows`` already hold.
+    The picker offers the years with placements or a declaration, and the current filing year.
+    """
+    province = filing.province_of(employer.federation_region_id)
+    rows = rows if rows is not None else unit_rows(employer)
+    by_year = {w.business_year: w for w in (windows if windows is not None else _windows(province))}
+    windows = [
+        filing.extend(by_year.get(year) or filing.default_window(province, year), rows.extended.get(year))
+        for year in sorted({*by_year, *rows.extended})
+    ]
+    filing_year = filing.pick_filing_year(windows, today)
+    per_year, states = rows.per_year, {year: State(*state) for year, state in rows.states.items()}
     years = tuple(sorted({filing_year, *per_year, *states}, reverse=True))
     year = _int(requested)
     if year not in years:
@@ -172,7 +197,7 @@ def year_context(employer: Employer, requested: str | int | None, today: date) -
         year=year,
         years=years,
         filing_year=filing_year,
-        stated=stated.get(year),
+        stated=rows.stated.get(year),
         window=window,
         state=states.get(year, State()),
         persons=per_year.get(year, (0, None, 0))[0],
@@ -194,10 +219,10 @@ def _int(value) -> int | None:
         return None
 
 
-def year_figures(employer: Employer, year: int, persons: int, persons_confirmed: int) -> rules.YearFigures:
-    """The year's totals and the month chart from the selected months of the placements counted in the year
-    (placements.counting), grouped in the database (one query, at most 12 months × 5 states × 3 weights × 2 rows)."""
-    rows = (
+def month_rows(employer: Employer, year: int) -> list[tuple]:
+    """The selected months of the placements counted in the year (placements.counting), grouped in the database
+    (one query, at most 12 months × 5 states × 3 weights × 2 rows)."""
+    return list(
         PlacementMonth.objects.counted()
         .filter(placement__employer=employer, placement__year=year, selected=True)
         .order_by()
@@ -205,7 +230,11 @@ def year_figures(employer: Employer, year: int, persons: int, persons_confirmed:
         .annotate(n=Count("pk"))
         .values_list("month", "review_state", "weight", "evidence_missing", "n")
     )
-    return rules.year_figures(persons, persons_confirmed, rows)
+
+
+def year_figures(employer: Employer, year: int, persons: int, persons_confirmed: int) -> rules.YearFigures:
+    """The year's totals and the month chart (:func:`month_rows`, one query)."""
+    return rules.year_figures(persons, persons_confirmed, month_rows(employer, year))
 
 
 # --- the levy estimate ----------------------------------------------------------------------------------------------
@@ -427,9 +456,26 @@ class HomePage:
 
 
 def home_page(*, employer: Employer, requested_year: str | int | None, today: date, now: datetime) -> HomePage:
-    """Everything the home page shows for ``employer`` (already read with :func:`home_employer`). 9 queries."""
-    ctx = year_context(employer, requested_year, today)
-    figures = year_figures(employer, ctx.year, ctx.persons, ctx.persons_confirmed)
+    """Everything the home page shows for ``employer`` (already read with :func:`home_employer`). 9 queries; 5 when
+    the unit's aggregates are in the cache (dashboard.homecache: its fingerprint with the filing windows, the ratio,
+    the social wage, the notices)."""
+    windows, cached = None, None
+    if homecache.enabled():
+        province = filing.province_of(employer.federation_region_id)
+        requested = _int(requested_year)
+        requested = requested if requested is not None and 1990 <= requested <= today.year + 1 else None
+        key, rows, cached = homecache.lookup(employer, province, requested, today)
+        windows = [filing.Window(province, y, opens, closes, configured=True) for y, opens, closes in rows]
+    if cached is None:
+        rows = unit_rows(employer)
+        ctx = year_context(employer, requested_year, today, rows, windows)
+        months, people = month_rows(employer, ctx.year), reminder_people(employer, ctx.year)
+        if windows is not None:
+            homecache.store(key, (rows, ctx.year, months, people))
+    else:
+        rows, year, months, people = cached
+        ctx = year_context(employer, year, today, rows, windows)
+    figures = rules.year_figures(ctx.persons, ctx.persons_confirmed, months)
     deadline = rules.deadline_note(ctx.window, today, declared=ctx.state.locked)
     return HomePage(
         employer=employer,
@@ -438,7 +484,7 @@ def home_page(*, employer: Employer, requested_year: str | int | None, today: da
         figures=figures,
         levy=levy_estimate(employer, ctx.year, figures, disabled_wage=ctx.contract_salary, stated=ctx.stated),
         notices=latest_notices(employer, now),
-        reminders=rules.reminders(reminder_people(employer, ctx.year), ctx.year, deadline),
+        reminders=rules.reminders(people, ctx.year, deadline),
         chart_label=rules.chart_summary(figures, ctx.year),
         chart={
             "months": [bar.label for bar in figures.months],

@@ -60,8 +60,8 @@ def enabled() -> bool:
 
 @lru_cache(maxsize=4)
 def _fingerprint_sql(vendor: str) -> str:
-    """The fingerprint statement: columns kind, n, v, m, u (a time), d1, d2 (dates). Parameters: the unit four
-    times, then the province."""
+    """The fingerprint statement: columns kind, n, v, m, u (a time), d1, d2 (dates). Parameters: the province,
+    then the unit four times."""
     qn = connection.ops.quote_name
     per_unit = []
     for kind, model, versioned in (
@@ -82,7 +82,9 @@ def _fingerprint_sql(vendor: str) -> str:
         f"SELECT 'w', {qn('business_year')}, 0, 0, NULL, {qn('opens_on')}, {qn('closes_on')} "
         f"FROM {qn(FilingWindow._meta.db_table)} WHERE {qn('province_code')} = %s"
     )
-    return " UNION ALL ".join([*per_unit, feeds, windows])
+    # The windows first: their dates and the placements' time give the columns their types (PostgreSQL resolves a
+    # UNION's types branch by branch, and NULLs before them would be text).
+    return " UNION ALL ".join([windows, *per_unit, feeds])
 
 
 def _date(value) -> date:
@@ -93,7 +95,7 @@ def lookup(employer: Employer, province: str, requested: int | None, today: date
     """(the key, the province's filing windows as (year, opens_on, closes_on), the cached value or None). One
     query."""
     with connection.cursor() as cursor:
-        cursor.execute(_fingerprint_sql(connection.vendor), [employer.pk] * 4 + [province])
+        cursor.execute(_fingerprint_sql(connection.vendor), [province] + [employer.pk] * 4)
         rows = [tuple(row) for row in cursor.fetchall()]
     windows = sorted((int(r[1]), _date(r[5]), _date(r[6])) for r in rows if r[0] == "w")
     facts = sorted((r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), _stamp(r[4])) for r in rows if r[0] != "w")

@@ -4,7 +4,7 @@
 #
 #   primary   127.0.0.1:$PITR_PORT (5440)    wal_level=replica, archive_mode=on, archive_command copying every WAL
 #                                            segment into $PITR_DIR/archive (the stand-in for a second store)
-#   replica   127.0.0.1:$PITR_PORT+1 (5441)  streaming replica (pg_basebackup -R), hot standby
+#   replica   127.0.0.1:$PITR_PORT+1 (5441)  streaming replica (pg_basebackup -R), hot standby; promoted at the end
 #   recovered 127.0.0.1:$PITR_PORT+2 (5442)  the base backup restored, WAL replayed from the archive up to a time
 #
 # Steps, each timed: initdb and start the primary; load the starting data (pg_dump of $PITR_SOURCE_DB from the main
@@ -12,7 +12,7 @@
 # (pg_basebackup -Ft -z -X stream); a streaming replica from a second base backup; writes ("before"); the target time
 # noted; more writes and "the mistake" (the starting rows of pitr_drill deleted, a table of the application
 # truncated); the WAL switched and archived; the replica checked (it has the mistake too: a replica is no backup);
-# the base backup restored into a third data directory with restore_command + recovery_target_time, promoted at the
+# the replica promoted (failover) and written to; the base backup restored into a third data directory with restore_command + recovery_target_time, promoted at the
 # target; every table's row count compared with the counts taken at the target time.
 #
 #   scripts/pitr_drill.sh            # PITR_ROWS=100000 rows per phase; PITR_KEEP=1 keeps the clusters running
@@ -194,6 +194,15 @@ if q "$REPLICA_PORT" "INSERT INTO pitr_drill (phase, payload) VALUES ('x', 'x')"
   fail "the replica accepted a write"
 fi
 say "replica caught up with the primary ($PRIMARY_LSN) in $(since "$t") s; same rows as the primary ($REPLICA_PHASES); a write refused (read-only)"
+
+# failover: the replica promoted (the primary lost, say) takes writes at once, with every row it had
+t=$(now)
+pg pg_ctl -D "$PITR_DIR/replica" -w -t 60 promote >/dev/null
+[ "$(q "$REPLICA_PORT" "SELECT pg_is_in_recovery()" postgres)" = f ] || fail "the promoted replica is still in recovery"
+q "$REPLICA_PORT" "INSERT INTO pitr_drill (phase, payload) VALUES ('failover', 'written on the promoted replica')"
+PROMOTED_PHASES=$(q "$REPLICA_PORT" "SELECT string_agg(phase || '=' || n, ' ' ORDER BY phase) FROM (SELECT phase, count(*) n FROM pitr_drill GROUP BY phase) p")
+[ "$PROMOTED_PHASES" = "after=$ROWS before=$ROWS failover=1" ] || fail "the promoted replica has $PROMOTED_PHASES"
+say "failover: the replica promoted (pg_ctl promote) in $(since "$t") s, a write accepted; $PROMOTED_PHASES (new WAL timeline: $(q "$REPLICA_PORT" "SELECT pg_walfile_name(pg_current_wal_lsn())" postgres | cut -c1-8))"
 
 # ---------------------------------------------------------------------------------------------------------- recovery
 t=$(now)

@@ -14,10 +14,9 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from contextlib import contextmanager
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -253,8 +252,7 @@ def _confirm(batch_id: int, by: Actor | None) -> dict[str, Any]:
     created = _create(employer, year, [p for p in ready if p.existing is None])
     updated = _update([p for p in ready if p.existing is not None])
     touched = {**created, **updated}  # id_number → Placement
-    with _no_nested_loops():
-        grid_recompute_many(placements_qs=Placement.objects.filter(pk__in=[p.pk for p in touched.values()]))
+    grid_recompute_many(placements_qs=Placement.objects.filter(pk__in=[p.pk for p in touched.values()]))
     outcome = _finish(list(touched.values()))
     now_versions = dict(Placement.objects.filter(pk__in=[p.pk for p in touched.values()]).values_list("pk", "version"))
     by_number = {p.id_number: p for p in ready}
@@ -291,24 +289,6 @@ def _confirm(batch_id: int, by: Actor | None) -> dict[str, Any]:
         "skipped": sum(1 for p in result.persons.values() if p.bad),
         **{k: v for k, v in outcome.items() if k != "kinds"},
     }
-
-
-@contextmanager
-def _no_nested_loops():
-    """On PostgreSQL, within this transaction only: no nested-loop joins. The thousands of placements and month rows
-    just written are invisible to the table statistics, so the planner takes them for a handful and picks nested
-    loops that scan the month table once per placement (the recompute's ``_touch_changed`` ran for minutes for
-    5,000 persons); hash joins are right at any size here."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_nestloop = off")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_nestloop = on")
 
 
 def _placement_fields(person: PersonIn) -> dict[str, Any]:

@@ -127,6 +127,54 @@ def test_same_result_with_text_needing_escapes(tmp_path):
     assert any("\\" in r[4] for r in portable)
 
 
+def _not_empty():
+    """One unrelated pension row, so that an import takes the ordinary path, not the initial load."""
+    KIND_MODELS["pension"].objects.create(id_number="X", unit_uscc="Y", month=200001, base_amount=1)
+
+
+def _key_index_exists() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'uniq_pension_key' AND contype = 'u'")
+        return cursor.fetchone()[0] == 1
+
+
+def test_initial_load_builds_the_key_index_after_one_merge(tmp_path, monkeypatch):
+    """Into an empty table: the unique key is dropped, the rows inserted at once (deduplicated: the later line
+    wins), the key built again — in the import's transaction; the same counts as the portable path."""
+    from feeds import merge_pg
+
+    world = World(year=2025, employers=5, persons=60, seed=5)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0.02)
+    path = tmp_path / "pension.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.append(",".join([*lines[1].split(",")[:3], "9999.00"]))  # the first row's key again
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    portable = feed_import(kind="pension", path=path, method="portable")
+    expected = table("pension")
+    clear()
+    loads = []
+    original = merge_pg._Statements.load
+    monkeypatch.setattr(merge_pg._Statements, "load", lambda self, dedup: loads.append(dedup) or original(self, dedup))
+    result = feed_import(kind="pension", path=path, method="copy")
+    assert loads == [True] and "initial load: unique index built, table analysed" in result.timings
+    assert counts(result) == counts(portable) and result.touched_persons == portable.touched_persons
+    assert table("pension") == expected and _key_index_exists()
+    again = feed_import(kind="pension", path=tmp_path / "pension.csv", method="copy", dry_run=True)
+    assert "initial load: unique index built, table analysed" not in again.timings and again.inserted == 0
+
+
+def test_initial_load_rolled_back_keeps_the_key_index(tmp_path):
+    """A file refused at its last line: everything rolls back, the dropped key included."""
+    from feeds.reader import FeedFileError
+
+    path = write_csv(tmp_path / "p.csv", "pension", [], newline_at_end=True)
+    with path.open("ab") as f:
+        f.write(b"110105198506150011,91110105800000018G,202501,5000\n\xff\xfe,bad\n")
+    with pytest.raises(FeedFileError):
+        feed_import(kind="pension", path=path, method="copy")
+    assert _key_index_exists() and not KIND_MODELS["pension"].objects.exists()
+
+
 def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch):
     """Segments are merged while the file is read; a re-import switches to one merge after its first segment."""
     from feeds import merge_pg, reader
@@ -144,6 +192,7 @@ def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch
         return original(self, deduplicate)
 
     monkeypatch.setattr(merge_pg._Statements, "merge", spy)
+    _not_empty()  # an empty table takes the initial-load path (see test_initial_load_*)
     first = feed_import(kind="pension", path=path, method="copy")
     assert first.inserted == first.read and len(calls) > 3 and not any(calls)
     assert "restarted" not in first.timings
@@ -169,6 +218,7 @@ def test_duplicate_across_merged_segments_restarts_with_one_merge(tmp_path, monk
     lines.append(",".join([*first_row[:3], "9999.00"]))  # the first row's key again, at the very end
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = tmp_path / "r.csv"
+    _not_empty()
     result = feed_import(kind="pension", path=path, method="copy", report_path=report)
     assert result.timings.get("restarted") == 1.0
     assert (result.read, result.inserted, result.rejected, result.superseded) == (len(lines) - 1, len(lines) - 2, 1, 1)

@@ -147,3 +147,54 @@ def test_the_units_other_objects_and_its_clerks_registry_lookups(trail):
     assert _actions(person) == ["registry.lookup"]
     assert person.rows[0].object_id == mask_number(looked_up)  # the lookup's object id is the number: masked
     assert _actions(audit_events(by=east_reader, filters=AuditFilters(uscc=east.uscc))).count("registry.lookup") == 1
+
+
+def test_keyset_pages_cover_the_trail_once_newest_first(trail, django_assert_num_queries):
+    """Pages follow the last row shown (``before``): no OFFSET, each page costs the same queries."""
+    reviewer = trail["east_reviewer"]
+    for i in range(110):
+        audit.record(actor=None, action="employer.update", obj=trail["east"], changes={"n": i})
+    expected = list(
+        AuditEvent.objects.filter(employer=trail["east"], action__startswith="employer.")
+        .order_by("-at", "-id")
+        .values_list("changes", flat=True)
+    )
+    seen, before, page_number = [], "", 1
+    while True:
+        # the units' part, the reviewers' part, the read's event (+ its savepoint and release in the test's transaction)
+        with django_assert_num_queries(5):
+            page = audit_events(by=reviewer, filters=AuditFilters(action="employer."), page=page_number, before=before)
+        assert page.page == page_number and len(page.rows) <= 50
+        seen += [dict((field, after) for field, _, after in row.changes) for row in page.rows]
+        if not page.has_next:
+            break
+        before, page_number = page.next_cursor, page_number + 1
+    assert page_number == 3
+    assert [changes.get("n") for changes in seen] == [str(c["n"]) if "n" in c else None for c in expected]
+
+
+def test_a_bad_cursor_shows_the_first_page_and_a_bad_page_number_an_error(trail, client):
+    first = audit_events(by=trail["east_reviewer"], filters=AuditFilters())
+    again = audit_events(by=trail["east_reviewer"], filters=AuditFilters(), page=7, before="not-a-cursor")
+    assert again.page == 1
+    assert [r.at for r in again.rows if r.action != READ_ACTION] == [
+        r.at for r in first.rows if r.action != READ_ACTION
+    ]
+    otp_login(client, trail["east_reviewer"])
+    response = client.get(URL, {"page": "x", "before": "1-1"})
+    assert response.status_code == 200 and "分页参数无效" in response.content.decode()
+
+
+def test_the_region_is_the_units_current_one(trail):
+    """The column names the unit; the unit's 残联主管部门 decides who reads it (a unit moved to 西城区 takes its
+    history along). An event on an object of no unit with the unit given explicitly is the unit's too."""
+    east, west_reviewer = trail["east"], factories.reviewer_user("110102")
+    reviewer = trail["east_reviewer"]
+    audit.record(actor=None, action="notice_sent", obj=reviewer, employer=east)
+    assert "notice_sent" in _actions(audit_events(by=reviewer, filters=AuditFilters()))
+    east.federation_region = factories.region("110102")
+    east.save(update_fields=["federation_region"])
+    moved = _actions(audit_events(by=west_reviewer, filters=AuditFilters()))
+    assert {"employer.update", "placement.submit", "notice_sent"} <= set(moved)
+    # The 东城区 reviewer keeps only their own decision (a reviewer's event), not the unit's other events.
+    assert _actions(audit_events(by=reviewer, filters=AuditFilters(action="employer."))) == []

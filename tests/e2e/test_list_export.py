@@ -87,7 +87,15 @@ def test_select_two_delete_export_and_print(browser_page, live_server, screensho
     persons = [r for r in book[SHEET_PERSONS].iter_rows(values_only=True)][1:]
     assert [r[1] for r in persons] == ["张伟", "李娜"]
     assert all("*" in r[2] for r in persons)  # masked
-    assert len(list(book[SHEET_GRID].iter_rows(values_only=True))) == 1 + 12 + 6  # the months each grid has
+    grid = list(book[SHEET_GRID].iter_rows(values_only=True))
+    assert len(grid) == 1 + 12 + 6  # the months each grid has
+    header, march = grid[0], grid[3]
+    assert march[:3] == ("张伟", persons[0][2], "2025年3月")  # the person's number masked as on the first sheet
+    assert march[3:9] == ("✗ 工资低于最低工资标准", *("✓",) * 5)  # ✓ / ✗ as text, with the reason
+    assert march[header.index("登记 / 审核状态")] == "✓ 审核通过"
+    assert march[header.index("审核意见")] == "工资证明已核"
+    assert march[header.index("残疾证等级")] == "二级"
+    assert grid[1][header.index("登记 / 审核状态")] == "✓ 系统核验通过"
     totals = {r[0]: r[1] for r in book[SHEET_TOTALS].iter_rows(values_only=True) if r[0]}
     expect(page.locator("#year-totals")).to_contain_text(f"本次累计安置确认 {totals['安置确认(月)']} 个月")
 

@@ -1,12 +1,13 @@
 """The rows of the export's 安置人员 and 月度核验 sheets as plain values (issue 13), streamed.
 
 The 月度核验 sheet shows each month as the month grid does (placements.grid.selectors.grid_rows, the one
-definition). Running grid_rows for every month of every person — a model instance per month, six GridCell objects,
-the reason codes parsed again each time — took most of a 5,000-person export's 12 s. The cells of a month only
-depend on a few of its fields (the six checks, the reason codes, the certificate, the selection and review state,
-and whether the person's grid is still fresh), and those combinations are few: :class:`GridCells` asks grid_rows
-once per combination met and keeps its answer for the rest of the export, and the months arrive as plain tuples
-from one streamed query (:func:`month_values`).
+definition). Before, grid_rows ran for every month of every person on model instances — a PlacementMonth per month,
+six GridCell objects, the reason codes parsed each time: about a quarter of a 5,000-person export's time (openpyxl's
+per-cell writing was most of the rest, see placements.listing.xlsx_stream). The cells of a month only depend on a
+few of its fields (the six checks, the reason codes, the certificate, the selection and review state, and whether
+the person's grid is still fresh), and those combinations are few: :class:`GridCells` asks grid_rows once per
+combination met and keeps its answer for the rest of the export, and the months arrive as plain tuples from one
+streamed query (:func:`month_values`), one person's twelve at a time.
 """
 
 from __future__ import annotations
@@ -48,8 +49,7 @@ CHUNK_SIZE = 2000
 
 def month_values(employer: Employer, year: int, placement_ids: list[int] | None = None) -> Iterator[tuple]:
     """The month rows of the unit's placements of ``year`` (only of ``placement_ids`` when given) as tuples of
-    :data:`MONTH_FIELDS`, by placement then month: the rows of placements.listing.selectors.year_months, one
-    streamed query."""
+    :data:`MONTH_FIELDS`, by placement then month; one query, read in chunks (a server-side cursor on PostgreSQL)."""
     qs = PlacementMonth.objects.filter(placement__employer=employer, placement__year=year)
     if placement_ids is not None:
         qs = qs.filter(placement_id__in=placement_ids)

@@ -59,7 +59,7 @@ FIGURE_NAMES = tuple(name for name, _ in FIGURES)
 LEVY_COLUMNS = (
     ("actual_ratio_text", "实际安排比例"),
     ("required_ratio_text", "规定比例"),
-    ("levy_payable", "应缴保障金估算（元）"),
+    ("levy_payable_text", "应缴保障金估算（元）"),
     ("levy_units", "可估算单位"),
     ("levy_unknown", "无法估算单位"),
 )

@@ -9,48 +9,21 @@ stated for the business year (``levy.StaffFigures``), the province's 安排比�
 counting querysets as ``levy.selectors.confirmed_person_months`` does), its 单位性质 and the rules of levy year
 Y + 1. A unit that stated no figures gets no estimate (无法估算), never 0; so does one the calculator refuses.
 
-:func:`payable` is ``levy.calculator.calculate(data).payable`` without the explanation steps and the what-if
-search (≈ 5 ms a unit, too slow for 100,000 units): the calculator's own core, so the same arithmetic and rules;
-``tests/levy/test_statistics_estimate.py`` checks it against ``calculate`` on generated inputs.
+The ORM gathers the facts here; the payable and the inputs' key are ``levy.estimate``'s (pure: the calculator's
+own core, checked against ``levy.calculator.calculate`` in ``tests/levy/test_statistics_estimate.py``).
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 from decimal import Decimal
 from types import SimpleNamespace
 
 from declarations.statistics_summary import LevyFigures
-from levy.calculator import OTHER_WEIGHT, SEVERE_WEIGHT, LevyInput, LevyInputError, _core, _money, _validate
+from levy.calculator import LevyInput, LevyInputError
+from levy.estimate import input_key, payable
 from levy.models import StaffFigures
-from levy.rules import RULES, rules_in_force
 from levy.selectors import employment_ratio, levy_year_for, province_code_of, social_average_wage
-
-# A change of the rules (a new announcement in levy.rules) changes every key, so every estimate is recomputed.
-RULES_VERSION = f"{zlib.crc32(repr(RULES).encode()):08x}"
-
-
-def payable(data: LevyInput) -> Decimal:
-    """What :func:`levy.calculator.calculate` answers as ``payable`` for ``data``. Raises LevyInputError."""
-    _validate(data)
-    weighted = data.severe_person_months * SEVERE_WEIGHT + data.other_person_months * OTHER_WEIGHT
-    return _money(_core(data, weighted, rules_in_force(data.year, RULES)).payable)
-
-
-def input_key(data: LevyInput) -> str:
-    """The inputs of an estimate, as the summary stores them to know when to compute it again."""
-    fields = (
-        data.year,
-        data.staff_count,
-        data.avg_monthly_wage,
-        data.ratio_percent,
-        data.social_avg_annual_wage,
-        data.unit_kind,
-        data.severe_person_months,
-        data.other_person_months,
-    )
-    return "|".join([RULES_VERSION, *("" if value is None else str(value) for value in fields)])
 
 
 def estimate_units(

@@ -1,5 +1,6 @@
-"""levy.statistics: the levy estimate 统计分析 stores per unit (issue 15) — the calculator's payable, its inputs' key,
-the units that get one, and the hook the levy app registers with the summary at app ready."""
+"""levy.estimate and levy.statistics: the levy estimate 统计分析 stores per unit (issue 15) — the calculator's
+payable, its inputs' key, the units that get one, and the hook the levy app registers with the summary at app
+ready."""
 
 from dataclasses import replace
 from decimal import Decimal
@@ -11,8 +12,9 @@ from hypothesis import strategies as st
 from declarations.statistics_summary import LevyFigures, levy_estimator
 from levy import statistics as levy_statistics
 from levy.calculator import LevyInput, LevyInputError, calculate
+from levy.estimate import input_key, payable
 from levy.services import staff_figures_save
-from levy.statistics import estimate_units, input_key, payable
+from levy.statistics import estimate_units
 from tests import factories
 
 money = st.decimals(min_value=0, max_value=100000, places=2, allow_nan=False, allow_infinity=False)

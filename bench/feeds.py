@@ -16,6 +16,7 @@ Targets (issue 16): first import ≤ 5 × raw COPY, re-import ≤ 3 ×.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import sys
@@ -64,6 +65,19 @@ def backend_cpu(connection) -> float:
     except OSError:
         return -1.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def reset_peak_rss() -> None:
+    """Forget the peak resident size so far (Linux: /proc/self/clear_refs), so that the generation does not count."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return -1.0
 
 
 def main() -> None:
@@ -164,6 +178,9 @@ def main() -> None:
         out.write(src.readline())
         out.writelines(line for line in src if line.split(",")[2] <= "202506")
 
+    del world
+    size_mb = path.stat().st_size / 1e6
+    reset_peak_rss()
     raws = [raw_copy()]
     empty_table()
     runs = {
@@ -192,6 +209,7 @@ def main() -> None:
             f"{PROVINCE_FEED_ROWS / rate / 60:.1f} min (target ≤ 5 min; extrapolated linearly, other kinds assumed as "
             "fast as pension)"
         )
+    print(f"peak memory of the imports: {peak_rss_mb():.0f} MB (resident, this process) for a {size_mb:.0f} MB file")
     other_bytes.unlink()
     half.unlink()
 

@@ -17,6 +17,7 @@ import io
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
+from itertools import compress
 from operator import itemgetter
 
 from feeds.parsing import Bounds, check_id_number, check_uscc, parse_money, parse_month
@@ -153,14 +154,9 @@ class CopyStream:
         rows: set[int] = set()
         for check, position in zip(self._checks, self._check_columns, strict=True):
             column = columns[position]
-            for value in check.bad_values(column):
-                index = column.index(value)  # list.index scans in C; bad values are rare
-                while True:
-                    rows.add(index)
-                    try:
-                        index = column.index(value, index + 1)
-                    except ValueError:
-                        break
+            bad = check.bad_values(column)
+            if bad:  # one pass in C over the column, whatever the number of bad values
+                rows.update(compress(range(len(column)), map(bad.__contains__, column)))
         return rows
 
     def _verbatim(self, batch: Batch, start: int, stop: int) -> None:
@@ -199,6 +195,8 @@ class CopyStream:
 
     def _segment(self, lines: Sequence[int]) -> None:
         self._starts.append(self.staged + 1)
+        if lines and lines[-1] - lines[0] == len(lines) - 1:
+            lines = range(lines[0], lines[-1] + 1)  # consecutive lines (the usual case): no list kept per row
         self._segments.append(lines)
         self.staged += len(lines)
 

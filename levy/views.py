@@ -6,7 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from employers.access import employer_for_user, employer_required
+from employers.access import employer_required
+from employers.models import EmployerAccount
 from levy import selectors, services
 from levy.calculator import LevyInputError, calculate
 from levy.forms import INPUT_TO_FORM_FIELD, MAX_MONTHS, LevyCalculatorForm, StaffFiguresForm
@@ -33,6 +34,18 @@ def _stepped_query(request: HttpRequest) -> str | None:
     return query.urlencode()
 
 
+def _unit_of(request: HttpRequest):
+    """The logged-in clerk's unit (as employers.access.employer_for_user) in one query instead of two, kept on the
+    request so that the navigation's unread badge does not read it again."""
+    if not request.user.is_authenticated:
+        return None
+    account = EmployerAccount.objects.select_related("employer").filter(user_id=request.user.pk).first()
+    if account is None:
+        return None
+    request.employer = account.employer
+    return account.employer
+
+
 def calculator(request: HttpRequest) -> HttpResponse:
     """Open to everyone; a logged-in employer gets its unit's data filled in."""
     stepped = _stepped_query(request)
@@ -40,7 +53,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(f"{reverse('levy:calculator')}?{stepped}", status=303)
 
     today = timezone.localdate()
-    employer = employer_for_user(request.user)
+    employer = _unit_of(request)
     defaults = selectors.calculator_defaults(employer=employer, today=today)
     years = selectors.business_years(today)
     if defaults.business_year not in years:

@@ -15,6 +15,8 @@ def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_CHARS]
     page = notice_page(employer=request.employer, query=query, page=request.GET.get("page"))
     page_range = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    if getattr(page, "unread_total", None) is not None:
+        request._unread_notice_count = page.unread_total  # the badge (notices.context_processors): no query of its own
     return render(
         request,
         "notices/index.html",

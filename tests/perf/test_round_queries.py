@@ -26,8 +26,8 @@ BOUNDS = {
     "step-2": 7,
     "step-3": 8,
     "step-4": 6,
-    "calculator": 12,
-    "notices": 7,
+    "calculator": 10,
+    "notices": 6,
 }
 
 

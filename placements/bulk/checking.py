@@ -59,7 +59,7 @@ CONTRACT_COL = {c.key: c for c in CONTRACT_COLUMNS}
 Progress = Callable[[int, int], None]
 
 
-class _Context:
+class Context:
     """What the checks look up, read once per file."""
 
     def __init__(self, employer: Employer) -> None:
@@ -200,7 +200,7 @@ def _person(rows: _Rows, number: int, values: dict[str, object], year: int, toda
     return PersonIn(number, id_number, data, graduate, bad=bad)
 
 
-def _unit(ctx: _Context, raw: str, *, dispatch: bool) -> RelatedUnit | None:
+def _unit(ctx: Context, raw: str, *, dispatch: bool) -> RelatedUnit | None:
     key = raw.replace(" ", "")
     if not key or (not dispatch and key in (THIS_UNIT, cells.text(ctx.employer.name).replace(" ", ""))):
         return None
@@ -214,7 +214,7 @@ def _unit(ctx: _Context, raw: str, *, dispatch: bool) -> RelatedUnit | None:
     return unit
 
 
-def _contract(rows: _Rows, ctx: _Context, number: int, values: dict[str, object]) -> tuple[str, ContractIn] | None:
+def _contract(rows: _Rows, ctx: Context, number: int, values: dict[str, object]) -> tuple[str, ContractIn] | None:
     bad = False
 
     def fail(key: str, reason: str) -> None:
@@ -317,7 +317,7 @@ def _check(opened: Opened, employer: Employer, year: int, progress: Progress | N
         )
     result = CheckResult(year=year, file_notes=list(opened.notes))
     result_today = timezone.localdate()
-    ctx = _Context(employer)
+    ctx = Context(employer)
     persons_sheet, contracts_sheet = opened.sheets[PERSONS], opened.sheets[CONTRACTS]
     total = persons_sheet.rows_hint + contracts_sheet.rows_hint
     done = 0
@@ -395,13 +395,13 @@ def _check(opened: Opened, employer: Employer, year: int, progress: Progress | N
             person.bad = True
         elif not person.contracts:
             prows.problem(person.row, "id_number", person.id_number, f"该人员在“{CONTRACTS}”表中没有合同。")
-    _against_database(result, ctx, prows, employer, year)
+    against_database(result, ctx, prows, employer, year)
     if progress is not None:
         progress(max(total, done), max(total, done))
     return result
 
 
-def _against_database(result: CheckResult, ctx: _Context, prows: _Rows, employer: Employer, year: int) -> None:
+def against_database(result: CheckResult, ctx: Context, prows: _Rows, employer: Employer, year: int) -> None:
     """Registry data (wins, differences noted), regions, existing placements (duplicates; re-uploads)."""
     persons = result.persons
     numbers = list(persons)
@@ -465,7 +465,7 @@ def _against_database(result: CheckResult, ctx: _Context, prows: _Rows, employer
                     person.existing = placement.pk
 
 
-def _apply_registry(result: CheckResult, prows: _Rows, person: PersonIn, registry: dict | None, ctx: _Context) -> None:
+def _apply_registry(result: CheckResult, prows: _Rows, person: PersonIn, registry: dict | None, ctx: Context) -> None:
     """As in the wizard's 查询: what the registry knows of the person wins over what was typed; a difference is
     noted in the report."""
     if registry is None:

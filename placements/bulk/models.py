@@ -40,12 +40,23 @@ class BulkImport(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["employer", "year", "-created_at"], name="bulkimport_unit_year_idx")]
 
+    INTERRUPTED = "处理中断，请重新提交"
+    # Set by placements.bulk.liveness.mark_interrupted: busy, but the task that would finish it is gone, failed or
+    # stale (its worker died). Shown instead of 正在检查 / 正在导入; nothing was imported.
+    interrupted = False
+
     def __str__(self) -> str:
         return f"{self.year}年度批量导入 {self.original_name}"
 
+    def get_status_display(self) -> str:
+        if self.interrupted and self.status in (self.Status.CHECKING, self.Status.IMPORTING):
+            return self.INTERRUPTED
+        return self.Status(self.status).label
+
     @property
     def busy(self) -> bool:
-        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+        """Being checked or imported (the page refreshes and shows the progress); not once interrupted."""
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING) and not self.interrupted
 
     @property
     def percent(self) -> int:

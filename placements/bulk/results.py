@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from placements.bulk.layout import CONTRACTS, PERSONS
@@ -27,6 +29,31 @@ class Problem:
         return [self.sheet, self.row, self.column, self.letter, self.value, self.reason]
 
 
+_DATES = ("start", "end", "graduation_date")
+
+
+def _to_json(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The cleaned values as JSON: dates as ISO text, the salary (a Decimal) as its text."""
+    if data is None:
+        return None
+    return {
+        k: (v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v) for k, v in data.items()
+    }
+
+
+def _from_json(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The inverse of :func:`_to_json`: the same Python values, so the fingerprint is the same."""
+    if data is None:
+        return None
+    out = dict(data)
+    for key in _DATES:
+        if out.get(key):
+            out[key] = date.fromisoformat(out[key])
+    if out.get("monthly_salary") is not None:
+        out["monthly_salary"] = Decimal(out["monthly_salary"])
+    return out
+
+
 @dataclass(slots=True)
 class ContractIn:
     row: int
@@ -43,6 +70,24 @@ class PersonIn:
     bad: bool = False
     existing: int | None = None  # the placement a previous import made, to be updated
     fingerprint: str = ""
+
+    def as_json(self) -> list:
+        """The person as the file gave it (before the database look-ups), kept with the check's report so that
+        确认导入 does not read and check the file again (:func:`placements.bulk.checking.recheck`)."""
+        return [
+            self.row,
+            self.id_number,
+            _to_json(self.data),
+            _to_json(self.graduate),
+            [[c.row, _to_json(c.data)] for c in self.contracts],
+        ]
+
+    @classmethod
+    def from_json(cls, value: list) -> PersonIn:
+        row, id_number, data, graduate, contracts = value
+        return cls(
+            row, id_number, _from_json(data), _from_json(graduate), [ContractIn(r, _from_json(c)) for r, c in contracts]
+        )
 
     def compute_fingerprint(self) -> str:
         body = {
@@ -101,4 +146,6 @@ class CheckResult:
             "notes": self.notes,
             "file_notes": self.file_notes,
             "bad_rows": {sheet: sorted(rows) for sheet, rows in self.bad_rows.items()},
+            # 确认导入 registers these without reading the file again (placements.bulk.recheck).
+            "ready": [p.as_json() for p in self.ready()],
         }

@@ -2,44 +2,42 @@
 
 - :func:`bulk_import_upload` checks the file by its content and size (:mod:`placements.bulk.package`), stores it and
   checks it (at once, or as a background task with a progress bar for more than ``BACKGROUND_ROWS`` rows).
-- :func:`bulk_import_confirm` registers the persons without a problem, in ONE transaction: the file is checked again
-  against the database as it is now, the placements and contracts are written, the grids recomputed by the engine
-  (:func:`placements.grid.recompute.grid_recompute_many`), and a person whose every registrable month verifies is
-  registered and confirmed at once (审核通过(系统)) as 信息校验 · 保存 would do. Either everything is written or
-  nothing. A re-upload of the same rows changes nothing; a changed row updates the placement a previous import made.
+- :func:`bulk_import_start` / :func:`bulk_import_run` (确认导入) register the persons without a problem, in ONE
+  transaction. The file is not read again: the check kept the persons it found ready (``report["ready"]``), and
+  :func:`placements.bulk.recheck.recheck` checks them against the database as it is now (a person registered
+  meanwhile in the wizard is not imported twice; a related unit deactivated since stops its persons). Then, set-based
+  (:mod:`placements.bulk.confirming`): the placements, contracts and 学历 are written, the grids recomputed by the
+  engine in one pass (:func:`placements.grid.recompute.grid_recompute_many`), and a person whose every registrable
+  month verifies is registered and confirmed at once (审核通过(系统)) as 信息校验 · 保存 would do. Either everything is
+  written or nothing. A re-upload of the same rows changes nothing; a changed row updates the placement a previous
+  import made.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 
 from core.actors import Actor
 from core.audit import record, record_many
 from core.errors import DomainError
-from core.months import month_label
 from core.uploads import CleanFile, safe_original_name, store_upload
 from employers.models import Employer
-from employers.services import related_units_mark_referenced
+from placements.bulk import confirming
 from placements.bulk.checking import check_workbook
 from placements.bulk.layout import MAX_BYTES
 from placements.bulk.models import BulkImport, BulkImportedPlacement
 from placements.bulk.package import NotAWorkbook, Package, inspect, too_big
 from placements.bulk.reading import open_workbook
-from placements.bulk.results import CheckResult, PersonIn
-from placements.constants import DocumentReview, MonthReview
-from placements.grid.checks import reason_texts
+from placements.bulk.recheck import recheck
+from placements.bulk.results import CheckResult
 from placements.grid.recompute import grid_recompute_many
-from placements.grid.selection import month_option, plan_selection
-from placements.models import Contract, GraduateRecord, Placement, PlacementMonth, identity_from_id_number
-from placements.registration.services import GRADUATE_FIELDS
+from placements.models import Placement
+from placements.registration import registry_access
 from placements.writes import check_year
 
 logger = logging.getLogger(__name__)
@@ -47,10 +45,7 @@ logger = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILE_KIND = "placement_bulk_import"
 BACKGROUND_ROWS = 300
-MONTH_FIELDS = (
-    "id", "placement_id", "month", "verified", "reasons", "taken_elsewhere", "dispatched", "selected", "review_state",
-    "evidence_missing", "held", "wage_ok", "pension_ok", "medical_ok", "cert_ok", "age_ok", "contract_ok",
-)  # fmt: skip  # more rows than this: check and import run as background tasks with a progress bar
+MEANWHILE_KEPT = 200
 Status = BulkImport.Status
 
 
@@ -129,10 +124,18 @@ def _progress(batch_id: int):
 def bulk_import_check(*, batch_id: int, package: Package | None = None) -> BulkImport:
     """Check the stored file of ``batch_id`` and keep the report (status 检查完成), or the reason it cannot be
     imported (文件不能导入). Writes only the batch row."""
-    batch = BulkImport.objects.select_related("employer", "file").get(pk=batch_id)
+    batch = BulkImport.objects.select_related("employer", "file", "created_by").get(pk=batch_id)
     try:
+        if batch.created_by is not None:  # the registry's data of every person is read: the lookup limit applies
+            registry_access.record_bulk_access(
+                user=batch.created_by, employer=batch.employer, bulk_import_id=batch.pk, rows=batch.rows_total
+            )
         package = package or _package_of(batch)
         result = check_workbook(package=package, employer=batch.employer, year=batch.year, progress=_progress(batch_id))
+    except registry_access.LookupRefused as refused:
+        BulkImport.objects.filter(pk=batch_id).update(
+            status=Status.REFUSED, message=refused.bulk_message, finished_at=timezone.now()
+        )
     except (NotAWorkbook, DomainError) as error:
         BulkImport.objects.filter(pk=batch_id).update(
             status=Status.REFUSED, message=getattr(error, "message", None) or str(error), finished_at=timezone.now()
@@ -245,15 +248,25 @@ def _confirm(batch_id: int, by: Actor | None) -> dict[str, Any]:
         raise BulkImportError("该导入已处理。", code="state")
     employer, year = batch.employer, batch.year
     check_year(employer.pk, year)  # the unit's row locked: no 完成申报 meanwhile
-    result: CheckResult = check_workbook(package=_package_of(batch), employer=employer, year=year)
+    stored = batch.report.get("ready")
+    if stored is None:  # checked before the report kept its persons: check the file again
+        result: CheckResult = check_workbook(package=_package_of(batch), employer=employer, year=year)
+        skipped, unchanged = sum(1 for p in result.persons.values() if p.bad), result.unchanged
+    else:  # the check's result, against the database as it is now (placements registered meanwhile, units …)
+        result = recheck(stored=stored, employer=employer, year=year)
+        counts = batch.report.get("counts", {})
+        skipped = counts.get("bad_persons", 0) + sum(1 for p in result.persons.values() if p.bad)
+        unchanged = counts.get("unchanged", 0) + result.unchanged
     ready = result.ready()
     if not ready:
-        raise BulkImportError("没有可导入的人员（文件中的人员均有错误或已导入且无变化）。", code="empty")
-    created = _create(employer, year, [p for p in ready if p.existing is None])
-    updated = _update([p for p in ready if p.existing is not None])
+        raise BulkImportError(
+            "没有可导入的人员（文件中的人员均有错误、已导入且无变化，或检查后已在系统中登记）。", code="empty"
+        )
+    created = confirming.create(employer, year, [p for p in ready if p.existing is None])
+    updated = confirming.update([p for p in ready if p.existing is not None])
     touched = {**created, **updated}  # id_number → Placement
     grid_recompute_many(placements_qs=Placement.objects.filter(pk__in=[p.pk for p in touched.values()]))
-    outcome = _finish(list(touched.values()))
+    outcome = confirming.finish(list(touched.values()))
     now_versions = dict(Placement.objects.filter(pk__in=[p.pk for p in touched.values()]).values_list("pk", "version"))
     by_number = {p.id_number: p for p in ready}
     BulkImportedPlacement.objects.filter(placement__in=list(now_versions)).delete()
@@ -285,189 +298,11 @@ def _confirm(batch_id: int, by: Actor | None) -> dict[str, Any]:
     return {
         "created": len(created),
         "updated": len(updated),
-        "unchanged": result.unchanged,
-        "skipped": sum(1 for p in result.persons.values() if p.bad),
+        "unchanged": unchanged,
+        "skipped": skipped,
+        # what changed between the check and 确认导入 (rows not imported, with the reason)
+        "meanwhile": [[p.sheet, p.row, p.value, p.reason] for p in result.problems[:MEANWHILE_KEPT]]
+        if stored is not None
+        else [],
         **{k: v for k, v in outcome.items() if k != "kinds"},
     }
-
-
-def _placement_fields(person: PersonIn) -> dict[str, Any]:
-    data = dict(person.data)
-    data["household_region_id"] = data.pop("household_region")
-    return data
-
-
-def _contracts(p: Placement, person: PersonIn) -> list[Contract]:
-    out = []
-    for c in person.contracts:
-        data = dict(c.data)
-        for name in ("dispatch_unit", "pension_unit", "medical_unit", "wage_unit"):
-            data[f"{name}_id"] = data.pop(name)
-        review = DocumentReview.PENDING if data["is_dispatched"] else DocumentReview.NOT_REQUIRED
-        out.append(Contract(placement=p, review_state=review, **data))
-    return out
-
-
-def _graduates(p: Placement, person: PersonIn) -> list[GraduateRecord]:
-    if not person.graduate:
-        return []
-    return [GraduateRecord(placement=p, **{name: person.graduate[name] for name in GRADUATE_FIELDS})]
-
-
-def _create(employer: Employer, year: int, persons: list[PersonIn]) -> dict[str, Placement]:
-    """New placements as 安置登记 step 1 + 合同管理 would leave them (registration.services.placement_create and
-    contract_add: birth date and gender from the ID number), written set-based."""
-    placements = []
-    for person in persons:
-        birth, gender = identity_from_id_number(person.id_number)
-        placements.append(
-            Placement(
-                employer=employer,
-                year=year,
-                id_number=person.id_number,
-                birth_date=birth,
-                gender=gender,
-                wizard_step=2,
-                **_placement_fields(person),
-            )
-        )
-    Placement.objects.bulk_create(placements, batch_size=1000)
-    by_number = {p.id_number: p for p in placements}
-    Contract.objects.bulk_create(
-        [c for person in persons for c in _contracts(by_number[person.id_number], person)], batch_size=1000
-    )
-    GraduateRecord.objects.bulk_create(
-        [g for person in persons for g in _graduates(by_number[person.id_number], person)], batch_size=1000
-    )
-    return by_number
-
-
-def _update(persons: list[PersonIn]) -> dict[str, Placement]:
-    """Placements a previous import made whose rows changed: the person's fields, contracts and 学历 replaced."""
-    if not persons:
-        return {}
-    locked = {
-        p.pk: p for p in Placement.objects.select_for_update().filter(pk__in=[person.existing for person in persons])
-    }
-    out: dict[str, Placement] = {}
-    for person in persons:
-        p = locked[person.existing]
-        if p.frozen:
-            raise BulkImportError(f"{p.name} 的登记已冻结，不能修改。", code="frozen")
-        for name, value in _placement_fields(person).items():
-            setattr(p, name, value)
-        p.version += 1
-        out[person.id_number] = p
-    fields = [*(_placement_fields(persons[0]).keys()), "version", "updated_at"]
-    now = timezone.now()
-    for p in locked.values():
-        p.updated_at = now
-    Placement.objects.bulk_update(list(out.values()), fields, batch_size=1000)
-    ids = [p.pk for p in out.values()]
-    Contract.objects.filter(placement__in=ids).delete()
-    GraduateRecord.objects.filter(placement__in=ids).delete()
-    by_pk = {p.pk: p for p in out.values()}
-    Contract.objects.bulk_create([c for person in persons for c in _contracts(by_pk[person.existing], person)])
-    GraduateRecord.objects.bulk_create([g for person in persons for g in _graduates(by_pk[person.existing], person)])
-    return out
-
-
-def _finish(placements: list[Placement]) -> dict[str, Any]:
-    """After the engine's recompute: register and confirm the persons whose every registrable month (in working
-    age, under contract, not held by another unit) verifies — the selection of 信息校验 (grid.selection's
-    plan_selection: the auto-verified months are selected and locked) and 完成登记 (the months held). The others
-    wait in the wizard: a ✗ month needs evidence (step 2/3), a dispatched person's clerk chooses the months."""
-    ids = [p.pk for p in placements]
-    dispatched = set(Contract.objects.filter(placement__in=ids, is_dispatched=True).values_list("placement", flat=True))
-    months: dict[int, list] = defaultdict(list)  # rows as named tuples: month_option / fail_mask read attributes
-    for chunk in _chunks(ids):
-        for m in (
-            PlacementMonth.objects.filter(placement__in=chunk)
-            .order_by("placement", "month")
-            .values_list(*MONTH_FIELDS, named=True)
-        ):
-            months[m.placement_id].append(m)
-    now = timezone.now()
-    kinds: dict[int, str] = {}
-    items: list[dict[str, Any]] = []
-    by_state: dict[tuple, list[int]] = defaultdict(list)  # (selected, review_state, evidence_missing, held) → months
-    finished: list[Placement] = []
-    for p in placements:
-        rows = months.get(p.pk, [])
-        registrable = [m for m in rows if m.age_ok and m.contract_ok and not m.taken_elsewhere]
-        failing = [m for m in registrable if not m.verified]
-        if p.pk in dispatched:
-            kind = "choose"
-        elif not registrable:
-            kind = "none"
-        elif failing:
-            kind = "evidence"
-        else:
-            kind = "auto"
-        kinds[p.pk] = kind
-        items.append(
-            {
-                "pk": p.pk,
-                "name": p.name,
-                "kind": kind,
-                "months": [month_label(m.month) for m in (failing if kind != "auto" else registrable)],
-                "reasons": sorted({text for m in failing for text in reason_texts(m.reasons)}),
-            }
-        )
-        if kind == "auto":
-            plan = plan_selection([month_option(m) for m in rows], [m.month for m in registrable])
-            for m in rows:
-                state = plan.states[m.month]
-                selected = state != MonthReview.NONE
-                now_state = (selected, state, False, selected and state != MonthReview.REJECTED)
-                if (m.selected, m.review_state, m.evidence_missing, m.held) != now_state:
-                    by_state[now_state].append(m.id)
-            finished.append(p)
-    # Few distinct target states: one UPDATE per state and chunk (bulk_update's CASE per row is far slower).
-    for (selected, state, missing, held), pks in by_state.items():
-        for chunk in _chunks(pks, 5000):
-            PlacementMonth.objects.filter(pk__in=chunk).update(
-                selected=selected, review_state=state, evidence_missing=missing, held=held, updated_at=now
-            )
-    for chunk in _chunks([p.pk for p in finished], 5000):
-        Placement.objects.filter(pk__in=chunk).update(
-            wizard_completed=True,
-            wizard_step=4,
-            submitted_at=Coalesce(F("submitted_at"), Value(now)),
-            version=F("version") + 1,
-            updated_at=now,
-        )
-    named = Contract.objects.filter(placement__in=[p.pk for p in finished]).values_list(
-        "dispatch_unit", "pension_unit", "medical_unit", "wage_unit"
-    )
-    related_units_mark_referenced(unit_ids=[pk for row in named for pk in row])
-    if finished:
-        numbers = sorted({p.id_number for p in finished})
-        year = finished[0].year
-        transaction.on_commit(lambda: _enqueue_persons(numbers, year))
-    counts = defaultdict(int)
-    for kind in kinds.values():
-        counts[kind] += 1
-    return {
-        "auto": counts["auto"],
-        "evidence": counts["evidence"],
-        "choose": counts["choose"],
-        "none": counts["none"],
-        "items": items[:5000],
-        "kinds": kinds,
-    }
-
-
-def _enqueue_persons(numbers: list[str], year: int) -> None:
-    """Other units' grids of these persons show 已在其他单位登记 from their next recompute: ask for it now."""
-    from placements.grid.tasks import recompute_persons
-
-    try:
-        recompute_persons.enqueue(numbers, year)
-    except Exception:  # a follow-up refresh must never break the import
-        logger.exception("could not enqueue the grid recompute after bulk import")
-
-
-def _chunks(items: list[int], size: int = 2000) -> Iterable[list[int]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -16,6 +16,7 @@ from employers.access import employer_required
 from employers.selectors import year_locked
 from placements.bulk import services
 from placements.bulk.forms import UploadForm
+from placements.bulk.liveness import mark_interrupted
 from placements.bulk.marked import marked_workbook
 from placements.bulk.models import BulkImport
 from placements.bulk.package import NotAWorkbook
@@ -75,9 +76,10 @@ def upload(request: HttpRequest) -> HttpResponse:
                 return redirect("placements:bulk_report", pk=batch.pk)
     recent = list(
         BulkImport.objects.filter(employer=request.employer, year=year).only(
-            "pk", "original_name", "status", "created_at", "year"
+            "pk", "original_name", "status", "created_at", "confirmed_at", "year"
         )[:10]
     )
+    mark_interrupted(recent)
     context = {"title": "批量导入", "form": form, "year": year, "recent": recent}
     return render(request, "placements/bulk/upload.html", context)
 
@@ -89,9 +91,18 @@ def _batch(request: HttpRequest, pk: int) -> BulkImport:
 @employer_required
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
+    mark_interrupted([batch])
+    if batch.interrupted:
+        messages.error(
+            request,
+            "该文件的后台处理已中断（处理程序意外停止），没有导入任何人员。请重新上传该文件，检查后再确认导入。",
+        )
     data = batch.report or {}
     problems = data.get("problems", [])
     result = batch.result or {}
+    if meanwhile := result.get("meanwhile"):
+        reasons = "；".join(f"{sheet}第 {row} 行：{reason}" for sheet, row, _, reason in meanwhile[:3])
+        messages.warning(request, f"检查后到确认导入前情况有变化，以下人员没有导入：{reasons}")
     items = [{**item, "label": KIND_LABELS.get(item["kind"], "")} for item in result.get("items", [])]
     context = {
         "title": "批量导入检查报告" if batch.status != BulkImport.Status.DONE else "批量导入结果",

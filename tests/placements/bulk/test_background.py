@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from notices.models import Notice
-from placements.bulk import services
+from placements.bulk import confirming, services
 from placements.bulk.models import BulkImport
 from placements.models import Placement
 from tests.placements.bulk.conftest import contract, person, person_id, upload
@@ -63,7 +63,7 @@ def test_a_failed_import_writes_nothing_and_says_why(monkeypatch, employer_clien
     def broken(placements):
         raise RuntimeError("engine down")
 
-    monkeypatch.setattr(services, "_finish", broken)
+    monkeypatch.setattr(confirming, "finish", broken)
     employer_client.post(reverse("placements:bulk_confirm", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == BulkImport.Status.FAILED

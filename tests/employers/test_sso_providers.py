@@ -344,7 +344,7 @@ def test_unprefixed_settings_left_out_of_the_list_are_a_warning(settings):
     assert [code for code, _ in _check_messages(settings, providers, OIDC_RP_CLIENT_ID="a")] == ["employers.W101"]
 
 
-def test_manage_py_check_stops_on_a_half_configured_provider(settings):
+def test_manage_py_check_stops_on_a_half_configured_provider(settings, db):
     settings.OIDC_PROVIDERS = {"national": {"client_id": "b", "label": NATIONAL_LABEL}}
     with pytest.raises(SystemCheckError, match="OIDC_NATIONAL_ISSUER"):
         call_command("check")

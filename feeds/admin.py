@@ -125,6 +125,7 @@ class FeedImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "rows_updated",
         "rows_unchanged",
         "rows_rejected",
+        "persons_changed",
         "by_label",
     )
     list_filter = ("kind",)
@@ -320,6 +321,7 @@ def feed_quality_trend(request, *, model_admin):
             "rows_updated",
             "rows_unchanged",
             "rows_rejected",
+            "persons_changed",
         )
     )
     by_kind: dict[str, list[FeedImport]] = {kind: [] for kind in kinds}

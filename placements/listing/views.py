@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from core.masking import mask_number
 from employers.access import employer_required
@@ -42,6 +44,7 @@ def index(request: HttpRequest) -> HttpResponse:
     actions = year_actions(employer, year, today=today)
     prefix = reverse("placements:detail", args=[0])[:-2]  # "/placements/"
     rows = [_list_row(n, p, actions.locked, prefix) for n, p in enumerate(page.rows, start=page.start_index + 1)]
+    rows_html = [row.html(actions.locked) for row in rows]
     counters = [
         {
             "status": value,
@@ -65,7 +68,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "totals": totals,
         "counters": counters,
         "page": page,
-        "rows": rows,
+        "rows": rows_html,
         "declaration_actions": actions,
         "locked": actions.locked,
     }
@@ -73,7 +76,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 # The list's links are built by string formatting from one reversed prefix (50 rows × 5 links: ``reverse`` per
-# link is measurable); the row itself is rendered by templates/placements/includes/list_row.html.
+# link is measurable), and each row's HTML by :meth:`ListRow.html` (every value escaped): an included template per
+# row was two thirds of the page's CPU (50 includes, ~600 variable lookups and number localisations).
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,34 @@ class ListRow:
     status: str  # mark and label
     status_note: str
     links: list[ListLink]
+
+    def html(self, locked: bool) -> SafeString:
+        """The row's ``<tr>``: a checkbox cell unless ``locked``, the values, the links."""
+        name = escape(self.name)
+        select = ""
+        if not locked:
+            box = ""
+            if self.deletable:
+                box = (
+                    f'<input type="checkbox" class="form-check-input" name="ids" value="{self.pk}" id="sel-{self.pk}"'
+                    f' aria-describedby="batch-help"><label class="visually-hidden" for="sel-{self.pk}">选择 {name}'
+                    "</label>"
+                )
+            select = f'<td class="pl-select">{box}</td>'
+        note = f'<span class="small text-muted">{escape(self.status_note)}</span>' if self.status_note else ""
+        links = " ".join(
+            f'<a{' class="text-danger"' if link.danger else ""} href="{escape(link.href)}"'
+            f' aria-label="{escape(link.label)} {name}">{escape(link.label)}</a>'
+            for link in self.links
+        )
+        # every value above is escaped or a number
+        return mark_safe(
+            f'<tr>{select}<td>{self.n}</td><th scope="row" class="fw-normal">{name}</th>'
+            f"<td>{escape(self.id_number)}</td><td>{escape(self.cert_no)}</td>"
+            f'<td class="pl-num">{self.n_registered}</td><td class="pl-num">{self.n_confirmed}</td>'
+            f'<td class="pl-num">{self.n_approved}</td><td class="pl-num">{self.n_rejected}</td>'
+            f'<td>{escape(self.status)}{note}</td><td class="pl-ops">{links}</td></tr>'
+        )
 
 
 def _list_row(n: int, p: Placement, locked: bool, prefix: str) -> ListRow:

@@ -195,8 +195,9 @@ class AuditPage:
 def audit_events(*, by: Actor, filters: AuditFilters, page: int = 1, before: str = "") -> AuditPage:
     """The :data:`PAGE_SIZE` events (newest first, older than the cursor ``before``; no COUNT, no OFFSET) that ``by``
     may read and that match ``filters``; ``page`` is only the number shown. The read is recorded in the same
-    transaction. At most 3 + 2 queries (profile, region, unit; the parts; the read's event). Raises PermissionError
-    for a non-reviewer."""
+    transaction. Queries: the reviewer's profile and region (unless loaded), the unit (by USCC) or the person's
+    placements (by ID number), one per part (two for a region, one otherwise), the read's event. Raises
+    PermissionError for a non-reviewer."""
     prefix = reviewer_region_prefix(by)
     if prefix is None:
         raise PermissionError("该账号不是审核人员。")

@@ -13,7 +13,7 @@ the contract rules) cannot have changed and is not redone.
 from __future__ import annotations
 
 from employers.constants import Relation
-from employers.models import Employer
+from employers.models import Employer, RelatedUnit
 from placements.bulk import cells
 from placements.bulk.checking import CONTRACT_COL, PERSON_COL, Context, against_database
 from placements.bulk.layout import CONTRACTS, PERSONS
@@ -41,7 +41,7 @@ def recheck(*, stored: list[list], employer: Employer, year: int) -> CheckResult
     result = CheckResult(year=year)
     ctx = Context(employer)
     active = {unit.pk: unit for unit in ctx.units.values()}
-    contract_problems = _Problems(result, CONTRACTS, CONTRACT_COL)
+    stopped: list[tuple[PersonIn, int, str, int | RelatedUnit, str]] = []  # person, row, column, unit, reason
     for value in stored:
         person = PersonIn.from_json(value)
         result.persons[person.id_number] = person
@@ -51,11 +51,22 @@ def recheck(*, stored: list[list], employer: Employer, year: int) -> CheckResult
                 if pk is None:
                     continue
                 unit = active.get(pk)
-                reason = GONE if unit is None else None
-                if unit is not None and key == "dispatch_unit":
-                    reason = dispatch_unit_error(is_dispatch_firm=unit.relation == Relation.DISPATCH_FIRM)
-                if reason:
-                    contract_problems.problem(contract.row, key, unit.name if unit else pk, reason)
-                    person.bad = True
+                if unit is None:
+                    stopped.append((person, contract.row, key, pk, GONE))
+                elif key == "dispatch_unit" and (
+                    reason := dispatch_unit_error(is_dispatch_firm=unit.relation == Relation.DISPATCH_FIRM)
+                ):
+                    stopped.append((person, contract.row, key, unit, reason))
+    if stopped:  # the names of units deactivated or deleted since (one query)
+        names = dict(
+            RelatedUnit.objects.filter(
+                employer=employer, pk__in=[u for *_, u, _ in stopped if isinstance(u, int)]
+            ).values_list("pk", "name")
+        )
+        problems = _Problems(result, CONTRACTS, CONTRACT_COL)
+        for person, row, key, unit, reason in stopped:
+            shown = unit.name if isinstance(unit, RelatedUnit) else names.get(unit, "")
+            problems.problem(row, key, shown, reason)
+            person.bad = True
     against_database(result, ctx, _Problems(result, PERSONS, PERSON_COL), employer, year)
     return result

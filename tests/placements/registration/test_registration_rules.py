@@ -201,3 +201,23 @@ def test_evidence_upload_errors(check, months, error):
         assert errors == []
     else:
         assert any(error in e for e in errors), errors
+
+
+def test_the_person_rules_the_wizard_and_the_bulk_import_share():
+    """One copy of each rule (registration.rules), called by PersonForm, GraduateForm, _validate_contract and
+    placements.bulk.checking."""
+    from placements.registration.rules import (
+        baseline_error,
+        dispatch_unit_error,
+        graduate_missing,
+        graduation_date_error,
+    )
+
+    assert baseline_error("女", "") == "女性请选择退休年龄基准（女职工或女干部）。"
+    assert baseline_error("女", "worker50") is None and baseline_error("男", "") is None
+    assert graduate_missing("北京大学", "", None) == {"degree": "请选择学历。", "graduation_date": "请填写毕业时间。"}
+    assert graduate_missing("北京大学", "bachelor", date(2010, 7, 1)) == {}
+    assert graduation_date_error(date(2031, 7, 1), date(2030, 1, 1)) == "毕业时间不能晚于今天。"
+    assert graduation_date_error(date(2030, 1, 1), date(2030, 1, 1)) is None
+    assert dispatch_unit_error(is_dispatch_firm=False) == "劳务派遣单位须为关系为“劳务派遣单位”的关联单位。"
+    assert dispatch_unit_error(is_dispatch_firm=True) is None

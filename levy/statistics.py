@@ -40,6 +40,7 @@ def estimate_units(
     levy_year = levy_year_for(year)
     out: dict[int, LevyFigures | None] = {}
     for employer, staff, wage, kind, federation_region in stated:
+        # The one definition of "the province whose ratio and wages apply" (it reads only federation_region_id).
         province = province_code_of(SimpleNamespace(federation_region_id=federation_region))
         if province not in provinces:
             provinces[province] = (employment_ratio(province, year), social_average_wage(province, year))

@@ -45,7 +45,13 @@
       ],
       series: [
         { name: "实际安排比例(%)", type: "line", data: data.levy.ratio, connectNulls: false },
-        { name: "规定比例(%)", type: "line", data: data.levy.required, lineStyle: { type: "dashed" }, symbol: "none" },
+        {
+          name: "规定比例(%)",
+          type: "line",
+          data: data.levy.required,
+          lineStyle: { type: "dashed" },
+          symbol: "diamond", // visible with a single row too
+        },
         { name: "应缴保障金估算(万元)", type: "bar", yAxisIndex: 1, data: data.levy.payable, barMaxWidth: 18 },
       ],
     });

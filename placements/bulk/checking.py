@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.models import Region
-from core.selectors import pickable_regions
+from core.forms import RegionPickerField, is_region_code, split_region_code
 from employers import identifiers
 from employers.constants import Relation
 from employers.models import Employer, RelatedUnit
@@ -64,14 +64,8 @@ class Context:
 
     def __init__(self, employer: Employer) -> None:
         self.employer = employer
-        pickable = pickable_regions().values_list("code", "parent_id")
-        self.pickable: set[str] = set()
-        self.parents: set[str] = set()
-        for code, parent in pickable:
-            self.pickable.add(code)
-            if parent:
-                self.parents.add(parent)
-        self.abolished = set(Region.objects.filter(abolished=True).values_list("code", flat=True))
+        self.region_field = RegionPickerField(label="户籍地")
+        self.regions: dict[str, str | None] = {}  # code → the picker's verdict, asked once per code of the file
         units = list(
             RelatedUnit.objects.filter(employer=employer, is_active=True).only("pk", "name", "uscc", "relation")
         )
@@ -83,16 +77,26 @@ class Context:
         self.today = timezone.localdate()
 
     def region_error(self, code: str) -> str | None:
-        """The region picker's rule (core.forms.RegionPickerField): a current region with no current children."""
-        if len(code) != 6 or not code.isdigit():
+        """The wizard's own rule for 户籍地 — core.forms.RegionPickerField, asked once per distinct code (two queries):
+        a current region with no current children. Its messages speak of the picker; a file gets the same verdict
+        worded for a typed code."""
+        if not is_region_code(code):
             return "请填写 6 位行政区划代码，如 110101。"
-        if code in self.abolished:
-            return "该行政区划已撤销，请填写现行的行政区划代码。"
-        if code not in self.pickable:
-            return "行政区划代码不存在，请核对。"
-        if code in self.parents:
-            return "请填写到区县一级的行政区划代码。"
-        return None
+        if code not in self.regions:
+            try:
+                self.region_field.clean(split_region_code(code))
+            except ValidationError as error:
+                self.regions[code] = REGION_WORDING.get(error.code, error.messages[0])
+            else:
+                self.regions[code] = None
+        return self.regions[code]
+
+
+REGION_WORDING = {  # RegionPickerField's error codes → the wording for a code typed into the file
+    "invalid": "行政区划代码不存在，请核对。",
+    "abolished": "该行政区划已撤销，请填写现行的行政区划代码。",
+    "incomplete": "请填写到区县一级的行政区划代码。",
+}
 
 
 def _get(values: dict[str, object], key: str) -> str:

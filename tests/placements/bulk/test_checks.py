@@ -128,3 +128,23 @@ def test_a_declared_year_is_refused(employer, year, make_file):
     declaration_state_record(employer_id=employer.pk, year=year, state=State(DECLARED), declared_at=timezone.now())
     with pytest.raises(NotAWorkbook, match="已完成申报"):
         _check(employer, year, make_file([person(person_id(1))], [contract(person_id(1))]))
+
+
+def test_the_household_region_is_judged_by_the_wizards_region_picker(monkeypatch, employer, year, make_file):
+    """户籍地 follows core.forms.RegionPickerField (no copy of its rule), asked once per distinct code."""
+    from core.forms import RegionPickerField
+    from tests.factories import region
+
+    region("110102").__class__.objects.filter(code="110102").update(abolished=True)
+    asked: list = []
+    clean = RegionPickerField.clean
+    monkeypatch.setattr(RegionPickerField, "clean", lambda self, value: asked.append(value) or clean(self, value))
+    numbers = [person_id(i) for i in range(1, 5)]
+    codes = ["110101", "110101", "110102", "110100"]
+    rows = [person(n, household_region=code) for n, code in zip(numbers, codes, strict=True)]
+    result = _check(employer, year, make_file(rows, [contract(n) for n in numbers]))
+    reasons = _reasons(result)
+    assert reasons[("人员信息", 4, "户籍地区划代码")] == "该行政区划已撤销，请填写现行的行政区划代码。"
+    assert reasons[("人员信息", 5, "户籍地区划代码")] == "请填写到区县一级的行政区划代码。"
+    assert ("人员信息", 2, "户籍地区划代码") not in reasons and ("人员信息", 3, "户籍地区划代码") not in reasons
+    assert sorted(v[-1] or v[1] for v in asked) == ["110100", "110101", "110102"]  # once per code

@@ -69,7 +69,7 @@ def test_lock_ends_after_5_minutes(client, clerk):
         assert _login(client, PASSWORD).status_code == 302
 
 
-def test_logout_is_a_post_and_password_change_works(client, clerk):
+def test_logout_is_a_post_and_password_change_works(production_hashers, client, clerk):
     client.force_login(clerk)
     page = client.get("/accounts/password_change/")
     assert page.status_code == 200 and "修改密码" in page.content.decode()

@@ -3,6 +3,7 @@ values, read back the same by openpyxl in both modes; the header, widths and fro
 that XML or Excel would misread is written safely. No database."""
 
 import io
+from zipfile import ZipFile
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -99,3 +100,9 @@ def test_a_sheet_of_another_workbook_is_refused():
     stray._id = 7  # a sheet path this workbook does not have
     with pytest.raises(ValueError, match="sheet7"):
         xlsx_stream.save(wb, io.BytesIO(), {stray: [[1]]})
+
+
+def test_the_streamed_part_declares_utf8():
+    with ZipFile(io.BytesIO(_workbook(ROWS))) as book:
+        part = book.read("xl/worksheets/sheet1.xml")
+    assert part.startswith(b'<?xml version="1.0" encoding="UTF-8"') and "张三".encode() in part

@@ -235,8 +235,18 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
         cursor.execute(f"CREATE TEMPORARY TABLE {sql.stage} (seq bigserial, {sql.stage_columns}) ON COMMIT DROP")
         key_index = _drop_key_index_if_empty(cursor, sql, model)
         if key_index is not None:
-            # An initial load: stage everything, merge once (into the empty table), then build the index.
-            outcome = _load_and_merge(cursor, sql, open_stream(), segmented=False, initial=True)
+            # An initial load: each segment inserted (no join: the table holds only earlier segments' keys) while
+            # the next is validated, then the index built once.
+            savepoint = transaction.savepoint_create()
+            try:
+                outcome = _load_and_merge(cursor, sql, open_stream(), segmented=True, initial=True)
+            except _Restart:
+                transaction.savepoint_rollback(savepoint)
+                cursor.execute(f"TRUNCATE {sql.stage} RESTART IDENTITY")
+                outcome = _load_and_merge(cursor, sql, open_stream(), segmented=False, initial=True)
+                outcome.timings["restarted"] = 1.0
+            else:
+                transaction.savepoint_commit(savepoint)
             clock = time.monotonic()
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute(key_index)
@@ -342,7 +352,7 @@ def _load_and_merge(
             assert marker is not None
             if marker.maybe_duplicates:
                 producer.segmented = False  # deduplicate in the final merge (or restart)
-            elif not merged and not mostly_new():
+            elif not merged and not initial and not mostly_new():
                 producer.segmented = False  # a re-import: one merge at the end, one pass over the table
             elif producer.segmented:
                 inserted = merge(marker.staged, deduplicate=False)

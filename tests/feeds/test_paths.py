@@ -163,6 +163,36 @@ def test_initial_load_builds_the_key_index_after_one_merge(tmp_path, monkeypatch
     assert "initial load: unique index built, table analysed" not in again.timings and again.inserted == 0
 
 
+@pytest.mark.parametrize("repeat_a_key", [False, True])
+def test_initial_load_in_segments(tmp_path, monkeypatch, repeat_a_key):
+    """Segments are inserted while the file is read; a key repeated after a segment was inserted restarts the load
+    with one deduplicating insert (the later line wins)."""
+    from feeds import merge_pg, reader
+
+    monkeypatch.setattr(reader, "BLOCK_CHARS", 4096)
+    monkeypatch.setattr(merge_pg, "SEGMENT_ROWS", 200)
+    world = World(year=2025, employers=5, persons=100, seed=6)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0)
+    path = tmp_path / "pension.csv"
+    if repeat_a_key:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        lines.append(",".join([*lines[1].split(",")[:3], "9999.00"]))
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    portable = feed_import(kind="pension", path=path, method="portable")
+    expected = table("pension")
+    clear()
+    loads = []
+    original = merge_pg._Statements.load
+    monkeypatch.setattr(merge_pg._Statements, "load", lambda self, dedup: loads.append(dedup) or original(self, dedup))
+    result = feed_import(kind="pension", path=path, method="copy")
+    assert counts(result) == counts(portable) and table("pension") == expected and _key_index_exists()
+    assert result.touched_persons == portable.touched_persons == 100
+    if repeat_a_key:
+        assert result.timings.get("restarted") == 1.0 and loads[-1] is True
+    else:
+        assert "restarted" not in result.timings and len(loads) > 3 and not any(loads)
+
+
 def test_initial_load_rolled_back_keeps_the_key_index(tmp_path):
     """A file refused at its last line: everything rolls back, the dropped key included."""
     from feeds.reader import FeedFileError

@@ -11,9 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from placements.bulk.layout import CONTRACTS, PERSONS
+from placements.registration.services import CONTRACT_FIELDS, GRADUATE_FIELDS, PERSON_FIELDS
 
 MAX_PROBLEMS_KEPT = 20_000
 MAX_NOTES_KEPT = 2_000
+PERSON_KEYS, CONTRACT_KEYS, GRADUATE_KEYS = PERSON_FIELDS, CONTRACT_FIELDS, GRADUATE_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,22 +32,25 @@ class Problem:
 
 
 _DATES = ("start", "end", "graduation_date")
+READY_KEPT_MAX = 20_000  # more persons: 确认导入 reads and checks the file again (the report stays small)
 
 
-def _to_json(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The cleaned values as JSON: dates as ISO text, the salary (a Decimal) as its text."""
+def _to_json(data: dict[str, Any] | None, keys: tuple[str, ...]) -> list | None:
+    """The cleaned values in ``keys`` order (compact: the report of 20,000 persons stays a few MB), dates as ISO
+    text, the salary (a Decimal) as its text."""
     if data is None:
         return None
-    return {
-        k: (v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v) for k, v in data.items()
-    }
+    return [
+        v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v
+        for v in (data[k] for k in keys)
+    ]
 
 
-def _from_json(data: dict[str, Any] | None) -> dict[str, Any] | None:
+def _from_json(values: list | None, keys: tuple[str, ...]) -> dict[str, Any] | None:
     """The inverse of :func:`_to_json`: the same Python values, so the fingerprint is the same."""
-    if data is None:
+    if values is None:
         return None
-    out = dict(data)
+    out = dict(zip(keys, values, strict=True))
     for key in _DATES:
         if out.get(key):
             out[key] = date.fromisoformat(out[key])
@@ -72,21 +77,25 @@ class PersonIn:
     fingerprint: str = ""
 
     def as_json(self) -> list:
-        """The person as the file gave it (before the database look-ups), kept with the check's report so that
-        确认导入 does not read and check the file again (:func:`placements.bulk.checking.recheck`)."""
+        """The person as the check leaves it, kept with the check's report so that 确认导入 does not read and check
+        the file again (:func:`placements.bulk.recheck.recheck`)."""
         return [
             self.row,
             self.id_number,
-            _to_json(self.data),
-            _to_json(self.graduate),
-            [[c.row, _to_json(c.data)] for c in self.contracts],
+            _to_json(self.data, PERSON_KEYS),
+            _to_json(self.graduate, GRADUATE_KEYS),
+            [[c.row, _to_json(c.data, CONTRACT_KEYS)] for c in self.contracts],
         ]
 
     @classmethod
     def from_json(cls, value: list) -> PersonIn:
         row, id_number, data, graduate, contracts = value
         return cls(
-            row, id_number, _from_json(data), _from_json(graduate), [ContractIn(r, _from_json(c)) for r, c in contracts]
+            row,
+            id_number,
+            _from_json(data, PERSON_KEYS),
+            _from_json(graduate, GRADUATE_KEYS),
+            [ContractIn(r, _from_json(c, CONTRACT_KEYS)) for r, c in contracts],
         )
 
     def compute_fingerprint(self) -> str:
@@ -146,6 +155,6 @@ class CheckResult:
             "notes": self.notes,
             "file_notes": self.file_notes,
             "bad_rows": {sheet: sorted(rows) for sheet, rows in self.bad_rows.items()},
-            # 确认导入 registers these without reading the file again (placements.bulk.recheck).
-            "ready": [p.as_json() for p in self.ready()],
+            # 确认导入 registers these without reading the file again (placements.bulk.recheck); None: too many to keep.
+            "ready": [p.as_json() for p in ready] if len(ready := self.ready()) <= READY_KEPT_MAX else None,
         }

@@ -220,3 +220,19 @@ def test_without_a_task_queue_a_batch_left_busy_for_hours_is_interrupted(employe
     recent = _busy(employer, BulkImport.Status.IMPORTING, minutes_ago=1)
     liveness.mark_interrupted([old, recent])
     assert old.interrupted and not recent.interrupted
+
+
+def test_a_file_too_large_to_keep_its_persons_is_checked_again_at_confirm(
+    monkeypatch, employer_client, year, make_file
+):
+    from placements.bulk import results
+
+    monkeypatch.setattr(results, "READY_KEPT_MAX", 1)
+    numbers = [person_id(1), person_id(2)]
+    batch = _upload(employer_client, year, make_file([person(n) for n in numbers], [contract(n) for n in numbers]))
+    assert batch.report["ready"] is None and batch.report["counts"]["new"] == 2
+    read_again: list = []
+    check = services.check_workbook
+    monkeypatch.setattr(services, "check_workbook", lambda **kw: read_again.append(1) or check(**kw))
+    batch = _confirm(employer_client, batch)
+    assert batch.status == BulkImport.Status.DONE and batch.result["created"] == 2 and read_again == [1]

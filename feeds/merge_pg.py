@@ -131,6 +131,7 @@ class _Statements:
         )
         stamp = has_imported_at(model)
         self.all_list = ", ".join(q(c) for c in spec.columns)
+        self.key_list = ", ".join(q(c) for c in spec.key)
         self.join_on = " AND ".join(f"t.{q(c)} = s.{q(c)}" for c in spec.key)
         target_values = ", ".join(f"t.{q(c)}" for c in spec.values)
         source_values = ", ".join(f"s.{q(c)}" for c in spec.values)
@@ -140,8 +141,6 @@ class _Statements:
         )
         self.insert_columns = self.all_list + (", imported_at" if stamp else "")
         self.insert_values = self.all_list + (", now()" if stamp else "")
-        changed_field = spec.person_field or first_changed_field(spec)
-        self.returning = q(changed_field) if changed_field else "1"
         if spec.person_field:
             # DISTINCT in a subquery may hash; array_agg(DISTINCT …) always sorts.
             self.touched = f"(SELECT array_agg(p) FROM (SELECT DISTINCT {q(spec.person_field)} AS p FROM chg) d)"
@@ -184,18 +183,24 @@ class _Statements:
             SELECT {distinct}, (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), {self.touched}
         """
 
-    def load(self, deduplicate: bool) -> str:
-        """:meth:`merge` into an empty table (an initial load, its key index dropped): every staged row is new, so
-        no join with the target — one ``INSERT … SELECT``; the same four values."""
-        source = self._source(deduplicate)
+    def initial_superseded(self) -> str:
+        """After an initial load straight into the table (ids follow the COPY order): delete every row whose key a
+        later row repeats; returns (staging number, staging number of the row that won) of the deleted rows."""
         return f"""
-            WITH src AS {source},
-            ins AS (
-                INSERT INTO {self.table} ({self.insert_columns}) SELECT {self.insert_values} FROM src
-                RETURNING {self.returning}
-            )
-            SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM ins), 0, {self.touched.replace("chg", "ins")}
+            WITH numbered AS (
+                SELECT id, row_number() OVER (ORDER BY id) AS seq, {self.key_list} FROM {self.table}
+            ),
+            ranked AS (
+                SELECT id, seq, first_value(seq) OVER w AS winner, row_number() OVER w AS rn FROM numbered
+                WINDOW w AS (PARTITION BY {self.sort_key} ORDER BY seq DESC)
+            ),
+            gone AS (DELETE FROM {self.table} t USING ranked r WHERE t.id = r.id AND r.rn > 1 RETURNING r.seq, r.winner)
+            SELECT seq, winner FROM gone ORDER BY seq
         """
+
+    def initial_touched(self) -> str:
+        """The ``touched`` value of :meth:`merge` after an initial load: every row of the table is new."""
+        return f"SELECT {self.touched.replace('FROM chg', f'FROM {self.table}')}"
 
     def known_sample(self) -> str:
         """(stored keys, sampled rows) among %(n)s staged rows; a correlated EXISTS probes the unique index."""
@@ -235,18 +240,8 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
         cursor.execute(f"CREATE TEMPORARY TABLE {sql.stage} (seq bigserial, {sql.stage_columns}) ON COMMIT DROP")
         key_index = _drop_key_index_if_empty(cursor, sql, model)
         if key_index is not None:
-            # An initial load: each segment inserted (no join: the table holds only earlier segments' keys) while
-            # the next is validated, then the index built once.
-            savepoint = transaction.savepoint_create()
-            try:
-                outcome = _load_and_merge(cursor, sql, open_stream(), segmented=True, initial=True)
-            except _Restart:
-                transaction.savepoint_rollback(savepoint)
-                cursor.execute(f"TRUNCATE {sql.stage} RESTART IDENTITY")
-                outcome = _load_and_merge(cursor, sql, open_stream(), segmented=False, initial=True)
-                outcome.timings["restarted"] = 1.0
-            else:
-                transaction.savepoint_commit(savepoint)
+            # An initial load: COPY straight into the (empty, unindexed by key) table, then the key built once.
+            outcome = _initial_copy(cursor, sql, open_stream())
             clock = time.monotonic()
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute(key_index)
@@ -306,9 +301,40 @@ def _drop_key_index_if_empty(cursor, sql: _Statements, model: type[models.Model]
     return f"ALTER TABLE {sql.table} ADD CONSTRAINT {q(constraint.name)} UNIQUE ({columns})"
 
 
-def _load_and_merge(
-    cursor, sql: _Statements, stream: CopyStream, *, segmented: bool, initial: bool = False
-) -> MergeOutcome:
+def _initial_copy(cursor, sql: _Statements, stream: CopyStream) -> MergeOutcome:
+    """An initial load: the validated rows COPYed straight into the empty table (its key constraint dropped), no
+    staging table and no join. A key repeated in the file (the probe says it may be) is settled afterwards: the
+    rows a later line repeats are deleted and reported as superseded, as :meth:`_Statements.merge` would."""
+    outcome = MergeOutcome()
+    clock = time.monotonic()
+    producer = _Producer(stream, segmented=False)
+    producer.start()
+    columns = ", ".join(connection.ops.quote_name(c) for c in stream.columns)
+    try:
+        reader = _SegmentReader(producer)
+        cursor.copy_expert(f"COPY {sql.table} ({columns}) FROM STDIN (FORMAT csv)", reader)
+        if reader.error is not None:
+            raise reader.error
+    finally:
+        producer.close()
+    outcome.read, outcome.staged = stream.read, stream.staged
+    outcome.timings["validate+copy into the table"] = time.monotonic() - clock
+    clock = time.monotonic()
+    if stream.probe.maybe:
+        cursor.execute(sql.initial_superseded())
+        outcome.superseded = [(stream.line_of(seq), stream.line_of(winner)) for seq, winner in cursor.fetchall()]
+    outcome.distinct = outcome.inserted = outcome.staged - len(outcome.superseded)
+    cursor.execute(sql.initial_touched())
+    touched_value = cursor.fetchone()[0]
+    if sql.spec.person_field:
+        outcome.touched_ids = sorted(touched_value or ())
+    else:
+        outcome.first_changed = touched_value
+    outcome.timings["superseded and touched"] = time.monotonic() - clock
+    return outcome
+
+
+def _load_and_merge(cursor, sql: _Statements, stream: CopyStream, *, segmented: bool) -> MergeOutcome:
     outcome = MergeOutcome()
     touched: set[str] = set()
     first_changed = None
@@ -322,8 +348,7 @@ def _load_and_merge(
     def merge(hi: int, deduplicate: bool) -> int:
         nonlocal first_changed
         cursor.execute(f"ANALYZE {sql.stage}")
-        statement = sql.load(deduplicate) if initial else sql.merge(deduplicate)
-        cursor.execute(statement, {"lo": merged, "hi": hi})
+        cursor.execute(sql.merge(deduplicate), {"lo": merged, "hi": hi})
         distinct, inserted, updated, touched_value = cursor.fetchone()
         outcome.distinct += distinct
         outcome.inserted += inserted
@@ -352,7 +377,7 @@ def _load_and_merge(
             assert marker is not None
             if marker.maybe_duplicates:
                 producer.segmented = False  # deduplicate in the final merge (or restart)
-            elif not merged and not initial and not mostly_new():
+            elif not merged and not mostly_new():
                 producer.segmented = False  # a re-import: one merge at the end, one pass over the table
             elif producer.segmented:
                 inserted = merge(marker.staged, deduplicate=False)

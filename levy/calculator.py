@@ -282,6 +282,15 @@ def _core(data: LevyInput, weighted: int, in_force: dict[RuleKind, PolicyRule]) 
     )
 
 
+def payable(data: LevyInput, *, rules: tuple[PolicyRule, ...] = RULES) -> Decimal:
+    """Only ``calculate(data).payable``: the same validation, rules and arithmetic without the explanation steps and
+    the what-if search (0.16 ms instead of ≈ 5 ms; 统计分析 estimates tens of thousands of units). Raises
+    :class:`LevyInputError`."""
+    _validate(data)
+    weighted = data.severe_person_months * SEVERE_WEIGHT + data.other_person_months * OTHER_WEIGHT
+    return _money(_core(data, weighted, rules_in_force(data.year, rules)).payable)
+
+
 def calculate(data: LevyInput, *, rules: tuple[PolicyRule, ...] = RULES) -> LevyResult:
     """The levy for ``data`` under the rules in force in ``data.year``. Raises :class:`LevyInputError`."""
     _validate(data)

@@ -108,6 +108,12 @@ class _Rows:
 
     def __init__(self, result: CheckResult, sheet: SheetReader, columns: dict[str, Column]) -> None:
         self.result, self.sheet, self.columns = result, sheet, columns
+        self.seen: dict = {}  # equal texts and dates of the sheet kept once (100,000 rows repeat most values)
+
+    def shared(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` with each text and date replaced by the first equal one of the sheet (memory, not values)."""
+        seen = self.seen
+        return {k: seen.setdefault(v, v) if type(v) is str or type(v) is date else v for k, v in data.items()}
 
     def problem(self, row: int, key: str | None, value: object, reason: str) -> None:
         header = self.columns[key].header if key else ""
@@ -201,7 +207,7 @@ def _person(rows: _Rows, number: int, values: dict[str, object], year: int, toda
                 fail(key, message)
         if graduate["graduation_date"] and (message := graduation_date_error(graduate["graduation_date"], today)):
             fail("graduation_date", message)
-    return PersonIn(number, id_number, data, graduate, bad=bad)
+    return PersonIn(number, id_number, rows.shared(data), graduate, bad=bad)
 
 
 def _unit(ctx: Context, raw: str, *, dispatch: bool) -> RelatedUnit | None:
@@ -294,7 +300,7 @@ def _contract(rows: _Rows, ctx: Context, number: int, values: dict[str, object])
         data[key] = unit.pk if unit else None
     if bad:
         rows.result.bad_rows[CONTRACTS].add(number)
-    return id_number, ContractIn(number, data)
+    return id_number, ContractIn(number, rows.shared(data))
 
 
 def _chunks(items: list[str], size: int = CHUNK) -> Iterable[list[str]]:

@@ -249,7 +249,7 @@ def _confirm(batch_id: int, by: Actor | None) -> dict[str, Any]:
     employer, year = batch.employer, batch.year
     check_year(employer.pk, year)  # the unit's row locked: no 完成申报 meanwhile
     stored = batch.report.get("ready")
-    if stored is None:  # checked before the report kept its persons: check the file again
+    if stored is None:  # too many persons to keep (results.READY_KEPT_MAX), or checked before: check the file again
         result: CheckResult = check_workbook(package=_package_of(batch), employer=employer, year=year)
         skipped, unchanged = sum(1 for p in result.persons.values() if p.bad), result.unchanged
     else:  # the check's result, against the database as it is now (placements registered meanwhile, units …)

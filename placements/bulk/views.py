@@ -102,7 +102,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     result = batch.result or {}
     if meanwhile := result.get("meanwhile"):
         reasons = "；".join(f"{sheet}第 {row} 行：{reason}" for sheet, row, _, reason in meanwhile[:3])
-        messages.warning(request, f"检查后到确认导入前情况有变化，以下人员没有导入：{reasons}")
+        more = f"等 {len(meanwhile)} 处" if len(meanwhile) > 3 else ""
+        messages.warning(request, f"检查后到确认导入前情况有变化，以下人员没有导入：{reasons}{more}。")
     items = [{**item, "label": KIND_LABELS.get(item["kind"], "")} for item in result.get("items", [])]
     context = {
         "title": "批量导入检查报告" if batch.status != BulkImport.Status.DONE else "批量导入结果",

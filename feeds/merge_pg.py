@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 
 from feeds.merge import MergeOutcome, first_changed_field, has_imported_at
 from feeds.rows import KindSpec
@@ -241,12 +241,7 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
         key_index = _drop_key_index_if_empty(cursor, sql, model)
         if key_index is not None:
             # An initial load: COPY straight into the (empty, unindexed by key) table, then the key built once.
-            outcome = _initial_copy(cursor, sql, open_stream())
-            clock = time.monotonic()
-            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            cursor.execute(key_index)
-            cursor.execute(f"ANALYZE {sql.table}")  # its statistics still describe an empty table
-            outcome.timings["initial load: unique index built, table analysed"] = time.monotonic() - clock
+            outcome = _initial_copy(cursor, sql, open_stream(), key_index)
             cursor.execute(f"DROP TABLE {sql.stage}")
             return outcome
         savepoint = transaction.savepoint_create()
@@ -301,12 +296,15 @@ def _drop_key_index_if_empty(cursor, sql: _Statements, model: type[models.Model]
     return f"ALTER TABLE {sql.table} ADD CONSTRAINT {q(constraint.name)} UNIQUE ({columns})"
 
 
-def _initial_copy(cursor, sql: _Statements, stream: CopyStream) -> MergeOutcome:
+def _initial_copy(cursor, sql: _Statements, stream: CopyStream, key_index: str) -> MergeOutcome:
     """An initial load: the validated rows COPYed straight into the empty table (its key constraint dropped), no
-    staging table and no join. A key repeated in the file (the probe says it may be) is settled afterwards: the
-    rows a later line repeats are deleted and reported as superseded, as :meth:`_Statements.merge` would."""
+    staging table and no join; then the key built (``key_index``) and the table analysed. If building the key finds a
+    repeated key, the rows a later line repeats are deleted — reported as superseded, as :meth:`_Statements.merge`
+    would — and the key built again. (The duplicate probe is not consulted: the index build checks exactly, and it
+    is built anyway, so the probe is switched off.)"""
     outcome = MergeOutcome()
     clock = time.monotonic()
+    stream.probe.maybe = True  # switches the probe off: the key build below checks exactly (and costs no Python)
     producer = _Producer(stream, segmented=False)
     producer.start()
     columns = ", ".join(connection.ops.quote_name(c) for c in stream.columns)
@@ -320,17 +318,28 @@ def _initial_copy(cursor, sql: _Statements, stream: CopyStream) -> MergeOutcome:
     outcome.read, outcome.staged = stream.read, stream.staged
     outcome.timings["validate+copy into the table"] = time.monotonic() - clock
     clock = time.monotonic()
-    if stream.probe.maybe:
+    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    savepoint = transaction.savepoint_create()
+    try:
+        cursor.execute(key_index)
+    except IntegrityError:  # a key repeated in the file: the later line wins
+        transaction.savepoint_rollback(savepoint)
         cursor.execute(sql.initial_superseded())
         outcome.superseded = [(stream.line_of(seq), stream.line_of(winner)) for seq, winner in cursor.fetchall()]
+        cursor.execute(key_index)
+    else:
+        transaction.savepoint_commit(savepoint)
     outcome.distinct = outcome.inserted = outcome.staged - len(outcome.superseded)
+    cursor.execute(f"ANALYZE {sql.table}")  # its statistics still describe an empty table
+    outcome.timings["initial load: unique key built (repeated keys settled), table analysed"] = time.monotonic() - clock
+    clock = time.monotonic()
     cursor.execute(sql.initial_touched())
     touched_value = cursor.fetchone()[0]
     if sql.spec.person_field:
         outcome.touched_ids = sorted(touched_value or ())
     else:
         outcome.first_changed = touched_value
-    outcome.timings["superseded and touched"] = time.monotonic() - clock
+    outcome.timings["touched persons"] = time.monotonic() - clock
     return outcome
 
 

@@ -1,11 +1,13 @@
 """审计记录查询 at a province's size, on PostgreSQL (issue 15).
 
-    .venv/bin/python bench/audit.py [--events 3000000] [--units 20000] [--runs 5] [--backfill] [--reuse]
+    .venv/bin/python bench/audit.py [--events 3000000] [--units 20000] [--placements 300000] [--runs 5]
+                                    [--backfill] [--reuse]
 
 In its own database ``bench_audit`` (BENCH_DATABASE_URL to change; created if missing, migrated), a province (37)
 of 10 cities × 10 districts, ``--units`` units spread over the districts, a reviewer for every district, every city
-and the province, and ``--events`` audit events (generated in SQL, ~1 a second, newest now): 80 % on units (the
-unit itself as object, ``employer`` set), 10 % by reviewers on objects of no unit, 10 % of no unit at all (logins).
+and the province, ``--placements`` placements of those units, and ``--events`` audit events (generated in SQL, ~1 a
+second, newest now): 40 % on placements and 40 % on units (``employer`` set), 10 % by reviewers on objects of no
+unit, 10 % of no unit at all (logins).
 Then ANALYZE (as autovacuum would) and, for a district, a city and the province reviewer, the reader's first page
 and the page after it (``declarations.audit_reader.audit_events``, the read's own event included) and one unit's
 trail: the median and best wall time of ``--runs`` runs, the queries, and the CPU time of the database backend
@@ -51,17 +53,22 @@ def backend_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def generate(n_events: int, n_units: int) -> None:
+def generate(n_events: int, n_units: int, n_placements: int) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from stdnum.cn import uscc
 
     from core.models import AuditEvent, Region, RegionLevel
     from employers.models import Employer, ReviewerProfile
+    from placements.models import Placement
 
     User = get_user_model()
     with connection.cursor() as cur:
         cur.execute(f"TRUNCATE {AuditEvent._meta.db_table} RESTART IDENTITY")
+        cur.execute(
+            f"DELETE FROM {Placement._meta.db_table} WHERE employer_id IN "
+            f"(SELECT id FROM {Employer._meta.db_table} WHERE uscc LIKE '9137%%')"
+        )
     Employer.objects.filter(uscc__startswith="9137").delete()
     ReviewerProfile.objects.filter(user__username__startswith="bench-audit-").delete()
     User.objects.filter(username__startswith="bench-audit-").delete()
@@ -110,6 +117,21 @@ def generate(n_events: int, n_units: int) -> None:
     started = time.perf_counter()
     chunk = 500_000
     with connection.cursor() as cur:
+        # placement i belongs to unit first_unit + i % n_units
+        cur.execute(
+            f"""
+            INSERT INTO {Placement._meta.db_table} (employer_id, year, id_number, name, gender, birth_date,
+                retirement_baseline, wizard_step, wizard_completed, submitted_at, frozen, version, created_at,
+                updated_at, household_address, phone, education, guardian_name, guardian_phone, is_graduate)
+            SELECT %(first)s + i %% %(units)s, 2025, '37' || lpad(i::text, 16, '0'), '王芳', '男', date '1980-01-01',
+                '', 4, true, now(), false, 0, now(), now(), '', '', '', '', '', false
+            FROM generate_series(0, %(n)s - 1) AS i
+            """,
+            {"first": first_unit, "units": n_units, "n": n_placements},
+        )
+        cur.execute(f"SELECT min(id) FROM {Placement._meta.db_table} WHERE id_number LIKE '37%%'")
+        first_placement = cur.fetchone()[0] or 0
+        print(f"  {n_placements:,} placements ({time.perf_counter() - started:.0f} s, {load()})", flush=True)
         for low in range(1, n_events + 1, chunk):
             high = min(low + chunk - 1, n_events)
             cur.execute(
@@ -120,11 +142,15 @@ def generate(n_events: int, n_units: int) -> None:
                 SELECT now() - make_interval(secs => %(n)s - g),
                     CASE WHEN g %% 10 >= 8 THEN (%(reviewers)s::bigint[])[1 + (g / 10) %% %(r)s] END,
                     CASE WHEN g %% 10 >= 8 THEN 'reviewer' ELSE 'clerk' END,
-                    CASE g %% 10 WHEN 8 THEN 'notice_published' WHEN 9 THEN 'login' ELSE 'employer.update' END,
-                    CASE WHEN g %% 10 < 8 THEN 'employers.employer' ELSE 'auth.user' END,
-                    CASE WHEN g %% 10 < 8 THEN (%(first)s + (g * 7919) %% %(units)s)::text ELSE g::text END,
-                    '单位', '', '{{}}'::jsonb,
-                    CASE WHEN g %% 10 < 8 THEN %(first)s + (g * 7919) %% %(units)s END
+                    CASE WHEN g %% 10 < 4 AND %(p)s > 0 THEN 'placement.review_approve' WHEN g %% 10 < 8
+                        THEN 'employer.update' WHEN g %% 10 = 8 THEN 'notice_published' ELSE 'login' END,
+                    CASE WHEN g %% 10 < 4 AND %(p)s > 0 THEN 'placements.placement' WHEN g %% 10 < 8
+                        THEN 'employers.employer' ELSE 'auth.user' END,
+                    CASE WHEN g %% 10 < 4 AND %(p)s > 0 THEN (%(fp)s + (g * 7919) %% %(p)s)::text
+                        WHEN g %% 10 < 8 THEN (%(first)s + (g * 7919) %% %(units)s)::text ELSE g::text END,
+                    '对象', '', '{{}}'::jsonb,
+                    CASE WHEN g %% 10 < 4 AND %(p)s > 0 THEN %(first)s + ((g * 7919) %% %(p)s) %% %(units)s
+                        WHEN g %% 10 < 8 THEN %(first)s + (g * 7919) %% %(units)s END
                 FROM generate_series(%(low)s::bigint, %(high)s::bigint) AS g
                 """,
                 {
@@ -135,12 +161,15 @@ def generate(n_events: int, n_units: int) -> None:
                     "units": n_units,
                     "reviewers": reviewers,
                     "r": len(reviewers),
+                    "p": n_placements,
+                    "fp": first_placement,
                 },
             )
             print(f"  {high:,} events ({time.perf_counter() - started:.0f} s, {load()})", flush=True)
         cur.execute(f"ANALYZE {AuditEvent._meta.db_table}")
         cur.execute(f"ANALYZE {Employer._meta.db_table}")
         cur.execute(f"ANALYZE {ReviewerProfile._meta.db_table}")
+        cur.execute(f"ANALYZE {Placement._meta.db_table}")
 
 
 def measure(label: str, call, runs: int) -> dict:
@@ -239,6 +268,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=3_000_000)
     parser.add_argument("--units", type=int, default=20_000)
+    parser.add_argument("--placements", type=int, default=300_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--backfill", action="store_true", help="also time migration 0009 on all events")
     parser.add_argument("--reuse", action="store_true", help="keep the events of an earlier run")
@@ -247,11 +277,15 @@ def main() -> None:
     print(f"{_common.server_version()}\n{load()}", flush=True)
     from core.models import AuditEvent
 
-    if not args.reuse or not AuditEvent.objects.exists():
-        print(f"generating {args.events:,} events on {args.units:,} units …", flush=True)
-        generate(args.events, args.units)
+    fresh = not args.reuse or not AuditEvent.objects.exists()
+    if fresh:
+        print(
+            f"generating {args.events:,} events on {args.units:,} units, {args.placements:,} placements …", flush=True
+        )
+        generate(args.events, args.units, args.placements)
     print(f"{load()}; {args.runs} runs each", flush=True)
-    bench_reader(args.runs)
+    if fresh or not args.backfill:  # reused with --backfill: an earlier run may have left the column empty
+        bench_reader(args.runs)
     if args.backfill:
         bench_backfill()
         bench_reader(args.runs)

@@ -213,15 +213,17 @@ def _cpu_seconds(pid: int) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # utime + stime, and cutime + cstime: the CPU of its children that ended and were waited for (a gunicorn
+    # worker recycled after --max-requests counts in its master's, so the sum over a node never goes down)
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def cluster_cpu(cluster_dir: str | None, pid_files: list[str] | None = None, database: str = "") -> dict[str, float]:
     """CPU seconds used so far by the app nodes (their process groups: gunicorn masters and workers) and by the
     PostgreSQL backends connected to their database, from /proc. The nodes are the cluster's (``cluster_dir``) or,
     for a gunicorn of one's own, those of ``pid_files`` (gunicorn ``--pid`` files, each master leading its process
-    group) with ``database``. Recycled gunicorn workers and closed database connections take their CPU with them:
-    lower bounds."""
+    group) with ``database``. A recycled gunicorn worker counts in its master's children time; a closed database
+    connection takes its CPU with it (the PostgreSQL figure is a lower bound)."""
     groups = set()
     for pid_file in pid_files or []:
         groups.add(int(Path(pid_file).read_text().strip()))

@@ -246,7 +246,10 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
             return outcome
         savepoint = transaction.savepoint_create()
         try:
-            outcome = _load_and_merge(cursor, sql, open_stream(), segmented=True)
+            stream = open_stream()
+            outcome = _load_and_merge(cursor, sql, stream, segmented=stream.fits_probe())
+            if not stream.fits_probe():
+                outcome.timings["one merge (file past the duplicate probe's cap)"] = 1.0
         except _Restart:
             transaction.savepoint_rollback(savepoint)
             cursor.execute(f"TRUNCATE {sql.stage} RESTART IDENTITY")

@@ -27,6 +27,7 @@ from feeds.rows import MONTHLY_KINDS, KindSpec, RowValidator
 Reject = Callable[[int, str, Sequence[str]], None]
 CACHE_LIMIT = 500_000
 DUPLICATE_PROBE_LIMIT = 5_000_000
+MIN_ROW_BYTES = 45  # the shortest plausible row (a monthly fact with a one-digit amount: 18+18+6+1 characters)
 
 
 class DuplicateProbe:
@@ -114,6 +115,16 @@ class CopyStream:
             p = feed.positions
             self._check_columns = [p[c] for c in ("id_number", "unit_uscc", "month", spec.columns[3])]
             self._key_columns = [p[c] for c in spec.key]
+
+    def fits_probe(self) -> bool:
+        """Whether the file may hold no more rows than the duplicate probe can follow (from its size and the
+        shortest plausible row). A larger file is merged once at the end: a probe passing its cap after segments
+        were merged would mean rolling them back and reading the file again."""
+        try:
+            size = self.feed.path.stat().st_size
+        except OSError:
+            return True
+        return size // MIN_ROW_BYTES <= self.probe.limit
 
     def chunks(self) -> Iterator[str]:
         for batch in self.feed.batches():

@@ -1,5 +1,7 @@
 """The COPY path (PostgreSQL) and the portable ORM path give the same tables and the same counts."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 
@@ -252,3 +254,32 @@ def test_duplicate_across_merged_segments_restarts_with_one_merge(tmp_path, monk
     assert report.read_text(encoding="utf-8-sig").count("\n") == 2  # header + the superseded row, once
     model = KIND_MODELS["pension"]
     assert str(model.objects.get(id_number=first_row[0], month=int(first_row[2])).base_amount) == "9999.00"
+
+
+def test_a_file_past_the_probe_cap_is_merged_once_without_a_restart(tmp_path, monkeypatch):
+    """A file larger than the duplicate probe can follow (by its size) is staged whole and merged once: no segment
+    merged and then rolled back, no second read — and the same result."""
+    from feeds import merge_pg, reader, staging
+
+    monkeypatch.setattr(reader, "BLOCK_CHARS", 4096)
+    monkeypatch.setattr(merge_pg, "SEGMENT_ROWS", 200)
+    world = World(year=2025, employers=5, persons=100, seed=7)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0)
+    path = tmp_path / "pension.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.append(",".join([*lines[1].split(",")[:3], "9999.00"]))  # a key repeated far apart
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    portable = feed_import(kind="pension", path=path, method="portable")
+    expected = table("pension")
+    clear()
+    _not_empty()
+    monkeypatch.setattr(staging, "DUPLICATE_PROBE_LIMIT", 300)  # fewer keys than the file has
+    merges = []
+    original = merge_pg._Statements.merge
+    monkeypatch.setattr(
+        merge_pg._Statements, "merge", lambda self, dedup: merges.append(dedup) or original(self, dedup)
+    )
+    result = feed_import(kind="pension", path=path, method="copy")
+    assert merges == [True] and "restarted" not in result.timings
+    assert counts(result) == counts(portable) and result.samples == portable.samples
+    assert sorted([*expected, ("X", "Y", 200001, Decimal("1.00"))]) == table("pension")

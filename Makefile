@@ -1,6 +1,8 @@
 # The two commands of the README: `make run` (demo system on SQLite) and `make test` (the whole suite).
 PY := .venv/bin/python
 PORT ?= 8000
+# The suite runs on every core (pytest-xdist, at most 4 processes); the test that restarts PostgreSQL runs alone after.
+TEST_WORKERS ?= auto
 
 .PHONY: setup run test lint format demo bench cluster cluster-stop cluster-status cluster-seed cluster-smoke load
 
@@ -21,7 +23,8 @@ test: setup
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	.venv/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal -m "not pg_restart" $(PYTEST_ARGS)
+	$(PY) -m pytest -m pg_restart $(PYTEST_ARGS)
 
 lint:
 	.venv/bin/ruff check .

@@ -76,7 +76,10 @@ def test_file_missing_from_storage_is_404_not_500(employer_client, stored):
     assert employer_client.get(_url(stored)).status_code == 404
 
 
-def test_public_file_is_served_to_anyone(client, stored):
+def test_a_file_marked_public_is_still_only_its_units(client, stored, other_employer):
+    """StoredFile.public grants nothing through /files/: notice attachments are served by their published notice."""
     stored.public = True
     stored.save(update_fields=["public"])
-    assert client.get(_url(stored)).status_code == 200
+    assert client.get(_url(stored)).status_code == 404
+    client.force_login(factories.employer_user(other_employer))
+    assert client.get(_url(stored)).status_code == 404

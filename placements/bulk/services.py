@@ -77,9 +77,7 @@ def bulk_import_upload(*, employer: Employer, year: int, name: str, data: bytes,
     rows = sum(sheet.rows_hint for sheet in opened.sheets.values())
     opened.close()
     with transaction.atomic():
-        # StoredFile.content_type holds 64 characters, the xlsx MIME type 65: the import file is kept as bytes (only
-        # read back by the marked-workbook view, which answers with XLSX itself).
-        clean = CleanFile(data, "application/octet-stream", "xlsx", safe_original_name(name, "xlsx"))
+        clean = CleanFile(data, XLSX, "xlsx", safe_original_name(name, "xlsx"))
         stored = store_upload(uploaded_file=clean, kind=FILE_KIND, employer=employer, by=by)
         batch = BulkImport.objects.create(
             employer=employer,

@@ -115,3 +115,30 @@ def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
     quoted = ", ".join(f'"{c}"' for c in columns)
     cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buf)
     return n
+
+
+def bench_employer(number: int, *, prefix: str, name: str, region: str):
+    """An unsaved Employer for bulk_create: a valid USCC ``prefix`` + ``number``, every field the model requires
+    filled, the three regions ``region``. Call after :func:`setup`."""
+    from stdnum.cn import uscc
+
+    from employers.models import Employer
+
+    body = f"{prefix}{number:013d}"[:17]
+    return Employer(
+        name=name,
+        uscc=body + uscc.calc_check_digit(body),
+        unit_kind="企业",
+        economic_kind="私有",
+        industry="C",
+        federation_region_id=region,
+        tax_region_id=region,
+        registration_region_id=region,
+        legal_rep_name="张伟",
+        legal_rep_id_number="110101197001010011",
+        legal_rep_phone="13800000000",
+        contact_name="李娜",
+        contact_phone="13900000000",
+        business_address="测试路1号",
+        registered_address="测试路1号",
+    )

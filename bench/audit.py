@@ -56,7 +56,6 @@ def backend_cpu() -> float:
 def generate(n_events: int, n_units: int, n_placements: int) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from stdnum.cn import uscc
 
     from core.models import AuditEvent, Region, RegionLevel
     from employers.models import Employer, ReviewerProfile
@@ -83,29 +82,12 @@ def generate(n_events: int, n_units: int, n_placements: int) -> None:
             Region.objects.get_or_create(
                 code=district, defaults={"name": f"区{district}", "level": RegionLevel.COUNTY, "parent": parent}
             )
-    units = []
-    for i in range(n_units):
-        body = f"9137{i:013d}"[:17]
-        region = DISTRICTS[i % len(DISTRICTS)]
-        units.append(
-            Employer(
-                name=f"审计基准单位{i:05d}有限公司",
-                uscc=body + uscc.calc_check_digit(body),
-                unit_kind="企业",
-                economic_kind="私有",
-                industry="C",
-                federation_region_id=region,
-                tax_region_id=region,
-                registration_region_id=region,
-                legal_rep_name="张伟",
-                legal_rep_id_number="110101197001010011",
-                legal_rep_phone="13800000000",
-                contact_name="李娜",
-                contact_phone="13900000000",
-                business_address="测试路1号",
-                registered_address="测试路1号",
-            )
+    units = [
+        _common.bench_employer(
+            i, prefix="9137", name=f"审计基准单位{i:05d}有限公司", region=DISTRICTS[i % len(DISTRICTS)]
         )
+        for i in range(n_units)
+    ]
     Employer.objects.bulk_create(units, batch_size=1000)
     for code in [PROVINCE, *CITIES, *DISTRICTS]:
         user = User.objects.create_user(f"bench-audit-{code}", password=None, is_staff=True)

@@ -38,7 +38,7 @@ SHANGHAI = ["310101", "310115"]
 
 def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
     from django.db import connection
-    from stdnum.cn import ric, uscc
+    from stdnum.cn import ric
 
     from core.models import AuditEvent, Region, RegionLevel, StoredFile
     from employers.models import Employer, RelatedUnit
@@ -65,29 +65,15 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
             code=code, defaults={"name": f"区{code}", "level": RegionLevel.COUNTY, "parent": city}
         )
 
-    employers = []
-    for i in range(n_employers):
-        body = f"9111{i:013d}"[:17]
-        region = BEIJING[i % len(BEIJING)] if i % 5 else SHANGHAI[i % len(SHANGHAI)]
-        employers.append(
-            Employer(
-                name=f"基准审核单位{i:04d}有限公司",
-                uscc=body + uscc.calc_check_digit(body),
-                unit_kind="企业",
-                economic_kind="私有",
-                industry="C",
-                federation_region_id=region,
-                tax_region_id=region,
-                registration_region_id=region,
-                legal_rep_name="张伟",
-                legal_rep_id_number="110101197001010011",
-                legal_rep_phone="13800000000",
-                contact_name="李娜",
-                contact_phone="13900000000",
-                business_address="测试路1号",
-                registered_address="测试路1号",
-            )
+    employers = [
+        _common.bench_employer(
+            i,
+            prefix="9111",
+            name=f"基准审核单位{i:04d}有限公司",
+            region=BEIJING[i % len(BEIJING)] if i % 5 else SHANGHAI[i % len(SHANGHAI)],
         )
+        for i in range(n_employers)
+    ]
     Employer.objects.bulk_create(employers, batch_size=1000)
     employers = list(Employer.objects.order_by("pk").values_list("pk", "federation_region_id"))
     firms = RelatedUnit.objects.bulk_create(

@@ -1,6 +1,6 @@
 """Benchmark of the month-grid engine on PostgreSQL (issue 3).
 
-    .venv/bin/python bench/grid.py [--placements 100000] [--employers 200] [--keep] [--province]
+    .venv/bin/python bench/grid.py [--placements 100000] [--employers 200] [--keep] [--province] [--processes 2]
 
 ``--province``: 500,000 placements of 100,000 units (a province's year, 6 M month rows).
 
@@ -10,6 +10,8 @@ of pension / medical / wage facts (with realistic gaps) by COPY, then prints:
 
 - placements/s of the set-based recompute (placements.grid.recompute.grid_recompute_many): the first run (creates the
   1.2 M grid rows), a second run with no fact changed, and a run after 5 % of the wage rows changed;
+- with ``--processes N`` (issue 16), the same nothing-changed run and a first run split across N worker processes
+  by placement-id range (placements.grid.recompute.grid_recompute_parallel, ``recompute_grids --processes N``);
 - the number of queries of one placement's grid (facts selector + recompute) for a placement with 1 and with
   5 contracts.
 
@@ -20,6 +22,7 @@ import argparse
 import os
 import platform
 import random
+import resource
 import time
 from datetime import date
 from pathlib import Path
@@ -250,12 +253,12 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
     print(f"generated {len(people):,} placements over {len(employers)} employers in {time.perf_counter() - t0:.1f} s")
 
 
-def measure(*, generated: bool) -> None:
+def measure(*, generated: bool, processes: int = 1) -> None:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
     from feeds.models import WageRecord
-    from placements.grid.recompute import grid_recompute, grid_recompute_many
+    from placements.grid.recompute import grid_recompute, grid_recompute_many, grid_recompute_parallel
     from placements.models import Contract, Placement, PlacementMonth
 
     qs = Placement.objects.filter(year=YEAR)
@@ -303,6 +306,27 @@ def measure(*, generated: bool) -> None:
         cur.execute(f"UPDATE {WageRecord._meta.db_table} SET amount = amount + 5000 WHERE id % 20 = 0")
     run("recompute, serial (no writer thread), after the same rows changed back", pipeline=False)
 
+    def run_parallel(label: str) -> float:
+        load = os.getloadavg()[0]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        done = grid_recompute_parallel(placements_qs=qs, processes=processes, chunk=2000)
+        elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        print(
+            f"{label}, {processes} worker processes: {done:,} placements in {elapsed:.1f} s = {done / elapsed:,.0f} "
+            f"placements/s (load average {load:.1f}; Python CPU of the workers {cpu:.1f} s)"
+        )
+        return done / elapsed
+
+    parallel = []
+    if processes > 1:
+        parallel.append(run_parallel("recompute, nothing changed"))
+        with connection.cursor() as cur:
+            cur.execute(f"TRUNCATE {PlacementMonth._meta.db_table}")
+        parallel.insert(0, run_parallel("recompute, first run (creates the grid rows)"))
+
     # One placement's grid: facts + recompute, for 1 and for 5 contracts.
     sample = qs.order_by("pk").first()
     counts = {}
@@ -334,6 +358,12 @@ def measure(*, generated: bool) -> None:
         f"{province / rates[1]:.0f} s, after 5 % changed {province / rates[2]:.0f} s (target ≤ 60 s; "
         + ("measured at that size)" if total >= province else f"extrapolated linearly from {total:,})")
     )
+    if parallel:
+        print(
+            f"with {processes} worker processes: first run {parallel[0]:,.0f}/s, nothing changed {parallel[1]:,.0f}/s"
+            f" — a province's {province:,} placements in {province / parallel[0]:.0f} s / {province / parallel[1]:.0f}"
+            " s (target ≥ 10,000/s, ≤ 60 s)"
+        )
 
 
 def main() -> None:
@@ -347,6 +377,9 @@ def main() -> None:
         help="a province's year: 500,000 placements of 100,000 units (6,000,000 month rows); prints the time of a "
         "province-wide recompute at the measured rates",
     )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="also time the recompute split across this many worker processes"
+    )
     args = parser.parse_args()
     if args.province:
         args.placements, args.employers = 500_000, 100_000
@@ -355,7 +388,7 @@ def main() -> None:
     print(_common.server_version())
     if not args.keep:
         generate(args.placements, args.employers)
-    measure(generated=not args.keep)
+    measure(generated=not args.keep, processes=args.processes)
 
 
 if __name__ == "__main__":

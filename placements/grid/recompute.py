@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
 import queue
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from placements import counting
@@ -63,6 +64,7 @@ TIME_COLUMNS = ("checked_at", "updated_at")
 DEFAULT_COLUMNS = ("selected", "review_state", "evidence_mask", "evidence_missing", "decision_reason")
 DEFAULT_VALUES = (False, MonthReview.NONE.value, 0, False, "")
 ROW_COLUMNS = KEY_COLUMNS + CHECK_COLUMNS + TIME_COLUMNS
+STAGE_COLUMNS = KEY_COLUMNS + CHECK_COLUMNS  # the COPY path's temporary table: the times are parameters
 _STAGE_TYPES = {
     "placement_id": "bigint",
     "id_number": "varchar(18)",
@@ -73,11 +75,10 @@ _STAGE_TYPES = {
     "cert_grade": "smallint",
     "cert_no": "varchar(40)",
     "weight": "smallint",
-    "checked_at": "timestamptz",
-    "updated_at": "timestamptz",
 }
 COPY_THRESHOLD = 240  # rows; below it one multi-row INSERT is cheaper than staging
 CHECK_FIELD = {check: f"{check}_ok" for check in CHECKS}
+STAGE = "placements_grid_stage"  # a temporary table (per connection)
 
 
 # --- recompute ----------------------------------------------------------------------------------------------------
@@ -140,6 +141,45 @@ def grid_recompute_many(
         if writer is not None:
             writer.close()
     return done
+
+
+def grid_recompute_parallel(*, placements_qs, processes: int, chunk: int = 2000) -> int:
+    """:func:`grid_recompute_many` split across ``processes`` worker processes by placement-id range (each range
+    holds as many placements as the others), each with its own database connections. Returns how many placements
+    were recomputed.
+
+    Ranges are disjoint, so the workers write disjoint month rows and lock disjoint placements; a placement's
+    grid depends on the others' rows only through ``held``, which a recompute never changes. Falls back to one
+    process for ``processes`` ≤ 1, inside a transaction (the workers could not see its rows), on a database
+    other than PostgreSQL or where processes cannot be forked.
+    """
+    if (
+        processes <= 1
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return grid_recompute_many(placements_qs=placements_qs, chunk=chunk)
+    pks = list(placements_qs.filter(frozen=False).order_by("pk").values_list("pk", flat=True))
+    n = max(1, min(processes, len(pks) // chunk))
+    if n == 1:
+        return grid_recompute_many(placements_qs=placements_qs, chunk=chunk)
+    step = -(-len(pks) // n)
+    ranges = [(pks[i], pks[min(i + step, len(pks)) - 1]) for i in range(0, len(pks), step)]
+    connections.close_all()  # a forked worker must not share the parent's socket
+    with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+        counts = pool.starmap(_recompute_range, [(placements_qs.query, lo, hi, chunk) for lo, hi in ranges])
+    return sum(counts)
+
+
+def _recompute_range(query, lo: int, hi: int, chunk: int) -> int:
+    """One worker of :func:`grid_recompute_parallel`: the placements of ``query`` with ids in [lo, hi]."""
+    qs = Placement.objects.all()
+    qs.query = query
+    try:
+        return grid_recompute_many(placements_qs=qs.filter(pk__gte=lo, pk__lte=hi), chunk=chunk)
+    finally:
+        connections.close_all()
 
 
 class _ChunkWriter:
@@ -214,10 +254,10 @@ _COPY_BOOL = ("f", "t")
 _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_lines(grids: Grids, now: datetime) -> io.StringIO:
-    """The rows in COPY text format (ROW_COLUMNS order), built directly: this runs for every month of a batch."""
+def _copy_lines(grids: Grids) -> io.StringIO:
+    """The rows in COPY text format (STAGE_COLUMNS order: ROW_COLUMNS without the timestamps, which the upsert
+    takes as one parameter), built directly: this runs for every month of a batch."""
     b = _COPY_BOOL
-    stamp = now.isoformat()
     out = []
     escaped: dict[str, str] = {}
     for p, results in grids:
@@ -231,27 +271,38 @@ def _copy_lines(grids: Grids, now: datetime) -> io.StringIO:
                 f"{head}{r.month}\t{b[r.wage_ok]}\t{b[r.pension_ok]}\t{b[r.medical_ok]}\t{b[r.cert_ok]}\t"
                 f"{b[r.age_ok]}\t{b[r.contract_ok]}\t{b[r.taken_elsewhere]}\t{b[not r.reasons]}\t"
                 f"{','.join(r.reasons)}\t{b[r.dispatched]}\t{r.cert_type}\t{grade}\t"
-                f"{cert_no}\t{r.weight}\t{stamp}\t{stamp}\n"
+                f"{cert_no}\t{r.weight}\n"
             )
     return io.StringIO("".join(out))
 
 
+def _values(t: str, new: str) -> dict[str, str]:
+    """Column → the value the upsert writes, ``t`` naming the stored row and ``new`` the computed one."""
+    # A reviewer-recorded certificate (see the module docstring) stays while the recompute knows none.
+    kept = (
+        f"{t}.review_state = '{MonthReview.CONFIRMED.value}' AND {t}.cert_grade IS NOT NULL AND {t}.cert_no = '' "
+        f"AND {new}.cert_type = ''"
+    )
+    value = {c: f"{new}.{c}" for c in CHECK_COLUMNS + TIME_COLUMNS}
+    value.update({c: f"(CASE WHEN {kept} THEN {t}.{c} ELSE {new}.{c} END)" for c in REVIEWED_CERT_COLUMNS})
+    return value
+
+
+def _changed_sql(t: str, new: str) -> str:
+    """True when the upsert would change the stored row ``t`` given the computed one ``new``."""
+    distinct = " IS DISTINCT FROM " if connection.vendor == "postgresql" else " IS NOT "
+    value = _values(t, new)
+    return " OR ".join(f"{t}.{c}{distinct}{value[c]}" for c in CHECK_COLUMNS)
+
+
 def _upsert_sql(source: str) -> str:
     """INSERT … ON CONFLICT (placement, month) DO UPDATE, only when a check column changed (PostgreSQL, SQLite)."""
-    pg = connection.vendor == "postgresql"
     t = TABLE
     fail_mask = " + ".join(
         f"(CASE WHEN excluded.{field} THEN 0 ELSE {CHECK_BITS[check]} END)" for check, field in CHECK_FIELD.items()
     )
-    distinct = " IS DISTINCT FROM " if pg else " IS NOT "
-    # A reviewer-recorded certificate (see the module docstring) stays while the recompute knows none.
-    kept = (
-        f"{t}.review_state = '{MonthReview.CONFIRMED.value}' AND {t}.cert_grade IS NOT NULL AND {t}.cert_no = '' "
-        f"AND excluded.cert_type = ''"
-    )
-    value = {c: f"excluded.{c}" for c in CHECK_COLUMNS + TIME_COLUMNS}
-    value.update({c: f"(CASE WHEN {kept} THEN {t}.{c} ELSE excluded.{c} END)" for c in REVIEWED_CERT_COLUMNS})
-    changed = " OR ".join(f"{t}.{c}{distinct}{value[c]}" for c in CHECK_COLUMNS)
+    value = _values(t, "excluded")
+    changed = _changed_sql(t, "excluded")
     sets = ", ".join(f"{c} = {value[c]}" for c in CHECK_COLUMNS + TIME_COLUMNS)
     # counting.RECOMPUTE, compiled: (state, verified now) → new state of a selected month; others keep theirs.
     transitions = " ".join(
@@ -285,15 +336,30 @@ def _write(grids: Grids, now: datetime) -> int:
             rows = _rows(grids, now)
             cursor.execute(_upsert_sql("VALUES " + ", ".join([placeholders] * len(rows))), [v for r in rows for v in r])
             return cursor.rowcount
-        columns = ", ".join(f"{c} {_STAGE_TYPES.get(c, 'boolean')}" for c in ROW_COLUMNS)
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS placements_month_stage ({columns}) ON COMMIT DELETE ROWS")
-        cursor.execute("TRUNCATE placements_month_stage")
-        cursor.copy_expert(
-            f"COPY placements_month_stage ({', '.join(ROW_COLUMNS)}) FROM STDIN", _copy_lines(grids, now)
+        columns = ", ".join(f"{c} {_STAGE_TYPES.get(c, 'boolean')}" for c in STAGE_COLUMNS)
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({columns}) ON COMMIT DELETE ROWS")
+        cursor.execute(f"TRUNCATE {STAGE}")
+        cursor.copy_expert(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN", _copy_lines(grids))
+        # The rows the upsert would not change are dropped from the stage first: ON CONFLICT DO UPDATE … WHERE
+        # false still locks (and so writes) every stored row it meets, which is most of the cost of a recompute
+        # after which little changed.
+        # When the chunk's ids are dense (a year's recompute), their range lets PostgreSQL hash-join one index
+        # range scan instead of probing the index once per row (30 ms instead of 78 ms for 2,000 placements).
+        pks = [p.pk for p, _ in grids]
+        lo, hi = min(pks), max(pks)
+        dense = hi - lo < 4 * len(pks)
+        cursor.execute(
+            f"DELETE FROM {STAGE} s USING {TABLE} m WHERE m.placement_id = s.placement_id AND m.month = s.month "
+            + ("AND m.placement_id BETWEEN %s AND %s " if dense else "")
+            + f"AND NOT ({_changed_sql('m', 's')})",
+            [lo, hi] if dense else [],
         )
+        if cursor.rowcount == n_rows:
+            return 0
         defaults = ", ".join(["%s"] * len(DEFAULT_COLUMNS))
         cursor.execute(
-            _upsert_sql(f"SELECT {', '.join(ROW_COLUMNS)}, {defaults} FROM placements_month_stage"), DEFAULT_VALUES
+            _upsert_sql(f"SELECT {', '.join(STAGE_COLUMNS)}, %s, %s, {defaults} FROM {STAGE}"),
+            (now, now, *DEFAULT_VALUES),
         )
         return cursor.rowcount
 

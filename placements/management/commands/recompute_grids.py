@@ -1,10 +1,13 @@
 """Recompute the month grids (domain.md §5) of a business year from the current feeds, or the pending ones.
 
-    python manage.py recompute_grids --year 2025 [--employer USCC] [--chunk 2000] [--dry-run]
+    python manage.py recompute_grids --year 2025 [--employer USCC] [--chunk 2000] [--processes 2] [--dry-run]
     python manage.py recompute_grids --pending [--dry-run]
 
 --pending (cron, every 5 minutes; docs/deploy.md) drains the durable queue the feed imports fill (待重算安置月份表,
 ADR 0017): the recomputes a failed or lost follow-up left. Exit status 3 when some are still owed afterwards.
+
+--processes N splits a year's recompute across N worker processes by placement-id range (PostgreSQL; one per free
+core; elsewhere, or with 1, one process recomputes everything and prints its progress).
 
 Placements frozen by a declaration are skipped. Reviewers' decisions and employers' selections are kept; see
 placements.services for what a changed fact does to an auto-verified or pending month.
@@ -16,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from employers.models import Employer
 from placements.grid.pending import pending_drain, pending_summary
-from placements.grid.recompute import grid_recompute_many
+from placements.grid.recompute import grid_recompute_many, grid_recompute_parallel
 from placements.models import Placement
 
 
@@ -30,9 +33,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--employer", help="only the placements of the unit with this USCC")
         parser.add_argument("--chunk", type=int, default=2000, help="placements per batch (default 2000)")
+        parser.add_argument(
+            "--processes", type=int, default=1, help="worker processes, split by placement id (default 1)"
+        )
         parser.add_argument("--dry-run", action="store_true", help="count what would be recomputed, write nothing")
 
-    def handle(self, *args, year=None, employer=None, chunk=2000, dry_run=False, pending=False, **options):
+    def handle(self, *args, year=None, employer=None, chunk=2000, processes=1, dry_run=False, pending=False, **options):
         if pending:
             if year is not None or employer:
                 raise CommandError("--pending takes no --year / --employer: it recomputes exactly what is owed")
@@ -43,6 +49,8 @@ class Command(BaseCommand):
             raise CommandError(f"--year {year} is not a plausible business year")
         if chunk < 1:
             raise CommandError("--chunk must be at least 1")
+        if processes < 1:
+            raise CommandError("--processes must be at least 1")
         qs = Placement.objects.open().filter(year=year)
         if employer:
             unit = Employer.objects.filter(uscc=employer.strip().upper()).first()
@@ -59,7 +67,12 @@ class Command(BaseCommand):
             elapsed = time.monotonic() - started
             self.stdout.write(f"  {done}/{total} placements ({done / elapsed if elapsed else 0:,.0f}/s)")
 
-        done = grid_recompute_many(placements_qs=qs, chunk=chunk, progress=progress if options["verbosity"] else None)
+        if processes > 1:
+            done = grid_recompute_parallel(placements_qs=qs, processes=processes, chunk=chunk)
+        else:
+            done = grid_recompute_many(
+                placements_qs=qs, chunk=chunk, progress=progress if options["verbosity"] else None
+            )
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,74 @@
+"""The recompute split across worker processes (issue 16) and the COPY path's skipping of unchanged rows."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from feeds.models import WageRecord
+from placements.grid.recompute import grid_recompute_many, grid_recompute_parallel
+from placements.models import Placement, PlacementMonth
+from tests import factories
+from tests.factories import placements as pf
+
+
+def rows() -> dict:
+    return {
+        (m.placement_id, m.month): (m.verified, m.reasons, m.weight, m.cert_no, m.dispatched)
+        for m in PlacementMonth.objects.all()
+    }
+
+
+@pytest.mark.django_db
+def test_the_copy_path_rewrites_only_the_rows_whose_checks_changed(employer):
+    placements = [pf.complete_person(employer) for _ in range(25)]  # 300 rows: the COPY path on PostgreSQL
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 25
+    first = {(m.placement_id, m.month): m.checked_at for m in PlacementMonth.objects.all()}
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 25
+    assert {(m.placement_id, m.month): m.checked_at for m in PlacementMonth.objects.all()} == first
+
+    WageRecord.objects.filter(id_number=placements[7].id_number, month=202504).delete()
+    grid_recompute_many(placements_qs=Placement.objects.all())
+    after = {(m.placement_id, m.month): m.checked_at for m in PlacementMonth.objects.all()}
+    assert [k for k in after if after[k] != first[k]] == [(placements[7].pk, 202504)]
+    month = PlacementMonth.objects.get(placement=placements[7], month=202504)
+    assert (month.verified, month.reasons) == (False, "wage_missing")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes: PostgreSQL only (one elsewhere)")
+def test_the_parallel_recompute_writes_what_one_process_does():
+    units = [factories.employer(), factories.employer(region_code="310101")]
+    placements = [pf.complete_person(units[i % 2]) for i in range(30)]
+    WageRecord.objects.filter(id_number=placements[11].id_number, month=202509).delete()
+    pf.complete_person(units[0], frozen=True)
+    assert grid_recompute_parallel(placements_qs=Placement.objects.all(), processes=3, chunk=7) == 30
+    parallel = rows()
+    PlacementMonth.objects.all().delete()
+    assert grid_recompute_many(placements_qs=Placement.objects.all(), chunk=7) == 30
+    assert parallel == rows() and len(parallel) == 360
+    assert parallel[(placements[11].pk, 202509)][:2] == (False, "wage_missing")
+
+
+@pytest.mark.django_db
+def test_one_process_when_split_is_not_possible(employer):
+    """Inside a transaction (and on SQLite) the workers could not see the rows: one process does everything."""
+    for _ in range(3):
+        pf.complete_person(employer)
+    assert grid_recompute_parallel(placements_qs=Placement.objects.all(), processes=4, chunk=1) == 3
+    assert PlacementMonth.objects.count() == 36
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recompute_grids_command_with_processes():
+    unit = factories.employer()
+    for _ in range(5):
+        pf.complete_person(unit)
+    out = StringIO()
+    call_command("recompute_grids", year=2025, processes=2, chunk=2, stdout=out)
+    assert "recompute_grids: 5 placements of 2025 recomputed (60 months)" in out.getvalue()
+    assert PlacementMonth.objects.count() == 60
+    with pytest.raises(CommandError, match="--processes"):
+        call_command("recompute_grids", year=2025, processes=0)

@@ -427,6 +427,8 @@ OIDC_PROVIDERS = {
     for key in (k.strip().lower() for k in os.environ.get("OIDC_PROVIDERS", "default").split(","))
     if key
 }
+# OIDC_PROVIDERS set by the operator: "default" listed there but left empty is a mistake the check names (E101)
+OIDC_PROVIDERS_EXPLICIT = bool(os.environ.get("OIDC_PROVIDERS", "").strip())
 AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "employers.sso.UnitOIDCBackend"]
 # Password reset by e-mail (clerks with a verified address): links valid one hour; at most 5 requests per address and
 # 20 per client address an hour (employers.accounts.password_reset_allowed, counted in the cache).

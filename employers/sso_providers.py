@@ -212,7 +212,7 @@ def _problems(provider: Provider, several: bool) -> list[str]:
     endpoints = provider.endpoints
     touched = provider.client_id or provider.issuer or any(endpoints.values())
     if not touched:
-        if key == DEFAULT:
+        if key == DEFAULT and not getattr(settings, "OIDC_PROVIDERS_EXPLICIT", False):
             return []  # no single sign-on from the unprefixed settings: a province without one
         return [f"OIDC_PROVIDERS 列出了 {key}，但 {env('ISSUER')}、{env('CLIENT_ID')} 等均未设置。"]
     problems = []

@@ -334,6 +334,17 @@ def test_a_half_configured_provider_fails_the_check(settings, providers, unprefi
     assert any(code == "employers.E101" and expected in text for code, text in messages), messages
 
 
+def test_default_listed_by_the_operator_but_empty_fails_the_check(settings):
+    """OIDC_PROVIDERS=default,national with no unprefixed OIDC_* variables: the operator meant a provider there."""
+    providers = {"default": {}, "national": _provider(ISSUER_B, NATIONAL_LABEL, "b")}
+    settings.OIDC_PROVIDERS_EXPLICIT = True
+    messages = _check_messages(settings, providers)
+    assert [code for code, _ in messages] == ["employers.E101"]
+    assert "OIDC_PROVIDERS 列出了 default，但 OIDC_ISSUER、OIDC_CLIENT_ID 等均未设置" in messages[0][1]
+    settings.OIDC_PROVIDERS_EXPLICIT = False  # the implicit default of an unset OIDC_PROVIDERS: no SSO, no error
+    assert _check_messages(settings, {"default": {}}) == []
+
+
 def test_two_providers_with_one_issuer_fail_the_check(settings):
     providers = {"zj": _provider(ISSUER_A, ZJ_LABEL, "a"), "zj2": _provider(ISSUER_A, "又一个", "b")}
     assert [code for code, _ in _check_messages(settings, providers)] == ["employers.E102"]

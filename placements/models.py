@@ -263,7 +263,11 @@ class PlacementMonth(models.Model):
     months held (it had been submitted).
     """
 
-    placement = models.ForeignKey(Placement, verbose_name="安置人员", on_delete=models.CASCADE, related_name="months")
+    # No index of its own: uniq_placement_month (placement, month) serves every lookup by placement (one index fewer
+    # to maintain for each of the ~6 M rows a province's first recompute inserts).
+    placement = models.ForeignKey(
+        Placement, verbose_name="安置人员", on_delete=models.CASCADE, related_name="months", db_index=False
+    )
     id_number = models.CharField("身份证号", max_length=18)
     year = models.PositiveSmallIntegerField("业务年度")
     month = models.PositiveIntegerField("年月(YYYYMM)")
@@ -300,6 +304,7 @@ class PlacementMonth(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # pm_decided_by_idx: only the decided months (most rows have none)
     )
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
     decision_reason = models.TextField("审核意见", blank=True)
@@ -336,6 +341,8 @@ class PlacementMonth(models.Model):
             models.Index(fields=["placement"], condition=Q(review_state="pending"), name="pm_pending_idx"),
             # "All months of these persons in a year" (facts selector, other units' holdings).
             models.Index(fields=["id_number", "year"], name="pm_person_year_idx"),
+            # A reviewer's decisions (and SET NULL when an account is deleted): the decided months only.
+            models.Index(fields=["decided_by"], condition=Q(decided_by__isnull=False), name="pm_decided_by_idx"),
         ]
 
     def __str__(self) -> str:

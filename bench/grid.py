@@ -81,29 +81,10 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
     ]:
         MinimumWage.objects.create(region_code=prefix, effective_from=start, amount=amount)
 
-    employers = []
-    for i in range(n_employers):
-        body = f"9111{i:013d}"[:17]
-        region = REGIONS[i % len(REGIONS)]
-        employers.append(
-            Employer(
-                name=f"基准测试单位{i:04d}有限公司",
-                uscc=body + uscc.calc_check_digit(body),
-                unit_kind="企业",
-                economic_kind="私有",
-                industry="C",
-                federation_region_id=region,
-                tax_region_id=region,
-                registration_region_id=region,
-                legal_rep_name="张伟",
-                legal_rep_id_number="110101197001010011",
-                legal_rep_phone="13800000000",
-                contact_name="李娜",
-                contact_phone="13900000000",
-                business_address="测试路1号",
-                registered_address="测试路1号",
-            )
-        )
+    employers = [
+        _common.bench_employer(i, prefix="9111", name=f"基准测试单位{i:04d}有限公司", region=REGIONS[i % len(REGIONS)])
+        for i in range(n_employers)
+    ]
     Employer.objects.bulk_create(employers, batch_size=1000)
     employers = list(Employer.objects.order_by("pk").values_list("pk", "uscc", "registration_region_id"))
     related = RelatedUnit.objects.bulk_create(

@@ -214,7 +214,7 @@ def test_two_providers_one_unit_and_its_bindings_on_my_account(
     assert "✓ 已绑定" in table.get_by_role("row", name="浙江政务服务网法人登录").inner_text()
     assert "cn-e2e-1" in table.get_by_role("row", name="国家政务服务平台法人登录").inner_text()
     screenshot("sso-two-providers-bindings")
-    table.get_by_role("button", name="解除国家政务服务平台法人登录的绑定").click()
+    table.get_by_role("button", name="解除绑定：国家政务服务平台法人登录").click()  # WCAG 2.5.3
     page.wait_for_load_state("networkidle")
     assert "已解除法人账号 cn-e2e-1 的绑定" in page.content()
     row = page.get_by_role("row", name="国家政务服务平台法人登录")

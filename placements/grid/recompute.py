@@ -25,6 +25,7 @@ import multiprocessing
 import queue
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
 from django.db import connection, connections, transaction
@@ -167,9 +168,18 @@ def grid_recompute_parallel(*, placements_qs, processes: int, chunk: int = 2000)
     step = -(-len(pks) // n)
     ranges = [(pks[i], pks[min(i + step, len(pks)) - 1]) for i in range(0, len(pks), step)]
     connections.close_all()  # a forked worker must not share the parent's socket
-    with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
-        counts = pool.starmap(_recompute_range, [(placements_qs.query, lo, hi, chunk) for lo, hi in ranges])
-    return sum(counts)
+    # ProcessPoolExecutor, not multiprocessing.Pool: a worker that dies (OOM-killed, SIGKILL) raises
+    # BrokenProcessPool here instead of leaving the command waiting for its result forever.
+    n_ranges = len(ranges)
+    with ProcessPoolExecutor(max_workers=n_ranges, mp_context=multiprocessing.get_context("fork")) as pool:
+        counts = pool.map(
+            _recompute_range,
+            [placements_qs.query] * n_ranges,
+            [lo for lo, _ in ranges],
+            [hi for _, hi in ranges],
+            [chunk] * n_ranges,
+        )
+        return sum(counts)
 
 
 def _recompute_range(query, lo: int, hi: int, chunk: int) -> int:

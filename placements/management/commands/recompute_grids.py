@@ -14,6 +14,7 @@ placements.services for what a changed fact does to an auto-verified or pending 
 """
 
 import time
+from concurrent.futures.process import BrokenProcessPool
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -68,7 +69,13 @@ class Command(BaseCommand):
             self.stdout.write(f"  {done}/{total} placements ({done / elapsed if elapsed else 0:,.0f}/s)")
 
         if processes > 1:
-            done = grid_recompute_parallel(placements_qs=qs, processes=processes, chunk=chunk)
+            try:
+                done = grid_recompute_parallel(placements_qs=qs, processes=processes, chunk=chunk)
+            except BrokenProcessPool as exc:
+                raise CommandError(
+                    "重算中断：有工作进程意外退出（内存不足或被终止）。已写入的月份保留，"
+                    "请重新运行本命令（重算可重复执行）。"
+                ) from exc
         else:
             done = grid_recompute_many(
                 placements_qs=qs, chunk=chunk, progress=progress if options["verbosity"] else None

@@ -1,5 +1,7 @@
 """The recompute split across worker processes (issue 16) and the COPY path's skipping of unchanged rows."""
 
+import os
+from concurrent.futures.process import BrokenProcessPool
 from io import StringIO
 
 import pytest
@@ -8,6 +10,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from feeds.models import WageRecord
+from placements.grid import recompute
 from placements.grid.recompute import grid_recompute_many, grid_recompute_parallel
 from placements.models import Placement, PlacementMonth
 from tests import factories
@@ -50,6 +53,23 @@ def test_the_parallel_recompute_writes_what_one_process_does():
     assert grid_recompute_many(placements_qs=Placement.objects.all(), chunk=7) == 30
     assert parallel == rows() and len(parallel) == 360
     assert parallel[(placements[11].pk, 202509)][:2] == (False, "wage_missing")
+
+
+def _killed_worker(*args):
+    os._exit(137)  # as if the kernel's OOM killer had ended the worker process
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes: PostgreSQL only (one elsewhere)")
+def test_a_worker_that_dies_fails_the_recompute_instead_of_hanging_it(monkeypatch):
+    unit = factories.employer()
+    for _ in range(6):
+        pf.complete_person(unit)
+    monkeypatch.setattr(recompute, "_recompute_range", _killed_worker)
+    with pytest.raises(BrokenProcessPool):
+        grid_recompute_parallel(placements_qs=Placement.objects.all(), processes=2, chunk=2)
+    with pytest.raises(CommandError, match="重算中断：有工作进程意外退出"):
+        call_command("recompute_grids", year=2025, processes=2, chunk=2, stdout=StringIO())
 
 
 @pytest.mark.django_db

@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 
 from core import filing
 from core.errors import DomainError
+from core.numbers import ascii_int
 from declarations import reminders
 from declarations.models import UnfiledUnit
 from employers.access import reviewer_region_prefix
@@ -36,9 +37,9 @@ def default_year(request) -> int:
 
 
 def selected_year(request) -> int:
-    value = request.GET.get(YEAR_PARAM, "")
-    if value.isdigit() and 2000 <= int(value) <= timezone.localdate().year:
-        return int(value)
+    value = ascii_int(request.GET.get(YEAR_PARAM, ""), digits=4)
+    if value is not None and 2000 <= value <= timezone.localdate().year:
+        return value
     return default_year(request)
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from core import idnumbers
+from core.numbers import ascii_int
 from feeds import certificates as certs
 from feeds.parsing import (
     Bounds,
@@ -113,10 +114,11 @@ def _small_int(raw: str, label: str, allowed: range, errors: list[str]) -> int |
     text = raw.strip()
     if not text:
         return None
-    if not text.isascii() or not text.isdigit() or int(text) not in allowed:
-        errors.append(f"{label}“{text}”应为{allowed.start}–{allowed.stop - 1}")
+    value = ascii_int(text, digits=len(str(allowed.stop)))
+    if value is None or value not in allowed:
+        errors.append(f"{label}“{text[:20]}”应为{allowed.start}–{allowed.stop - 1}")
         return None
-    return int(text)
+    return value
 
 
 def make_row_validator(

@@ -10,6 +10,8 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from core.numbers import ascii_int
+
 
 class CellError(ValueError):
     """The cell cannot be read (message in Chinese)."""
@@ -73,8 +75,9 @@ def read_date(value: object) -> date | None:
     raw = text(value)
     match = _DATE_TEXT.match(raw) or _DATE_COMPACT.match(raw)
     if match is None:
-        if raw.isdigit() and 20_000 <= int(raw) <= 80_000:
-            return _EXCEL_EPOCH + timedelta(days=int(raw))
+        serial = ascii_int(raw, digits=5)
+        if serial is not None and 20_000 <= serial <= 80_000:
+            return _EXCEL_EPOCH + timedelta(days=serial)
         raise CellError("日期格式不正确，请填写如 2025-03-01、2025/3/1 或 2025年3月1日。")
     try:
         return date(int(match[1]), int(match[2]), int(match[3]))

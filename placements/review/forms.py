@@ -4,6 +4,7 @@ decision comes from the submit button pressed. One document's decision is ``core
 
 from django import forms
 
+from core.numbers import ascii_int
 from core.review import APPROVE, REJECT, decision_errors
 from core.review_forms import DecisionForm
 from feeds.certificates import CERT_TYPES, GRADE_NAMES
@@ -57,7 +58,7 @@ class MonthsDecisionForm(DecisionForm):
         only, every, decision = data.get("only") or "", data.get("every") or "", data.get("decision") or ""
         if only:
             month_id, _, decision = only.partition(":")
-            ids = [int(month_id)] if month_id.isdigit() else None
+            ids = [pk] if (pk := ascii_int(month_id)) is not None else None
         elif every:
             decision, ids = every, self._ids("shown")
         else:

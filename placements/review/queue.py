@@ -18,6 +18,7 @@ from django.utils.functional import cached_property
 from core.admin_filters import PendingFirstFilter
 from core.masking import mask_number
 from core.models import Region
+from core.numbers import ascii_int
 from employers.access import employer_scope_q, reviewer_region_prefix
 from employers.models import Employer, ReviewerProfile
 from placements.grid.checks import CHECK_LABELS, CHECKS
@@ -247,15 +248,16 @@ class UnitFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         value = self.value() or ""
-        if not value.isdigit():
+        pk = ascii_int(value)
+        if pk is None:
             return []
-        employer = Employer.objects.filter(employer_scope_q(request.user, ""), pk=int(value)).only("name").first()
+        employer = Employer.objects.filter(employer_scope_q(request.user, ""), pk=pk).only("name").first()
         return [(value, employer.name)] if employer else [(value, "（不在本辖区）")]
 
     def queryset(self, request, queryset):
-        value = self.value() or ""
-        if value.isdigit():
-            return queryset.filter(employer_id=int(value))
+        pk = ascii_int(self.value() or "")
+        if pk is not None:
+            return queryset.filter(employer_id=pk)
         return queryset
 
 
@@ -268,7 +270,7 @@ class YearFilter(admin.SimpleListFilter):
         return [(str(y), f"{y}年度") for y in range(this, this - 4, -1)]
 
     def queryset(self, request, queryset):
-        value = self.value() or ""
-        if value.isdigit():
-            return queryset.filter(year=int(value))
+        year = ascii_int(self.value() or "", digits=4)
+        if year is not None:
+            return queryset.filter(year=year)
         return queryset

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.numbers import ascii_int
 from employers.access import employer_required
 from employers.selectors import year_locked
 from placements.constants import PlacementStatus
@@ -43,10 +44,10 @@ APPROVED_MESSAGE = "该人员已审核确认。如需修改，请先点击“重
 
 
 def int_param(value, default: int | None = None) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    """A whole number from a query string or a form: ASCII digits, at most 18 (so it fits a database integer and an
+    id of 151 digits is no id rather than an overflow in the query), else ``default``."""
+    number = ascii_int(value)
+    return default if number is None else number
 
 
 def _placement(request: HttpRequest, pk: int) -> Placement:

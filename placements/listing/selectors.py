@@ -222,7 +222,9 @@ def list_page(
     COUNT query is needed; with a search the count comes from a window over the same query. The statement is
     compiled once per page offset and kind of filter (:func:`_rows_sql`) and run as a raw query.
     """
-    page = max(1, page)
+    # Never past the last page of the whole year (a filtered list is shorter): a page number of 25 digits is an
+    # empty last page, not an OFFSET the database refuses.
+    page = max(1, min(page, -(-totals.get("persons", 0) // PAGE_SIZE) or 1))
     offset = (page - 1) * PAGE_SIZE
     if status and not search and status_ids is not None:
         # The header knows the year's ids by status: only the page's placements are aggregated.

@@ -35,6 +35,8 @@ from placements.web import (
     wizard_steps,
 )
 
+MAX_PAGE = 100_000  # pages of 20 persons: more than any unit has; a page number beyond it is that page (empty)
+
 # --- step 4 ------------------------------------------------------------------------------------------------------
 
 
@@ -145,7 +147,7 @@ def import_last_year(request: HttpRequest) -> HttpResponse:
         messages.error(request, LOCKED_MESSAGE.format(year=year))
         return redirect(back)
     search = listing_selectors.normalise_search(request.GET.get("q"))
-    number = max(1, int_param(request.GET.get("page"), 1) or 1)
+    number = min(max(1, int_param(request.GET.get("page"), 1) or 1), MAX_PAGE)
     size = listing_selectors.PAGE_SIZE
     candidates, count = registration_selectors.import_candidates_page(
         employer, year, search, offset=(number - 1) * size, limit=size

@@ -67,3 +67,17 @@ def test_a_feed_field_of_10000_digits_is_a_rejected_row_not_a_crash():
     assert _small_int("9" * 9999, "残疾等级", range(1, 5), errors) is None
     assert errors and errors[0].startswith("残疾等级“99999999999999999999”应为1–4")
     assert _small_int(" 3 ", "残疾等级", range(1, 5), []) == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["year=abc&page=9999999999999999999999999", "page=999999999999999999", "page=²"])
+def test_the_list_answers_a_page_number_far_past_the_end(employer_client, query):
+    response = employer_client.get(f"/placements/?{query}")
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_import_last_year_ignores_ids_and_pages_too_long_to_be_ids(employer_client):
+    assert employer_client.get("/placements/import-last-year/?year=2025&page=999999999999999999").status_code == 200
+    response = employer_client.post("/placements/import-last-year/?year=2025", {"persons": ["9" * 151]})
+    assert response.status_code in (200, 302)

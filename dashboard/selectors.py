@@ -33,6 +33,7 @@ from django.db.models import (
 
 from core import filing
 from core.models import FilingExtension, FilingWindow
+from core.numbers import ascii_int
 from dashboard import homecache, rules
 from declarations.models import Declaration
 from declarations.transitions import State
@@ -213,10 +214,7 @@ def _money(value) -> Decimal | None:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(str(value).strip()[:6])
-    except (TypeError, ValueError):
-        return None
+    return ascii_int(str(value).strip()[:6])
 
 
 def month_rows(employer: Employer, year: int) -> list[tuple]:

@@ -7,6 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from core.numbers import ascii_int
 from employers.models import Employer
 from notices.constants import PAGE_SIZE
 from notices.models import Notice, NoticeAttachment, NoticeRead
@@ -21,11 +22,8 @@ def notices_visible_to(employer: Employer, now: datetime | None = None) -> Notic
 
 def page_number(raw: str | None) -> int:
     """A page number from the query string: garbage → 1, below 1 → 1 (past the end is clamped by the paginator)."""
-    try:
-        number = int(str(raw).strip()[:9])
-    except (TypeError, ValueError):
-        return 1
-    return max(number, 1)
+    number = ascii_int(str(raw).strip()[:9])
+    return max(number or 1, 1)
 
 
 def notice_page(*, employer: Employer, query: str | None, page: str | None, now: datetime | None = None) -> Page:

@@ -17,7 +17,7 @@ from core.models import FilingExtension, FilingWindow
 from employers.models import Employer
 from placements import counting
 from placements.constants import PlacementStatus
-from placements.models import Placement, PlacementMonth
+from placements.models import Placement
 from placements.selectors import placement_totals
 
 PAGE_SIZE = 50
@@ -313,15 +313,6 @@ def filtered_placements(employer: Employer, year: int, filters: ListFilters) -> 
     if filters.status:
         qs = qs.filter(status=filters.status)
     return list(qs.order_by("id"))
-
-
-def year_months(employer: Employer, year: int, placement_ids: list[int] | None = None):
-    """The month rows of the unit's placements of ``year`` (only of ``placement_ids`` when given), by placement then
-    month (one query, streamed)."""
-    qs = PlacementMonth.objects.filter(placement__employer=employer, placement__year=year)
-    if placement_ids is not None:
-        qs = qs.filter(placement_id__in=placement_ids)
-    return qs.order_by("placement_id", "month").iterator(chunk_size=2000)
 
 
 def batch_placements(employer: Employer, year: int, ids: list[int]) -> list[Placement]:

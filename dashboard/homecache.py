@@ -9,8 +9,9 @@ the page needs anyway):
 
 * the unit's placements: count, Σ ``version``, largest id, last ``updated_at``. Every clerk's or reviewer's action on
   a placement, its months, contracts and certificates bumps its ``version`` (placements.writes.bump_version), adds
-  or removes a placement, and a background grid recompute (a feed import) sets ``updated_at`` of the placements
-  whose months it changed (placements.grid.recompute._touch_changed) — the list page's totals rely on the same;
+  or removes a placement, and a background grid recompute (a feed import) sets ``updated_at`` of one placement per
+  unit and year whose months it changed (placements.grid.recompute._touch_changed) — the list page's totals rely
+  on the same;
 * the unit's declarations (count, Σ ``version``, largest id, last ``updated_at``), its filing-window extensions and
   its stated staff figures (count, largest id, last ``updated_at``);
 * the feed imports (count, largest id): the reminders read the registry's certificates;

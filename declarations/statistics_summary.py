@@ -8,7 +8,7 @@ placements), recomputes only the units whose fingerprint changed (grouped querie
 units, through the placement index) and deletes the rows of units that have no placement of the year any more. The
 fingerprint is the one the unit's list header trusts (count, Σ version, max id, last change): every service that
 changes a placement or its months bumps its version or, for a background grid recompute, its ``updated_at``
-(``placements.services._touch_changed``), adds or deletes one.
+(of one placement per unit and year: ``placements.grid.recompute._touch_changed``), adds or deletes one.
 
 Who refreshes: the statistics page, for a district (cheap: a few thousand units at most), before it reads; for a
 city, a province or the country, ``manage.py refresh_statistics`` (cron, every 10 minutes) — the page says when it

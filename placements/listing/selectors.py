@@ -66,7 +66,7 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
     :data:`TOTALS_CACHE_SECONDS` with the fingerprint it was computed at, and the statement skips part (c) (a
     one-time filter) while the fingerprint is unchanged. Every action of the clerk or a reviewer bumps a
     placement's ``version``, adds or removes one, and a background grid recompute (after a feed import) sets the
-    ``updated_at`` of the placements whose months it changed (placements.services._touch_changed), so the
+    ``updated_at`` of one placement per unit and year whose months it changed (grid.recompute._touch_changed), so the
     counters follow all of them at once; the expiry only bounds how long a direct SQL edit of the months, which
     bypasses both, could show. The rows of the list are always computed fresh.
     """

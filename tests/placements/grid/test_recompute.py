@@ -212,3 +212,80 @@ def test_an_error_in_the_writer_thread_reaches_the_caller(monkeypatch):
     monkeypatch.setattr(recompute, "_write", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         grid_recompute_many(placements_qs=Placement.objects.all(), chunk=1, pipeline=True)
+
+
+def _rows_of(placements) -> dict:
+    """Every stored column of these placements' months but the ids and the times."""
+    skip = {"id", "checked_at", "updated_at"}
+    fields = [f.attname for f in PlacementMonth._meta.concrete_fields if f.attname not in skip]
+    return {
+        (row["placement_id"], row["month"]): row
+        for row in PlacementMonth.objects.filter(placement__in=placements).values(*fields)
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY paths are PostgreSQL's")
+def test_placements_without_months_are_copied_and_equal_the_upsert(employer, other_employer, monkeypatch):
+    placements = [pf.complete_person(employer if i % 2 else other_employer) for i in range(26)]
+    WageRecord.objects.filter(id_number=placements[4].id_number, month=202503).delete()
+    for p in placements[:13]:  # half of them already have a grid (the upsert path), half not (the COPY path)
+        grid_recompute(placement=p)
+    copied = []
+    real = recompute._copy_new
+
+    def spy(cursor, grids, now):
+        inserted, rest = real(cursor, grids, now)
+        copied.append(inserted)
+        return inserted, rest
+
+    monkeypatch.setattr(recompute, "_copy_new", spy)
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 26
+    assert copied == [13 * 12]
+    bulk = _rows_of(placements)
+    PlacementMonth.objects.all().delete()
+    for p in placements:
+        grid_recompute(placement=p)
+    assert bulk == _rows_of(placements)
+    assert len(bulk) == 312
+    row = bulk[(placements[4].pk, 202503)]
+    assert (row["verified"], row["reasons"], row["selected"], row["review_state"]) == (
+        False,
+        "wage_missing",
+        False,
+        "none",
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY paths are PostgreSQL's")
+def test_a_month_row_written_meanwhile_sends_the_chunk_to_the_upsert(employer, employer_user, monkeypatch):
+    """The check for placements without months and the COPY are two statements: a clerk's months_select between
+    them makes the COPY fail on the unique key, and the whole chunk goes through the upsert, which keeps what the
+    clerk stored."""
+    placements = [pf.complete_person(employer) for _ in range(21)]
+    first = placements[0]
+    grid_recompute(placement=first)
+    months_select(placement=first, months=[202501, 202502], by=employer_user)
+    placement_submit(placement=Placement.objects.get(pk=first.pk), by=employer_user)
+    before = _rows_of([first])
+    # As if the check had run before the clerk's rows existed: every placement looks new.
+    monkeypatch.setattr(recompute, "_without_months", lambda cursor, pks: set(pks))
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 21
+    assert PlacementMonth.objects.count() == 21 * 12
+    assert _rows_of([first]) == before
+    assert PlacementMonth.objects.get(placement=first, month=202501).selected
+
+
+def test_a_recompute_marks_one_changed_placement_per_unit_and_year(employer, other_employer):
+    """The caches of a unit's figures key on the latest ``updated_at`` of its placements of the year: the highest
+    changed placement of each unit carries the mark; the others keep the time of their last real change."""
+    mine = [pf.complete_person(employer) for _ in range(3)]
+    theirs = [pf.complete_person(other_employer) for _ in range(2)]
+    grid_recompute_many(placements_qs=Placement.objects.all())
+    before = dict(Placement.objects.values_list("pk", "updated_at"))
+    for p in (mine[0], mine[1], theirs[0]):
+        WageRecord.objects.filter(id_number=p.id_number, month=202506).delete()
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 5
+    after = dict(Placement.objects.values_list("pk", "updated_at"))
+    marked = {pk for pk in after if after[pk] != before[pk]}
+    assert marked == {mine[1].pk, theirs[0].pk}
+    assert after[mine[1].pk] > max(before.values())

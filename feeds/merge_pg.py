@@ -27,6 +27,7 @@ from feeds.staging import CopyStream
 SEGMENT_ROWS = 250_000
 MOSTLY_NEW = 0.5  # keep merging segment by segment while at least this share of a segment is inserted
 SAMPLE_ROWS = 2000
+STAGE_BUFFERS = "256MB"  # temp_buffers for the staging table (see _stage_in_memory)
 _QUEUE_CHUNKS = 48
 _END = object()
 
@@ -234,8 +235,11 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        # The merges are a few big joins: compiling them costs more than it saves (and nothing here is repeated).
+        cursor.execute("SET LOCAL jit = off")
     lock_kind(spec)
     with connection.cursor() as cursor:
+        _stage_in_memory(cursor)
         cursor.execute(f"DROP TABLE IF EXISTS {sql.stage}")
         cursor.execute(f"CREATE TEMPORARY TABLE {sql.stage} (seq bigserial, {sql.stage_columns}) ON COMMIT DROP")
         key_index = _drop_key_index_if_empty(cursor, sql, model)
@@ -259,6 +263,23 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
             transaction.savepoint_commit(savepoint)
         cursor.execute(f"DROP TABLE {sql.stage}")
     return outcome
+
+
+def _stage_in_memory(cursor) -> None:
+    """Let the staging table live in the backend's memory (``temp_buffers``, default 8 MB): a million staged rows
+    (~90 MB) otherwise go to temporary files and are read back by the merge. ``temp_buffers`` can only be raised
+    before the session first touches a temporary table (PostgreSQL refuses it afterwards): a session that already has
+    keeps its buffers, and the stage spills as before. The memory is taken as the stage grows, not reserved."""
+    cursor.execute("SELECT current_setting('temp_buffers')")
+    if cursor.fetchone()[0] == STAGE_BUFFERS:
+        return
+    savepoint = transaction.savepoint_create()
+    try:
+        cursor.execute(f"SET temp_buffers = '{STAGE_BUFFERS}'")
+    except DatabaseError:  # the session's temporary buffers exist already
+        transaction.savepoint_rollback(savepoint)
+    else:
+        transaction.savepoint_commit(savepoint)
 
 
 def _drop_key_index_if_empty(cursor, sql: _Statements, model: type[models.Model]) -> str | None:
@@ -290,11 +311,20 @@ def _drop_key_index_if_empty(cursor, sql: _Statements, model: type[models.Model]
     try:
         cursor.execute("SET LOCAL lock_timeout = '1s'")
         cursor.execute(f"ALTER TABLE {sql.table} DROP CONSTRAINT {q(constraint.name)}")
+        # Empty still, now that nobody else can write it (rows committed between the first look and the lock)?
+        cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {sql.table})")
+        empty = cursor.fetchone()[0]
     except DatabaseError:
+        empty = False
+    if not empty:
         transaction.savepoint_rollback(savepoint)
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         return None
     transaction.savepoint_commit(savepoint)
     cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+    # A new (empty) file for the table in this transaction, so that COPY may write the rows frozen (see _initial_copy).
+    # The table is empty and exclusively locked; ids are not restarted (CONTINUE IDENTITY: ids are never reused).
+    cursor.execute(f"TRUNCATE {sql.table}")
     columns = ", ".join(q(c) for c in constraint.fields)
     return f"ALTER TABLE {sql.table} ADD CONSTRAINT {q(constraint.name)} UNIQUE ({columns})"
 
@@ -308,12 +338,16 @@ def _initial_copy(cursor, sql: _Statements, stream: CopyStream, key_index: str) 
     outcome = MergeOutcome()
     clock = time.monotonic()
     stream.probe.maybe = True  # switches the probe off: the key build below checks exactly (and costs no Python)
+    stream.collect_persons()  # the touched ID numbers: every staged row is new
     producer = _Producer(stream, segmented=False)
     producer.start()
     columns = ", ".join(connection.ops.quote_name(c) for c in stream.columns)
     try:
         reader = _SegmentReader(producer)
-        cursor.copy_expert(f"COPY {sql.table} ({columns}) FROM STDIN (FORMAT csv)", reader)
+        # FREEZE (the table was truncated in this transaction): the rows are written with their hint bits set and
+        # the pages marked all-visible, so the first reader (the re-import's join, the grid recompute) does not
+        # rewrite every page of the table, and VACUUM has nothing to freeze later.
+        cursor.copy_expert(f"COPY {sql.table} ({columns}) FROM STDIN (FORMAT csv, FREEZE)", reader)
         if reader.error is not None:
             raise reader.error
     finally:
@@ -336,12 +370,15 @@ def _initial_copy(cursor, sql: _Statements, stream: CopyStream, key_index: str) 
     cursor.execute(f"ANALYZE {sql.table}")  # its statistics still describe an empty table
     outcome.timings["initial load: unique key built (repeated keys settled), table analysed"] = time.monotonic() - clock
     clock = time.monotonic()
-    cursor.execute(sql.initial_touched())
-    touched_value = cursor.fetchone()[0]
-    if sql.spec.person_field:
-        outcome.touched_ids = sorted(touched_value or ())
+    if stream.persons is not None:  # collected while reading (a superseded row shares its winner's ID number)
+        outcome.touched_ids = sorted(stream.persons)
     else:
-        outcome.first_changed = touched_value
+        cursor.execute(sql.initial_touched())
+        touched_value = cursor.fetchone()[0]
+        if sql.spec.person_field:
+            outcome.touched_ids = sorted(touched_value or ())
+        else:
+            outcome.first_changed = touched_value
     outcome.timings["touched persons"] = time.monotonic() - clock
     return outcome
 

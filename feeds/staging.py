@@ -107,6 +107,8 @@ class CopyStream:
         self.read = 0
         self.staged = 0
         self.probe = DuplicateProbe()
+        self.persons: set[str] | None = None  # the staged rows' ID numbers, when collect_persons() asked for them
+        self._person = spec.columns.index(spec.person_field) if spec.person_field else None
         self._starts: list[int] = []  # first staging number of each segment
         self._segments: list[Sequence[int]] = []  # the file lines of each segment
         verbatim = spec.name in MONTHLY_KINDS and feed.width == len(spec.columns)
@@ -115,6 +117,12 @@ class CopyStream:
             p = feed.positions
             self._check_columns = [p[c] for c in ("id_number", "unit_uscc", "month", spec.columns[3])]
             self._key_columns = [p[c] for c in spec.key]
+
+    def collect_persons(self) -> None:
+        """Keep the distinct ID numbers of the staged rows (the initial load: every staged row is new, so these are
+        the touched persons; a set in the producer thread costs less than a ``SELECT DISTINCT`` afterwards)."""
+        if self._person is not None:
+            self.persons = set()
 
     def fits_probe(self) -> bool:
         """Whether the file may hold no more rows than the duplicate probe can follow (from its size and the
@@ -176,6 +184,8 @@ class CopyStream:
         assert columns is not None
         id_col, unit_col, month_col = (columns[i][start:stop] for i in self._key_columns)
         self.probe.add(zip(id_col, unit_col, month_col, strict=True), stop - start)
+        if self.persons is not None:
+            self.persons.update(id_col)  # verbatim: the raw ID number is the canonical one
         self._segment(batch.lines[start:stop])
 
     def _validated(self, records: Iterable[tuple[int, Sequence[str], str | None]]) -> str:
@@ -185,6 +195,7 @@ class CopyStream:
         writer = csv.writer(out, quoting=csv.QUOTE_NOTNULL, lineterminator="\n")
         lines: list[int] = []
         keys = []
+        cleans: list[tuple] = []
         for line, fields, error in records:
             if error is not None:
                 reject(line, error, fields)
@@ -198,10 +209,13 @@ class CopyStream:
                 continue
             lines.append(line)
             keys.append(self._key(clean))
+            cleans.append(clean)
             writer.writerow([clean[i] for i in order])
         if lines:
             self._segment(lines)
             self.probe.add(keys, len(keys))
+            if self.persons is not None:
+                self.persons.update(map(itemgetter(self._person), cleans))
         return out.getvalue()
 
     def _segment(self, lines: Sequence[int]) -> None:

@@ -16,10 +16,13 @@ import csv
 import io
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
 from decimal import Decimal
 from itertools import compress
 from operator import itemgetter
 
+from core.idnumbers import FIRST_BIRTH_YEAR, LENGTH, birth_date, check_digit
+from core.regiontable import stdnum_table
 from feeds.parsing import Bounds, check_id_number, check_uscc, parse_money, parse_month
 from feeds.reader import Batch, FeedFile
 from feeds.rows import MONTHLY_KINDS, KindSpec, RowValidator
@@ -27,6 +30,7 @@ from feeds.rows import MONTHLY_KINDS, KindSpec, RowValidator
 Reject = Callable[[int, str, Sequence[str]], None]
 CACHE_LIMIT = 500_000
 DUPLICATE_PROBE_LIMIT = 5_000_000
+LATEST = 9999  # "still in force", for the last year of a region code
 MIN_ROW_BYTES = 45  # the shortest plausible row (a monthly fact with a one-digit amount: 18+18+6+1 characters)
 
 
@@ -76,9 +80,51 @@ class _CanonicalCache:
         return {value for value in values if not known[value]}
 
 
-def _monthly_checks(bounds: Bounds) -> tuple[_CanonicalCache, ...]:
-    def id_ok(raw: str) -> bool:
+class _CanonicalIdNumbers:
+    """Whether a raw ID number is valid and written canonically — ``check_id_number(raw) == (raw, None)`` — with
+    the parts that repeat across persons (the birth date, the region code in a birth year) checked once per distinct
+    value. Only a yes is answered here; anything else is asked of ``check_id_number`` (the one rule,
+    :func:`core.idnumbers.validate`), so the answers are the same. Costs ~1 µs a number instead of ~8 µs."""
+
+    def __init__(self) -> None:
+        self.today = date.today()  # as check_id_number's validate(today=None)
+        self.regions = stdnum_table()
+        self.birth_years: dict[str, int | None] = {}  # "YYYYMMDD" → the year, None when not an acceptable date
+        # region code → the last year it was in force (LATEST: still in force), None when it is not a region code;
+        # ``last >= year`` is TableRegion.valid_in_or_after(year).
+        self.areas: dict[str, int | None] = {}
+
+    def __call__(self, raw: str) -> bool:
+        if len(raw) == LENGTH and raw.isascii() and raw[:17].isdigit() and raw[17] == check_digit(raw):
+            born = raw[6:14]
+            year = self.birth_years.get(born, False)
+            if year is False:
+                year = self.birth_years[born] = self._birth_year(raw)
+            if year is not None:
+                code = raw[:6]
+                last = self.areas.get(code, False)
+                if last is False:
+                    last = self.areas[code] = self._last_year(code)
+                if last is not None and last >= year:
+                    return True
         return check_id_number(raw) == (raw, None)
+
+    def _last_year(self, code: str) -> int | None:
+        region = self.regions.get(code)
+        if region is None:
+            return None
+        return max((LATEST if p.last_year is None else p.last_year for p in region.names), default=None)
+
+    def _birth_year(self, number: str) -> int | None:
+        try:
+            born = birth_date(number)
+        except ValueError:
+            return None
+        return born.year if born.year >= FIRST_BIRTH_YEAR and born <= self.today else None
+
+
+def _monthly_checks(bounds: Bounds) -> tuple[_CanonicalCache, ...]:
+    id_ok = _CanonicalIdNumbers()
 
     def unit_ok(raw: str) -> bool:
         return check_uscc(raw) == (raw, None)

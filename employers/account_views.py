@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.numbers import ascii_int
 from employers import accounts, mail, sso_bindings, sso_providers
 from employers.access import employer_required
 from employers.account_forms import ClerkForm, EmailForm, UnitPasswordResetForm
@@ -71,10 +72,13 @@ def _send_verification(request: HttpRequest, account: EmployerAccount) -> str:
 
 @employer_required
 def my_account(request: HttpRequest) -> HttpResponse:
-    """我的账号: the clerk's own e-mail address and its verification (password reset by mail needs it verified)."""
+    """我的账号: the clerk's own e-mail address and its verification (password reset by mail needs it verified), and
+    the unit's 法人 sign-on bindings (``?unbind=<id>``: the confirmation of 解除绑定)."""
     account = request.employer_account
     if account is None:  # 窗口代办: staff have no clerk account of the unit
         raise PermissionDenied("代办模式下不能修改经办人本人的账号。")
+    if request.method == "GET" and "unbind" in request.GET:
+        return _sso_unbind_confirm(request, account)
     form = EmailForm(
         request.POST if request.POST.get("step") == "email" else None, initial={"email": account.user.email}
     )
@@ -111,14 +115,32 @@ def my_account(request: HttpRequest) -> HttpResponse:
     return render(request, "employers/my_account.html", context)
 
 
-def _sso_unbind(request: HttpRequest) -> HttpResponse:
-    """解除绑定 of one of the unit's 法人 sign-on accounts (its administrator; another unit's binding: not found)."""
-    try:
-        identity = sso_bindings.sso_unit_unbind(
-            employer=request.employer, identity_id=int(request.POST.get("identity") or 0), by=request.user
-        )
-    except ValueError:
+def _sso_unbind_confirm(request: HttpRequest, account: EmployerAccount) -> HttpResponse:
+    """解除绑定, first step: the binding named (platform, platform account, since when) with what unbinding means, and
+    the button whose POST (``step=sso_unbind``) unbinds. A one-click unbind was too easy to set off by mistake; this
+    GET changes nothing. Another unit's binding, or one already removed: back to 我的账号 with the same message as
+    the POST gives."""
+    if not account.is_admin:
+        raise PermissionDenied("只有本单位的管理员账号可以解除法人账号绑定。")
+    pk = ascii_int(request.GET.get("unbind"))
+    bindings = sso_bindings.unit_bindings(account.employer)
+    binding = next((b for b in bindings if b.identity is not None and b.identity.pk == pk), None)
+    if binding is None:
         messages.error(request, "该绑定不存在或已解除。")
+        return redirect("employers:my_account")
+    context = {"title": "解除法人账号绑定", "account": account, "binding": binding}
+    return render(request, "employers/my_account_unbind.html", context)
+
+
+def _sso_unbind(request: HttpRequest) -> HttpResponse:
+    """解除绑定, confirmed (the form of ``_sso_unbind_confirm``): one of the unit's 法人 sign-on accounts (its
+    administrator; another unit's binding: not found)."""
+    identity_id = ascii_int(request.POST.get("identity"))
+    if identity_id is None:
+        messages.error(request, "该绑定不存在或已解除。")
+        return redirect("employers:my_account")
+    try:
+        identity = sso_bindings.sso_unit_unbind(employer=request.employer, identity_id=identity_id, by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -12,6 +12,7 @@ import pytest
 import requests
 from django.core.cache import cache
 from oidc_provider_mock import run_server_in_thread
+from playwright.sync_api import expect
 
 from employers.models import Employer, EmployerAccount, SSOIdentity
 from tests import factories
@@ -215,6 +216,10 @@ def test_two_providers_one_unit_and_its_bindings_on_my_account(
     assert "cn-e2e-1" in table.get_by_role("row", name="国家政务服务平台法人登录").inner_text()
     screenshot("sso-two-providers-bindings")
     table.get_by_role("button", name="解除绑定：国家政务服务平台法人登录").click()  # WCAG 2.5.3
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("heading", name="解除法人账号绑定", level=1)).to_be_focused()  # asks first
+    assert SSOIdentity.objects.filter(employer=unit).count() == 2
+    page.get_by_role("button", name="确认解除绑定：国家政务服务平台法人登录").click()
     page.wait_for_load_state("networkidle")
     assert "已解除法人账号 cn-e2e-1 的绑定" in page.content()
     row = page.get_by_role("row", name="国家政务服务平台法人登录")

@@ -11,11 +11,12 @@ redis://127.0.0.1:6379/7, key prefix ``page-cpu``), the database-backed sessions
 The first run loads the reference data and the demo data (``load_reference_data``, ``load_demo_data`` in a
 subprocess with DEBUG=1 DEVDATA=1, as ``scripts/cluster.sh seed`` does), then adds generated placements to the demo
 unit up to ``--placements`` in its demo year. It signs in as the demo clerk ``demo`` (and as the demo reviewer, with a
-verified TOTP device, for the review queue in the admin) through ``django.test.Client`` and, per page, after three
-warm-up requests, prints over ``--requests`` requests the median Python CPU ms (``time.process_time``), the median
+verified TOTP device, for the review queue in the admin) through ``django.test.Client`` and, after three warm-up
+rounds, prints per page over ``--requests`` rounds (the pages interleaved, so that a busy moment of the shared machine
+falls on every page alike) the median and first quartile of the Python CPU ms (``time.process_time``), the median
 wall ms, the PostgreSQL backend's CPU ms per request (from /proc, same machine), the queries per request, and the
 login page's CPU ÷ the page's CPU (1.0: as cheap as the login page; the target is 0.25). ``--profile PAGE`` (a label
-or ``floor``) prints cProfile's top functions of that page instead.
+or ``floor``) prints cProfile's top functions of that page instead (CPU timer: slower, but not the machine's load).
 """
 
 from __future__ import annotations
@@ -230,32 +231,36 @@ def get(client, url: str):
     return response
 
 
-def measure(clients: dict, label: str, who: str, url: str, n: int) -> dict:
+def measure(clients: dict, rows: list[tuple[str, str, str]], n: int) -> list[dict]:
+    """``n`` rounds over every page (interleaved, so that a busy moment of the machine falls on every page alike,
+    not on one), after three warm-up rounds and one round that counts the queries."""
     from django.db import connection
 
-    client = clients[who]
     for _ in range(3):
-        get(client, url)
-    log = QueryLog()
-    with connection.execute_wrapper(log):
-        status = get(client, url).status_code
-    cpu, wall, pg = [], [], []
+        for _label, who, url in rows:
+            get(clients[who], url)
+    figures = {}
+    for label, who, url in rows:
+        log = QueryLog()
+        with connection.execute_wrapper(log):
+            status = get(clients[who], url).status_code
+        figures[label] = {"page": label, "url": url, "status": status, "queries": len(log.sql), "samples": []}
     for _ in range(n):
-        pg0 = backend_cpu()
-        w0, c0 = time.perf_counter(), time.process_time()
-        get(client, url)
-        cpu.append((time.process_time() - c0) * 1000)
-        wall.append((time.perf_counter() - w0) * 1000)
-        pg.append((backend_cpu() - pg0) * 1000)
-    return {
-        "page": label,
-        "url": url,
-        "status": status,
-        "queries": len(log.sql),
-        "cpu_ms": round(statistics.median(cpu), 2),
-        "wall_ms": round(statistics.median(wall), 2),
-        "pg_cpu_ms": round(statistics.fmean(pg), 2),  # clock ticks of 10 ms: the mean, not the median
-    }
+        for label, who, url in rows:
+            pg0 = backend_cpu()
+            w0, c0 = time.perf_counter(), time.process_time()
+            get(clients[who], url)
+            cpu, wall = (time.process_time() - c0) * 1000, (time.perf_counter() - w0) * 1000
+            figures[label]["samples"].append((cpu, wall, (backend_cpu() - pg0) * 1000))
+    results = []
+    for row in figures.values():
+        cpu, wall, pg = zip(*row.pop("samples"), strict=True)
+        row["cpu_ms"] = round(statistics.median(cpu), 2)
+        row["cpu_p25_ms"] = round(statistics.quantiles(cpu, n=4)[0], 2) if len(cpu) > 1 else row["cpu_ms"]
+        row["wall_ms"] = round(statistics.median(wall), 2)
+        row["pg_cpu_ms"] = round(statistics.fmean(pg), 2)  # clock ticks of 10 ms: the mean, not the median
+        results.append(row)
+    return results
 
 
 def profile(clients: dict, who: str, url: str, n: int) -> None:
@@ -296,27 +301,26 @@ def main() -> int:
     clients["clerk"], clients["reviewer"] = clerk_client(), reviewer_client()
     rows = pages(clients["clerk"])
     if args.profile:
-        match = [(who, url) for label, who, url in rows if args.profile in label]
+        match = [(who, url) for label, who, url in rows if args.profile == label]  # exact first, else a part
+        match = match or [(who, url) for label, who, url in rows if args.profile in label]
         if args.profile == "floor":
             match = [(who, url) for label, who, url in rows if "redirect" in label]  # no page of its own
         if not match:
             sys.exit(f"no page {args.profile!r}")
         profile(clients, *match[0], n)
         return 0
-    results = []
-    print(f"{n} requests a page after 3 warm-up ones; medians (PostgreSQL backend: mean)")
-    print(f"  {'page':<24}{'status':>7}{'queries':>8}{'CPU ms':>9}{'wall ms':>9}{'PG ms':>8}{'login/page':>11}")
-    login_cpu = None
-    for label, who, url in rows:
-        if args.only and args.only not in label and label != "login page":
-            continue
-        row = measure(clients, label, who, url, n)
-        login_cpu = login_cpu or row["cpu_ms"]
+    rows = [r for r in rows if not args.only or args.only in r[0] or r[0] == "login page"]
+    print(f"{n} rounds over the pages after 3 warm-up ones; medians (p25 too; PostgreSQL backend: mean)")
+    print(
+        f"  {'page':<24}{'status':>7}{'queries':>8}{'CPU ms':>9}{'p25':>7}{'wall ms':>9}{'PG ms':>8}{'login/page':>11}"
+    )
+    results = measure(clients, rows, n)
+    login_cpu = results[0]["cpu_ms"]
+    for row in results:
         row["ratio"] = round(login_cpu / row["cpu_ms"], 2) if row["cpu_ms"] else None
-        results.append(row)
         print(
-            f"  {label:<24}{row['status']:>7}{row['queries']:>8}{row['cpu_ms']:>9.2f}{row['wall_ms']:>9.2f}"
-            f"{row['pg_cpu_ms']:>8.2f}{row['ratio']:>11.2f}"
+            f"  {row['page']:<24}{row['status']:>7}{row['queries']:>8}{row['cpu_ms']:>9.2f}{row['cpu_p25_ms']:>7.2f}"
+            f"{row['wall_ms']:>9.2f}{row['pg_cpu_ms']:>8.2f}{row['ratio']:>11.2f}"
         )
     print("load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores")
     if args.json:

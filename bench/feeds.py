@@ -67,6 +67,22 @@ def backend_cpu(connection) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def backend_written_mb(connection) -> float:
+    """MB this connection's PostgreSQL backend has caused to be written so far (/proc/<pid>/io write_bytes: heap,
+    WAL it wrote itself, temporary files; on this shared disk the writes, more than the CPU, make the wall time
+    noisy), or -1."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1]) / 1e6
+    except OSError:
+        pass
+    return -1.0
+
+
 def reset_peak_rss() -> None:
     """Forget the peak resident size so far (Linux: /proc/self/clear_refs), so that the generation does not count."""
     with contextlib.suppress(OSError):
@@ -153,10 +169,12 @@ def main() -> None:
     def run(label: str, source: Path):
         for cached in (check_id_number, check_uscc, parse_month, parse_money):
             cached.cache_clear()  # each import pays its own checks, as a fresh `import_feed` process would
+        written = backend_written_mb(connection)
         clock, cpu, db_cpu = time.monotonic(), time.process_time(), backend_cpu(connection)
         result = feed_import(kind="pension", path=source, by="bench/feeds.py")
         total = time.monotonic() - clock
         cpu, db_cpu = time.process_time() - cpu, backend_cpu(connection) - db_cpu
+        written = backend_written_mb(connection) - written
         rate = result.read / result.seconds
         print(
             f"{label:>34}: {result.seconds:6.2f} s  {rate:>9,.0f} rows/s  [{result.method}]  {result.summary}"
@@ -165,7 +183,7 @@ def main() -> None:
         phases = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
         print(
             f"{'':>36}phases: {phases}; CPU: Python {cpu:.2f} s, PostgreSQL backend {db_cpu:.2f} s; "
-            f"load average {os.getloadavg()[0]:.1f}"
+            f"backend wrote {written:.0f} MB; load average {os.getloadavg()[0]:.1f}"
         )
         return result
 

@@ -270,20 +270,23 @@ def _copy_lines(grids: Grids, tail: str = "") -> io.StringIO:
     starting with a tab) ends every line: :func:`_copy_new` adds the timestamps and the defaults of a new row."""
     b = _COPY_BOOL
     out = []
-    escaped: dict[str, str] = {}
+    # Everything after the month key, by the rest of the result: most months of a person read alike (their
+    # certificate number included), so a line is mostly two strings joined rather than fifteen fields formatted.
+    cells: dict[tuple, str] = {}
     for p, results in grids:
         head = f"{p.pk}\t{p.id_number}\t{p.year}\t"
         for r in results:
-            grade = "\\N" if r.cert_grade is None else r.cert_grade
-            cert_no = escaped.get(r.cert_no)
-            if cert_no is None:
-                cert_no = escaped[r.cert_no] = r.cert_no.translate(_COPY_ESCAPE)
-            out.append(
-                f"{head}{r.month}\t{b[r.wage_ok]}\t{b[r.pension_ok]}\t{b[r.medical_ok]}\t{b[r.cert_ok]}\t"
-                f"{b[r.age_ok]}\t{b[r.contract_ok]}\t{b[r.taken_elsewhere]}\t{b[not r.reasons]}\t"
-                f"{','.join(r.reasons)}\t{b[r.dispatched]}\t{r.cert_type}\t{grade}\t"
-                f"{cert_no}\t{r.weight}{tail}\n"
-            )
+            rest = r[1:]
+            cell = cells.get(rest)
+            if cell is None:
+                grade = "\\N" if r.cert_grade is None else r.cert_grade
+                cell = cells[rest] = (
+                    f"\t{b[r.wage_ok]}\t{b[r.pension_ok]}\t{b[r.medical_ok]}\t{b[r.cert_ok]}\t"
+                    f"{b[r.age_ok]}\t{b[r.contract_ok]}\t{b[r.taken_elsewhere]}\t{b[not r.reasons]}\t"
+                    f"{','.join(r.reasons)}\t{b[r.dispatched]}\t{r.cert_type}\t{grade}\t"
+                    f"{r.cert_no.translate(_COPY_ESCAPE)}\t{r.weight}{tail}\n"
+                )
+            out.append(f"{head}{r.month}{cell}")
     return io.StringIO("".join(out))
 
 

@@ -6,8 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from employers.access import employer_required
-from employers.models import EmployerAccount
+from employers.access import account_with_unit, employer_required
 from levy import selectors, services
 from levy.calculator import LevyInputError, calculate
 from levy.forms import INPUT_TO_FORM_FIELD, MAX_MONTHS, LevyCalculatorForm, StaffFiguresForm
@@ -36,10 +35,10 @@ def _stepped_query(request: HttpRequest) -> str | None:
 
 def _unit_of(request: HttpRequest):
     """The logged-in clerk's unit (as employers.access.employer_for_user) in one query instead of two, kept on the
-    request so that the navigation's unread badge does not read it again."""
+    request so that the navigation's unread badge does not read it again (the unit pages' lookup: no ORM compile)."""
     if not request.user.is_authenticated:
         return None
-    account = EmployerAccount.objects.select_related("employer").filter(user_id=request.user.pk).first()
+    account = account_with_unit(request.user.pk)
     if account is None:
         return None
     request.employer = account.employer

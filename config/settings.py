@@ -276,12 +276,7 @@ TASKS = {
     }
 }
 
-# Sessions: in the database; with Redis (shared by every node) also cached there, so a page reads no session row
-# (employers.sessions.SessionStore, Django's cached_db with safer cache failures). Without REDIS_URL the cache is
-# each process's own memory, which could keep a session another process ended: the database alone.
-SESSION_ENGINE = os.environ.get("SESSION_ENGINE") or (
-    "employers.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
-)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 30 * 60  # sessions end after 30 minutes without a request
 SESSION_RENEW_SECONDS = 5 * 60  # … renewed at most every 5 minutes of activity (employers/sessions.py)
 SESSION_COOKIE_HTTPONLY = True

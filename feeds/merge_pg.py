@@ -27,7 +27,6 @@ from feeds.staging import CopyStream
 SEGMENT_ROWS = 250_000
 MOSTLY_NEW = 0.5  # keep merging segment by segment while at least this share of a segment is inserted
 SAMPLE_ROWS = 2000
-STAGE_BUFFERS = "256MB"  # temp_buffers for the staging table (see _stage_in_memory)
 _QUEUE_CHUNKS = 48
 _END = object()
 
@@ -239,7 +238,6 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
         cursor.execute("SET LOCAL jit = off")
     lock_kind(spec)
     with connection.cursor() as cursor:
-        _stage_in_memory(cursor)
         cursor.execute(f"DROP TABLE IF EXISTS {sql.stage}")
         cursor.execute(f"CREATE TEMPORARY TABLE {sql.stage} (seq bigserial, {sql.stage_columns}) ON COMMIT DROP")
         key_index = _drop_key_index_if_empty(cursor, sql, model)
@@ -263,23 +261,6 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
             transaction.savepoint_commit(savepoint)
         cursor.execute(f"DROP TABLE {sql.stage}")
     return outcome
-
-
-def _stage_in_memory(cursor) -> None:
-    """Let the staging table live in the backend's memory (``temp_buffers``, default 8 MB): a million staged rows
-    (~90 MB) otherwise go to temporary files and are read back by the merge. ``temp_buffers`` can only be raised
-    before the session first touches a temporary table (PostgreSQL refuses it afterwards): a session that already has
-    keeps its buffers, and the stage spills as before. The memory is taken as the stage grows, not reserved."""
-    cursor.execute("SELECT current_setting('temp_buffers')")
-    if cursor.fetchone()[0] == STAGE_BUFFERS:
-        return
-    savepoint = transaction.savepoint_create()
-    try:
-        cursor.execute(f"SET temp_buffers = '{STAGE_BUFFERS}'")
-    except DatabaseError:  # the session's temporary buffers exist already
-        transaction.savepoint_rollback(savepoint)
-    else:
-        transaction.savepoint_commit(savepoint)
 
 
 def _drop_key_index_if_empty(cursor, sql: _Statements, model: type[models.Model]) -> str | None:

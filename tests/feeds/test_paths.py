@@ -301,28 +301,3 @@ def test_initial_load_writes_the_rows_frozen(tmp_path):
         cursor.execute("SELECT relpages, relallvisible FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
         pages, visible = cursor.fetchone()
     assert pages > 1 and visible == pages and _key_index_exists()
-
-
-def test_stage_when_the_session_has_temporary_buffers_already(tmp_path, monkeypatch):
-    """``temp_buffers`` cannot be changed once the session used a temporary table: the import keeps the session's
-    buffers (the refused ``SET`` rolled back to its savepoint) and merges as usual."""
-    from feeds import merge_pg
-
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE feeds_test_touch (x int) ON COMMIT DROP")
-        cursor.execute("INSERT INTO feeds_test_touch VALUES (1)")  # the session's temporary buffers now exist
-        cursor.execute("SELECT current_setting('temp_buffers')")
-        before = cursor.fetchone()[0]
-    monkeypatch.setattr(merge_pg, "STAGE_BUFFERS", "300MB" if before != "300MB" else "301MB")
-    world = World(year=2025, employers=5, persons=40, seed=8)
-    write_feeds(world, tmp_path, ["pension"], invalid_share=0)
-    portable = feed_import(kind="pension", path=tmp_path / "pension.csv", method="portable")
-    expected = table("pension")
-    clear()
-    _not_empty()  # the ordinary path: the staging table
-    result = feed_import(kind="pension", path=tmp_path / "pension.csv", method="copy")
-    assert result.inserted == portable.inserted and INITIAL not in result.timings
-    assert [row for row in table("pension") if row[0] != "X"] == expected
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('temp_buffers')")
-        assert cursor.fetchone()[0] == before

@@ -438,11 +438,11 @@ def _touch_changed(placement_ids: list[int], stamp: datetime) -> int:
     home page (dashboard.homecache) — so this is what makes a background recompute show in them at once, and one
     placement per unit and year is enough for it. (Marking every changed placement cost a first recompute of a
     province 500,000 row updates, each through the placement table's eight indexes: ~0.2 s of every 2,000-placement
-    chunk.) The other changed placements keep their ``updated_at``: it says when the clerk or a reviewer last changed
-    the record. ``stamp`` is taken before the chunk's facts were read, and a clerk may have changed another
-    placement of the unit (and a cache been filled) since: so the mark is a fresh time, later than anything a cache
-    can hold. ``placement_ids`` are the chunk's, in id order; the statement uses their range, so its size does not
-    depend on the chunk's.
+    chunk.) So the marked placement shows the recompute's time as its ``updated_at`` (the reviewers' admin shows it);
+    the other changed placements keep the time of their last change by the clerk or a reviewer. ``stamp`` is taken
+    before the chunk's facts were read, and a clerk may have changed another placement of the unit (and a cache been
+    filled) since: so the mark is a fresh time, later than anything a cache can hold. ``placement_ids`` are the
+    chunk's, in id order; the statement uses their range, so its size does not depend on the chunk's.
 
     Called after the chunk's transaction has committed, holding no month locks: a clerk's action locks the
     placement first and its months second, so taking them in the other order here could deadlock with it. (Inside

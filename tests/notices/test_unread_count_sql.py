@@ -58,7 +58,7 @@ def test_the_statement_counts_what_the_queryset_counts(world):
     for unit in world["units"]:
         for delta in (timedelta(0), timedelta(minutes=45), timedelta(hours=3), timedelta(days=2)):
             at = world["now"] + delta  # the scheduled ones come in as time passes
-            assert unit and unread_notice_count(unit, at) == _orm_count(unit, at), (unit.name, delta)
+            assert unread_notice_count(unit, at) == _orm_count(unit, at), (unit.name, delta)
     chaoyang = world["units"][0]
     assert unread_notice_count(chaoyang, world["now"] + timedelta(days=2)) > unread_notice_count(chaoyang)
 

@@ -142,3 +142,18 @@ def bench_employer(number: int, *, prefix: str, name: str, region: str):
         business_address="测试路1号",
         registered_address="测试路1号",
     )
+
+
+def backend_cpu(connection=None) -> float:
+    """CPU seconds (user + system) used so far by the PostgreSQL backend of ``connection`` (default: Django's), read
+    from /proc on this machine; NaN where it cannot be read."""
+    if connection is None:
+        from django.db import connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

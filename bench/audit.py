@@ -38,21 +38,6 @@ def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def backend_cpu() -> float:
-    """CPU seconds (user + system) of this connection's PostgreSQL backend so far."""
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def generate(n_events: int, n_units: int, n_placements: int) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -160,12 +145,12 @@ def measure(label: str, call, runs: int) -> dict:
 
     times, cpus, queries = [], [], 0
     for _ in range(runs):
-        cpu = backend_cpu()
+        cpu = _common.backend_cpu()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             result = call()
             times.append(time.perf_counter() - started)
-        cpus.append(backend_cpu() - cpu)
+        cpus.append(_common.backend_cpu() - cpu)
         queries = len(captured.captured_queries)
     print(
         f"{label:<44} median {statistics.median(times) * 1000:8.1f} ms  best {min(times) * 1000:8.1f} ms  "
@@ -230,11 +215,11 @@ def bench_backfill() -> None:
         cur.execute(f"UPDATE {table} SET employer_id = NULL WHERE employer_id IS NOT NULL")
         cur.execute(f"VACUUM ANALYZE {table}")
         print(f"backfill: column emptied in {time.perf_counter() - started:.0f} s ({load()})", flush=True)
-    started, cpu = time.perf_counter(), backend_cpu()
+    started, cpu = time.perf_counter(), _common.backend_cpu()
     runs = backfill(apps, None)
     print(
-        f"backfill: {runs} batches in {time.perf_counter() - started:.0f} s, db cpu {backend_cpu() - cpu:.0f} s "
-        f"({load()})",
+        f"backfill: {runs} batches in {time.perf_counter() - started:.0f} s, "
+        f"db cpu {_common.backend_cpu() - cpu:.0f} s ({load()})",
         flush=True,
     )
     filled = AuditEvent.objects.filter(employer__isnull=False).count()

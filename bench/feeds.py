@@ -55,18 +55,6 @@ def machine() -> str:
     return f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; load average {load}"
 
 
-def backend_cpu(connection) -> float:
-    """CPU seconds used so far by this connection's PostgreSQL backend (same machine: /proc), or -1."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return -1.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def backend_written_mb(connection) -> float:
     """MB this connection's PostgreSQL backend has caused to be written so far (/proc/<pid>/io write_bytes: heap,
     WAL it wrote itself, temporary files; on this shared disk the writes, more than the CPU, make the wall time
@@ -149,11 +137,11 @@ def main() -> None:
                 "CREATE UNLOGGED TABLE bench_raw_copy "
                 "(id_number varchar(18), unit_uscc varchar(18), month integer, base_amount numeric(12, 2))"
             )
-            clock, db_cpu = time.monotonic(), backend_cpu(connection)
+            clock, db_cpu = time.monotonic(), _common.backend_cpu(connection)
             with path.open("rb") as f:
                 cursor.copy_expert("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)", f, size=1 << 20)
             seconds = time.monotonic() - clock
-            cpu = backend_cpu(connection) - db_cpu
+            cpu = _common.backend_cpu(connection) - db_cpu
             cursor.execute("DROP TABLE bench_raw_copy")
         print(
             f"{'raw COPY':>34}: {seconds:6.2f} s  {written / seconds:>9,.0f} rows/s  (UNLOGGED table, no indexes, no "
@@ -170,10 +158,10 @@ def main() -> None:
         for cached in (check_id_number, check_uscc, parse_month, parse_money):
             cached.cache_clear()  # each import pays its own checks, as a fresh `import_feed` process would
         written = backend_written_mb(connection)
-        clock, cpu, db_cpu = time.monotonic(), time.process_time(), backend_cpu(connection)
+        clock, cpu, db_cpu = time.monotonic(), time.process_time(), _common.backend_cpu(connection)
         result = feed_import(kind="pension", path=source, by="bench/feeds.py")
         total = time.monotonic() - clock
-        cpu, db_cpu = time.process_time() - cpu, backend_cpu(connection) - db_cpu
+        cpu, db_cpu = time.process_time() - cpu, _common.backend_cpu(connection) - db_cpu
         written = backend_written_mb(connection) - written
         rate = result.read / result.seconds
         print(

@@ -25,7 +25,6 @@ import random
 import resource
 import time
 from datetime import date
-from pathlib import Path
 
 import _common
 
@@ -245,22 +244,11 @@ def measure(*, generated: bool, processes: int = 1) -> None:
     qs = Placement.objects.filter(year=YEAR)
     total = qs.count()
 
-    def backend_cpu() -> float:
-        """CPU seconds used so far by this connection's PostgreSQL backend (same machine, /proc)."""
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_backend_pid()")
-            pid = cur.fetchone()[0]
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
     def run(label: str, pipeline: bool | None = None) -> float:
         load = os.getloadavg()[0]
-        started, cpu, pg = time.perf_counter(), time.process_time(), backend_cpu()
+        started, cpu, pg = time.perf_counter(), time.process_time(), _common.backend_cpu()
         done = grid_recompute_many(placements_qs=qs, chunk=2000, pipeline=pipeline)
-        elapsed, cpu, pg = time.perf_counter() - started, time.process_time() - cpu, backend_cpu() - pg
+        elapsed, cpu, pg = time.perf_counter() - started, time.process_time() - cpu, _common.backend_cpu() - pg
         rate = done / elapsed
         line = (
             f"{label}: {done:,} placements in {elapsed:.1f} s = {rate:,.0f} placements/s "

@@ -210,20 +210,6 @@ class QueryLog:
         return execute(sql, params, many, context)
 
 
-def backend_cpu() -> float:
-    """CPU seconds used so far by this connection's PostgreSQL backend (same machine, /proc)."""
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def get(client, url: str):
     response = client.get(url)
     if response.status_code not in (200, 302):
@@ -247,11 +233,11 @@ def measure(clients: dict, rows: list[tuple[str, str, str]], n: int) -> list[dic
         figures[label] = {"page": label, "url": url, "status": status, "queries": len(log.sql), "samples": []}
     for _ in range(n):
         for label, who, url in rows:
-            pg0 = backend_cpu()
+            pg0 = _common.backend_cpu()
             w0, c0 = time.perf_counter(), time.process_time()
             get(clients[who], url)
             cpu, wall = (time.process_time() - c0) * 1000, (time.perf_counter() - w0) * 1000
-            figures[label]["samples"].append((cpu, wall, (backend_cpu() - pg0) * 1000))
+            figures[label]["samples"].append((cpu, wall, (_common.backend_cpu() - pg0) * 1000))
     results = []
     for row in figures.values():
         cpu, wall, pg = zip(*row.pop("samples"), strict=True)

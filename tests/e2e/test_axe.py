@@ -24,6 +24,7 @@ from tests.factories import notices as notice_factories
 from tests.factories import placement_review as rf
 from tests.factories import placements as pf
 from tests.factories import relief as relief_factories
+from tests.factories.employers import SSO_PLATFORMS
 from tests.factories.feeds import bad_check_digit, person_id, unit_uscc, write_csv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -37,18 +38,7 @@ YEAR = pf.YEAR
 CLERK = ("axe-clerk", "clerk-pass-2026")
 REVIEWER = ("axe-reviewer", "review-pass-2026")
 # Two 法人 sign-on platforms (no server behind them: the pages only name them); the unit is bound at the first.
-ZJ = {
-    "issuer": "https://zwfw.zj.example.gov.cn",
-    "client_id": "wb-zj",
-    "client_secret": "zj",
-    "label": "浙江政务服务网法人登录",
-}
-NATIONAL = {
-    "issuer": "https://zwfw.example.gov.cn",
-    "client_id": "wb-cn",
-    "client_secret": "cn",
-    "label": "国家政务服务平台法人登录",
-}
+ZJ, NATIONAL = SSO_PLATFORMS
 
 # A state: (name, path — formatted with the fixture's ids —, what to do on the page before axe runs or None).
 # The actions submit a form empty or with invalid input, so the page shows its error state.

@@ -12,21 +12,11 @@ from core.models import AuditEvent
 from employers import accounts
 from employers.models import EmployerAccount, SSOIdentity
 from tests import factories
+from tests.factories.employers import SSO_PLATFORMS
 
 pytestmark = pytest.mark.django_db
 URL = "/employer/accounts/me/"
-ZJ = {
-    "issuer": "https://zwfw.zj.example.gov.cn",
-    "client_id": "wb-zj",
-    "client_secret": "zj",
-    "label": "浙江政务服务网法人登录",
-}
-NATIONAL = {
-    "issuer": "https://zwfw.example.gov.cn",
-    "client_id": "wb-cn",
-    "client_secret": "cn",
-    "label": "国家政务服务平台法人登录",
-}
+ZJ, NATIONAL = SSO_PLATFORMS
 
 
 @pytest.fixture

@@ -120,3 +120,20 @@ def otp_login(client, user) -> TOTPDevice:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+# Two 法人 sign-on platforms as settings.OIDC_PROVIDERS entries (no server behind them: pages only name them).
+SSO_PLATFORMS = (
+    {
+        "issuer": "https://zwfw.zj.example.gov.cn",
+        "client_id": "wb-zj",
+        "client_secret": "zj",
+        "label": "浙江政务服务网法人登录",
+    },
+    {
+        "issuer": "https://zwfw.example.gov.cn",
+        "client_id": "wb-cn",
+        "client_secret": "cn",
+        "label": "国家政务服务平台法人登录",
+    },
+)

@@ -29,29 +29,21 @@ from core import audit
 from core.actors import Actor
 from core.masking import mask_number
 from core.models import REGISTRY_LOOKUP_TYPE, AuditEvent
+from declarations.audit_labels import (
+    ACTION_FAMILIES,
+    READ_ACTION,
+    action_label,
+    field_label,
+    object_type_label,
+    value_label,
+)
 from employers.access import reviewer_region_prefix
 from employers.models import Employer, ReviewerProfile
 from placements.models import Placement
 
 PAGE_SIZE = 50
-READ_ACTION = "audit.read"
 REGISTRY_LOOKUP = REGISTRY_LOOKUP_TYPE  # placements.registration.registry_access: object_id is the ID number
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-# The action families offered in the filter (prefixes of AuditEvent.action).
-ACTION_FAMILIES = (
-    ("placement.", "安置登记与审核"),
-    ("declaration.", "年审申报"),
-    ("employer.", "单位信息"),
-    ("account.", "单位账号"),
-    ("related_unit.", "关联单位"),
-    ("proxy.", "窗口代办"),
-    ("registry.", "残疾人信息查询"),
-    ("relief.", "缓减免申请"),
-    ("notice", "通知公告"),
-    ("file.", "上传文件"),
-    (READ_ACTION, "审计记录查询"),
-)
 
 _ID_SHAPED = re.compile(r"[0-9]{17}[0-9Xx][0-9A-Za-z]*")
 
@@ -146,19 +138,16 @@ class EventRow:
     object_id: str
     object_repr: str
     reason: str
-    changes: list[tuple[str, str, str]]
+    changes: list[tuple[str, str, str]]  # (field's Chinese name, before, after)
+    action_label: str = ""
+    object_type_label: str = ""
 
 
 def _rows(events: list[AuditEvent], *, full: bool) -> list[EventRow]:
     show = (lambda value: value) if full else mask_text
     rows = []
     for e in events:
-        changes = []
-        for field, change in (e.changes or {}).items():
-            if isinstance(change, dict) and {"before", "after"} <= set(change):
-                changes.append((field, show(_text(change["before"])), show(_text(change["after"]))))
-            else:
-                changes.append((field, "", show(_text(change))))
+        changes = [_change(e.object_type, field, change, show) for field, change in (e.changes or {}).items()]
         rows.append(
             EventRow(
                 at=e.at,
@@ -169,9 +158,23 @@ def _rows(events: list[AuditEvent], *, full: bool) -> list[EventRow]:
                 object_repr=show(e.object_repr),
                 reason=show(e.reason),
                 changes=changes,
+                action_label=action_label(e.action),
+                object_type_label=object_type_label(e.object_type),
             )
         )
     return rows
+
+
+def _change(object_type: str, field: str, change: Any, show) -> tuple[str, str, str]:
+    """(the field's Chinese name, before, after) of one recorded change, values in words where the field has
+    choices and masked by ``show``."""
+
+    def text(value: Any) -> str:
+        return show(_text(value_label(object_type, field, value)))
+
+    if isinstance(change, dict) and {"before", "after"} <= set(change):
+        return field_label(object_type, field), text(change["before"]), text(change["after"])
+    return field_label(object_type, field), "", text(change)
 
 
 def _text(value: Any) -> str:

@@ -198,3 +198,34 @@ def test_the_region_is_the_units_current_one(trail):
     assert {"employer.update", "placement.submit", "notice_sent"} <= set(moved)
     # The 东城区 reviewer keeps only their own decision (a reviewer's event), not the unit's other events.
     assert _actions(audit_events(by=reviewer, filters=AuditFilters(action="employer."))) == []
+
+
+def test_the_reader_names_actions_objects_and_fields_in_chinese(trail):
+    """Codes stay in the trail; the reader shows their Chinese names (the code beneath an action's name)."""
+    from declarations.audit_labels import ACTION_LABELS, action_label, field_label, object_type_label
+
+    page = audit_events(by=trail["east_reviewer"], filters=AuditFilters(uscc=trail["east"].uscc))
+    rows = {row.action: row for row in page.rows}
+    assert rows["employer.update"].action_label == "修改单位信息"
+    assert rows["placement.submit"].action_label == "提交登记"
+    assert rows["placement.submit"].object_type_label == "安置登记"
+    assert rows["placement.review_approve"].action_label == "月份审核通过"
+    assert rows["placement.review_approve"].changes[0][0] == "月份"
+    assert rows["employer.update"].object_type_label == "用人单位"
+    assert rows["employer.update"].changes == [("单位电话", "1", "2")]
+    assert field_label("employers.employer", "not_a_field") == "not_a_field"  # neither a field nor known: as stored
+    assert field_label("employers.employer", "name") == "单位名称"
+    assert field_label("placements.placement", "months") == "月份"
+    assert action_label("placement.something_new") == "安置登记与审核"  # an unlisted code: its family
+    assert action_label("elsewhere.odd") == "elsewhere.odd"
+    assert object_type_label("nowhere.nothing") == "nowhere.nothing"
+    assert all(label and label.isascii() is False for label in ACTION_LABELS.values())
+
+
+def test_a_changed_value_with_choices_reads_in_words():
+    from declarations.audit_labels import value_label
+    from placements.constants import MonthReview
+
+    assert value_label("placements.placementmonth", "review_state", "confirmed") == str(MonthReview.CONFIRMED.label)
+    assert value_label("placements.placementmonth", "review_state", "no-such-state") == "no-such-state"
+    assert value_label("placements.placementmonth", "months", [202501]) == [202501]  # no such field: as stored

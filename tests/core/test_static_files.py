@@ -2,21 +2,33 @@
 temporary STATIC_ROOT, then WhiteNoise serves what the pages link to."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.templatetags.static import static
-from django.test import Client
+from django.test import Client, override_settings
 
 MANIFEST = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
 
-@pytest.fixture
-def collected(settings, tmp_path):
-    settings.DEBUG = False
-    settings.STATIC_ROOT = tmp_path / "static"
+def _collected_settings(root) -> dict:
     # (Django's setting_changed handler makes staticfiles_storage re-read STORAGES)
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": MANIFEST}
-    call_command("collectstatic", interactive=False, verbosity=0)
-    return settings.STATIC_ROOT
+    return {"DEBUG": False, "STATIC_ROOT": root, "STORAGES": {**django_settings.STORAGES, "staticfiles": MANIFEST}}
+
+
+@pytest.fixture(scope="module")
+def collected_root(tmp_path_factory):
+    """collectstatic once for the module's tests (~10 s each time)."""
+    root = tmp_path_factory.mktemp("static")
+    with override_settings(**_collected_settings(root)):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return root
+
+
+@pytest.fixture
+def collected(settings, collected_root):
+    for name, value in _collected_settings(collected_root).items():
+        setattr(settings, name, value)
+    return collected_root
 
 
 @pytest.mark.django_db

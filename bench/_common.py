@@ -103,6 +103,22 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红玉文博宇浩然欣怡子涵梓轩雨桐"
 
 
+def random_person(rng, region: str, taken: set[str]):
+    """A new person of ``region`` born 1966–2003: (valid ID number not in ``taken`` — added to it —, birth date,
+    name)."""
+    from datetime import date
+
+    from devdata.generator import id_number
+
+    while True:
+        birth = date(rng.randint(1966, 2003), rng.randint(1, 12), rng.randint(1, 28))
+        number = id_number(region, birth, rng.randrange(1, 999))
+        if number not in taken:
+            taken.add(number)
+            break
+    return number, birth, rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
 def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
     """``COPY table (columns) FROM STDIN`` of ``rows`` (tuples; None → NULL) in text format; the row count."""
     buf = io.StringIO()

@@ -33,7 +33,6 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import _common
@@ -78,7 +77,6 @@ def add_placements(target: int) -> None:
     list has several pages as a real unit's would."""
     from django.db import connection, transaction
 
-    from devdata.generator import id_number
     from placements.models import Placement, PlacementMonth
 
     employer, year = demo_employer(), demo_year()
@@ -89,12 +87,7 @@ def add_placements(target: int) -> None:
     taken = set(Placement.objects.filter(year=year).values_list("id_number", flat=True))
     new = []
     while len(new) < target - have:
-        birth = date(rng.randint(1966, 2003), rng.randint(1, 12), rng.randint(1, 28))
-        number = id_number("110106", birth, rng.randrange(1, 999))
-        if number in taken:
-            continue
-        taken.add(number)
-        name = rng.choice(_common.SURNAMES) + "".join(rng.choice(_common.GIVEN) for _ in range(rng.choice((1, 2))))
+        number, birth, name = _common.random_person(rng, "110106", taken)
         p = Placement(employer=employer, year=year, id_number=number, name=name, wizard_step=4, wizard_completed=True)
         p.birth_date, p.gender = birth, "男" if int(number[16]) % 2 else "女"
         new.append(p)

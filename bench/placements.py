@@ -95,12 +95,7 @@ def generate(n: int) -> None:
         seen: set[str] = set()
         placements = []
         while len(placements) < n:
-            birth = date(rng.randint(1966, 2003), rng.randint(1, 12), rng.randint(1, 28))
-            number = id_number("110105", birth, rng.randrange(1, 999))
-            if number in seen:
-                continue
-            seen.add(number)
-            name = rng.choice(_common.SURNAMES) + "".join(rng.choice(_common.GIVEN) for _ in range(rng.choice((1, 2))))
+            number, _birth, name = _common.random_person(rng, "110105", seen)
             placements.append(Placement(employer=employer, year=YEAR, id_number=number, name=name, wizard_step=4))
         for p in placements:  # what Placement.save() derives
             p.birth_date = date(int(p.id_number[6:10]), int(p.id_number[10:12]), int(p.id_number[12:14]))

@@ -57,10 +57,12 @@ class Keyboard:
         raise AssertionError(f"the date input did not take {year}-{month}-{day}: {field.input_value()}")
 
     def pick_file(self, path) -> None:
-        """Open the focused file input's dialog from the keyboard and answer it with ``path``."""
-        for key in ("Space", "Enter"):
+        """Open the focused file input's dialog from the keyboard and answer it with ``path``. Space, then Enter, then
+        both again: now and then Chromium lets a key on a freshly focused file input pass without a chooser (seen on
+        a loaded CI machine and, rarely, here), and 5 s a key leaves a slow chooser event its time."""
+        for key in ("Space", "Enter", "Space", "Enter"):
             try:
-                with self.page.expect_file_chooser(timeout=3000) as chooser:
+                with self.page.expect_file_chooser(timeout=5_000) as chooser:
                     self.press(key)
             except PlaywrightTimeoutError:
                 continue

@@ -120,3 +120,17 @@ def test_a_clerk_who_is_not_the_administrator_gets_no_confirmation(client, unit)
     assert response.status_code == 403
     assert "只有本单位的管理员账号可以解除法人账号绑定" in response.content.decode()
     assert SSOIdentity.objects.filter(employer=unit).count() == 2
+
+
+def test_the_confirmation_page_reads_a_bounded_number_of_queries(client, unit, django_assert_max_num_queries):
+    """The same whatever the unit's bindings: the login's session, user and unit, the unread badge, the bindings."""
+    national = _identity("cn-legal-1")
+    client.get(URL, {"unbind": national.pk})
+    with django_assert_max_num_queries(8) as captured:
+        assert client.get(URL, {"unbind": national.pk}).status_code == 200
+    for i in range(3):
+        SSOIdentity.objects.create(
+            issuer=f"https://other{i}.example.gov.cn", subject=f"o{i}", employer=unit, user=unit.admin
+        )
+    with django_assert_max_num_queries(len(captured.captured_queries)):
+        assert client.get(URL, {"unbind": national.pk}).status_code == 200

@@ -10,7 +10,7 @@ the unread count (1) and the persons with a reminder (1). The facts are folded b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
@@ -44,9 +44,10 @@ from levy import selectors as levy_selectors
 from levy.calculator import LevyInput, LevyInputError, LevyResult, calculate
 from levy.models import StaffFigures
 from notices.models import Notice
-from notices.selectors import notices_visible_to
+from notices.selectors import notices_in_scope, unit_scope
 from placements.constants import DocumentReview
 from placements.models import HandCertificate, Placement, PlacementMonth
+from placements.prepared import PreparedQuery
 from placements.querysets import counted_q
 from relief.models import ReliefApplication
 
@@ -59,22 +60,31 @@ _HAND_COUNTING = (DocumentReview.APPROVED, DocumentReview.PENDING, DocumentRevie
 # --- the unit -------------------------------------------------------------------------------------------------------
 
 
-def home_employer(user) -> Employer | None:
-    """The user's unit with its regions, and the figures of its latest 缓减免申请 (``relief_staff``,
-    ``relief_wage``, ``relief_year``; None without one). One query; None for a login without a unit."""
-    if not user.is_authenticated:
-        return None
+def _home_employer(user_id: int):
     latest = ReliefApplication.objects.filter(employer=OuterRef("pk")).order_by("-year", "-created_at", "-id")
-    return (
+    units = (
         Employer.objects.select_related("federation_region", "tax_region", "registration_region")
-        .filter(accounts__user_id=user.pk)
+        .filter(accounts__user_id=user_id)
         .annotate(
             relief_staff=Subquery(latest.values("staff_count")[:1]),
             relief_wage=Subquery(latest.values("avg_monthly_wage")[:1]),
             relief_year=Subquery(latest.values("year")[:1]),
         )
-        .first()
     )
+    return (units if units.ordered else units.order_by("pk"))[:1]  # what .first() reads
+
+
+_home_employer_prepared = PreparedQuery(_home_employer, ((-740001,), (-740002,)))
+
+
+def home_employer(user) -> Employer | None:
+    """The user's unit with its regions, and the figures of its latest 缓减免申请 (``relief_staff``,
+    ``relief_wage``, ``relief_year``; None without one). One query, compiled once (placements.prepared); None for a
+    login without a unit."""
+    if not user.is_authenticated:
+        return None
+    found = _home_employer_prepared(user.pk)
+    return found[0] if found else None
 
 
 # --- the year -------------------------------------------------------------------------------------------------------
@@ -358,16 +368,27 @@ class HomeNotices:
     unread_total: int  # every unread notice of the unit (the navigation badge), not only these
 
 
-def latest_notices(employer: Employer, now: datetime, limit: int = HOME_NOTICES) -> HomeNotices:
-    """The unit's latest notices in the list page's order, with the read flag and, in the same query (a window
-    over every visible notice), how many are unread."""
+def _latest_notices(employer_id: int, codes: tuple[str, ...], now: datetime):
+    """:func:`latest_notices`' statement from plain values (``codes``: notices.selectors.unit_scope)."""
     unread = Sum(Case(When(is_read=False, then=Value(1)), default=Value(0), output_field=IntegerField()))
-    rows = list(
-        notices_visible_to(employer, now)
-        .with_read_flag(employer)
+    return (
+        notices_in_scope(employer_id, codes, now)
+        .with_read_flag(employer_id)
         .annotate(unread_total=Window(unread))
-        .only("id", "title", "kind", "publish_at", "pinned", "employer_id")[:limit]
+        .only("id", "title", "kind", "publish_at", "pinned", "employer_id")[:HOME_NOTICES]
     )
+
+
+_latest_notices_prepared = PreparedQuery(
+    _latest_notices,
+    ((-740011, "~a", datetime(2001, 2, 3, 4, 5, 6, 7, UTC)), (-740012, "~b", datetime(2002, 3, 4, 5, 6, 7, 8, UTC))),
+)
+
+
+def latest_notices(employer: Employer, now: datetime) -> HomeNotices:
+    """The unit's latest notices in the list page's order, with the read flag and, in the same query (a window
+    over every visible notice), how many are unread. One query, compiled once (placements.prepared)."""
+    rows = _latest_notices_prepared(employer.pk, unit_scope(employer), now)
     return HomeNotices(items=rows, unread_total=int(rows[0].unread_total or 0) if rows else 0)
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -19,6 +19,20 @@ from notices.scope import scope_codes, search_terms
 def notices_visible_to(employer: Employer, now: datetime | None = None) -> NoticeQuerySet:
     """What a unit may see: national, its regions', its own; published only; pinned first, then newest."""
     return Notice.objects.visible_to(employer, now or timezone.now()).newest_first()
+
+
+def unit_scope(employer: Employer) -> tuple[str, ...]:
+    """The region codes whose notices reach the unit (notices.scope.scope_codes of its three regions), sorted."""
+    return tuple(
+        sorted(scope_codes([employer.federation_region_id, employer.tax_region_id, employer.registration_region_id]))
+    )
+
+
+def notices_in_scope(employer_id: int, codes: tuple[str, ...], now: datetime) -> NoticeQuerySet:
+    """:func:`notices_visible_to` from the unit's id and :func:`unit_scope` — the same statement (tested), built
+    from plain values so that it can be compiled once (placements.prepared)."""
+    published_to_unit = Q(employer__isnull=True) & (Q(region__isnull=True) | Q(region_id__in=codes))
+    return Notice.objects.published(now).filter(Q(employer_id=employer_id) | published_to_unit).newest_first()
 
 
 def page_number(raw: str | None) -> int:

@@ -9,6 +9,7 @@ from placements.constants import MonthReview
 from placements.grid.checks import CHECK_LABELS, CHECKS, TAKEN_ELSEWHERE, grade_label, reasons_by_check
 from placements.grid.selection import is_locked, month_option, unselectable_reason
 from placements.models import Placement, PlacementMonth
+from placements.prepared import PreparedQuery
 
 
 def held_elsewhere(id_number: str, year: int, *, exclude_placement: int | None = None) -> dict[int, int]:
@@ -109,5 +110,13 @@ def grid_rows(placement: Placement, months: list[PlacementMonth], requested: set
     return rows
 
 
+def _months(placement_id: int):
+    return PlacementMonth.objects.filter(placement_id=placement_id).order_by("month")
+
+
+_months_prepared = PreparedQuery(_months, ((-730021,), (-730022,)))
+
+
 def month_grid(placement: Placement) -> list[PlacementMonth]:
-    return list(PlacementMonth.objects.filter(placement=placement).order_by("month"))
+    """The placement's twelve months by month (one query, compiled once: placements.prepared)."""
+    return _months_prepared(placement.pk)

@@ -13,26 +13,36 @@ from placements import counting
 from placements.grid.selectors import month_grid
 from placements.listing.selectors import _search_q
 from placements.models import Contract, GraduateRecord, HandCertificate, Placement, PlacementMonth
+from placements.prepared import PreparedQuery
 from placements.querysets import pending_agreement_q
 from placements.registration.rules import RegistryCert, hand_certificate_allowed
 
 # --- one placement -----------------------------------------------------------------------------------------------
 
 
+def _placement_of_unit(pk: int, employer_id: int):
+    return (
+        Placement.objects.select_related("household_region")
+        .annotate(pending_agreement=pending_agreement_q(Placement))
+        .filter(pk=pk, employer_id=employer_id)
+        .order_by("pk")[:1]
+    )
+
+
+_placement_of_unit_prepared = PreparedQuery(_placement_of_unit, ((-730001, -730002), (-730003, -730004)))
+
+
 def placement_with_status(employer: Employer, pk: int) -> Placement | None:
     """The unit's placement with its twelve months (``p.grid``), counts and status, or None (→ 404 in the view).
 
-    Two plain queries; the counts and the status are computed from the months by the pure rules (the same
-    definitions as PlacementQuerySet.with_status, which compiles to a much larger statement).
+    Two plain queries, compiled once (placements.prepared); the counts and the status are computed from the months
+    by the pure rules (the same definitions as PlacementQuerySet.with_status, which compiles to a much larger
+    statement).
     """
-    p = (
-        Placement.objects.select_related("household_region")
-        .annotate(pending_agreement=pending_agreement_q(Placement))
-        .filter(pk=pk, employer=employer)
-        .first()
-    )
-    if p is None:
+    found = _placement_of_unit_prepared(pk, employer.pk)
+    if not found:
         return None
+    p = found[0]
     p.employer = employer
     p.grid = month_grid(p)
     counts = counting.count_months(counting.state_of(m) for m in p.grid)
@@ -51,12 +61,20 @@ def related_units(employer: Employer, keep: Contract | None = None) -> list[Rela
     )
 
 
-def contracts_of(placement: Placement) -> list[Contract]:
-    return list(
-        Contract.objects.filter(placement=placement)
+def _contracts(placement_id: int):
+    return (
+        Contract.objects.filter(placement_id=placement_id)
         .select_related("dispatch_unit", "pension_unit", "medical_unit", "wage_unit", "contract_file")
         .order_by("start", "id")
     )
+
+
+_contracts_prepared = PreparedQuery(_contracts, ((-730011,), (-730012,)))
+
+
+def contracts_of(placement: Placement) -> list[Contract]:
+    """The placement's contracts with their related units and file, by start (one query, compiled once)."""
+    return _contracts_prepared(placement.pk)
 
 
 def graduates_of(placement: Placement) -> list[GraduateRecord]:

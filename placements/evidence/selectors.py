@@ -9,6 +9,7 @@ from placements.evidence.rules import month_evidence
 from placements.grid.checks import CHECKS, EVIDENCE_KINDS, fail_mask
 from placements.grid.selectors import month_grid
 from placements.models import Evidence, Placement, PlacementMonth
+from placements.prepared import PreparedQuery
 
 # --- evidence (step 3) -------------------------------------------------------------------------------------------
 
@@ -32,6 +33,20 @@ class EvidencePage:
 _PENDING = next(m for m in counting.MEASURES if m.name == "pending")
 
 
+def _uploads(placement_id: int):
+    return (
+        Evidence.objects.filter(placement_id=placement_id).select_related("file").order_by("withdrawn", "uploaded_at")
+    )
+
+
+_uploads_prepared = PreparedQuery(_uploads, ((-730051,), (-730052,)))
+
+
+def uploads_of(placement: Placement) -> list[Evidence]:
+    """The placement's evidence uploads with their files, withdrawn last (one query, compiled once)."""
+    return _uploads_prepared(placement.pk)
+
+
 def evidence_page(placement: Placement, months: list[PlacementMonth] | None = None) -> EvidencePage:
     """Two queries: the grid and the uploads."""
     months = month_grid(placement) if months is None else months
@@ -39,9 +54,7 @@ def evidence_page(placement: Placement, months: list[PlacementMonth] | None = No
     needs = [month_evidence(m.month, fail_mask(m), m.evidence_mask) for m in pending]
     failing_checks = {c for n in needs for c in n.failing}
     kinds = [(c, EVIDENCE_KINDS[c]) for c in CHECKS if c in failing_checks and c in EVIDENCE_KINDS]
-    uploads = list(
-        Evidence.objects.filter(placement=placement).select_related("file").order_by("withdrawn", "uploaded_at")
-    )
+    uploads = uploads_of(placement)
     decided = {m.month for m in months if m.selected and m.review_state in counting.DECIDED_STATES}
     return EvidencePage(needs, uploads, kinds, decided)
 

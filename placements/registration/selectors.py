@@ -77,16 +77,36 @@ def contracts_of(placement: Placement) -> list[Contract]:
     return _contracts_prepared(placement.pk)
 
 
+def _graduates(placement_id: int):
+    return GraduateRecord.objects.filter(placement_id=placement_id).order_by("graduation_date", "id")
+
+
+def _hand_certificates(placement_id: int):
+    return HandCertificate.objects.filter(placement_id=placement_id).select_related("image").order_by("valid_from")
+
+
+def _registry_certificates(id_number: str):
+    return Certificate.objects.filter(id_number=id_number).order_by("-valid_from")
+
+
+_graduates_prepared = PreparedQuery(_graduates, ((-730031,), (-730032,)))
+_hand_certificates_prepared = PreparedQuery(_hand_certificates, ((-730041,), (-730042,)))
+_registry_certificates_prepared = PreparedQuery(_registry_certificates, (("~a",), ("~b",)))
+
+
 def graduates_of(placement: Placement) -> list[GraduateRecord]:
-    return list(GraduateRecord.objects.filter(placement=placement).order_by("graduation_date", "id"))
+    """The placement's 学历 records by graduation (one query, compiled once)."""
+    return _graduates_prepared(placement.pk)
 
 
 def hand_certificates_of(placement: Placement) -> list[HandCertificate]:
-    return list(HandCertificate.objects.filter(placement=placement).select_related("image").order_by("valid_from"))
+    """The certificates the unit added by hand, with their image, by start (one query, compiled once)."""
+    return _hand_certificates_prepared(placement.pk)
 
 
 def registry_certificates(id_number: str) -> list[Certificate]:
-    return list(Certificate.objects.filter(id_number=id_number).order_by("-valid_from"))
+    """The registry's certificates of the person, newest first (one query, compiled once)."""
+    return _registry_certificates_prepared(id_number)
 
 
 def hand_certificate_is_allowed(certificates: list[Certificate], year: int) -> bool:

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from dashboard import selectors as home
 from notices.selectors import notices_in_scope, notices_visible_to, unit_scope
+from placements.evidence.selectors import _uploads, uploads_of
 from placements.grid.selectors import _months, month_grid
-from placements.models import Placement
+from placements.models import GraduateRecord, Placement
 from placements.prepared import PreparedQuery
 from placements.registration import selectors as registration
 from tests import factories
@@ -61,6 +62,16 @@ def _placements(unit):
     )
     pf.selected_months(rich, range(1, 7), review_state="approved", weight=2)
     pf.selected_months(rich, range(7, 13), selected=False)
+    GraduateRecord.objects.create(placement=rich, school="北京大学", degree="master", graduation_date=date(2019, 7, 1))
+    GraduateRecord.objects.create(
+        placement=rich, school="清华大学", degree="bachelor", graduation_date=date(2016, 7, 1)
+    )
+    pf.HandCertificateFactory(placement=rich, image=factories.stored(unit))
+    pf.HandCertificateFactory(placement=rich, cert_no=f"{rich.id_number}43", valid_from=date(2020, 5, 1))
+    pf.registry_cert(rich.id_number)
+    pf.registry_cert(rich.id_number, grade=3, valid_from=date(2015, 1, 1), valid_to=date(2019, 12, 31))
+    pf.EvidenceFactory(placement=rich)
+    pf.EvidenceFactory(placement=rich, kind="pension", withdrawn=True)
     other = pf.placement(factories.employer(region_code="310101"), name="王芳")
     return plain, rich, other
 
@@ -72,12 +83,20 @@ def test_placement_contracts_and_months_as_their_querysets(unit, django_assert_n
         _same(got, list(registration._placement_of_unit(p.pk, unit.pk)))
         _same(registration.contracts_of(p), list(registration._contracts(p.pk)))
         _same(month_grid(p), list(_months(p.pk)))
+        _same(registration.graduates_of(p), list(registration._graduates(p.pk)))
+        _same(registration.hand_certificates_of(p), list(registration._hand_certificates(p.pk)))
+        _same(registration.registry_certificates(p.id_number), list(registration._registry_certificates(p.id_number)))
+        _same(uploads_of(p), list(_uploads(p.pk)))
     assert registration._placement_of_unit_prepared(other.pk, unit.pk) == []  # another unit's: not found
     got = registration.placement_with_status(unit, rich.pk)
     assert got.pending_agreement is True and got.household_region.code == "110101"
     assert [c.start for c in registration.contracts_of(rich)] == [date(2020, 1, 1), date(2021, 3, 1)]
     assert registration.contracts_of(rich)[0].dispatch_unit.name == "关联单位0"
     assert len(month_grid(rich)) == 12
+    assert [g.school for g in registration.graduates_of(rich)] == ["清华大学", "北京大学"]
+    assert [c.image is not None for c in registration.hand_certificates_of(rich)] == [False, True]
+    assert len(registration.registry_certificates(rich.id_number)) == 2
+    assert [e.withdrawn for e in uploads_of(rich)] == [False, True] and uploads_of(rich)[0].file.pk
     with django_assert_num_queries(2):  # prepared: the same queries, no more
         p = registration.placement_with_status(unit, plain.pk)
     assert p.pending_agreement is False and p.household_region is None and p.grid == []

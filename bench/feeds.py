@@ -169,6 +169,8 @@ def main() -> None:
             f"  (afterwards: {total - result.seconds:.1f} s)"
         )
         phases = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
+        if result.known:
+            phases += f"; {result.known:,} rows of runs known from the previous import (not checked or staged)"
         print(
             f"{'':>36}phases: {phases}; CPU: Python {cpu:.2f} s, PostgreSQL backend {db_cpu:.2f} s; "
             f"backend wrote {written:.0f} MB; load average {os.getloadavg()[0]:.1f}"

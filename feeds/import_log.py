@@ -12,6 +12,9 @@ persons whose facts changed (both bounded), and the same-file shortcut (a file i
   digest and the table's highest ``id`` is still the one recorded, nothing can have changed since (the fact tables
   are written only by imports, which are logged, and a re-import never deletes), so the merge is skipped: the new
   log says 0 inserted, 0 updated, everything unchanged, and carries the previous import's rejections.
+- **Runs of lines known** (COPY path, monthly kinds): under the same rule, the runs of 512 lines of the latest
+  import (``known_runs``: their digests and which of their rows went through the row validator) are not checked or
+  staged again (see :class:`feeds.staging.KnownRuns`).
 """
 
 from __future__ import annotations
@@ -58,6 +61,15 @@ def same_file_as_last(kind: str, digest: str, model: type[models.Model]) -> Feed
     if last is None or last.digest != digest or last.table_mark is None:
         return None
     return last if table_mark(model) == last.table_mark else None
+
+
+def previous_runs(kind: str, model: type[models.Model]) -> bytes:
+    """The runs of lines (``FeedImport.known_runs``, see :class:`feeds.staging.KnownRuns`) of the latest import of
+    ``kind`` when the table is as that import left it (the rule of :func:`same_file_as_last`), else nothing."""
+    last = FeedImport.objects.filter(kind=kind).order_by("-started_at", "-id").only("table_mark", "known_runs").first()
+    if last is None or last.table_mark is None or not last.known_runs:
+        return b""
+    return bytes(last.known_runs) if table_mark(model) == last.table_mark else b""
 
 
 def store_rejections(entry: FeedImport, rows: Iterable[RejectedRow]) -> int:

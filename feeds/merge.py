@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -35,6 +36,8 @@ class MergeOutcome:
     touched_ids: list[str] = field(default_factory=list)  # person ID numbers of inserted/updated rows
     first_changed: date | None = None  # min_wages: earliest effective_from among inserted/updated rows
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for the benchmark
+    known: int = 0  # rows of runs known from the previous import: not checked or staged again (COPY path)
+    runs: Any = None  # the COPY path's feeds.staging.KnownRuns (this import's runs, for the import log), or None
 
     @property
     def unchanged(self) -> int:

@@ -249,13 +249,18 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
         savepoint = transaction.savepoint_create()
         try:
             stream = open_stream()
-            outcome = _load_and_merge(cursor, sql, stream, segmented=stream.fits_probe())
-            if not stream.fits_probe():
+            fits = stream.fits_probe()
+            if not fits:
+                stream.forget_known()  # a repeated key could not be told from a known run's rows: check them all
+            outcome = _load_and_merge(cursor, sql, stream, segmented=fits)
+            if not fits:
                 outcome.timings["one merge (file past the duplicate probe's cap)"] = 1.0
         except _Restart:
             transaction.savepoint_rollback(savepoint)
             cursor.execute(f"TRUNCATE {sql.stage} RESTART IDENTITY")
-            outcome = _load_and_merge(cursor, sql, open_stream(), segmented=False)
+            stream = open_stream()
+            stream.forget_known()
+            outcome = _load_and_merge(cursor, sql, stream, segmented=False)
             outcome.timings["restarted"] = 1.0
         else:
             transaction.savepoint_commit(savepoint)
@@ -303,11 +308,27 @@ def _drop_key_index_if_empty(cursor, sql: _Statements, model: type[models.Model]
         return None
     transaction.savepoint_commit(savepoint)
     cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+    columns = ", ".join(q(c) for c in constraint.fields)
+    add = [f"ADD CONSTRAINT {q(constraint.name)} UNIQUE ({columns})"]
+    # The primary key too (the ids are new, from the identity column): built once afterwards rather than maintained
+    # row by row. Kept when it cannot be dropped (a foreign key refers to the table).
+    cursor.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'", [model._meta.db_table]
+    )
+    primary = cursor.fetchone()
+    if primary is not None:
+        savepoint = transaction.savepoint_create()
+        try:
+            cursor.execute(f"ALTER TABLE {sql.table} DROP CONSTRAINT {q(primary[0])}")
+        except DatabaseError:
+            transaction.savepoint_rollback(savepoint)
+        else:
+            transaction.savepoint_commit(savepoint)
+            add.insert(0, f"ADD CONSTRAINT {q(primary[0])} PRIMARY KEY ({q(model._meta.pk.column)})")
     # A new (empty) file for the table in this transaction, so that COPY may write the rows frozen (see _initial_copy).
     # The table is empty and exclusively locked; ids are not restarted (CONTINUE IDENTITY: ids are never reused).
     cursor.execute(f"TRUNCATE {sql.table}")
-    columns = ", ".join(q(c) for c in constraint.fields)
-    return f"ALTER TABLE {sql.table} ADD CONSTRAINT {q(constraint.name)} UNIQUE ({columns})"
+    return f"ALTER TABLE {sql.table} {', '.join(add)}"
 
 
 def _initial_copy(cursor, sql: _Statements, stream: CopyStream, key_index: str) -> MergeOutcome:
@@ -361,6 +382,7 @@ def _initial_copy(cursor, sql: _Statements, stream: CopyStream, key_index: str) 
         else:
             outcome.first_changed = touched_value
     outcome.timings["touched persons"] = time.monotonic() - clock
+    outcome.runs = stream.runs
     return outcome
 
 
@@ -419,13 +441,19 @@ def _load_and_merge(cursor, sql: _Statements, stream: CopyStream, *, segmented: 
     outcome.read, outcome.staged = stream.read, stream.staged
     outcome.timings["validate+copy (+segment merges)"] = time.monotonic() - clock
     clock = time.monotonic()
-    if stream.probe.maybe and merged:
+    if stream.probe.maybe and (merged or stream.skipped):
+        # A key may repeat after segments were merged, or across a known run (not staged): redo, all rows staged.
         raise _Restart
     merge(stream.staged, deduplicate=stream.probe.maybe)
+    # The rows of known runs: stored as they are (the table is as the previous import left it), so unchanged.
+    outcome.known = stream.skipped
+    outcome.staged += stream.skipped
+    outcome.distinct += stream.skipped
     outcome.timings["merge"] = time.monotonic() - clock
     outcome.touched_ids = sorted(touched)
     outcome.first_changed = first_changed
     if outcome.staged > outcome.distinct:
         cursor.execute(sql.superseded())
         outcome.superseded = [(stream.line_of(seq), stream.line_of(winner)) for seq, winner in cursor.fetchall()]
+    outcome.runs = stream.runs
     return outcome

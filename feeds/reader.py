@@ -49,6 +49,8 @@ def _check_text(text: str, first_line: int) -> None:
 
 def _check_lengths(lines: Sequence[str], numbers: Sequence[int]) -> None:
     """Plain lines (no quotes): a field longer than FIELD_LIMIT refuses the file."""
+    if max(map(len, lines), default=0) <= FIELD_LIMIT:  # the usual case, in C
+        return
     for number, text_line in zip(numbers, lines, strict=True):
         if len(text_line) > FIELD_LIMIT and any(len(f) > FIELD_LIMIT for f in text_line.split(",")):
             raise _too_long_error(number)
@@ -59,6 +61,10 @@ Record = tuple[int, Sequence[str], str | None]
 
 BLOCK_CHARS = 1 << 20
 CSV_BATCH = 8192
+# A block of plain lines is cut after a multiple of BLOCK_ROWS lines (when it holds that many), so that the runs of
+# BLOCK_ROWS lines the COPY path recognises from the previous import (feeds.staging.KnownRuns) start at the same
+# lines whatever the length of the lines before them: a value changed in place moves no run boundary.
+BLOCK_ROWS = 512
 
 
 class Batch:
@@ -66,10 +72,12 @@ class Batch:
 
     Plain blocks (no quotes, ``\n`` line ends, every record with exactly ``width`` fields) come column-major in
     ``columns`` and keep their ``text`` (without blank lines) so that a consumer may hand them to COPY as they are;
-    other blocks come as ``rows``. ``errors`` maps an index in the batch to a CSV framing error of that record.
+    a plain block without blank lines also keeps its lines' texts (``texts``, the text split at ``\n``) and starts
+    on a line that follows a multiple of :data:`BLOCK_ROWS` lines since the previous such block (see there).
+    Other blocks come as ``rows``. ``errors`` maps an index in the batch to a CSV framing error of that record.
     """
 
-    __slots__ = ("_rows", "columns", "errors", "lines", "text")
+    __slots__ = ("_rows", "columns", "errors", "lines", "text", "texts")
 
     def __init__(
         self,
@@ -78,12 +86,14 @@ class Batch:
         rows: list[Sequence[str]] | None = None,
         columns: list[list[str]] | None = None,
         text: str | None = None,
+        texts: list[str] | None = None,
         errors: dict[int, str] | None = None,
     ) -> None:
         self.lines = lines
         self._rows = rows
         self.columns = columns
         self.text = text
+        self.texts = texts
         self.errors = errors or {}
 
     def __len__(self) -> int:
@@ -149,7 +159,7 @@ class FeedFile:
                 chunk = text.read(BLOCK_CHARS)
             except UnicodeDecodeError as exc:
                 raise FeedFileError(f"文件不是 UTF-8 编码（第{line}行之后无法解码），整个文件未导入") from exc
-            if not chunk:
+            if not chunk and "\n" not in pending:
                 break
             buffer = pending + chunk
             cut = buffer.rfind("\n")
@@ -157,6 +167,11 @@ class FeedFile:
                 pending = buffer
                 continue
             block, pending = buffer[:cut], buffer[cut + 1 :]
+            count = block.count("\n") + 1
+            if chunk and count > BLOCK_ROWS and count % BLOCK_ROWS:
+                # Keep a multiple of BLOCK_ROWS lines; the last ones start the next block (at the end: not cut).
+                parts = block.rsplit("\n", count % BLOCK_ROWS)
+                block, pending = parts[0], "\n".join(parts[1:]) + "\n" + pending
             _check_text(block, line)
             if '"' in block or "\r" in block:
                 yield from self._csv_batches(self._rest(block, pending), line)
@@ -175,7 +190,7 @@ class FeedFile:
             if set(map(str.count, lines, repeat(",", len(lines)))) == {width - 1}:
                 flat = ",".join(lines).split(",")
                 columns = [flat[i::width] for i in range(width)]
-                yield Batch(numbers, columns=columns, text=block if plain else None)
+                yield Batch(numbers, columns=columns, text=block if plain else None, texts=lines if plain else None)
             else:
                 yield Batch(numbers, rows=[text_line.split(",") for text_line in lines])
         if pending:  # the last line has no line end
@@ -192,9 +207,8 @@ class FeedFile:
         """``head`` (complete lines), then the partial line ``pending`` completed, then the rest of the file."""
         assert self._text is not None
         yield from io.StringIO(head + "\n", newline="")
-        tail = pending + self._text.readline()
-        if tail:
-            yield tail
+        # ``pending`` may hold whole lines (the rest of an aligned block) before the partial one.
+        yield from io.StringIO(pending + self._text.readline(), newline="")
         yield from self._text
 
     def _check_last(self, line: int, fields: Sequence[str]) -> None:

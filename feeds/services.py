@@ -23,6 +23,7 @@ from feeds.import_log import (
     SAME_FILE,
     copy_rejections,
     file_digest,
+    previous_runs,
     rejected_rows,
     same_file_as_last,
     store_changed_persons,
@@ -44,8 +45,8 @@ from feeds.models import (
 from feeds.parsing import Bounds, RegionIndex
 from feeds.quality import SUPERSEDED, reason_group, top_groups
 from feeds.reader import FeedFile, FeedFileError, open_feed
-from feeds.rows import KINDS, make_row_validator
-from feeds.staging import CopyStream
+from feeds.rows import KINDS, MONTHLY_KINDS, make_row_validator
+from feeds.staging import CopyStream, KnownRuns
 
 KIND_MODELS: dict[str, type[models.Model]] = {
     "persons": RegistryPerson,
@@ -92,6 +93,7 @@ class ImportResult:
     samples: list[tuple[int, str]] = field(default_factory=list)  # the first rejections, for the console
     reasons: dict[str, int] = field(default_factory=dict)  # rejections by reason group (feeds.quality)
     touched_persons: int = 0
+    known: int = 0  # rows of runs known from the previous import, not checked or staged again (counted unchanged)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     recompute: list[RecomputeRequest] = field(default_factory=list)  # what the new facts call for (a real import)
@@ -238,6 +240,9 @@ def feed_import(
                     result.seconds = time.monotonic() - started
                     return result
                 if method == "copy":
+                    # Runs of lines the previous import checked and stored, while the table is as it left it: not
+                    # checked or staged again. A dry run or a report reads and checks the whole file (feeds.md).
+                    known = b"" if dry_run or report_path or kind not in MONTHLY_KINDS else previous_runs(kind, model)
                     with contextlib.ExitStack() as reopened:
                         streams = 0
 
@@ -247,7 +252,8 @@ def feed_import(
                             rejects.reset()
                             source = feed if streams == 0 else reopened.enter_context(open_feed(path, spec))
                             streams += 1
-                            return CopyStream(source, spec, validate, rejects.add, bounds)
+                            runs = KnownRuns(kind, feed.header, bounds, known)
+                            return CopyStream(source, spec, validate, rejects.add, bounds, runs)
 
                         outcome = merge_copy(spec, model, open_stream)
                     result.read = outcome.read
@@ -258,7 +264,9 @@ def feed_import(
                     transaction.set_rollback(True)
                 else:
                     clock = time.monotonic()
-                    entry = _log(result, feed, by, started_at, digest=digest, mark=table_mark(model))
+                    # A file with a repeated key leaves no runs: a run's row may have lost to a later line.
+                    runs = outcome.runs.pack() if outcome.runs is not None and not outcome.superseded else b""
+                    entry = _log(result, feed, by, started_at, digest=digest, mark=table_mark(model), runs=runs)
                     rows = rejected_rows(rejects.spooled(), outcome.superseded, feed.raw_lines, REJECTIONS_CAP)
                     entry.rejections_stored = store_rejections(entry, rows)
                     entry.persons_stored = store_changed_persons(entry, outcome.touched_ids)
@@ -272,6 +280,9 @@ def feed_import(
                         clock = time.monotonic()
                         result.recompute_recorded = record_recompute(result.recompute)
                         result.timings["record_recompute"] = time.monotonic() - clock
+                    clock = time.monotonic()
+            if not dry_run:
+                result.timings["commit"] = time.monotonic() - clock
             if report_path is not None:
                 _write_report(Path(report_path), feed, rejects, outcome.superseded)
     finally:
@@ -290,7 +301,7 @@ def _same_file(result: ImportResult, last: FeedImport, feed: FeedFile, by, start
     result.samples = [
         (r.line, r.reason) for r in last.rejections.order_by("line").only("line", "reason")[:SAMPLE_REJECTS]
     ]
-    entry = _log(result, feed, by, started_at, digest=digest, mark=last.table_mark)
+    entry = _log(result, feed, by, started_at, digest=digest, mark=last.table_mark, runs=bytes(last.known_runs))
     entry.rejections_stored = copy_rejections(last, entry)
     entry.save(update_fields=["rejections_stored"])
     result.log_id = entry.pk
@@ -308,11 +319,19 @@ def _fill(result: ImportResult, outcome: MergeOutcome, rejects: _Rejects) -> Non
         [*rejects.samples, *((line, f"被第{winner}行（相同主键）覆盖") for line, winner in outcome.superseded)]
     )[:SAMPLE_REJECTS]
     result.touched_persons = len(outcome.touched_ids)
+    result.known = outcome.known
     result.timings = dict(outcome.timings)
 
 
 def _log(
-    result: ImportResult, feed: FeedFile, by: Actor | str | None, started_at, *, digest: str, mark: int | None
+    result: ImportResult,
+    feed: FeedFile,
+    by: Actor | str | None,
+    started_at,
+    *,
+    digest: str,
+    mark: int | None,
+    runs: bytes = b"",
 ) -> FeedImport:
     user = by if getattr(by, "is_authenticated", False) else None
     entry = FeedImport.objects.create(
@@ -331,6 +350,7 @@ def _log(
         digest=digest,
         table_mark=mark,
         persons_changed=result.touched_persons,
+        known_runs=runs,
         by=user,
         by_label=(user.get_username() if user else str(by or "系统"))[:150],
     )

@@ -8,21 +8,31 @@ with the same values.
 
 The staging table numbers the rows itself (a serial column, in COPY order); :meth:`CopyStream.line_of` maps that
 number back to the line of the file, for the report of superseded rows.
+
+Runs already known (:class:`KnownRuns`, ADR 0002 "Runs of lines known from the previous import"): a plain block is
+cut into runs of :data:`feeds.reader.BLOCK_ROWS` lines, each with a digest. The import log keeps, per run, its
+digest and which of its rows went through the row validator (rejected or rewritten); the other rows were sent
+verbatim and stored as they are. When the table is as the previous import left it, a run with a digest of that
+import is not checked or staged again: only its recorded rows are validated again (so a rejected row is reported
+again with its new line number); the keys of all its rows still go through the duplicate probe.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import struct
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
-from itertools import compress
+from itertools import chain, compress
 from operator import itemgetter
 
 from core.idnumbers import FIRST_BIRTH_YEAR, LENGTH, birth_date, check_digit
 from core.regiontable import stdnum_table
+from feeds import reader
 from feeds.parsing import Bounds, check_id_number, check_uscc, parse_money, parse_month
 from feeds.reader import Batch, FeedFile
 from feeds.rows import MONTHLY_KINDS, KindSpec, RowValidator
@@ -32,6 +42,11 @@ CACHE_LIMIT = 500_000
 DUPLICATE_PROBE_LIMIT = 5_000_000
 LATEST = 9999  # "still in force", for the last year of a region code
 MIN_ROW_BYTES = 45  # the shortest plausible row (a monthly fact with a one-digit amount: 18+18+6+1 characters)
+# Part of every run digest: change it when a rule of feeds.rows / feeds.parsing changes which monthly rows are valid or
+# how they are written, so that no run checked under the old rules is taken as known.
+RUN_RULES = "monthly-1"
+_DIGEST = 16  # bytes of SHA-256 kept per run
+_RUN_HEAD = struct.Struct("<16sH")  # digest, number of recorded rows (then that many uint16 indexes)
 
 
 class DuplicateProbe:
@@ -54,6 +69,45 @@ class DuplicateProbe:
         if len(self.seen) - before != count or len(self.seen) > self.limit:
             self.maybe = True
             self.seen = set()
+
+
+class KnownRuns:
+    """The runs of :data:`~feeds.reader.BLOCK_ROWS` lines of the plain blocks of a file: this import's (``seen``:
+    digest → the indexes, within the run, of the rows that went through the row validator) and the previous
+    import's (``known``, the same; empty when it may not be trusted). A digest covers the rule version, the kind, the
+    accepted range, the header and the run's text."""
+
+    def __init__(self, kind: str, header: Sequence[str], bounds: Bounds, known: bytes = b"") -> None:
+        context = f"{RUN_RULES}|{kind}|{bounds.first_year}|{bounds.last_year}|{','.join(header)}\n"
+        self._prefix = hashlib.sha256(context.encode())
+        self.known: dict[bytes, tuple[int, ...]] = self.unpack(known)
+        self.seen: dict[bytes, tuple[int, ...]] = {}
+
+    def digests(self, texts: list[str]) -> list[bytes]:
+        prefix, size = self._prefix, reader.BLOCK_ROWS
+        digests = []
+        for start in range(0, len(texts), size):
+            h = prefix.copy()
+            h.update("\n".join(texts[start : start + size]).encode())
+            digests.append(h.digest()[:_DIGEST])
+        return digests
+
+    def pack(self) -> bytes:
+        parts = []
+        for digest, rows in self.seen.items():
+            parts.append(_RUN_HEAD.pack(digest, len(rows)))
+            parts.append(struct.pack(f"<{len(rows)}H", *rows))
+        return b"".join(parts)
+
+    @staticmethod
+    def unpack(data: bytes) -> dict[bytes, tuple[int, ...]]:
+        known, at, data = {}, 0, bytes(data)
+        while at < len(data):
+            digest, count = _RUN_HEAD.unpack_from(data, at)
+            at += _RUN_HEAD.size
+            known[digest] = struct.unpack_from(f"<{count}H", data, at)
+            at += 2 * count
+        return known
 
 
 class _CanonicalCache:
@@ -142,7 +196,15 @@ def _monthly_checks(bounds: Bounds) -> tuple[_CanonicalCache, ...]:
 class CopyStream:
     """Feeds ``merge_copy``: CSV chunks for COPY, the count of staged rows, the duplicate probe, the line map."""
 
-    def __init__(self, feed: FeedFile, spec: KindSpec, validate: RowValidator, reject: Reject, bounds: Bounds) -> None:
+    def __init__(
+        self,
+        feed: FeedFile,
+        spec: KindSpec,
+        validate: RowValidator,
+        reject: Reject,
+        bounds: Bounds,
+        runs: KnownRuns | None = None,
+    ) -> None:
         self.feed, self.spec, self.validate, self.reject = feed, spec, validate, reject
         # COPY columns in the file's order, so plain blocks can be sent verbatim.
         self.columns: tuple[str, ...] = tuple(sorted(spec.columns, key=feed.positions.__getitem__))
@@ -152,6 +214,7 @@ class CopyStream:
         self._key = (lambda c: (c[0], c[1], str(c[2]))) if spec.name in MONTHLY_KINDS else getter
         self.read = 0
         self.staged = 0
+        self.skipped = 0  # rows of known runs, neither checked nor staged (stored as they are, unchanged)
         self.probe = DuplicateProbe()
         self.persons: set[str] | None = None  # the staged rows' ID numbers, when collect_persons() asked for them
         self._person = spec.columns.index(spec.person_field) if spec.person_field else None
@@ -163,6 +226,12 @@ class CopyStream:
             p = feed.positions
             self._check_columns = [p[c] for c in ("id_number", "unit_uscc", "month", spec.columns[3])]
             self._key_columns = [p[c] for c in spec.key]
+        self.runs = runs if self._checks is not None else None
+
+    def forget_known(self) -> None:
+        """Check and stage every row (a restart; a file past the duplicate probe's cap)."""
+        if self.runs is not None:
+            self.runs.known = {}
 
     def collect_persons(self) -> None:
         """Keep the distinct ID numbers of the staged rows (the initial load: every staged row is new, so these are
@@ -188,34 +257,96 @@ class CopyStream:
                 if text:
                     yield text
                 continue
-            bad = self._bad_rows(batch)
-            if not bad:
-                self._verbatim(batch, 0, len(batch))
-                yield batch.text + "\n"
-            elif len(bad) > len(batch) // 8:
-                yield self._validated(batch.records())
-            else:
-                # Verbatim runs between the rows that need the validator, in file order (the later row wins).
-                lines = batch.text.split("\n")
-                columns = batch.columns
-                assert columns is not None
-                parts, start = [], 0
-                for index in sorted(bad):
-                    if index > start:
-                        self._verbatim(batch, start, index)
-                        parts.append("\n".join(lines[start:index]) + "\n")
-                    fields = [column[index] for column in columns]
-                    parts.append(self._validated([(batch.lines[index], fields, None)]))
-                    start = index + 1
-                if start < len(batch):
-                    self._verbatim(batch, start, len(batch))
-                    parts.append("\n".join(lines[start:]) + "\n")
-                yield "".join(parts)
+            text = self._plain(batch)
+            if text:
+                yield text
 
-    def _bad_rows(self, batch: Batch) -> set[int]:
-        """Indexes of the rows of a plain block holding a value that is not valid-and-canonical."""
-        columns = batch.columns
-        assert columns is not None and self._checks is not None
+    def _plain(self, batch: Batch) -> str:
+        """A plain block: verbatim runs of valid-and-canonical rows, the validator for the others, known runs skipped
+        (but for their recorded rows), in file order (the later row wins)."""
+        n, columns, texts, size = len(batch), batch.columns, batch.texts, reader.BLOCK_ROWS
+        assert columns is not None
+        runs = self.runs if texts is not None else None
+        digests = runs.digests(texts) if runs is not None else []
+        known = runs.known if runs is not None else {}
+        matched = [known.get(digest) for digest in digests] if known else []
+        if not any(row is not None for row in matched):
+            bad = self._bad_rows(columns)
+            if runs is not None:
+                self._record(runs, digests, bad, n)
+            if not bad:
+                self._verbatim(batch, 0, n)
+                return batch.text + "\n"
+            if len(bad) > n // 8:
+                return self._validated(batch.records())
+            return self._emit(batch, [(start, "v") for start in sorted(bad)], n)
+        # Some runs known: check only the others; validate again the recorded rows of the known ones.
+        assert runs is not None
+        unknown = [(j * size, min(n, (j + 1) * size)) for j, rows in enumerate(matched) if rows is None]
+        bad: set[int] = set()
+        if unknown:
+            index = list(chain.from_iterable(range(a, b) for a, b in unknown))
+            sub = [list(chain.from_iterable(column[a:b] for a, b in unknown)) for column in columns]
+            bad = {index[i] for i in self._bad_rows(sub)}
+        events = [(i, "v") for i in bad]
+        for j, rows in enumerate(matched):
+            if rows is not None:
+                start = j * size
+                events.append((start, "s"))  # skip from here
+                events.extend((start + i, "v") for i in rows)
+                events.append((min(n, start + size), "e"))  # end of the skipped run
+                bad.update(start + i for i in rows)
+        self._record(runs, digests, bad, n)
+        return self._emit(batch, sorted(events), n)
+
+    @staticmethod
+    def _record(runs: KnownRuns, digests: list[bytes], bad: set[int], n: int) -> None:
+        """This import's runs of the block: digest → the rows that went through the row validator."""
+        by_run: dict[int, list[int]] = {}
+        size = reader.BLOCK_ROWS
+        for index in bad:
+            by_run.setdefault(index // size, []).append(index % size)
+        for j, digest in enumerate(digests):
+            runs.seen[digest] = tuple(sorted(by_run.get(j, ())))
+
+    def _emit(self, batch: Batch, events: list[tuple[int, str]], n: int) -> str:
+        """The block's COPY text. ``events`` (sorted by row): ``v`` a row for the validator, ``s``/``e`` the start
+        and the end of a skipped run (rows neither checked nor staged, but probed); other rows go verbatim."""
+        columns, texts = batch.columns, batch.texts
+        assert columns is not None
+        if texts is None:
+            texts = batch.text.split("\n") if batch.text is not None else []
+        parts: list[str] = []
+        pending: list[tuple[int, list[str], None]] = []  # consecutive rows for the validator
+        start, skipping = 0, False  # rows start..(next event) are verbatim, or skipped
+
+        def flush() -> None:
+            if pending:
+                parts.append(self._validated(pending))
+                pending.clear()
+
+        for index, event in chain(events, [(n, "x")]):
+            if index > start:
+                flush()
+                if skipping:
+                    self._skip(batch, start, index)
+                else:
+                    self._verbatim(batch, start, index)
+                    parts.append("\n".join(texts[start:index]) + "\n")
+            start = max(start, index)
+            if event == "v":
+                pending.append((batch.lines[index], [column[index] for column in columns], None))
+                start = index + 1
+            elif event == "s":
+                skipping = True
+            elif event == "e":
+                skipping = False
+        flush()
+        return "".join(parts)
+
+    def _bad_rows(self, columns: list[list[str]]) -> set[int]:
+        """Indexes of the rows (of plain columns) holding a value that is not valid-and-canonical."""
+        assert self._checks is not None
         rows: set[int] = set()
         for check, position in zip(self._checks, self._check_columns, strict=True):
             column = columns[position]
@@ -223,6 +354,14 @@ class CopyStream:
             if bad:  # one pass in C over the column, whatever the number of bad values
                 rows.update(compress(range(len(column)), map(bad.__contains__, column)))
         return rows
+
+    def _skip(self, batch: Batch, start: int, stop: int) -> None:
+        """Rows ``start:stop`` of a known run: only their keys, for the duplicate probe."""
+        columns = batch.columns
+        assert columns is not None
+        id_col, unit_col, month_col = (columns[i][start:stop] for i in self._key_columns)
+        self.probe.add(zip(id_col, unit_col, month_col, strict=True), stop - start)
+        self.skipped += stop - start
 
     def _verbatim(self, batch: Batch, start: int, stop: int) -> None:
         """Book rows ``start:stop`` of a plain block as staged verbatim."""

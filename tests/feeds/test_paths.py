@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from devdata.generator import World, write_feeds
 from feeds.services import KIND_MODELS, feed_import
@@ -191,6 +191,35 @@ def test_initial_load_of_many_blocks(tmp_path, monkeypatch, repeat_a_key):
     assert "validate+copy into the table" in result.timings and result.superseded == int(repeat_a_key)
 
 
+def _schema() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'feeds_pensioncontribution'::regclass ORDER BY conname"
+        )
+        constraints = cursor.fetchall()
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'feeds_pensioncontribution'")
+        return constraints + sorted(cursor.fetchall())
+
+
+def test_initial_load_leaves_the_keys_as_they_were(tmp_path):
+    """The unique key and the primary key are dropped for an initial load and built again afterwards: the same
+    constraints and indexes, under the same names, and both in use."""
+    before = _schema()
+    assert any(row[1] == "p" for row in before) and any(row[1] == "u" for row in before)
+    world = World(year=2025, employers=5, persons=80, seed=9)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0.02)
+    result = feed_import(kind="pension", path=tmp_path / "pension.csv", method="copy")
+    assert INITIAL in result.timings and _schema() == before
+    model = KIND_MODELS["pension"]
+    row = model.objects.order_by("pk").first()
+    assert model.objects.get(pk=row.pk) == row
+    with pytest.raises(IntegrityError), transaction.atomic():
+        model.objects.create(id_number=row.id_number, unit_uscc=row.unit_uscc, month=row.month, base_amount=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        model.objects.create(pk=row.pk, id_number="X", unit_uscc="Y", month=200001, base_amount=1)
+
+
 def test_initial_load_rolled_back_keeps_the_key_index(tmp_path):
     """A file refused at its last line: everything rolls back, the dropped key included."""
     from feeds.reader import FeedFileError
@@ -205,7 +234,7 @@ def test_initial_load_rolled_back_keeps_the_key_index(tmp_path):
 
 def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch):
     """Segments are merged while the file is read; a re-import switches to one merge after its first segment."""
-    from feeds import merge_pg, reader
+    from feeds import merge_pg, reader, services
 
     monkeypatch.setattr(reader, "BLOCK_CHARS", 4096)
     monkeypatch.setattr(merge_pg, "SEGMENT_ROWS", 500)
@@ -225,7 +254,10 @@ def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch
     assert first.inserted == first.read and len(calls) > 3 and not any(calls)
     assert "restarted" not in first.timings
     calls.clear()
-    copy = tmp_path / "copy.csv"  # other bytes (a blank line at the end), the same rows: merged, not skipped
+    # other bytes (a blank line at the end), the same rows: merged, not skipped — with no run of lines known from the
+    # first import (test_known_runs.py), so that every row is staged
+    monkeypatch.setattr(services, "previous_runs", lambda kind, model: b"")
+    copy = tmp_path / "copy.csv"
     copy.write_bytes(path.read_bytes() + b"\n")
     again = feed_import(kind="pension", path=copy, method="copy")
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, again.read)

@@ -133,6 +133,25 @@ def test_blocks_and_the_csv_module_agree(tmp_path, monkeypatch):
     assert len(expected) == 352
 
 
+@pytest.mark.parametrize("newline_at_end", [True, False])
+def test_plain_blocks_hold_whole_runs_of_lines(tmp_path, monkeypatch, newline_at_end):
+    """Plain blocks are cut after a multiple of BLOCK_ROWS lines (the runs feeds.staging recognises start on the
+    same lines whatever the lines' lengths); the records are the same as with one block, the last line too."""
+    from feeds import reader
+
+    body = "".join(f"a{n},b{'x' * (n % 7)},2025{n % 12 + 1:02d},{n}\n" for n in range(1000))
+    path = write(tmp_path, HEADER + (body if newline_at_end else body.rstrip("\n")))
+    expected = records(path)
+    monkeypatch.setattr(reader, "BLOCK_CHARS", 3000)
+    monkeypatch.setattr(reader, "BLOCK_ROWS", 64)
+    assert records(path) == expected and len(expected) == 1000
+    with open_feed(path, PENSION) as feed:
+        batches = list(feed.batches())
+    assert len(batches) > 5
+    assert all(len(b) % 64 == 0 and b.texts == b.text.split("\n") for b in batches[:-2])
+    assert [n for b in batches for n in b.lines] == list(range(2, 1002))
+
+
 def test_plain_blocks_are_column_major_with_their_text(tmp_path):
     path = write(tmp_path, HEADER + "a,b,202501,1\nc,d,202502,2\n")
     with open_feed(path, PENSION) as feed:

@@ -1,0 +1,155 @@
+"""Runs of lines known from the previous import (ADR 0002, "Runs of lines known"): a re-import of mostly the same
+lines neither checks nor stages those runs again, and gives exactly what checking every row gives — the same table,
+counts, rejected rows with their lines and reasons, changed persons — whatever changed in the file."""
+
+import pytest
+from django.db import connection
+
+from devdata.generator import World, write_feeds
+from feeds import import_log, reader, services
+from feeds.models import FeedChangedPerson, FeedImport, FeedRejection
+from feeds.parsing import Bounds
+from feeds.services import KIND_MODELS, feed_import
+from feeds.staging import KnownRuns
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path needs PostgreSQL"),
+]
+MODEL = KIND_MODELS["pension"]
+
+
+def _table():
+    return sorted(MODEL.objects.values_list("id_number", "unit_uscc", "month", "base_amount"))
+
+
+def _outcome(result):
+    entry = FeedImport.objects.get(pk=result.log_id)
+    return {
+        "counts": (result.read, result.inserted, result.updated, result.unchanged, result.rejected, result.superseded),
+        "samples": result.samples,
+        "reasons": result.reasons,
+        "touched": result.touched_persons,
+        "recompute": [r.as_kwargs() for r in result.recompute],
+        "rejections": list(
+            FeedRejection.objects.filter(feed_import=entry).order_by("line").values_list("line", "reason", "fields")
+        ),
+        "persons": sorted(FeedChangedPerson.objects.filter(feed_import=entry).values_list("id_number", flat=True)),
+        "table": _table(),
+    }
+
+
+def _clear():
+    MODEL.objects.all().delete()
+    FeedImport.objects.all().delete()
+
+
+def _files(tmp_path):
+    """A first file with rejected and rewritten rows, then re-imports of it changed in the ways a sender changes it."""
+    world = World(year=2025, employers=6, persons=400, seed=21)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0.02)
+    first = tmp_path / "pension.csv"
+    lines = first.read_text(encoding="utf-8").splitlines()
+    header, body = lines[0], lines[1:]
+    ident, unit, month, amount = body[30].split(",")
+    body[30] = f"{ident.lower()},{unit}, {month} ,{amount}"  # valid, rewritten by the validator (not verbatim)
+    first.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
+
+    def write(name, rows, end="\n"):
+        path = tmp_path / name
+        path.write_text("\n".join([header, *rows]) + end, encoding="utf-8")
+        return path
+
+    in_place = list(body)
+    fields = in_place[700].split(",")
+    in_place[700] = ",".join([*fields[:3], "12345.67"])  # a changed amount
+    fields = in_place[1500].split(",")
+    in_place[1500] = ",".join([fields[0], fields[1], "202513", fields[3]])  # now rejected
+    fields = in_place[2600].split(",")
+    in_place[2600] = ",".join([fields[0], fields[1], fields[2], "-5"])  # now rejected too
+    fewer = in_place[:1000] + in_place[1700:]  # rows missing: stored rows stay (a re-import never deletes)
+    repeated = [*in_place, ",".join([*body[5].split(",")[:3], "777.00"])]  # an early key again at the end
+    return [
+        ("first", first),
+        ("other bytes", write("same.csv", body, end="\n\n")),
+        ("changed in place", write("in-place.csv", in_place)),
+        ("a key repeated at the end", write("repeated.csv", repeated)),
+        ("after a superseded row", write("in-place-again.csv", in_place, end="\n\n")),
+        ("rows missing", write("fewer.csv", fewer)),
+        ("the first row missing", write("shifted.csv", fewer[1:])),  # every run moves by one line
+    ]
+
+
+@pytest.mark.parametrize(("block_chars", "block_rows"), [(1 << 20, 512), (9000, 64)])
+def test_known_runs_give_what_checking_every_row_gives(tmp_path, monkeypatch, block_chars, block_rows):
+    monkeypatch.setattr(reader, "BLOCK_CHARS", block_chars)
+    monkeypatch.setattr(reader, "BLOCK_ROWS", block_rows)
+    files = _files(tmp_path)
+    with_runs, known = [], {}
+    for label, path in files:
+        result = feed_import(kind="pension", path=path, method="copy")
+        with_runs.append(_outcome(result))
+        known[label] = (result.known, "restarted" in result.timings)
+    _clear()
+    monkeypatch.setattr(services, "previous_runs", lambda kind, model: b"")
+    every_row = []
+    for _label, path in files:
+        result = feed_import(kind="pension", path=path, method="copy")
+        assert result.known == 0
+        every_row.append(_outcome(result))
+    for (label, _path), a, b in zip(files, with_runs, every_row, strict=True):
+        assert a == b, label
+    read = {label: outcome["counts"][0] for (label, _), outcome in zip(files, with_runs, strict=True)}
+    # the runs were really used: most rows of a re-import of the same or slightly changed lines
+    assert known["first"] == (0, False)
+    assert known["other bytes"][0] > 0.8 * read["other bytes"]
+    assert known["changed in place"][0] > 0.5 * read["changed in place"]
+    # a key repeated across a known run and another row: checked again in full (the later line wins)
+    assert known["a key repeated at the end"] == (0, True)
+    assert known["after a superseded row"][0] == 0  # the previous import had a superseded row: it left no runs
+    # rows missing or added move the runs after them: only the runs before the change are known
+    assert 0 < known["rows missing"][0] < 0.5 * read["rows missing"]
+    assert known["the first row missing"][0] < 0.1 * read["the first row missing"]
+    # the scenario had rejections re-reported from known runs, rewritten rows, updates and a superseded row
+    first = with_runs[0]["counts"]
+    assert first[4] > 10 and with_runs[1]["counts"][4] == first[4] and with_runs[1]["rejections"]
+    assert with_runs[2]["counts"][2] == 1 and with_runs[2]["counts"][4] == first[4] + 2
+    assert with_runs[3]["counts"][5] == 1 and with_runs[3]["counts"][2] == 1
+
+
+def test_runs_are_not_trusted_once_the_table_changed(tmp_path):
+    """Another import since (a row inserted): the latest import's runs are another file's; a dry run and a run with
+    a report check every row."""
+    files = dict(_files(tmp_path))
+    feed_import(kind="pension", path=files["first"], method="copy")
+    assert feed_import(kind="pension", path=files["other bytes"], method="copy", dry_run=True).known == 0
+    report = tmp_path / "r.csv"
+    assert feed_import(kind="pension", path=files["other bytes"], method="copy", report_path=report).known == 0
+    again = feed_import(kind="pension", path=files["changed in place"], method="copy")
+    assert again.known > 0 and (again.inserted, again.updated) == (0, 1)
+    # a row stored since the latest import (its highest id moved): nothing is known
+    MODEL.objects.create(id_number="X", unit_uscc="Y", month=200001, base_amount=1)
+    assert import_log.previous_runs("pension", MODEL) == b""
+    result = feed_import(kind="pension", path=files["other bytes"], method="copy")
+    assert result.known == 0 and (result.inserted, result.updated) == (0, 1)
+
+
+def test_the_same_file_shortcut_keeps_the_runs(tmp_path):
+    files = dict(_files(tmp_path))
+    feed_import(kind="pension", path=files["first"], method="copy")
+    same = feed_import(kind="pension", path=files["first"], method="copy")
+    assert same.method == import_log.SAME_FILE
+    assert feed_import(kind="pension", path=files["other bytes"], method="copy").known > 0
+
+
+def test_known_runs_pack_and_unpack():
+    runs = KnownRuns("pension", ["id_number", "unit_uscc", "month", "base_amount"], Bounds(2000, 2027))
+    texts = [f"{n:018d},91110105800000018G,202501,{n}.00" for n in range(1100)]
+    digests = runs.digests(texts)
+    assert len(digests) == 3 and len(set(digests)) == 3 and all(len(d) == 16 for d in digests)
+    runs.seen = {digests[0]: (), digests[1]: (0, 7, 511), digests[2]: (75,)}
+    assert KnownRuns.unpack(runs.pack()) == runs.seen
+    # the digest covers the header and the accepted range, not only the text
+    other = KnownRuns("pension", ["unit_uscc", "id_number", "month", "base_amount"], Bounds(2000, 2027))
+    later = KnownRuns("pension", ["id_number", "unit_uscc", "month", "base_amount"], Bounds(2000, 2028))
+    assert not set(digests) & set(other.digests(texts)) and not set(digests) & set(later.digests(texts))

@@ -338,7 +338,7 @@ def main() -> None:
         cur.execute(
             "SELECT EXISTS (SELECT 1 FROM placements_placementmonth WHERE placement_id = "
             "(SELECT max(id) FROM placements_placement)) AND EXISTS (SELECT 1 FROM pg_indexes "
-            "WHERE indexname = 'pm_person_year_idx')"
+            "WHERE indexname = 'pm_pending_idx')"
         )
         complete = cur.fetchone()[0] and Employer.objects.filter(uscc="B" + "1".rjust(17, "0")).exists()
     if not complete or args.regenerate:

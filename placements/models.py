@@ -264,7 +264,10 @@ class PlacementMonth(models.Model):
     """
 
     # No index of its own: uniq_placement_month (placement, month) serves every lookup by placement (one index fewer
-    # to maintain for each of the ~6 M rows a province's first recompute inserts).
+    # to maintain for each of the ~6 M rows a province's first recompute inserts). Nor one on (id_number, year): every
+    # lookup by person is of held months (the facts selector, other units' holdings), which the partial unique index
+    # uniq_person_month_held (id_number, month) WHERE held serves; a full index cost 27 µs of a placement's first
+    # recompute (docs/adr/0001-month-grid.md).
     placement = models.ForeignKey(
         Placement, verbose_name="安置人员", on_delete=models.CASCADE, related_name="months", db_index=False
     )
@@ -339,8 +342,6 @@ class PlacementMonth(models.Model):
         indexes = [
             # The reviewers' queue: months awaiting review.
             models.Index(fields=["placement"], condition=Q(review_state="pending"), name="pm_pending_idx"),
-            # "All months of these persons in a year" (facts selector, other units' holdings).
-            models.Index(fields=["id_number", "year"], name="pm_person_year_idx"),
             # A reviewer's decisions (and SET NULL when an account is deleted): the decided months only.
             models.Index(fields=["decided_by"], condition=Q(decided_by__isnull=False), name="pm_decided_by_idx"),
         ]

@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import BigIntegerField, CharField, F, Value
+from django.db.models import BigIntegerField, Case, CharField, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Cast
 
 from core.months import YearMonth
-from employers.models import Employer
+from employers.models import Employer, RelatedUnit
 from feeds.models import Certificate, MedicalContribution, PensionContribution, WageRecord
 from placements.constants import DocumentReview
 from placements.grid.rules import (
@@ -134,13 +134,30 @@ def _employer_units(placements: Sequence[Placement | PlacementRef]) -> dict[int,
     return units
 
 
+def _related_uscc(field: str) -> Case:
+    """The USCC of the related unit a contract's ``field`` names, as a subquery run only for a non-null unit."""
+    uscc = RelatedUnit.objects.filter(pk=OuterRef(field)).order_by().values("uscc")[:1]
+    return Case(When(**{f"{field}__isnull": False}, then=Subquery(uscc)), default=Value(None), output_field=CharField())
+
+
 def _contracts(
     pks: list[int], units: dict[int, tuple[str, str]], placements: Sequence[Placement | PlacementRef]
 ) -> dict[int, list[ContractFacts]]:
+    """The contracts of these placements, their paying units resolved to USCCs.
+
+    The related units' USCCs are subqueries run for the contracts that name one (most name none: the unit pays):
+    joined, PostgreSQL hash-joined the whole related unit table three times for every chunk (60 of a
+    2,000-placement chunk's 66 ms with 100,000 related units).
+    """
     own = {p.pk: units[p.employer_id][0] for p in placements}
     rows = (
         Contract.objects.filter(placement__id__in_array=pks)
         .order_by()
+        .annotate(
+            k_wage=_related_uscc("wage_unit_id"),
+            k_pension=_related_uscc("pension_unit_id"),
+            k_medical=_related_uscc("medical_unit_id"),
+        )
         .values_list(
             "placement_id",
             "start",
@@ -148,9 +165,9 @@ def _contracts(
             "contract_type",
             "is_dispatched",
             "review_state",
-            "wage_unit__uscc",
-            "pension_unit__uscc",
-            "medical_unit__uscc",
+            "k_wage",
+            "k_pension",
+            "k_medical",
             "wage_unit_id",
             "pension_unit_id",
             "medical_unit_id",

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
@@ -95,8 +96,8 @@ def grid_recompute(*, placement: Placement) -> list[MonthResult]:
     results = evaluate_year(facts_for_placements([placement])[placement.pk])
     if not placement.frozen:
         now = timezone.now()
-        if _write([(placement, results)], now):
-            _touch_changed([placement.pk], now)
+        if written := _write([(placement, results)], now):
+            _touch_changed([placement.pk], now, copied=written.copied_only)
     return results
 
 
@@ -131,9 +132,9 @@ def grid_recompute_many(
                 writer.submit(grids, now)
             else:
                 with transaction.atomic():
-                    changed = _write(grids, now)
-                if changed:
-                    _touch_changed([p.pk for p, _ in grids], now)
+                    written = _write(grids, now)
+                if written:
+                    _touch_changed([p.pk for p, _ in grids], now, copied=written.copied_only)
             done += len(batch)
             last_pk = batch[-1].pk
             if progress:
@@ -207,9 +208,9 @@ class _ChunkWriter:
                 if self.error is None:
                     try:
                         with transaction.atomic():
-                            changed = _write(*item)
-                        if changed:
-                            _touch_changed([p.pk for p, _ in item[0]], item[1])
+                            written = _write(*item)
+                        if written:
+                            _touch_changed([p.pk for p, _ in item[0]], item[1], copied=written.copied_only)
                     except Exception as exc:  # noqa: BLE001 — re-raised in the submitting thread (close)
                         self.error = exc
         finally:
@@ -246,6 +247,23 @@ def grids_recompute_for_persons(*, id_numbers: Iterable[str] | None, year: int |
 
 
 Grids = list[tuple[Placement | PlacementRef, list[MonthResult]]]
+
+
+class Written(NamedTuple):
+    """What :func:`_write` wrote: the placements whose rows it COPYed as new ones, and the rows the upsert inserted
+    or changed. False when it wrote nothing."""
+
+    copied: list[int]
+    upserted: int
+
+    def __bool__(self) -> bool:
+        return bool(self.copied or self.upserted)
+
+    @property
+    def copied_only(self) -> list[int] | None:
+        """The placements changed, when every change was a COPY of new rows (then :func:`_touch_changed` needs no
+        scan of the month rows to find them); None when the upsert changed rows too."""
+        return None if self.upserted else self.copied
 
 
 def _rows(grids: Grids, now: datetime) -> list[tuple]:
@@ -336,26 +354,26 @@ def _upsert_sql(source: str) -> str:
     )
 
 
-def _write(grids: Grids, now: datetime) -> int:
-    """Upsert the grid rows of these placements. Returns the number of rows inserted or changed."""
+def _write(grids: Grids, now: datetime) -> Written:
+    """Upsert the grid rows of these placements."""
     n_rows = sum(len(results) for _, results in grids)
     if not n_rows:
-        return 0
+        return Written([], 0)
     placeholders = "(" + ", ".join(["%s"] * (len(ROW_COLUMNS) + len(DEFAULT_COLUMNS))) + ")"
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.executemany(_upsert_sql(f"VALUES {placeholders}"), _rows(grids, now))
-            return cursor.rowcount
+            return Written([], cursor.rowcount)
         if n_rows <= COPY_THRESHOLD:
             rows = _rows(grids, now)
             cursor.execute(_upsert_sql("VALUES " + ", ".join([placeholders] * len(rows))), [v for r in rows for v in r])
-            return cursor.rowcount
+            return Written([], cursor.rowcount)
         # Placements without a single month row yet (a year's first recompute, new placements) have nothing to
         # compare with and nothing a reviewer decided: their rows are COPYed straight into the table.
-        inserted, grids = _copy_new(cursor, grids, now)
+        copied, grids = _copy_new(cursor, grids, now)
         n_rows = sum(len(results) for _, results in grids)
         if not n_rows:
-            return inserted
+            return Written(copied, 0)
         columns = ", ".join(f"{c} {_STAGE_TYPES.get(c, 'boolean')}" for c in STAGE_COLUMNS)
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({columns}) ON COMMIT DELETE ROWS")
         # Empty at the start of a transaction (ON COMMIT DELETE ROWS); a DELETE, not a TRUNCATE, for a second write
@@ -378,18 +396,18 @@ def _write(grids: Grids, now: datetime) -> int:
             [lo, hi] if dense else [],
         )
         if cursor.rowcount == n_rows:
-            return inserted
+            return Written(copied, 0)
         defaults = ", ".join(["%s"] * len(DEFAULT_COLUMNS))
         cursor.execute(
             _upsert_sql(f"SELECT {', '.join(STAGE_COLUMNS)}, %s, %s, {defaults} FROM {STAGE}"),
             (now, now, *DEFAULT_VALUES),
         )
-        return inserted + cursor.rowcount
+        return Written(copied, cursor.rowcount)
 
 
-def _copy_new(cursor, grids: Grids, now: datetime) -> tuple[int, Grids]:
+def _copy_new(cursor, grids: Grids, now: datetime) -> tuple[list[int], Grids]:
     """COPY the rows of the placements that have no month row yet straight into the month table (PostgreSQL).
-    Returns the number of rows written and the grids left for the upsert.
+    Returns those placements' ids and the grids left for the upsert.
 
     A plain COPY costs about half of staging the rows and upserting them (no temporary table, no speculative
     insertion). It runs in a savepoint: when another writer — the clerk's months_select, a second recompute — has
@@ -398,7 +416,7 @@ def _copy_new(cursor, grids: Grids, now: datetime) -> tuple[int, Grids]:
     """
     new = _without_months(cursor, [p.pk for p, _ in grids])
     if not new:
-        return 0, grids
+        return [], grids
     fresh = [g for g in grids if g[0].pk in new]
     stamp = now.isoformat(sep=" ")
     b = _COPY_BOOL
@@ -415,8 +433,8 @@ def _copy_new(cursor, grids: Grids, now: datetime) -> tuple[int, Grids]:
                 _copy_lines(fresh, tail),
             )
     except IntegrityError:
-        return 0, grids
-    return sum(len(results) for _, results in fresh), [g for g in grids if g[0].pk not in new]
+        return [], grids
+    return [p.pk for p, results in fresh if results], [g for g in grids if g[0].pk not in new]
 
 
 def _without_months(cursor, pks: list[int]) -> set[int]:
@@ -428,7 +446,7 @@ def _without_months(cursor, pks: list[int]) -> set[int]:
     return {pk for (pk,) in cursor.fetchall()}
 
 
-def _touch_changed(placement_ids: list[int], stamp: datetime) -> int:
+def _touch_changed(placement_ids: list[int], stamp: datetime, copied: list[int] | None = None) -> int:
     """Mark the units and years whose months the write stamped with ``stamp`` (inserted or changed rows): of each
     (unit, year) among them, the changed placement with the highest id gets ``updated_at`` = the time now, never
     lowered. Returns the number of placements marked.
@@ -449,14 +467,24 @@ def _touch_changed(placement_ids: list[int], stamp: datetime) -> int:
     an outer transaction — the import of last year's persons — the placements are new ones of that transaction.)
     On PostgreSQL the placements are locked in id order, so two recomputes over the same persons cannot deadlock
     either; ``version`` is left alone, so a clerk's open form is not made stale by a recompute.
+
+    ``copied`` (PostgreSQL): the write's only changes were the COPYed rows of these placements (a year's first
+    recompute); then they are the changed placements, and the month rows are not scanned to find them.
     """
     if not placement_ids:
         return 0
     placement_table = connection.ops.quote_name(Placement._meta.db_table)
-    changed = (
-        f"SELECT MAX(q.id) FROM {placement_table} q WHERE q.id IN (SELECT m.placement_id FROM {TABLE} m "
-        f"WHERE m.placement_id BETWEEN %s AND %s AND m.updated_at = %s) GROUP BY q.employer_id, q.year"
-    )
+    if copied is not None and connection.vendor == "postgresql":
+        if not copied:
+            return 0
+        changed = f"SELECT MAX(q.id) FROM {placement_table} q WHERE q.id = ANY(%s) GROUP BY q.employer_id, q.year"
+        params = [copied]
+    else:
+        changed = (
+            f"SELECT MAX(q.id) FROM {placement_table} q WHERE q.id IN (SELECT m.placement_id FROM {TABLE} m "
+            f"WHERE m.placement_id BETWEEN %s AND %s AND m.updated_at = %s) GROUP BY q.employer_id, q.year"
+        )
+        params = [min(placement_ids), max(placement_ids), stamp]
     if connection.vendor == "postgresql":
         changed = f"SELECT p.id FROM {placement_table} p WHERE p.id IN ({changed}) ORDER BY p.id FOR UPDATE"
     now = timezone.now()
@@ -464,6 +492,6 @@ def _touch_changed(placement_ids: list[int], stamp: datetime) -> int:
         cursor.execute(
             f"UPDATE {placement_table} SET updated_at = CASE WHEN updated_at < %s THEN %s ELSE updated_at END "
             f"WHERE id IN ({changed})",
-            [now, now, min(placement_ids), max(placement_ids), stamp],
+            [now, now, *params],
         )
         return cursor.rowcount

@@ -240,7 +240,7 @@ def test_placements_without_months_are_copied_and_equal_the_upsert(employer, oth
 
     monkeypatch.setattr(recompute, "_copy_new", spy)
     assert grid_recompute_many(placements_qs=Placement.objects.all()) == 26
-    assert copied == [13 * 12]
+    assert copied == [[p.pk for p in placements[13:]]]
     bulk = _rows_of(placements)
     PlacementMonth.objects.all().delete()
     for p in placements:
@@ -289,3 +289,28 @@ def test_a_recompute_marks_one_changed_placement_per_unit_and_year(employer, oth
     marked = {pk for pk in after if after[pk] != before[pk]}
     assert marked == {mine[1].pk, theirs[0].pk}
     assert after[mine[1].pk] > max(before.values())
+
+
+def test_a_first_recompute_marks_the_highest_placement_of_each_unit(employer, other_employer, monkeypatch):
+    """A year's first recompute (PostgreSQL: every row COPYed as new) marks the same placements as the scan of the
+    month rows would: the highest of each unit and year, with a time later than every earlier change."""
+    mine = [pf.complete_person(employer) for _ in range(14)]
+    theirs = [pf.complete_person(other_employer) for _ in range(7)]  # 21 placements: 252 rows, above COPY_THRESHOLD
+    before = dict(Placement.objects.values_list("pk", "updated_at"))
+    marks = []
+    real = recompute._touch_changed
+
+    def spy(placement_ids, stamp, copied=None):
+        marks.append(copied)
+        return real(placement_ids, stamp, copied=copied)
+
+    monkeypatch.setattr(recompute, "_touch_changed", spy)
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 21
+    after = dict(Placement.objects.values_list("pk", "updated_at"))
+    assert {pk for pk in after if after[pk] != before[pk]} == {mine[-1].pk, theirs[-1].pk}
+    assert after[mine[-1].pk] > max(before.values())
+    # PostgreSQL: the COPYed placements are the changed ones (no scan of the month rows); elsewhere the scan.
+    assert marks == ([sorted(before)] if connection.vendor == "postgresql" else [None])
+    # Nothing changed: no mark.
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 21
+    assert dict(Placement.objects.values_list("pk", "updated_at")) == after

@@ -7,7 +7,9 @@ Uses the database ``<name>_bench`` next to the one in DATABASE_URL (or that one 
 creates it if missing and migrates it. Generates the rows with devdata.generator, empties the pension table, then
 prints rows/s, CPU seconds and the load average for: the first import (into the empty table: the initial-load
 path), the re-import of the same file (the same-file shortcut), the re-import of the same rows in other bytes (a
-real merge that must change nothing), and the second half of the year into a table holding the first half (new
+blank line at the end: a merge that must change nothing, where the runs of lines known from the previous import are
+not checked again), the same rows with the first moved to the end (no run known: every row checked, staged and
+merged), and the second half of the year into a table holding the first half (new
 rows into a loaded table: the ordinary path); then the time of a plain ``COPY ... FROM STDIN`` of the same file into
 an UNLOGGED table with no indexes (measured before and after, the mean used) and the ratios.
 Targets (issue 16): first import ≤ 5 × raw COPY, re-import ≤ 3 ×.
@@ -181,6 +183,14 @@ def main() -> None:
     # shortcut). The first half of the year: the file for "the second half of the year into a loaded table".
     other_bytes = workdir / "pension-again.csv"
     other_bytes.write_bytes(path.read_bytes() + b"\n")
+    # The same rows with the first one moved to the end: every run of lines moves by one line, so no run is known
+    # from the previous import (feeds.staging.KnownRuns) and every row is checked and staged — a real merge.
+    moved = workdir / "pension-moved.csv"
+    with path.open("rb") as src, moved.open("wb") as out:
+        header_line, first_row = src.readline(), src.readline()
+        out.write(header_line)
+        out.writelines(src)
+        out.write(first_row)
     half = workdir / "pension-half.csv"
     with path.open(encoding="utf-8") as src, half.open("w", encoding="utf-8") as out:
         out.write(src.readline())
@@ -195,12 +205,13 @@ def main() -> None:
         "first import (empty table)": run("first import (empty table)", path),
         "re-import (same file)": run("re-import (same file)", path),
         "re-import (same rows, other bytes)": run("re-import (same rows, other bytes)", other_bytes),
+        "re-import (same rows, no run known)": run("re-import (same rows, no run known)", moved),
     }
     empty_table()
     run("(first half of the year)", half)
     runs["second half into a loaded table"] = run("second half into a loaded table", path)
     raws.append(raw_copy())
-    for label in ("re-import (same file)", "re-import (same rows, other bytes)"):
+    for label in ("re-import (same file)", "re-import (same rows, other bytes)", "re-import (same rows, no run known)"):
         if runs[label].inserted or runs[label].updated:
             print(f"{label} CHANGED ROWS: it must change nothing")
     raw = sum(raws) / len(raws)
@@ -219,6 +230,7 @@ def main() -> None:
         )
     print(f"peak memory of the imports: {peak_rss_mb():.0f} MB (resident, this process) for a {size_mb:.0f} MB file")
     other_bytes.unlink()
+    moved.unlink()
     half.unlink()
 
     if args.keep:

@@ -53,11 +53,18 @@ def table_mark(model: type[models.Model]) -> int | None:
     return model.objects.aggregate(mark=Max("id"))["mark"]
 
 
+def _latest(kind: str) -> models.QuerySet[FeedImport]:
+    """The imports of ``kind``, the latest written first. By id, not by start time: the imports of a kind are
+    serialised by a lock (feeds.merge_pg.lock_kind) taken after they start, and each creates its log under it, so the
+    highest id is the last one to have written the table even when a later-started import got the lock first."""
+    return FeedImport.objects.filter(kind=kind).order_by("-id")
+
+
 def same_file_as_last(kind: str, digest: str, model: type[models.Model]) -> FeedImport | None:
     """The latest import of ``kind`` when it read the very same file and the table is as that import left it."""
     if not digest:
         return None
-    last = FeedImport.objects.filter(kind=kind).order_by("-started_at", "-id").first()
+    last = _latest(kind).first()
     if last is None or last.digest != digest or last.table_mark is None:
         return None
     return last if table_mark(model) == last.table_mark else None
@@ -66,7 +73,7 @@ def same_file_as_last(kind: str, digest: str, model: type[models.Model]) -> Feed
 def previous_runs(kind: str, model: type[models.Model]) -> bytes:
     """The runs of lines (``FeedImport.known_runs``, see :class:`feeds.staging.KnownRuns`) of the latest import of
     ``kind`` when the table is as that import left it (the rule of :func:`same_file_as_last`), else nothing."""
-    last = FeedImport.objects.filter(kind=kind).order_by("-started_at", "-id").only("table_mark", "known_runs").first()
+    last = _latest(kind).only("table_mark", "known_runs").first()
     if last is None or last.table_mark is None or not last.known_runs:
         return b""
     return bytes(last.known_runs) if table_mark(model) == last.table_mark else b""

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from dashboard import selectors
+from dashboard import rendered, selectors
 
 
 @login_required
@@ -24,4 +24,5 @@ def index(request: HttpRequest) -> HttpResponse:
     # The navigation badge (notices.selectors.unread_count_for_request) reads this cache: the count came with the
     # notices, so the badge costs no query of its own.
     request._unread_notice_count = home.notices.unread_total
-    return render(request, "dashboard/index.html", {"title": "首页", "home": home})
+    # The content is rendered from ``home`` alone and kept under its fingerprint (dashboard.rendered).
+    return render(request, "dashboard/index.html", {"title": "首页", "content": rendered.home_content(home)})

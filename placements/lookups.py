@@ -4,9 +4,28 @@ Django's ``__in`` prepares every element and writes one placeholder per value; f
 of ID numbers or placement ids per query) that preparation costs more Python time than the query. This lookup
 sends ``= ANY(%s)`` with the list as a single array on PostgreSQL and falls back to ``IN (…)`` elsewhere. Values
 must already be of the column's Python type (str for CharField, int for ids).
+
+Pass the values as :class:`ArrayValues` (or any iterable that is not a list or tuple): Django's query builder resolves
+every element of a list or tuple right-hand side one by one before any lookup sees it (~2.5 µs per element: 0.2 s of a
+20,000-placement recompute).
 """
 
 from django.db.models import Field, Lookup
+
+
+class ArrayValues:
+    """The values of an ``__in_array`` lookup, passed through Django's query builder untouched."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values) -> None:
+        self.values = list(values)
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
 @Field.register_lookup

@@ -28,6 +28,7 @@ from placements.grid.rules import (
     PersonFacts,
     minimum_wages_for_year,
 )
+from placements.lookups import ArrayValues
 from placements.models import Contract, HandCertificate, Placement, PlacementMonth
 
 _HAND_STATE = {
@@ -151,7 +152,7 @@ def _contracts(
     """
     own = {p.pk: units[p.employer_id][0] for p in placements}
     rows = (
-        Contract.objects.filter(placement__id__in_array=pks)
+        Contract.objects.filter(placement__id__in_array=ArrayValues(pks))
         .order_by()
         .annotate(
             k_wage=_related_uscc("wage_unit_id"),
@@ -196,13 +197,13 @@ def _certificates(ids: list[str], pks: list[int]) -> tuple[dict[str, list[CertFa
     """Registry certificates by ID number and hand-added ones by placement, in one UNION query."""
     columns = ("cert_no", "cert_type", "grade", "valid_from", "valid_to")
     registry_qs = (
-        Certificate.objects.filter(id_number__in_array=ids)
+        Certificate.objects.filter(id_number__in_array=ArrayValues(ids))
         .annotate(k_id=F("id_number"), k_pk=Cast(Value(None), output_field=BigIntegerField()), k_state=F("status"))
         .values_list("k_id", "k_pk", "k_state", *columns)
         .order_by()
     )
     hand_qs = (
-        HandCertificate.objects.filter(placement__id__in_array=pks)
+        HandCertificate.objects.filter(placement__id__in_array=ArrayValues(pks))
         .annotate(k_id=Value("", output_field=CharField()), k_pk=F("placement_id"), k_state=F("review_state"))
         .values_list("k_id", "k_pk", "k_state", *columns)
         .order_by()
@@ -295,7 +296,7 @@ def _minimum_wages(regions: Iterable[str], years: set[int]) -> dict[tuple[str, i
 
 def _held_months(ids: list[str], lo: int, hi: int) -> dict[str, list[tuple[int, int]]]:
     """ID number → [(month, placement pk)] of the months held (PlacementMonth.held) by any placement."""
-    rows = PlacementMonth.objects.held().filter(id_number__in_array=ids, month__gte=lo, month__lte=hi)
+    rows = PlacementMonth.objects.held().filter(id_number__in_array=ArrayValues(ids), month__gte=lo, month__lte=hi)
     out: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for id_number, month, pk in rows.values_list("id_number", "month", "placement_id"):
         out[id_number].append((month, pk))

@@ -236,6 +236,11 @@ def evaluate_year(facts: PersonFacts) -> list[MonthResult]:
     wages, min_wages, taken_months = facts.wages, facts.min_wages, facts.taken_months
     pension_any = _units_mask(facts.pension, set(facts.pension))
     medical_any = _units_mask(facts.medical, set(facts.medical))
+    # The certificate columns of the twelve results (most often one situation for the whole year).
+    first = by_cert[0]
+    first_columns = _shown_columns(first[2])
+    cert_columns = [first_columns if x is first else _shown_columns(x[2]) for x in by_cert]
+    new, result = tuple.__new__, MonthResult  # MonthResult(…) without its keyword handling: a million a pass
     results = []
     for i, key in enumerate(keys):
         reasons: list[str] = []
@@ -248,13 +253,15 @@ def evaluate_year(facts: PersonFacts) -> list[MonthResult]:
             wage_ok = False
             reasons.append("wage_missing")
         else:
-            amounts = [amount for unit, amount in paid.items() if unit in wage_units]
-            if not amounts:
+            best = None
+            for unit, amount in paid.items():
+                if unit in wage_units and (best is None or amount > best):
+                    best = amount
+            if best is None:
                 wage_ok = False
                 reasons.append("wage_other_unit")
             else:
                 minimum = min_wages.get(key)
-                best = max(amounts)
                 wage_ok = best >= minimum if minimum is not None else best > 0
                 if not wage_ok:
                     reasons.append("wage_below_min")
@@ -267,7 +274,7 @@ def evaluate_year(facts: PersonFacts) -> list[MonthResult]:
         if not medical_ok:
             reasons.append("medical_other_unit" if medical_any & bit else "medical_none")
 
-        cert_why, weight, shown = by_cert[i]
+        cert_why, weight, _ = by_cert[i]
         if cert_why:
             reasons.append(cert_why)
         age_why = by_age[i]
@@ -278,25 +285,34 @@ def evaluate_year(facts: PersonFacts) -> list[MonthResult]:
         taken = key in taken_months
         if taken:
             reasons.append(TAKEN_ELSEWHERE)
+        cert_type, cert_grade, cert_no = cert_columns[i]
         results.append(
-            MonthResult(
-                key,
-                wage_ok,
-                pension_ok,
-                medical_ok,
-                cert_why is None,
-                age_why is None,
-                contract_why is None,
-                tuple(reasons),
-                taken,
-                dispatched,
-                shown.cert_type if shown else "",
-                shown.grade if shown else None,
-                shown.cert_no if shown else "",
-                weight,
+            new(
+                result,
+                (
+                    key,
+                    wage_ok,
+                    pension_ok,
+                    medical_ok,
+                    cert_why is None,
+                    age_why is None,
+                    contract_why is None,
+                    tuple(reasons),
+                    taken,
+                    dispatched,
+                    cert_type,
+                    cert_grade,
+                    cert_no,
+                    weight,
+                ),
             )
         )
     return results
+
+
+def _shown_columns(cert: CertFacts | None) -> tuple[str, int | None, str]:
+    """The certificate columns of a month result: type, grade, number of the certificate shown (or none)."""
+    return (cert.cert_type, cert.grade, cert.cert_no) if cert else ("", None, "")
 
 
 def _contract_month(covering: list[tuple], contracts: list[tuple], own: str, insured: tuple) -> tuple:

@@ -13,7 +13,7 @@ import io
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import compress, repeat
 from pathlib import Path
 
 from core.errors import DomainError
@@ -61,10 +61,38 @@ Record = tuple[int, Sequence[str], str | None]
 
 BLOCK_CHARS = 1 << 20
 CSV_BATCH = 8192
-# A block of plain lines is cut after a multiple of BLOCK_ROWS lines (when it holds that many), so that the runs of
-# BLOCK_ROWS lines the COPY path recognises from the previous import (feeds.staging.KnownRuns) start at the same
-# lines whatever the length of the lines before them: a value changed in place moves no run boundary.
-BLOCK_ROWS = 512
+# Runs of lines (feeds.staging.KnownRuns: the COPY path recognises the runs the previous import read). Their
+# boundaries depend only on the lines around them (content-defined), so that a line added, removed or changed moves
+# no boundary but its neighbours': a run starts on a line whose first field ends with one of RUN_ENDINGS when the
+# line before it does not (for a file grouped by person, the first line of ~1 person in 37), at least MIN_RUN_ROWS
+# lines after the previous start, and at most MAX_RUN_ROWS lines after it. A block of plain lines ends before the
+# last such line it holds, so runs do not straddle blocks.
+RUN_ENDINGS = ("00", "37", "74")
+MIN_RUN_ROWS = 64
+MAX_RUN_ROWS = 4096
+
+
+def run_starts(first_fields: Sequence[str]) -> list[int]:
+    """The indexes where runs start in a block whose lines' first fields are ``first_fields`` (0 first)."""
+    marks = list(map(str.endswith, first_fields, repeat(RUN_ENDINGS, len(first_fields))))
+    starts = [0]
+    for cut in [*(i for i in compress(range(len(marks)), marks) if i and not marks[i - 1]), len(marks)]:
+        while cut - starts[-1] > MAX_RUN_ROWS:
+            starts.append(starts[-1] + MAX_RUN_ROWS)
+        if cut < len(marks) and cut - starts[-1] >= MIN_RUN_ROWS:
+            starts.append(cut)
+    return starts
+
+
+def _last_run_start(lines: Sequence[str]) -> int:
+    """The last line (not the first) on which a run may start (see RUN_ENDINGS), or 0."""
+    after = None  # whether the line after the one looked at is marked
+    for index in range(len(lines) - 1, max(0, len(lines) - 2 * MAX_RUN_ROWS) - 1, -1):
+        marked = lines[index].partition(",")[0].endswith(RUN_ENDINGS)
+        if after and not marked:
+            return index + 1
+        after = marked
+    return 0
 
 
 class Batch:
@@ -72,12 +100,12 @@ class Batch:
 
     Plain blocks (no quotes, ``\n`` line ends, every record with exactly ``width`` fields) come column-major in
     ``columns`` and keep their ``text`` (without blank lines) so that a consumer may hand them to COPY as they are;
-    a plain block without blank lines also keeps its lines' texts (``texts``, the text split at ``\n``) and starts
-    on a line that follows a multiple of :data:`BLOCK_ROWS` lines since the previous such block (see there).
+    a plain block without blank lines also keeps its lines' texts (``texts``, the text split at ``\n``) and where
+    its runs of lines start (``starts``; see :data:`RUN_ENDINGS`).
     Other blocks come as ``rows``. ``errors`` maps an index in the batch to a CSV framing error of that record.
     """
 
-    __slots__ = ("_rows", "columns", "errors", "lines", "text", "texts")
+    __slots__ = ("_rows", "columns", "errors", "lines", "starts", "text", "texts")
 
     def __init__(
         self,
@@ -87,6 +115,7 @@ class Batch:
         columns: list[list[str]] | None = None,
         text: str | None = None,
         texts: list[str] | None = None,
+        starts: list[int] | None = None,
         errors: dict[int, str] | None = None,
     ) -> None:
         self.lines = lines
@@ -94,6 +123,7 @@ class Batch:
         self.columns = columns
         self.text = text
         self.texts = texts
+        self.starts = starts
         self.errors = errors or {}
 
     def __len__(self) -> int:
@@ -167,16 +197,17 @@ class FeedFile:
                 pending = buffer
                 continue
             block, pending = buffer[:cut], buffer[cut + 1 :]
-            count = block.count("\n") + 1
-            if chunk and count > BLOCK_ROWS and count % BLOCK_ROWS:
-                # Keep a multiple of BLOCK_ROWS lines; the last ones start the next block (at the end: not cut).
-                parts = block.rsplit("\n", count % BLOCK_ROWS)
-                block, pending = parts[0], "\n".join(parts[1:]) + "\n" + pending
+            lines = block.split("\n")
+            last = _last_run_start(lines) if chunk else 0  # at the end of the file: not cut
+            if last:
+                # The block ends before the last line a run may start on; that line starts the next block.
+                pending = "\n".join(lines[last:]) + "\n" + pending
+                del lines[last:]
+                block = "\n".join(lines)
             _check_text(block, line)
             if '"' in block or "\r" in block:
                 yield from self._csv_batches(self._rest(block, pending), line)
                 return
-            lines = block.split("\n")
             numbers: Sequence[int] = range(line, line + len(lines))
             if len(block) > FIELD_LIMIT:
                 _check_lengths(lines, numbers)
@@ -190,7 +221,11 @@ class FeedFile:
             if set(map(str.count, lines, repeat(",", len(lines)))) == {width - 1}:
                 flat = ",".join(lines).split(",")
                 columns = [flat[i::width] for i in range(width)]
-                yield Batch(numbers, columns=columns, text=block if plain else None, texts=lines if plain else None)
+                if plain:
+                    starts = run_starts(columns[0])
+                    yield Batch(numbers, columns=columns, text=block, texts=lines, starts=starts)
+                else:
+                    yield Batch(numbers, columns=columns)
             else:
                 yield Batch(numbers, rows=[text_line.split(",") for text_line in lines])
         if pending:  # the last line has no line end

@@ -10,7 +10,8 @@ The staging table numbers the rows itself (a serial column, in COPY order); :met
 number back to the line of the file, for the report of superseded rows.
 
 Runs already known (:class:`KnownRuns`, ADR 0002 "Runs of lines known from the previous import"): a plain block is
-cut into runs of :data:`feeds.reader.BLOCK_ROWS` lines, each with a digest. The import log keeps, per run, its
+cut into runs of lines (where they start depends only on the lines around them: :data:`feeds.reader.RUN_ENDINGS`),
+each with a digest. The import log keeps, per run, its
 digest and which of its rows went through the row validator (rejected or rewritten); the other rows were sent
 verbatim and stored as they are. When the table is as the previous import left it, a run with a digest of that
 import is not checked or staged again: only its recorded rows are validated again (so a rejected row is reported
@@ -32,7 +33,6 @@ from operator import itemgetter
 
 from core.idnumbers import FIRST_BIRTH_YEAR, LENGTH, birth_date, check_digit
 from core.regiontable import stdnum_table
-from feeds import reader
 from feeds.parsing import Bounds, check_id_number, check_uscc, parse_money, parse_month
 from feeds.reader import Batch, FeedFile
 from feeds.rows import MONTHLY_KINDS, KindSpec, RowValidator
@@ -72,7 +72,7 @@ class DuplicateProbe:
 
 
 class KnownRuns:
-    """The runs of :data:`~feeds.reader.BLOCK_ROWS` lines of the plain blocks of a file: this import's (``seen``:
+    """The runs of lines of the plain blocks of a file (``Batch.starts``): this import's (``seen``:
     digest → the indexes, within the run, of the rows that went through the row validator) and the previous
     import's (``known``, the same; empty when it may not be trusted). A digest covers the rule version, the kind, the
     accepted range, the header and the run's text."""
@@ -83,12 +83,12 @@ class KnownRuns:
         self.known: dict[bytes, tuple[int, ...]] = self.unpack(known)
         self.seen: dict[bytes, tuple[int, ...]] = {}
 
-    def digests(self, texts: list[str]) -> list[bytes]:
-        prefix, size = self._prefix, reader.BLOCK_ROWS
+    def digests(self, texts: list[str], starts: list[int]) -> list[bytes]:
+        prefix = self._prefix
         digests = []
-        for start in range(0, len(texts), size):
+        for start, stop in zip(starts, [*starts[1:], len(texts)], strict=True):
             h = prefix.copy()
-            h.update("\n".join(texts[start : start + size]).encode())
+            h.update("\n".join(texts[start:stop]).encode())
             digests.append(h.digest()[:_DIGEST])
         return digests
 
@@ -264,16 +264,16 @@ class CopyStream:
     def _plain(self, batch: Batch) -> str:
         """A plain block: verbatim runs of valid-and-canonical rows, the validator for the others, known runs skipped
         (but for their recorded rows), in file order (the later row wins)."""
-        n, columns, texts, size = len(batch), batch.columns, batch.texts, reader.BLOCK_ROWS
+        n, columns, texts, starts = len(batch), batch.columns, batch.texts, batch.starts
         assert columns is not None
-        runs = self.runs if texts is not None else None
-        digests = runs.digests(texts) if runs is not None else []
+        runs = self.runs if texts is not None and starts is not None else None
+        digests = runs.digests(texts, starts) if runs is not None else []
         known = runs.known if runs is not None else {}
         matched = [known.get(digest) for digest in digests] if known else []
         if not any(row is not None for row in matched):
             bad = self._bad_rows(columns)
             if runs is not None:
-                self._record(runs, digests, bad, n)
+                self._record(runs, digests, starts, bad)
             if not bad:
                 self._verbatim(batch, 0, n)
                 return batch.text + "\n"
@@ -281,31 +281,32 @@ class CopyStream:
                 return self._validated(batch.records())
             return self._emit(batch, [(start, "v") for start in sorted(bad)], n)
         # Some runs known: check only the others; validate again the recorded rows of the known ones.
-        assert runs is not None
-        unknown = [(j * size, min(n, (j + 1) * size)) for j, rows in enumerate(matched) if rows is None]
+        assert runs is not None and starts is not None
+        bounds = list(zip(starts, [*starts[1:], n], strict=True))
+        unknown = [bounds[j] for j, rows in enumerate(matched) if rows is None]
         bad: set[int] = set()
         if unknown:
             index = list(chain.from_iterable(range(a, b) for a, b in unknown))
             sub = [list(chain.from_iterable(column[a:b] for a, b in unknown)) for column in columns]
             bad = {index[i] for i in self._bad_rows(sub)}
         events = [(i, "v") for i in bad]
-        for j, rows in enumerate(matched):
+        for (start, stop), rows in zip(bounds, matched, strict=True):
             if rows is not None:
-                start = j * size
                 events.append((start, "s"))  # skip from here
                 events.extend((start + i, "v") for i in rows)
-                events.append((min(n, start + size), "e"))  # end of the skipped run
+                events.append((stop, "e"))  # end of the skipped run
                 bad.update(start + i for i in rows)
-        self._record(runs, digests, bad, n)
+        self._record(runs, digests, starts, bad)
         return self._emit(batch, sorted(events), n)
 
     @staticmethod
-    def _record(runs: KnownRuns, digests: list[bytes], bad: set[int], n: int) -> None:
-        """This import's runs of the block: digest → the rows that went through the row validator."""
+    def _record(runs: KnownRuns, digests: list[bytes], starts: list[int], bad: set[int]) -> None:
+        """This import's runs of the block: digest → the rows (from the run's start) that went through the row
+        validator."""
         by_run: dict[int, list[int]] = {}
-        size = reader.BLOCK_ROWS
         for index in bad:
-            by_run.setdefault(index // size, []).append(index % size)
+            j = bisect_right(starts, index) - 1
+            by_run.setdefault(j, []).append(index - starts[j])
         for j, digest in enumerate(digests):
             runs.seen[digest] = tuple(sorted(by_run.get(j, ())))
 

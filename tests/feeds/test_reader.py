@@ -134,22 +134,43 @@ def test_blocks_and_the_csv_module_agree(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("newline_at_end", [True, False])
-def test_plain_blocks_hold_whole_runs_of_lines(tmp_path, monkeypatch, newline_at_end):
-    """Plain blocks are cut after a multiple of BLOCK_ROWS lines (the runs feeds.staging recognises start on the
-    same lines whatever the lines' lengths); the records are the same as with one block, the last line too."""
+def test_plain_blocks_end_where_a_run_of_lines_starts(tmp_path, monkeypatch, newline_at_end):
+    """A plain block ends before the last line a run may start on (the runs feeds.staging recognises depend only on
+    the lines around them); the records are the same as with one block, the last line too."""
     from feeds import reader
 
-    body = "".join(f"a{n},b{'x' * (n % 7)},2025{n % 12 + 1:02d},{n}\n" for n in range(1000))
+    def first(n):  # every 10th person's first field ends with "37"; 3 lines a person
+        return f"p{n // 3:05d}" + ("37" if n // 3 % 10 == 0 else "1")
+
+    body = "".join(f"{first(n)},b{'x' * (n % 7)},2025{n % 12 + 1:02d},{n}\n" for n in range(2000))
     path = write(tmp_path, HEADER + (body if newline_at_end else body.rstrip("\n")))
     expected = records(path)
     monkeypatch.setattr(reader, "BLOCK_CHARS", 3000)
-    monkeypatch.setattr(reader, "BLOCK_ROWS", 64)
-    assert records(path) == expected and len(expected) == 1000
+    monkeypatch.setattr(reader, "MIN_RUN_ROWS", 2)
+    assert records(path) == expected and len(expected) == 2000
     with open_feed(path, PENSION) as feed:
         batches = list(feed.batches())
-    assert len(batches) > 5
-    assert all(len(b) % 64 == 0 and b.texts == b.text.split("\n") for b in batches[:-2])
-    assert [n for b in batches for n in b.lines] == list(range(2, 1002))
+    assert len(batches) > 10 and [n for b in batches for n in b.lines] == list(range(2, 2002))
+    plain = [b for b in batches if b.text is not None]  # (without a newline at the end, the last line comes alone)
+    assert len(plain) >= len(batches) - 1
+    for batch in plain:
+        assert batch.texts == batch.text.split("\n") and batch.starts[0] == 0
+        # every run starts on the first line of a marked person (the block's first line included), but the first
+        assert all(batch.columns[0][i].endswith("37") for i in batch.starts if batch.lines[i] > 2)
+        assert all(batch.columns[0][i - 1] != batch.columns[0][i] for i in batch.starts[1:])
+    assert all(b.columns[0][0].endswith("37") for b in plain[1:])
+
+
+def test_run_starts_are_bounded_and_content_defined():
+    from feeds.reader import MAX_RUN_ROWS, MIN_RUN_ROWS, run_starts
+
+    fields = [f"{n // 12:08d}" for n in range(40_000)]  # persons of 12 lines; "…00" and "…37", "…74" mark a start
+    starts = run_starts(fields)
+    gaps = [b - a for a, b in zip(starts, [*starts[1:], len(fields)], strict=True)]
+    assert starts[0] == 0 and max(gaps) <= MAX_RUN_ROWS and min(gaps[:-1]) >= MIN_RUN_ROWS
+    # a line removed near the top moves the starts after it by one line, and no other start
+    shifted = run_starts(fields[:100] + fields[101:])
+    assert [s - 1 for s in starts if s > 100] == [s for s in shifted if s > 100]
 
 
 def test_plain_blocks_are_column_major_with_their_text(tmp_path):

@@ -23,6 +23,7 @@ from placements.registration import lifecycle as registration_lifecycle
 from placements.registration import selectors as registration_selectors
 from placements.registration.forms import ImportForm
 from placements.registration.rules import placement_actions
+from placements.rendered import KeptContent
 from placements.web import (
     LOCKED_MESSAGE,
     STATUS_LABELS,
@@ -77,7 +78,11 @@ def detail(request: HttpRequest, p: Placement) -> HttpResponse:
         "resume_url": resume_url(p),
         "locked": locked,
     }
-    return render(request, "placements/detail.html", context)
+    # The content is rendered from this context alone and kept under its fingerprint (placements.rendered).
+    return render(request, "placements/detail.html", {"title": context["title"], "content": DETAIL.render(context)})
+
+
+DETAIL = KeptContent("placements/_detail.html")
 
 
 @clerk_placement(edit="reopen")

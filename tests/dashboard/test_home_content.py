@@ -56,7 +56,7 @@ def _dd(content: str, testid: str) -> str:
 def test_the_kept_content_is_what_a_fresh_render_writes(employer_client, employer):
     _unit(employer)
     fresh = home(employer_client)
-    assert len(rendered._kept) == 1
+    assert len(rendered.HOME._contents) == 1
     assert home(employer_client) == fresh  # kept
     rendered.forget()
     assert home(employer_client) == fresh

@@ -163,7 +163,7 @@ class FeedImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return self._provincial(request) or super().has_view_permission(request, obj)
 
     def get_queryset(self, request):
-        # known_runs (a digest per 512 lines, for the next import) is not shown: not read either.
+        # known_runs (a digest per run of lines, for the next import) is not shown: not read either.
         return super().get_queryset(request).defer("known_runs")
 
     def get_urls(self):

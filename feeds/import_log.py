@@ -12,7 +12,7 @@ persons whose facts changed (both bounded), and the same-file shortcut (a file i
   digest and the table's highest ``id`` is still the one recorded, nothing can have changed since (the fact tables
   are written only by imports, which are logged, and a re-import never deletes), so the merge is skipped: the new
   log says 0 inserted, 0 updated, everything unchanged, and carries the previous import's rejections.
-- **Runs of lines known** (COPY path, monthly kinds): under the same rule, the runs of 512 lines of the latest
+- **Runs of lines known** (COPY path, monthly kinds): under the same rule, the runs of lines of the latest
   import (``known_runs``: their digests and which of their rows went through the row validator) are not checked or
   staged again (see :class:`feeds.staging.KnownRuns`).
 """

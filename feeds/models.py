@@ -147,7 +147,7 @@ class FeedImport(models.Model):
         default=b"",
         blank=True,
         editable=False,
-        help_text="每段512行的摘要及其中逐行校验的行号：数据表未变时，下次导入不再校验相同的行段",
+        help_text="各行段的摘要及其中逐行校验的行：数据表未变时，下次导入不再校验相同的行段",
     )
     persons_stored = models.PositiveIntegerField(
         "保存的变化人员", default=0, help_text=f"最多保存 {CHANGED_PERSONS_CAP:,} 人，超出部分只计数"

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             field=models.BinaryField(
                 blank=True,
                 default=b"",
-                help_text="每段512行的摘要及其中逐行校验的行号：数据表未变时，下次导入不再校验相同的行段",
+                help_text="各行段的摘要及其中逐行校验的行：数据表未变时，下次导入不再校验相同的行段",
                 verbose_name="已核对行段摘要",
             ),
         ),

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-_LEAVES = frozenset({str, int, float, bool, type(None)})  # equal only when written alike (with their type)
+_LEAVES = frozenset({str, SafeString, int, float, bool, type(None)})  # equal only when written alike (and typed)
 _BY_TEXT = frozenset({Decimal, date, datetime, time, timedelta})  # equal values written differently: 1.0, 1.00
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from placements.listing import selectors as ws
 from placements.listing.labels import COUNTERS, status_parts
 from placements.models import Placement
 from placements.registration.rules import placement_actions
+from placements.rendered import KeptContent
 from placements.web import int_param
 
 # --- the list ----------------------------------------------------------------------------------------------------
@@ -73,7 +75,13 @@ def index(request: HttpRequest) -> HttpResponse:
         "declaration_actions": actions,
         "locked": actions.locked,
     }
-    return render(request, "placements/index.html", context)
+    # The content is rendered from this context alone and kept under its fingerprint (placements.rendered); the
+    # template reads the page's numbers, not its placements (their rows are ``rows``).
+    content = LIST.render({**context, "page": dataclasses.replace(page, rows=[])})
+    return render(request, "placements/index.html", {"title": context["title"], "content": content})
+
+
+LIST = KeptContent("placements/_index.html")
 
 
 # The list's links are built by string formatting from one reversed prefix (50 rows × 5 links: ``reverse`` per

@@ -390,6 +390,10 @@ TAX_EXPORT_DIR = Path(os.environ.get("TAX_EXPORT_DIR", BASE_DIR / "var" / "expor
 # employer account may look up only so many different numbers: (window in seconds, distinct ID numbers). Every
 # lookup is audited (action registry.lookup, object feeds.registryperson / the ID number).
 REGISTRY_LOOKUP_LIMITS = [(10 * 60, 60), (24 * 3600, 600)]
+# 批量导入's check reads the registry's data of every person of the file: an account may have so many different
+# persons checked that way per window (a re-upload of the same persons does not count again). Each person read is
+# audited (action registry.bulk_lookup). The default fits a large unit's whole file twice over in a day.
+REGISTRY_BULK_LOOKUP_LIMITS = [(24 * 3600, env_int("REGISTRY_BULK_PERSONS_PER_DAY", 10_000))]
 
 # --- Logins of units (issue 14; employers/sso.py, employers/accounts.py, ADR 0012) ----------------------------------
 # 法人 single sign-on over OpenID Connect (政务服务网): on with a client id and an issuer (or explicit endpoints).

@@ -112,6 +112,7 @@ ACTION_LABELS = {
     "notice_attachment_added": "添加通知附件",
     "notice_attachment_removed": "删除通知附件",
     "registry.lookup": "查询残疾人信息",
+    "registry.bulk_lookup": "批量导入核对残疾人信息",
     "feeds.import": "导入数据",
     "feeds.rejected_rows_download": "下载被拒数据行",
     "calendar.load": "导入工作日历",

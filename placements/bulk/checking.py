@@ -308,18 +308,32 @@ def _chunks(items: list[str], size: int = CHUNK) -> Iterable[list[str]]:
         yield items[i : i + size]
 
 
-def check_workbook(*, package: Package, employer: Employer, year: int, progress: Progress | None = None) -> CheckResult:
-    """Check the whole file; raises :class:`NotAWorkbook` when it cannot be read at all."""
+def check_workbook(
+    *,
+    package: Package,
+    employer: Employer,
+    year: int,
+    progress: Progress | None = None,
+    before_registry: Callable[[list[str]], None] | None = None,
+) -> CheckResult:
+    """Check the whole file; raises :class:`NotAWorkbook` when it cannot be read at all. ``before_registry`` is
+    called with the file's ID numbers before anything of the registry is read (the lookup limit: it may raise)."""
     if year_locked(employer, year):
         raise NotAWorkbook(YearLockedError(year).message)
     opened: Opened = open_workbook(package)
     try:
-        return _check(opened, employer, year, progress)
+        return _check(opened, employer, year, progress, before_registry)
     finally:
         opened.close()
 
 
-def _check(opened: Opened, employer: Employer, year: int, progress: Progress | None) -> CheckResult:
+def _check(
+    opened: Opened,
+    employer: Employer,
+    year: int,
+    progress: Progress | None,
+    before_registry: Callable[[list[str]], None] | None = None,
+) -> CheckResult:
     if opened.year is not None and opened.year != year:
         raise NotAWorkbook(
             f"该文件是 {opened.year} 年度的导入模板，当前导入的是 {year} 年度。请选择 {opened.year} 年度导入，"
@@ -405,6 +419,8 @@ def _check(opened: Opened, employer: Employer, year: int, progress: Progress | N
             person.bad = True
         elif not person.contracts:
             prows.problem(person.row, "id_number", person.id_number, f"该人员在“{CONTRACTS}”表中没有合同。")
+    if before_registry is not None:
+        before_registry(list(persons))
     against_database(result, ctx, prows, employer, year)
     if progress is not None:
         progress(max(total, done), max(total, done))

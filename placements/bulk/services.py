@@ -129,7 +129,21 @@ def bulk_import_check(*, batch_id: int, package: Package | None = None) -> BulkI
                 user=batch.created_by, employer=batch.employer, bulk_import_id=batch.pk, rows=batch.rows_total
             )
         package = package or _package_of(batch)
-        result = check_workbook(package=package, employer=batch.employer, year=batch.year, progress=_progress(batch_id))
+        charge = None
+        if batch.created_by is not None:  # each person whose registry data the check reads counts (distinct numbers)
+
+            def charge(numbers: list[str]) -> None:
+                registry_access.record_bulk_persons(
+                    user=batch.created_by, employer=batch.employer, bulk_import_id=batch.pk, id_numbers=numbers
+                )
+
+        result = check_workbook(
+            package=package,
+            employer=batch.employer,
+            year=batch.year,
+            progress=_progress(batch_id),
+            before_registry=charge,
+        )
     except registry_access.LookupRefused as refused:
         BulkImport.objects.filter(pk=batch_id).update(
             status=Status.REFUSED, message=refused.bulk_message, finished_at=timezone.now()

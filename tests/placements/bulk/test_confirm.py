@@ -140,6 +140,67 @@ def test_a_checked_file_counts_as_one_registry_lookup(settings, employer_client,
     assert events.all().count() == 2
 
 
+def test_a_checked_file_charges_each_person_to_the_bulk_window(
+    settings, employer_client, employer_user, year, make_file
+):
+    """The check reads the registry's data of every person of the file: each distinct person counts in the account's
+    bulk window (one file used to count as one lookup, so a script could read 5,000 persons' data an upload)."""
+    from feeds.models import RegistryPerson
+
+    settings.REGISTRY_LOOKUP_LIMITS = [(600, 50)]
+    settings.REGISTRY_BULK_LOOKUP_LIMITS = [(86400, 8)]
+    first_five = [person_id(i) for i in range(1, 6)]
+    RegistryPerson.objects.create(
+        id_number=first_five[0], name="登记库姓名", region_code="110101", address="登记库地址"
+    )
+    first = _upload(
+        employer_client, year, make_file([person(n) for n in first_five], [contract(n) for n in first_five])
+    )
+    assert first.status == BulkImport.Status.CHECKED, first.message
+    events = AuditEvent.objects.filter(actor=employer_user, action=registry_access.BULK_ACTION)
+    assert sorted(events.values_list("object_id", flat=True)) == first_five
+    assert {(e.changes["bulk_import"], e.employer_id) for e in events} == {(first.pk, first.employer_id)}
+
+    # The same persons again (a corrected file): nothing more counted, only the batch's own events.
+    again = _upload(
+        employer_client, year, make_file([person(n) for n in first_five], [contract(n) for n in first_five])
+    )
+    assert again.status == BulkImport.Status.CHECKED, again.message
+    assert events.all().values("object_id").distinct().count() == 5
+
+    # Five persons of whom two were checked before: 5 + 3 = 8, within the window.
+    mixed = first_five[3:] + [person_id(i) for i in range(6, 9)]
+    third = _upload(employer_client, year, make_file([person(n) for n in mixed], [contract(n) for n in mixed]))
+    assert third.status == BulkImport.Status.CHECKED, third.message
+
+    # One new person more than the window allows: refused before anything of the registry is read or stored.
+    over = [person_id(9), first_five[0]]
+    response = employer_client.post(
+        f"{reverse('placements:bulk_upload')}?year={year}",
+        {"file": upload(make_file([person(n) for n in over], [contract(n) for n in over]))},
+    )
+    refused = BulkImport.objects.order_by("-pk").first()
+    assert refused.status == BulkImport.Status.REFUSED
+    assert not refused.report  # no registry name, no differences
+    assert "每天最多通过批量导入检查 8 个不同的人员" in refused.message
+    assert "已检查 8 人，本文件还有 1 人未检查过" in refused.message
+    assert "每天最多通过批量导入检查 8 个不同的人员" in response.content.decode()
+    assert not events.filter(object_id=person_id(9)).exists()
+    assert events.values("object_id").distinct().count() == 8
+
+
+def test_a_batch_checked_again_is_not_charged_again(settings, employer, employer_user, year, make_file):
+    settings.REGISTRY_BULK_LOOKUP_LIMITS = [(86400, 3)]
+    numbers = [person_id(i) for i in range(1, 4)]
+    for _ in range(2):  # a retried background check of the same batch
+        registry_access.record_bulk_persons(user=employer_user, employer=employer, bulk_import_id=7, id_numbers=numbers)
+    assert AuditEvent.objects.filter(action=registry_access.BULK_ACTION).count() == 3
+    with pytest.raises(registry_access.BulkPersonsRefused):
+        registry_access.record_bulk_persons(
+            user=employer_user, employer=employer, bulk_import_id=8, id_numbers=[person_id(4)]
+        )
+
+
 def test_other_units_grids_of_the_imported_persons_are_recorded_as_owed(
     employer_client, other_employer, year, make_file
 ):

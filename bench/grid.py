@@ -23,6 +23,7 @@ import os
 import platform
 import random
 import resource
+import sys
 import time
 from datetime import date
 
@@ -402,6 +403,11 @@ def main() -> None:
     print(_common.server_version())
     if not args.keep:
         generate(args.placements, args.employers)
+    else:
+        from placements.models import Placement
+
+        if not Placement.objects.filter(year=YEAR).exists():
+            sys.exit(f"--keep: no placements of {YEAR} in {_common.database_name(DB_URL)}; run once without --keep")
     measure(generated=not args.keep, processes=args.processes, parallel_only=args.parallel_only)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -73,7 +74,9 @@ class KeptContent:
         self._contents: OrderedDict[tuple, SafeString] = OrderedDict()  # compared whole, not by hash
         self._lock = threading.Lock()
 
-    def render(self, context: dict) -> SafeString:
+    def render(self, context: dict, *, build: Callable[[], dict] | None = None) -> SafeString:
+        """The content of ``context``; with ``build``, ``context`` is only the key — values that determine the
+        content entirely — and ``build()`` gives the context to render when nothing is kept under it."""
         try:
             key = (fingerprint(context), get_language(), timezone.get_current_timezone_name())
         except Unknown:
@@ -91,7 +94,8 @@ class KeptContent:
             return execute(sql, params, many, ctx)
 
         with connection.execute_wrapper(note):
-            content = mark_safe(get_template(self.template).render(context))  # the template escapes what it writes
+            rendered = build() if build is not None else context
+            content = mark_safe(get_template(self.template).render(rendered))  # the template escapes what it writes
         if key is not None and not queried:
             with self._lock:
                 self._contents[key] = content

@@ -8,8 +8,10 @@ from datetime import date
 from functools import lru_cache
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Max, Q, Window
+from django.db.models.query import RawQuerySet
+from django.db.models.sql.query import RawQuery
 
 from core.filing import Window as FilingWindowRule
 from core.filing import pick_filing_year, province_of, unit_filing_year
@@ -222,6 +224,78 @@ def list_page(
     COUNT query is needed; with a search the count comes from a window over the same query. The statement is
     compiled once per page offset and kind of filter (:func:`_rows_sql`) and run as a raw query.
     """
+    fetched = fetch_list_page(
+        employer, year, search=search, status=status, page=page, totals=totals, status_ids=status_ids
+    )
+    return fetched.page()
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A list page's rows as the database returned them (:func:`fetch_list_page`): ``rows`` and ``columns`` say
+    everything :meth:`page` builds its placements from, so a page made of the same rows is the same page."""
+
+    number: int
+    count: int | None  # None: the search's window count of the first row
+    sql: str
+    params: tuple
+    columns: tuple  # the cursor's description
+    rows: tuple[tuple, ...]
+
+    def numbers(self) -> ListPage:
+        """The page's numbers without its placements (the count of a search: its window column in the first row)."""
+        count = self.count
+        if count is None:
+            at = next(i for i, column in enumerate(self.columns) if column[0] == "full_count")
+            count = self.rows[0][at] if self.rows else 0
+        return ListPage([], self.number, count)
+
+    def page(self) -> ListPage:
+        """The :class:`ListPage` with its placements (built by Django's RawQuerySet from these rows)."""
+        rows = []
+        if self.sql:
+            rows = list(RawQuerySet(self.sql, Placement, query=_FetchedRawQuery(self), params=self.params))
+        count = self.count if self.count is not None else (rows[0].full_count if rows else 0)
+        return ListPage(rows, self.number, count)
+
+
+class _FetchedRawQuery(RawQuery):
+    """A raw query whose rows were already fetched (one execution for the page's key and its placements)."""
+
+    def __init__(self, fetched: FetchedPage) -> None:
+        super().__init__(fetched.sql, DEFAULT_DB_ALIAS, fetched.params)
+        self.fetched = fetched
+
+    def chain(self, using):
+        return self
+
+    def _execute_query(self):
+        self.cursor = _FetchedCursor(self.fetched.columns, self.fetched.rows)
+
+
+class _FetchedCursor:
+    def __init__(self, description, rows) -> None:
+        self.description = description
+        self._rows = rows
+
+    def __iter__(self):
+        return iter(self._rows)
+
+    def close(self) -> None:
+        """Nothing to close: the rows were fetched and the real cursor closed (RawQuerySet closes its cursor)."""
+
+
+def fetch_list_page(
+    employer: Employer,
+    year: int,
+    *,
+    search: str = "",
+    status: str = "",
+    page: int = 1,
+    totals: dict[str, int],
+    status_ids: dict[str, list[int]] | None = None,
+) -> FetchedPage:
+    """:func:`list_page`'s one query, its rows not yet turned into placements."""
     # Never past the last page of the whole year (a filtered list is shorter): a page number of 25 digits is an
     # empty last page, not an OFFSET the database refuses.
     page = max(1, min(page, -(-totals.get("persons", 0) // PAGE_SIZE) or 1))
@@ -231,11 +305,10 @@ def list_page(
         ids = status_ids.get(status, [])
         page_ids = ids[offset : offset + PAGE_SIZE]
         if not page_ids:
-            return ListPage([], page, len(ids))
+            return FetchedPage(page, len(ids), "", (), (), ())
         sql, params = _ids_rows_sql(connection.vendor, len(page_ids))
         slots = dict(zip(_ID_SLOTS, page_ids, strict=False))
-        rows = list(Placement.objects.raw(sql, [slots.get(v, v) if isinstance(v, int) else v for v in params]))
-        return ListPage(rows, page, len(ids))
+        return _fetch(page, len(ids), sql, tuple(slots.get(v, v) if isinstance(v, int) else v for v in params))
     sql, params = _rows_sql(connection.vendor, offset, bool(status), bool(search))
     slots = {
         _EMPLOYER_SLOT: employer.pk,
@@ -244,10 +317,17 @@ def list_page(
         _SEARCH_SLOT: search.upper(),
         f"%{_SEARCH_SLOT}%": f"%{connection.ops.prep_for_like_query(search)}%",
     }
-    rows = list(Placement.objects.raw(sql, [slots.get(v, v) if isinstance(v, int | str) else v for v in params]))
-    if search:
-        return ListPage(rows, page, rows[0].full_count if rows else 0)
-    return ListPage(rows, page, totals.get(f"status_{status}" if status else "persons", 0))
+    params = tuple(slots.get(v, v) if isinstance(v, int | str) else v for v in params)
+    count = None if search else totals.get(f"status_{status}" if status else "persons", 0)
+    return _fetch(page, count, sql, params)
+
+
+def _fetch(number: int, count: int | None, sql: str, params: tuple) -> FetchedPage:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = tuple(tuple(c)[:2] for c in cursor.description)
+        rows = tuple(tuple(row) for row in cursor.fetchall())
+    return FetchedPage(number, count, sql, params, columns, rows)
 
 
 _STATUS_SLOT = "__status_slot__"

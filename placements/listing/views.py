@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -34,7 +33,7 @@ def index(request: HttpRequest) -> HttpResponse:
     year, years, filing_year, totals = header.year, header.years, header.filing_year, header.totals
     filters = ws.ListFilters.from_params(request.GET)
     search, status = filters.search, filters.status
-    page = ws.list_page(
+    fetched = ws.fetch_list_page(
         employer,
         year,
         search=search,
@@ -43,11 +42,8 @@ def index(request: HttpRequest) -> HttpResponse:
         totals=totals,
         status_ids=header.status_ids,
     )
+    page = fetched.numbers()
     actions = year_actions(employer, year, today=today)
-    prefix = reverse("placements:detail", args=[0])[:-2]  # "/placements/"
-    rows = [_list_row(n, p, actions.locked, prefix) for n, p in enumerate(page.rows, start=page.start_index + 1)]
-    # the rows joined here with the blank lines a {% for %} over them wrote (one string instead of 50 loop rounds)
-    rows_html = mark_safe("".join(f"\n          {row.html(actions.locked)}\n          " for row in rows))
     counters = [
         {
             "status": value,
@@ -71,13 +67,23 @@ def index(request: HttpRequest) -> HttpResponse:
         "totals": totals,
         "counters": counters,
         "page": page,
-        "rows": rows_html,
         "declaration_actions": actions,
         "locked": actions.locked,
     }
-    # The content is rendered from this context alone and kept under its fingerprint (placements.rendered); the
-    # template reads the page's numbers, not its placements (their rows are ``rows``).
-    content = LIST.render({**context, "page": dataclasses.replace(page, rows=[])})
+
+    def with_rows() -> dict:
+        """The context with the rows' HTML, built from the placements of the fetched rows."""
+        prefix = reverse("placements:detail", args=[0])[:-2]  # "/placements/"
+        built = fetched.page().rows
+        rows = [_list_row(n, p, actions.locked, prefix) for n, p in enumerate(built, start=page.start_index + 1)]
+        # joined with the blank lines a {% for %} over them wrote (one string instead of 50 loop rounds)
+        html = mark_safe("".join(f"\n          {row.html(actions.locked)}\n          " for row in rows))
+        return {**context, "rows": html}
+
+    # The content is rendered from the context alone and kept (placements.rendered) under the context without the
+    # rows and, instead of them, the page's rows as the database returned them (the rows' HTML is a function of
+    # them and ``locked``): a page asked for again costs no placement objects and no row HTML.
+    content = LIST.render({**context, "fetched": (fetched.columns, fetched.rows)}, build=with_rows)
     return render(request, "placements/index.html", {"title": context["title"], "content": content})
 
 

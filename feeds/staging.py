@@ -9,13 +9,13 @@ with the same values.
 The staging table numbers the rows itself (a serial column, in COPY order); :meth:`CopyStream.line_of` maps that
 number back to the line of the file, for the report of superseded rows.
 
-Runs already known (:class:`KnownRuns`, ADR 0002 "Runs of lines known from the previous import"): a plain block is
+Runs already known (:class:`KnownRuns`, ADR 0002 "runs of lines known from the previous import"): a plain block is
 cut into runs of lines (where they start depends only on the lines around them: :data:`feeds.reader.RUN_ENDINGS`),
-each with a digest. The import log keeps, per run, its
-digest and which of its rows went through the row validator (rejected or rewritten); the other rows were sent
-verbatim and stored as they are. When the table is as the previous import left it, a run with a digest of that
-import is not checked or staged again: only its recorded rows are validated again (so a rejected row is reported
-again with its new line number); the keys of all its rows still go through the duplicate probe.
+each with a digest. The import log keeps, per run, its digest and which of its rows went through the row validator
+(rejected or rewritten); the other rows were sent verbatim and stored as they are. When the table is as the previous
+import left it, a run with a digest of that import is not checked or staged again: only its recorded rows are
+validated again (so a rejected row is reported again with its new line number); the keys of all its rows still go
+through the duplicate probe.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP on every response (ADR 0020)
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from STATIC_ROOT (collectstatic) with DEBUG off
     "core.middleware.InputGuardMiddleware",  # refuses control characters, over-long and non-UTF-8 input (HTTP 400)
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware_sessions.SessionMiddleware",  # Django's, its database session read by a statement built once
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

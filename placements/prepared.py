@@ -27,6 +27,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # a 32-bit integer column's range: larger values go through the ORM
+
 
 class _CompiledQuery:
     """The prepared queryset's query, handing out the compiler with this call's parameters."""
@@ -82,6 +84,10 @@ class PreparedQuery:
     def __call__(self, *args) -> list:
         flat, shape = _flatten(args)
         if any(type(a) is not type(e) for a, e in zip(flat, _flatten(self._examples(shape)[0])[0], strict=True)):
+            return list(self.build(*args))
+        if any(type(a) is int and not _INT_MIN <= a <= _INT_MAX for a in flat):
+            # Beyond the smallest integer column's range the ORM knows the answer without asking the database (an
+            # id of 25 digits matches nothing); the driver would refuse the value.
             return list(self.build(*args))
         plan = self._plan(shape)
         if plan is False:

@@ -173,6 +173,15 @@ def test_values_of_another_type_fall_back_to_the_orm(unit):
     assert query(None, 2025) == []  # IS NULL, not = NULL
 
 
+def test_a_number_beyond_an_integer_column_goes_through_the_orm(unit):
+    """An id of 25 digits (tests/core/test_hostile_input.py): the ORM matches nothing; the driver would refuse it."""
+    pf.placement(unit, year=2025)
+    query = PreparedQuery(_by_year, ((-1, -2), (-3, -4)))
+    assert query(unit.pk, 9999999999999999999999999) == []
+    assert registration.placement_with_status(unit, 9999999999999999999999999) is None
+    assert registration._placement_of_unit_prepared(2**40, unit.pk) == []  # beyond 32 bits: the ORM too
+
+
 def test_what_it_cannot_prepare_runs_through_the_orm(unit):
     p = pf.placement(unit, year=2025)
 

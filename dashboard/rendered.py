@@ -12,7 +12,7 @@ from placements.rendered import KeptContent, Unknown, fingerprint
 
 __all__ = ["HOME", "Unknown", "fingerprint", "forget", "home_content"]
 
-HOME = KeptContent("dashboard/_index.html")
+HOME = KeptContent("dashboard/_index.html", kept=64)
 
 
 def home_content(home) -> SafeString:

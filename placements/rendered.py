@@ -66,7 +66,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 class KeptContent:
     """``KeptContent(template).render(context)``: the template's output for ``context``, kept for the next equal
-    context (the last ``kept`` of them, per process)."""
+    context (the last ``kept`` of them, per process: each page's owner bounds it by the size of its content and key)."""
 
     def __init__(self, template: str, kept: int = 256) -> None:
         self.template = template

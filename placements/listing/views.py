@@ -87,7 +87,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "placements/index.html", {"title": context["title"], "content": content})
 
 
-LIST = KeptContent("placements/_index.html")
+LIST = KeptContent("placements/_index.html", kept=32)  # ~300 kB each (the HTML and the 50 rows of the key)
 
 
 # The list's links are built by string formatting from one reversed prefix (50 rows × 5 links: ``reverse`` per

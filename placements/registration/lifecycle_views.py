@@ -82,7 +82,7 @@ def detail(request: HttpRequest, p: Placement) -> HttpResponse:
     return render(request, "placements/detail.html", {"title": context["title"], "content": DETAIL.render(context)})
 
 
-DETAIL = KeptContent("placements/_detail.html")
+DETAIL = KeptContent("placements/_detail.html", kept=64)  # ~160 kB each (the HTML and the key)
 
 
 @clerk_placement(edit="reopen")

@@ -252,6 +252,9 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
             fits = stream.fits_probe()
             if not fits:
                 stream.forget_known()  # a repeated key could not be told from a known run's rows: check them all
+                # Deduplicated in SQL in any case: the probe is switched off (it would hold up to its cap of key
+                # hashes — ~350 MB — before giving up on a file this size).
+                stream.probe.maybe = True
             outcome = _load_and_merge(cursor, sql, stream, segmented=fits)
             if not fits:
                 outcome.timings["one merge (file past the duplicate probe's cap)"] = 1.0

@@ -311,8 +311,12 @@ def test_a_file_past_the_probe_cap_is_merged_once_without_a_restart(tmp_path, mo
     monkeypatch.setattr(
         merge_pg._Statements, "merge", lambda self, dedup: merges.append(dedup) or original(self, dedup)
     )
+    probed = []  # whether the probe was still hashing keys, at each call
+    add = staging.DuplicateProbe.add
+    monkeypatch.setattr(staging.DuplicateProbe, "add", lambda self, *a: probed.append(not self.maybe) or add(self, *a))
     result = feed_import(kind="pension", path=path, method="copy")
     assert merges == [True] and "restarted" not in result.timings
+    assert probed and not any(probed)  # switched off from the start: no key hashes held for a file this size
     assert counts(result) == counts(portable) and result.samples == portable.samples
     assert sorted([*expected, ("X", "Y", 200001, Decimal("1.00"))]) == table("pension")
 

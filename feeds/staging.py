@@ -31,6 +31,8 @@ from decimal import Decimal
 from itertools import chain, compress
 from operator import itemgetter
 
+import stdnum
+
 from core.idnumbers import FIRST_BIRTH_YEAR, LENGTH, birth_date, check_digit
 from core.regiontable import stdnum_table
 from feeds.parsing import Bounds, check_id_number, check_uscc, parse_money, parse_month
@@ -78,7 +80,11 @@ class KnownRuns:
     accepted range, the header and the run's text."""
 
     def __init__(self, kind: str, header: Sequence[str], bounds: Bounds, known: bytes = b"") -> None:
-        context = f"{RUN_RULES}|{kind}|{bounds.first_year}|{bounds.last_year}|{','.join(header)}\n"
+        # The ID-number rule reads python-stdnum's region table: a new release of it may retire or add codes.
+        context = (
+            f"{RUN_RULES}|stdnum {stdnum.__version__}|{kind}|{bounds.first_year}|{bounds.last_year}|"
+            f"{','.join(header)}\n"
+        )
         self._prefix = hashlib.sha256(context.encode())
         self.known: dict[bytes, tuple[int, ...]] = self.unpack(known)
         self.seen: dict[bytes, tuple[int, ...]] = {}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import logging
 import multiprocessing
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable
@@ -185,12 +186,43 @@ def grid_recompute_parallel(*, placements_qs, processes: int, chunk: int = 2000)
 
 def _recompute_range(query, lo: int, hi: int, chunk: int) -> int:
     """One worker of :func:`grid_recompute_parallel`: the placements of ``query`` with ids in [lo, hi]."""
+    _drop_inherited_connections()
     qs = Placement.objects.all()
     qs.query = query
     try:
         return grid_recompute_many(placements_qs=qs.filter(pk__gte=lo, pk__lte=hi), chunk=chunk)
     finally:
         connections.close_all()
+
+
+def _drop_inherited_connections() -> None:
+    """In a forked worker: let go of any database connection the parent still had open, without a word to the
+    server — its socket is the parent's too.
+
+    The parent closes its connections before forking, but only those its own context sees: a connection opened in
+    another context of the same thread (seen under the browser tests, whose driver runs in greenlets, each with its
+    own context) stays open, and the worker found it as its own — two processes on one socket, ending in rows of
+    another statement or "server closed the connection unexpectedly". Closing it here would send the server the
+    end of the parent's session, so the socket is first pointed at /dev/null; Django then opens a fresh connection.
+    """
+    for conn in connections.all(initialized_only=True):
+        raw = conn.connection
+        if raw is None:
+            continue
+        try:
+            fd = raw.fileno()
+        except Exception:  # noqa: BLE001 — already closed on our side: nothing shared to protect
+            fd = None
+        if fd is not None:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            try:
+                os.dup2(devnull, fd)  # the fd stays taken (no new socket gets its number) and leads nowhere
+            finally:
+                os.close(devnull)
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 — e.g. created in another thread of the parent: forget it all the same
+            conn.connection = None
 
 
 class _ChunkWriter:

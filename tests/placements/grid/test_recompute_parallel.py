@@ -92,3 +92,35 @@ def test_recompute_grids_command_with_processes():
     assert PlacementMonth.objects.count() == 60
     with pytest.raises(CommandError, match="--processes"):
         call_command("recompute_grids", year=2025, processes=0)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes: PostgreSQL only (one elsewhere)")
+def test_a_worker_lets_go_of_an_inherited_connection_without_ending_the_parents():
+    """A connection the parent could not close before forking (one of another context: the browser tests' greenlets)
+    is dropped by the worker without a word to the server: the worker gets a connection of its own, and the
+    parent's session goes on."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        parent_pid = cursor.fetchone()[0]
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover — the worker's side; its answer comes through the pipe
+        code = 1
+        try:
+            recompute._drop_inherited_connections()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                os.write(write, str(cursor.fetchone()[0]).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    _, status = os.waitpid(child, 0)
+    worker_pid = int(os.read(read, 32) or 0)
+    os.close(read)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert worker_pid and worker_pid != parent_pid  # its own session
+    with connection.cursor() as cursor:  # the parent's session was not ended by the worker
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] == parent_pid

@@ -18,7 +18,6 @@ and run as usual, so a preparation that fails is slower, never wrong.
 from __future__ import annotations
 
 import copy
-import weakref
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -79,7 +78,6 @@ class PreparedQuery:
     def __init__(self, build: Callable[..., QuerySet], examples: tuple[tuple, tuple]) -> None:
         self.build = build
         self.examples = examples
-        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection → {shape: _Plan or False}
 
     def __call__(self, *args) -> list:
         flat, shape = _flatten(args)
@@ -109,11 +107,14 @@ class PreparedQuery:
         alias = getattr(self, "_alias", None)
         if alias is None:
             alias = self._alias = self.build(*self._examples(shape)[0]).db
-        key = (connections[alias], shape)
-        plans = self._plans.setdefault(key[0], {})
+        connection = connections[alias]
+        # The plans live on the connection object itself ({PreparedQuery: {shape: _Plan or False}}), so they go when
+        # it goes: a plan's compiler refers to the connection, which a dictionary keyed weakly by the connection
+        # would therefore never let go (a threaded or ASGI server makes a connection object per thread or request).
+        plans = vars(connection).setdefault("_prepared_plans", {}).setdefault(self, {})
         plan = plans.get(shape)
         if plan is None:
-            plan = plans[shape] = self._prepare(key[0], self._examples(shape)) or False
+            plan = plans[shape] = self._prepare(connection, self._examples(shape)) or False
         return plan
 
     def _prepare(self, connection, examples: tuple[tuple, tuple]) -> _Plan | None:

@@ -79,7 +79,7 @@ class KeptContent:
         content entirely — and ``build()`` gives the context to render when nothing is kept under it."""
         try:
             key = (fingerprint(context), get_language(), timezone.get_current_timezone_name())
-        except Unknown:
+        except (Unknown, RecursionError):  # RecursionError: a cycle (an object that refers back to its parent)
             key = None
         if key is not None:
             with self._lock:

@@ -130,3 +130,16 @@ def test_the_fingerprint_reads_model_instances_whole(employer):
 def test_an_unknown_value_is_rendered_and_not_kept():
     with pytest.raises(rendered.Unknown):
         rendered.fingerprint(_Box({1, 2}))
+
+
+def test_a_cycle_is_rendered_and_not_kept(tmp_path, settings):
+    """A context that refers back to itself has no fingerprint: rendered each time, never kept, never a 500."""
+    from placements.rendered import KeptContent
+
+    (tmp_path / "cycle.html").write_text("{{ box.value.0 }}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    loop = _Box([1])
+    loop.value.append(loop)
+    content = KeptContent("cycle.html")
+    assert content.render({"box": loop}) == "1"
+    assert not content._contents

@@ -2,9 +2,13 @@
 unit's pages, bench/page_cpu.py). Every prepared query must give what its queryset gives — the same objects, field
 values and types, ``select_related`` objects and annotations — and fall back to the ORM where it cannot prepare."""
 
+import gc
+import threading
+import weakref
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from dashboard import selectors as home
@@ -155,6 +159,11 @@ def _by_year(employer_id: int, year: int):
     return Placement.objects.filter(employer_id=employer_id, year=year).order_by("pk")
 
 
+def _plans(query: PreparedQuery) -> dict:
+    """The plans of ``query`` on this thread's connection: {shape: plan or False}."""
+    return vars(connections[DEFAULT_DB_ALIAS]).get("_prepared_plans", {}).get(query, {})
+
+
 def test_a_call_runs_the_compiled_statement_with_its_values(unit, django_assert_num_queries):
     a = pf.placement(unit, year=2024)
     b = pf.placement(unit, year=2025)
@@ -163,7 +172,7 @@ def test_a_call_runs_the_compiled_statement_with_its_values(unit, django_assert_
     with django_assert_num_queries(1) as ctx:
         assert [p.pk for p in query(unit.pk, 2025)] == [b.pk]
     assert ctx.captured_queries[0]["sql"] == str(_by_year(unit.pk, 2025).query)
-    assert query._plans  # prepared, not the fallback
+    assert _plans(query)  # prepared, not the fallback
 
 
 def test_values_of_another_type_fall_back_to_the_orm(unit):
@@ -197,7 +206,7 @@ def test_what_it_cannot_prepare_runs_through_the_orm(unit):
     for build in (constant_like_an_example, reads_the_clock, related_manager):
         query = PreparedQuery(build, ((-1, -2), (-3, -4)))
         assert [x.pk for x in query(unit.pk, 2025)] == [p.pk]
-        assert next(iter(query._plans.values())) == {(None, None): False}
+        assert _plans(query) == {(None, None): False}
 
 
 def test_tuple_arguments_are_prepared_per_length(unit):
@@ -211,7 +220,7 @@ def test_tuple_arguments_are_prepared_per_length(unit):
     assert [x.pk for x in query(unit.pk, (2023,))] == [ps[0].pk]
     assert [x.pk for x in query(unit.pk, (2025, 2023))] == [ps[0].pk, ps[2].pk]
     assert query(unit.pk, ()) == []  # IN (): no query at all, as the ORM
-    plans = next(iter(query._plans.values()))
+    plans = _plans(query)
     assert plans[(None, 1)] and plans[(None, 2)] and plans[(None, 0)] is False
 
 
@@ -225,4 +234,25 @@ def test_dates_and_times_are_adapted_as_the_orm_adapts_them(unit):
     query = PreparedQuery(since, ((-1, datetime(2001, 1, 1, tzinfo=UTC)), (-2, datetime(2002, 2, 2, tzinfo=UTC))))
     assert [x.pk for x in query(unit.pk, created)] == [p.pk]
     assert query(unit.pk, created + timedelta(seconds=1)) == []
-    assert next(iter(query._plans.values()))[(None, None)]  # prepared (on SQLite the time goes in as text)
+    assert _plans(query)[(None, None)]  # prepared (on SQLite the time goes in as text)
+
+
+def test_plans_go_with_their_connection(unit):
+    """A thread's connection object, and the plans compiled on it, are freed when the thread is done with them (a
+    threaded or ASGI server makes one per thread or request): the plans live on the connection object."""
+    query = PreparedQuery(_by_year, ((-1, -2), (-3, -4)))
+    seen = []
+
+    def in_a_thread():
+        query(unit.pk, 2025)
+        connection = connections[DEFAULT_DB_ALIAS]
+        assert vars(connection)["_prepared_plans"][query]
+        seen.append(weakref.ref(connection))
+        connections.close_all()
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    del thread
+    gc.collect()
+    assert seen and seen[0]() is None

@@ -34,6 +34,7 @@ from django.db.models import (
 from core import filing
 from core.models import FilingExtension, FilingWindow
 from core.numbers import ascii_int
+from core.prepared import PreparedQuery
 from dashboard import homecache, rules
 from declarations.models import Declaration
 from declarations.transitions import State
@@ -47,7 +48,6 @@ from notices.models import Notice
 from notices.selectors import notices_in_scope, unit_scope
 from placements.constants import DocumentReview
 from placements.models import HandCertificate, Placement, PlacementMonth
-from placements.prepared import PreparedQuery
 from placements.querysets import counted_q
 from relief.models import ReliefApplication
 

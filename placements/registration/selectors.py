@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from core.prepared import PreparedQuery
 from employers.models import Employer, RelatedUnit
 from feeds.models import Certificate, RegistryPerson
 from placements import counting
 from placements.grid.selectors import month_grid
 from placements.listing.selectors import _search_q
 from placements.models import Contract, GraduateRecord, HandCertificate, Placement, PlacementMonth
-from placements.prepared import PreparedQuery
 from placements.querysets import pending_agreement_q
 from placements.registration.rules import RegistryCert, hand_certificate_allowed
 

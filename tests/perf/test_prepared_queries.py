@@ -11,12 +11,12 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
+from core.prepared import PreparedQuery
 from dashboard import selectors as home
 from notices.selectors import notices_in_scope, notices_visible_to, unit_scope
 from placements.evidence.selectors import _uploads, uploads_of
 from placements.grid.selectors import _months, month_grid
 from placements.models import GraduateRecord, Placement
-from placements.prepared import PreparedQuery
 from placements.registration import selectors as registration
 from tests import factories
 from tests.factories import dashboard as rows

@@ -1,0 +1,169 @@
+"""Querysets compiled once: the same SQL run again with new parameter values (issue 16, the signed-in pages' CPU).
+
+In core so that every app may use it (ADR 0010's layers); ``placements.prepared`` re-exports it.
+
+Building a queryset (``filter``, ``select_related``, ``annotate``) and compiling it to SQL costs the ORM 0.3–1.5 ms
+of CPU a query on the unit's pages (bench/page_cpu.py), most of a page's own queries' cost; the row and the objects
+are cheap. :class:`PreparedQuery` builds and compiles a queryset once per database connection and then runs that
+statement with each call's values, turning the rows into objects through the ORM's own iterable, compiler and
+converters — so the objects, their ``select_related`` objects and annotations are what the queryset itself gives
+(tests/perf/test_prepared_queries.py compares them on realistic data).
+
+``build(*args)`` must be a pure function of its arguments: every value that varies between requests (a unit, a
+pk, a time) is an argument. At preparation ``build`` runs with two sets of example values that differ in every
+argument; the statement must be the same text for both, and each parameter either the same constant in both or
+one argument's value (as given or as the backend adapts a date or time). Otherwise — or for a call with an
+argument of another type than the examples', e.g. None, whose SQL may differ (``IS NULL``) — the queryset is built
+and run as usual, so a preparation that fails is slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import QuerySet
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # a 32-bit integer column's range: larger values go through the ORM
+
+
+class _CompiledQuery:
+    """The prepared queryset's query, handing out the compiler with this call's parameters."""
+
+    def __init__(self, query, compiler) -> None:
+        self._query = query
+        self._compiler = compiler
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        return self._compiler
+
+    def __getattr__(self, name: str):
+        return getattr(self._query, name)
+
+
+class _Plan:
+    def __init__(self, queryset: QuerySet, compiler, sql: str, slots: list[tuple[int | None, Any]]) -> None:
+        self.queryset, self.compiler, self.sql, self.slots = queryset, compiler, sql, slots
+
+    def run(self, args: Sequence) -> list:
+        params = tuple(value if i is None else value(args[i]) for i, value in self.slots)
+        compiler = copy.copy(self.compiler)
+        compiler.as_sql = lambda *a, **k: (self.sql, params)
+        queryset = QuerySet.__new__(type(self.queryset))
+        queryset.__dict__ = {**self.queryset.__dict__, "_result_cache": None, "_query": None}
+        queryset._query = _CompiledQuery(self.queryset.query, compiler)
+        return list(queryset)
+
+
+def _as_given(value):
+    return value
+
+
+def _adapters(connection, value) -> list[Callable[[Any], Any]]:
+    """How a value may reach the statement's parameters: as given, or as the backend adapts a date or a time."""
+    ops = connection.ops
+    if isinstance(value, datetime):
+        return [_as_given, ops.adapt_datetimefield_value]
+    if isinstance(value, date):
+        return [_as_given, ops.adapt_datefield_value]
+    return [_as_given]
+
+
+class PreparedQuery:
+    """``PreparedQuery(build, examples)(*args)`` = ``list(build(*args))``, compiled once per connection (and per
+    length of each tuple argument: ``IN (…)`` has one placeholder per element)."""
+
+    def __init__(self, build: Callable[..., QuerySet], examples: tuple[tuple, tuple]) -> None:
+        self.build = build
+        self.examples = examples
+
+    def __call__(self, *args) -> list:
+        flat, shape = _flatten(args)
+        if any(type(a) is not type(e) for a, e in zip(flat, _flatten(self._examples(shape)[0])[0], strict=True)):
+            return list(self.build(*args))
+        if any(type(a) is int and not _INT_MIN <= a <= _INT_MAX for a in flat):
+            # Beyond the smallest integer column's range the ORM knows the answer without asking the database (an
+            # id of 25 digits matches nothing); the driver would refuse the value.
+            return list(self.build(*args))
+        plan = self._plan(shape)
+        if plan is False:
+            return list(self.build(*args))
+        return plan.run(flat)
+
+    def _examples(self, shape: tuple) -> tuple[tuple, tuple]:
+        """The examples for a call whose tuple arguments have the lengths in ``shape`` (an example of a tuple
+        argument is one element's value: element k is that value + k, or + str(k) for text)."""
+        return tuple(  # type: ignore[return-value]
+            tuple(
+                value if n is None else tuple(value + (str(k) if isinstance(value, str) else k) for k in range(n))
+                for value, n in zip(example, shape, strict=True)
+            )
+            for example in self.examples
+        )
+
+    def _plan(self, shape: tuple):
+        alias = getattr(self, "_alias", None)
+        if alias is None:
+            alias = self._alias = self.build(*self._examples(shape)[0]).db
+        connection = connections[alias]
+        # The plans live on the connection object itself ({PreparedQuery: {shape: _Plan or False}}), so they go when
+        # it goes: a plan's compiler refers to the connection, which a dictionary keyed weakly by the connection
+        # would therefore never let go (a threaded or ASGI server makes a connection object per thread or request).
+        plans = vars(connection).setdefault("_prepared_plans", {}).setdefault(self, {})
+        plan = plans.get(shape)
+        if plan is None:
+            plan = plans[shape] = self._prepare(connection, self._examples(shape)) or False
+        return plan
+
+    def _prepare(self, connection, examples: tuple[tuple, tuple]) -> _Plan | None:
+        qa, qb = self.build(*examples[0]), self.build(*examples[1])
+        (a, _), (b, _) = _flatten(examples[0]), _flatten(examples[1])
+        if qa._known_related_objects or qa._prefetch_related_lookups or qa._result_cache is not None:
+            return None  # a related manager's instance or a prefetch would carry the example's objects
+        compiler = qa.query.get_compiler(connection=connection)
+        try:
+            sql, params = compiler.as_sql()
+            sql_b, params_b = qb.query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:  # e.g. ``IN ()``: the ORM runs no query at all
+            return None
+        if sql != sql_b or len(params) != len(params_b):
+            return None
+        slots: list[tuple[int | None, Any]] = []
+        for pa, pb in zip(params, params_b, strict=True):
+            if _same(pa, pb):
+                if any(_same(adapt(x), pa) for x in (*a, *b) for adapt in _adapters(connection, x)):
+                    return None  # ambiguous: a constant equal to an example value
+                slots.append((None, pa))
+                continue
+            found = [
+                (i, adapt)
+                for i in range(len(a))
+                for adapt in _adapters(connection, a[i])
+                if _same(adapt(a[i]), pa) and _same(adapt(b[i]), pb)
+            ]
+            if len({i for i, _ in found}) != 1:
+                return None
+            slots.append(found[0])
+        return _Plan(qa, compiler, sql, slots)
+
+
+def _flatten(args: Sequence) -> tuple[list, tuple]:
+    """The arguments with each tuple's elements in its place, and the tuples' lengths (None for a scalar)."""
+    flat: list = []
+    shape = []
+    for arg in args:
+        if isinstance(arg, tuple):
+            flat.extend(arg)
+            shape.append(len(arg))
+        else:
+            flat.append(arg)
+            shape.append(None)
+    return flat, tuple(shape)
+
+
+def _same(x, y) -> bool:
+    return type(x) is type(y) and x == y

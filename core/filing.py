@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from core.models import FilingExtension, FilingWindow
+from core.prepared import PreparedQuery
 
 DEFAULT_OPENS = (3, 1)  # month, day of the year after the business year
 DEFAULT_CLOSES = (10, 31)
@@ -69,11 +70,19 @@ def _window_from_row(row) -> Window:
     return Window(row.province_code, row.business_year, row.opens_on, row.closes_on, configured=True)
 
 
+def _open_windows(province: str, today: date):
+    return FilingWindow.objects.filter(province_code=province, opens_on__lte=today, closes_on__gte=today)
+
+
+# The statements of the unit pages' filing reads, compiled once per connection (core.prepared: ~0.3 ms CPU each).
+_open_windows_prepared = PreparedQuery(_open_windows, (("~a", date(2001, 2, 3)), ("~b", date(2002, 3, 4))))
+
+
 def current_filing_year(province_code: str, today: date, extended_years: Iterable[int] = ()) -> int:
     """The business year a unit of this province files for on ``today``. ``extended_years``: the years whose window
     a reviewer extended for this unit and which are still open today (core.models.FilingExtension)."""
     province = province_of(province_code)
-    rows = FilingWindow.objects.filter(province_code=province, opens_on__lte=today, closes_on__gte=today)
+    rows = _open_windows_prepared(province, today)
     windows = [_window_from_row(r) for r in rows]
     windows += [Window(province, year, today, today, configured=True) for year in extended_years]
     return pick_filing_year(windows, today)
@@ -84,25 +93,43 @@ def _extensions(employer):
     return FilingExtension.objects.filter(employer=employer)
 
 
+def _extended_years(employer_id: int, today: date):
+    return _extensions(employer_id).filter(closes_on__gte=today).values_list("year", flat=True)
+
+
+def _extended_to(employer_id: int, year: int):
+    return _extensions(employer_id).filter(year=year).values_list("closes_on", flat=True)
+
+
+def _window_row(province: str, year: int):
+    rows = FilingWindow.objects.filter(province_code=province, business_year=year)
+    return (rows if rows.ordered else rows.order_by("pk"))[:1]  # what .first() reads
+
+
+_extended_years_prepared = PreparedQuery(_extended_years, ((-760001, date(2001, 2, 3)), (-760002, date(2002, 3, 4))))
+_extended_to_prepared = PreparedQuery(_extended_to, ((-760011, 32021), (-760012, 32022)))
+_window_row_prepared = PreparedQuery(_window_row, (("~a", 32031), ("~b", 32032)))
+
+
 def unit_filing_year(employer, today: date) -> int:
     """The business year this unit files for on ``today``: the province's rule, with the unit's own extended
-    windows still open counted as open (FilingExtension). Two queries."""
-    extended = _extensions(employer).filter(closes_on__gte=today).values_list("year", flat=True)
-    return current_filing_year(employer.federation_region_id, today, list(extended))
+    windows still open counted as open (FilingExtension). Two queries, each compiled once (core.prepared)."""
+    extended = _extended_years_prepared(employer.pk, today)
+    return current_filing_year(employer.federation_region_id, today, extended)
 
 
 def unit_filing_window(employer, year: int) -> Window:
     """The filing window of ``year`` for this unit: the province's, extended when a reviewer granted the unit a
-    later closing day (FilingExtension). Two queries."""
-    extended_to = _extensions(employer).filter(year=year).values_list("closes_on", flat=True)
+    later closing day (FilingExtension). Two queries, each compiled once (core.prepared)."""
+    extended_to = _extended_to_prepared(employer.pk, year)
     return extend(filing_window(employer.federation_region_id, year), next(iter(extended_to), None))
 
 
 def filing_window(province_code: str, year: int) -> Window:
     """The window of business ``year``: the admin's row, else the default 03-01 … 10-31 of the next year."""
     province = province_of(province_code)
-    row = FilingWindow.objects.filter(province_code=province, business_year=year).first()
-    return _window_from_row(row) if row is not None else default_window(province, year)
+    found = _window_row_prepared(province, year)
+    return _window_from_row(found[0]) if found else default_window(province, year)
 
 
 def is_filing_open(province_code: str, year: int, today: date) -> bool:

@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from core import filing
+from core.prepared import PreparedQuery
 from core.selectors import available_from_working_day
 from employers.declaration_states import (
     CERTIFICATE_WORKING_DAYS,
@@ -47,6 +48,25 @@ def related_unit_proofs(unit: RelatedUnit) -> QuerySet[RelatedUnitProof]:
 # --- the unit's declaration of a year (written by the declarations app, ADR 0010) ---------------------------------
 
 
+def _locked_state(employer_id: int, year: int) -> QuerySet[DeclarationState]:
+    """:func:`year_locked`'s statement: a row when the year is locked (``exists()``'s answer as a list)."""
+    return DeclarationState.objects.filter(employer_id=employer_id, year=year, status__in=LOCKED_STATUSES).values_list(
+        "pk"
+    )[:1]
+
+
+_locked_state_prepared = PreparedQuery(_locked_state, ((-750001, 32001), (-750002, 32002)))
+
+
+def _state_row(employer_id: int, year: int) -> QuerySet[DeclarationState]:
+    """:func:`year_actions`' read of the declaration (what ``.first()`` reads)."""
+    rows = DeclarationState.objects.filter(employer_id=employer_id, year=year)
+    return (rows if rows.ordered else rows.order_by("pk"))[:1]
+
+
+_state_row_prepared = PreparedQuery(_state_row, ((-750011, 32011), (-750012, 32012)))
+
+
 def year_locked(employer: Employer | int, year: int, *, for_update: bool = False) -> bool:
     """True when the year's declaration is 已完成申报 / 已发送税务 / 撤回申请中: the year's placements may then not
     be added, edited, re-registered or deleted (domain.md §7). One query.
@@ -57,7 +77,7 @@ def year_locked(employer: Employer | int, year: int, *, for_update: bool = False
     employer_id = employer if isinstance(employer, int) else employer.pk
     if for_update:
         list(Employer.objects.select_for_update().filter(pk=employer_id).values_list("pk"))
-    return DeclarationState.objects.filter(employer_id=employer_id, year=year, status__in=LOCKED_STATUSES).exists()
+    return bool(_locked_state_prepared(employer_id, year))  # compiled once (core.prepared)
 
 
 @dataclass(frozen=True)
@@ -96,7 +116,8 @@ def year_actions(
     """
     today = today or timezone.localdate()
     if state is None:
-        row = DeclarationState.objects.filter(employer=employer, year=year).first()
+        found = _state_row_prepared(employer.pk, year)  # compiled once (core.prepared)
+        row = found[0] if found else None
         state = row.state if row is not None else State(FILLING)
         declared_at = row.declared_at if row is not None else None
     declared_at = declared_at if state.locked else None

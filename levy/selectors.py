@@ -8,13 +8,22 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import IntegerField, Value
+
 from core.filing import unit_filing_year
-from core.models import SocialAverageWage
-from core.selectors import DEFAULT_RATIO_PERCENT, employment_ratio
+from core.models import EmploymentRatio, SocialAverageWage
+from core.prepared import PreparedQuery
+from core.selectors import DEFAULT_RATIO_PERCENT
 from core.selectors import RatioSetting as RatioSetting  # re-exported: the ratio is core data (ADR 0009)
 from levy.models import StaffFigures
 from levy.rules import MIN_LEVY_YEAR
+from placements import counting
 from placements.models import PlacementMonth
+from placements.querysets import measure_aggregate
+
+# The statements of the unit pages' reads (the calculator, 首页's levy estimate) are compiled once per connection
+# (core.prepared: 0.3-1 ms of CPU each otherwise); each gives what the ORM query it replaces gives (tested against
+# it in tests/perf/test_prepared_reads.py).
 
 
 def levy_year_for(business_year: int) -> int:
@@ -39,14 +48,58 @@ class WageSetting:
     note: str
 
 
-def social_average_wage(province_code: str, year: int) -> WageSetting:
-    """The province's 社会平均工资 for ``year``, else the latest published earlier one (one query)."""
-    row = (
+def _ratio_row(province_code: str, year: int):
+    """core.selectors.employment_ratio's query (what its ``.first()`` reads)."""
+    return (
+        EmploymentRatio.objects.filter(province_code=province_code, year__lte=year)
+        .order_by("-year")
+        .values("year", "ratio_percent", "source", "effective_from", "confirmed")[:1]
+    )
+
+
+def _wage_row(province_code: str, year: int):
+    return (
         SocialAverageWage.objects.filter(province_code=province_code, year__lte=year)
         .order_by("-year")
-        .values("year", "annual_amount")
-        .first()
+        .values("year", "annual_amount")[:1]
     )
+
+
+def _month_totals(employer_id: int, year: int):
+    """:func:`confirmed_person_months`' aggregate as a one-row queryset (the same statement as ``.totals``')."""
+    months = PlacementMonth.objects.counted().filter(placement__employer_id=employer_id, placement__year=year)
+    measures = {name: measure_aggregate(counting.measure(name)) for name in ("severe", "other")}
+    return months.order_by().values(_one=Value(1, output_field=IntegerField())).annotate(**measures).values(*measures)
+
+
+def _stated_row(employer_id: int, year: int):
+    rows = StaffFigures.objects.filter(employer_id=employer_id, year=year)
+    return (rows if rows.ordered else rows.order_by("pk"))[:1]  # what .first() reads
+
+
+_ratio_prepared = PreparedQuery(_ratio_row, (("~a", 32041), ("~b", 32042)))
+_wage_prepared = PreparedQuery(_wage_row, (("~a", 32051), ("~b", 32052)))
+_month_totals_prepared = PreparedQuery(_month_totals, ((-770021, 32061), (-770022, 32062)))
+_stated_prepared = PreparedQuery(_stated_row, ((-770031, 32071), (-770032, 32072)))
+
+
+def employment_ratio(province_code: str, year: int) -> RatioSetting:
+    """core.selectors.employment_ratio (the province's 安排比例 for ``year``: that year's row, else the latest
+    earlier one, else 1.5 %; one query) with its statement compiled once."""
+    found = _ratio_prepared(province_code, year)
+    if not found:
+        return RatioSetting(DEFAULT_RATIO_PERCENT, None, "本省未设置安排比例，按默认 1.5% 计算")
+    row = found[0]
+    note = f"本省 {row['year']} 年规定比例"
+    if row["year"] != year:
+        note += f"（{year} 年未设置，沿用最近一年）"
+    return RatioSetting(row["ratio_percent"], row["year"], note, row["source"], row["effective_from"], row["confirmed"])
+
+
+def social_average_wage(province_code: str, year: int) -> WageSetting:
+    """The province's 社会平均工资 for ``year``, else the latest published earlier one (one query)."""
+    found = _wage_prepared(province_code, year)
+    row = found[0] if found else None
     if row is None:
         return WageSetting(None, None, "本省未设置社会平均工资，不计算工资上限")
     note = f"本省 {row['year']} 年社会平均工资"
@@ -64,12 +117,8 @@ class PersonMonths:
 def confirmed_person_months(*, employer, year: int) -> PersonMonths:
     """The unit's confirmed person-months of business ``year`` by weight: the measures ``severe`` and ``other`` of
     placements.counting over the months counted in the year (one query)."""
-    totals = (
-        PlacementMonth.objects.counted()
-        .filter(placement__employer=employer, placement__year=year)
-        .totals("severe", "other")
-    )
-    return PersonMonths(totals["severe"], totals["other"])
+    (totals,) = _month_totals_prepared(employer.pk, year)
+    return PersonMonths(int(totals["severe"] or 0), int(totals["other"] or 0))
 
 
 @dataclass(frozen=True)
@@ -107,7 +156,8 @@ def calculator_defaults(*, employer, today: date) -> CalculatorDefaults:
         "other": months.other,
         "year": year,
     }
-    stated = StaffFigures.objects.filter(employer=employer, year=year).first()
+    found = _stated_prepared(employer.pk, year)
+    stated = found[0] if found else None
     if stated is not None:
         initial.update(staff=stated.staff_count, wage=stated.avg_monthly_wage)
         notes.append(f"职工人数、月平均工资：本单位填写的 {year} 年度数据")

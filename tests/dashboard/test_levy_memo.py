@@ -1,0 +1,74 @@
+"""dashboard.selectors.calculated: the home page's levy estimate kept per input (issue 16). The calculator is a pure
+function of its input and the rules in code, so a kept result must be the calculator's own, field for field and
+written the same (Decimal("1.5") and Decimal("1.50") are kept apart), and a refused input is never kept."""
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from dashboard import selectors
+from levy.calculator import LevyInput, LevyInputError, calculate
+
+
+def _input(**changes) -> LevyInput:
+    data = LevyInput(
+        staff_count=Decimal("120"),
+        ratio_percent=Decimal("1.5"),
+        avg_monthly_wage=Decimal("8000.00"),
+        disabled_monthly_wage=Decimal("4500"),
+        severe_person_months=6,
+        other_person_months=10,
+        unit_kind="企业",
+        social_avg_annual_wage=Decimal("120000.00"),
+        year=2026,
+    )
+    return replace(data, **changes)
+
+
+INPUTS = [
+    _input(),
+    _input(ratio_percent=Decimal("1.50")),  # equal to the first, written otherwise
+    _input(ratio_percent=Decimal("1.7"), year=2020),
+    _input(social_avg_annual_wage=None),
+    _input(staff_count=Decimal("25"), severe_person_months=0, other_person_months=0),  # small-enterprise rules
+    _input(staff_count=Decimal("3000.5"), avg_monthly_wage=Decimal("30000"), unit_kind="事业单位", year=2017),
+    _input(severe_person_months=48, other_person_months=24, year=2019),
+]
+
+
+@pytest.fixture(autouse=True)
+def empty():
+    selectors._CALCULATED.clear()
+    yield
+    selectors._CALCULATED.clear()
+
+
+def test_kept_results_are_the_calculators():
+    for _ in range(2):  # computed, then kept
+        for data in INPUTS:
+            got, want = selectors.calculated(data), calculate(data)
+            assert repr(got) == repr(want)
+            assert got == want
+    assert selectors.calculated(INPUTS[0]) is selectors.calculated(INPUTS[0])
+    assert selectors.calculated(INPUTS[0]) is not selectors.calculated(INPUTS[1])  # 1.5 and 1.50 kept apart
+    assert "1.50" in repr(selectors.calculated(INPUTS[1]).input) and "1.50" not in repr(
+        selectors.calculated(INPUTS[0]).input
+    )
+    assert len(selectors._CALCULATED) == len(INPUTS)
+
+
+def test_a_refused_input_is_not_kept():
+    with pytest.raises(LevyInputError):
+        calculate(_input(staff_count=Decimal("-1")))
+    with pytest.raises(LevyInputError):
+        selectors.calculated(_input(staff_count=Decimal("-1")))
+    assert not selectors._CALCULATED
+
+
+def test_kept_results_are_bounded(monkeypatch):
+    monkeypatch.setattr(selectors, "CALCULATED_KEPT", 3)
+    for months in range(6):
+        selectors.calculated(_input(other_person_months=months))
+    assert len(selectors._CALCULATED) == 3
+    assert selectors.calculated(_input(other_person_months=5)) == calculate(_input(other_person_months=5))

@@ -501,6 +501,30 @@ class HomePage:
     chart: dict = field(default_factory=dict)
 
 
+_FIGURES: OrderedDict[str, rules.YearFigures] = OrderedDict()  # the last FIGURES_KEPT foldings
+FIGURES_KEPT = 256
+_FIGURES_LOCK = threading.Lock()
+
+
+def folded_figures(persons: int, persons_confirmed: int, months: list[tuple]) -> rules.YearFigures:
+    """``rules.year_figures(persons, persons_confirmed, months)``, kept in the process for the last
+    :data:`FIGURES_KEPT` inputs (issue 16: the fold of the year's grouped months, ~0.25 ms of every home page). The
+    fold is a pure function of these values, which are read (or taken from the home cache) on every request; the
+    key is their text (``repr``: True and 1 apart)."""
+    key = repr((persons, persons_confirmed, months))
+    with _FIGURES_LOCK:
+        kept = _FIGURES.get(key)
+        if kept is not None:
+            _FIGURES.move_to_end(key)
+            return kept
+    figures = rules.year_figures(persons, persons_confirmed, months)
+    with _FIGURES_LOCK:
+        _FIGURES[key] = figures
+        while len(_FIGURES) > FIGURES_KEPT:
+            _FIGURES.popitem(last=False)
+    return figures
+
+
 def home_page(*, employer: Employer, requested_year: str | int | None, today: date, now: datetime) -> HomePage:
     """Everything the home page shows for ``employer`` (already read with :func:`home_employer`). 9 queries; 5 when
     the unit's aggregates are in the cache (dashboard.homecache: its fingerprint with the filing windows, the ratio,
@@ -521,7 +545,7 @@ def home_page(*, employer: Employer, requested_year: str | int | None, today: da
     else:
         rows, year, months, people = cached
         ctx = year_context(employer, year, today, rows, windows)
-    figures = rules.year_figures(ctx.persons, ctx.persons_confirmed, months)
+    figures = folded_figures(ctx.persons, ctx.persons_confirmed, months)
     deadline = rules.deadline_note(ctx.window, today, declared=ctx.state.locked)
     return HomePage(
         employer=employer,

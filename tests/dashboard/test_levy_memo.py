@@ -1,6 +1,7 @@
-"""dashboard.selectors.calculated: the home page's levy estimate kept per input (issue 16). The calculator is a pure
-function of its input and the rules in code, so a kept result must be the calculator's own, field for field and
-written the same (Decimal("1.5") and Decimal("1.50") are kept apart), and a refused input is never kept."""
+"""dashboard.selectors.calculated and folded_figures: the home page's levy estimate and month fold kept per input
+(issue 16). Both are pure functions of their inputs (and the rules in code), so a kept result must be the function's
+own, field for field and written the same (Decimal("1.5") and Decimal("1.50"), True and 1 are kept apart), and a
+refused input is never kept."""
 
 from dataclasses import replace
 from decimal import Decimal
@@ -72,3 +73,49 @@ def test_kept_results_are_bounded(monkeypatch):
         selectors.calculated(_input(other_person_months=months))
     assert len(selectors._CALCULATED) == 3
     assert selectors.calculated(_input(other_person_months=5)) == calculate(_input(other_person_months=5))
+
+
+# --- the fold of the year's months (dashboard.selectors.folded_figures) ---------------------------------------------
+
+
+def _month_rows(year: int, shift: int) -> list[tuple]:
+    """Grouped rows as month_rows reads them: (YYYYMM, review_state, weight, evidence_missing, count)."""
+    states = ("auto", "confirmed", "pending", "rejected", "none")
+    return [
+        (year * 100 + month, state, 1 + (month + shift) % 2, (month + i) % 3 == 0, 1 + (month * 7 + i + shift) % 5)
+        for month in range(1, 13)
+        for i, state in enumerate(states)
+        if (month + i + shift) % 4
+    ]
+
+
+def test_kept_figures_are_the_folds():
+    from dashboard import rules
+
+    selectors._FIGURES.clear()
+    cases = [(40, 31, _month_rows(2025, shift)) for shift in range(4)] + [(0, 0, []), (3, 0, _month_rows(2024, 1))]
+    for _ in range(2):
+        for persons, confirmed, rows in cases:
+            got = selectors.folded_figures(persons, confirmed, rows)
+            assert got == rules.year_figures(persons, confirmed, rows)
+            assert repr(got) == repr(rules.year_figures(persons, confirmed, rows))
+    assert len(selectors._FIGURES) == len(cases)
+    persons, confirmed, rows = cases[0]
+    assert selectors.folded_figures(persons, confirmed, rows) is selectors.folded_figures(
+        persons, confirmed, list(rows)
+    )
+    as_ints = [(k, s, w, int(m), n) for k, s, w, m, n in rows]  # 1 for True: another key, the same fold
+    assert selectors.folded_figures(persons, confirmed, as_ints) is not selectors.folded_figures(
+        persons, confirmed, rows
+    )
+    assert selectors.folded_figures(persons, confirmed, as_ints) == rules.year_figures(persons, confirmed, as_ints)
+    selectors._FIGURES.clear()
+
+
+def test_kept_figures_are_bounded(monkeypatch):
+    monkeypatch.setattr(selectors, "FIGURES_KEPT", 2)
+    selectors._FIGURES.clear()
+    for shift in range(5):
+        selectors.folded_figures(10, 5, _month_rows(2025, shift))
+    assert len(selectors._FIGURES) == 2
+    selectors._FIGURES.clear()

@@ -71,15 +71,25 @@ def detail(request: HttpRequest, p: Placement) -> HttpResponse:
         "graduates": registration_selectors.graduates_of(p),
         "registry_certificates": registration_selectors.registry_certificates(p.id_number),
         "hand_certificates": registration_selectors.hand_certificates_of(p),
-        "rows": grid_selectors.grid_rows(p, months),
-        "summary": registration_selectors.summary_of(months),
         "evidence": evidence_selectors.evidence_page(p, months).uploads,
         "actions": placement_actions(p.status, p.wizard_completed, locked),
         "resume_url": resume_url(p),
         "locked": locked,
     }
-    # The content is rendered from this context alone and kept under its fingerprint (placements.rendered).
-    return render(request, "placements/detail.html", {"title": context["title"], "content": DETAIL.render(context)})
+
+    def with_grid() -> dict:
+        """The context with the grid's rows and the counts, both functions of the months alone (``p.grid``)."""
+        return {
+            **context,
+            "rows": grid_selectors.grid_rows(p, months),
+            "summary": registration_selectors.summary_of(months),
+        }
+
+    # The content is rendered from this context alone and kept under its fingerprint (placements.rendered). The key
+    # is the context without the rows and counts: the months they are computed from are in it (the placement's
+    # ``grid``), so a page asked for again computes neither (issue 16).
+    content = DETAIL.render(context, build=with_grid)
+    return render(request, "placements/detail.html", {"title": context["title"], "content": content})
 
 
 DETAIL = KeptContent("placements/_detail.html", kept=64)  # ~160 kB each (the HTML and the key)

@@ -93,3 +93,33 @@ def test_a_render_that_reads_the_database_is_not_kept(employer, monkeypatch):
     account = type(account).objects.select_related("employer").get(pk=account.pk)
     assert kept.render({"account": account}) == employer.name
     assert len(kept._contents) == 1
+
+
+def test_the_rows_and_counts_are_built_from_the_months_in_the_key(employer_client, person, monkeypatch):
+    """The kept content's key is the context without the grid's rows and counts (issue 16, round 2): the months
+    they come from are in it (the placement's ``grid``), so a change that only the rows show changes the key, and
+    a page asked for again builds neither. The markup is the one of a render with the rows and counts in the
+    context, as before."""
+    seen = {}
+    render = DETAIL.render
+
+    def spy(context, *, build=None):
+        seen["key"], seen["build"] = context, build
+        return render(context, build=build)
+
+    monkeypatch.setattr(DETAIL, "render", spy)
+    before = page(employer_client, person)
+    key, built = seen["key"], seen["build"]()
+    assert "rows" not in key and "summary" not in key and {"rows", "summary"} <= set(built)
+    months = list(PlacementMonth.objects.filter(placement=person).order_by("month"))
+    assert [m.pk for m in vars(key["p"])["grid"]] == [m.pk for m in months] and len(months) == 12
+    (kept,) = DETAIL._contents.values()
+    assert KeptContent("placements/_detail.html").render(built) == kept  # the rows and counts in the context
+    # a recompute finds every check of a month passed: only the grid's rows show it (their ✓ and ✗ cells)
+    checks = {f"{check}_ok": True for check in ("wage", "pension", "medical", "cert", "age", "contract")}
+    assert PlacementMonth.objects.filter(placement=person, month=months[5].month).update(**checks, reasons="") == 1
+    after = page(employer_client, person)
+    assert after.count("pl-cell-fail") < before.count("pl-cell-fail")
+    assert len(DETAIL._contents) == 2
+    DETAIL.forget()
+    assert page(employer_client, person) == after

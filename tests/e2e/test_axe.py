@@ -199,6 +199,8 @@ REVIEWER_STATES = [
     ("admin-employers", "/admin/employers/employer/", None),
     ("admin-unfiled", "/admin/declarations/unfiledunit/", None),
     ("admin-relief", "/admin/relief/reliefapplication/", None),
+    ("admin-relief-decide", "/admin/relief/reliefapplication/{relief_submitted}/decide/", None),
+    ("admin-relief-decide-invalid", "/admin/relief/reliefapplication/{relief_submitted}/decide/", _press("确定")),
     ("admin-employer", "/admin/employers/employer/{employer}/change/", None),
     ("admin-withdrawals", "/admin/declarations/withdrawal/", None),
     ("admin-extensions", "/admin/core/filingextension/", None),
@@ -426,7 +428,10 @@ def admin_ids(ids, tmp_path):
     result = feed_import(
         kind="pension", path=write_csv(tmp_path / "pension.csv", "pension", rows), today=date(2026, 3, 1)
     )
-    return {**ids, "feed": result.log_id}
+    submitted = relief_factories.application(
+        Employer.objects.get(pk=ids["employer"]), state="submitted", year=YEAR - 1
+    )  # the draft of ids is of YEAR (one application a unit, year and kind)
+    return {**ids, "feed": result.log_id, "relief_submitted": submitted.pk}
 
 
 @pytest.mark.parametrize(("name", "path", "act"), _cases(CLERK_STATES))

@@ -154,4 +154,4 @@ class SubmissionAdmin(ReviewerAccessMixin, admin.ModelAdmin):
 
 
 # The other declarations admin pages register themselves on import.
-from declarations import admin_tax, admin_unfiled, admin_withdrawals  # noqa: E402,F401
+from declarations import admin_audit_events, admin_tax, admin_unfiled, admin_withdrawals  # noqa: E402,F401

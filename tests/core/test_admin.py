@@ -107,3 +107,13 @@ def test_filing_window_admin_validates_dates(admin_client):
 )
 def test_admin_pages_load(admin_client, url):
     assert admin_client.get(url).status_code == 200
+
+
+def test_the_raw_audit_table_names_actions_and_objects_beside_their_codes(admin_client, event):
+    """The superusers' raw table reads like 审计记录查询: 修改单位信息 over employer.update, 用人单位 over
+    employers.employer (declarations.admin_audit_events registers it with the names)."""
+    listing = admin_client.get("/admin/core/auditevent/").content.decode()
+    assert '修改单位信息<br><small class="quiet">employer.update</small>' in listing
+    assert '<br><small class="quiet">employers.employer</small>' in listing
+    page = admin_client.get(f"/admin/core/auditevent/{event.pk}/change/").content.decode()
+    assert "修改单位信息" in page and "赵敏" in page

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from core import calendar as workdays
 from core.models import CalendarDay, CalendarDayKind, EmploymentRatio, Region, RegionLevel
+from core.prepared import PreparedQuery
 from core.reference import NON_FILING_PROVINCES
 
 
@@ -78,16 +79,25 @@ class RatioSetting:
         return text if self.confirmed else f"{text}；待核实"
 
 
-def employment_ratio(province_code: str, year: int) -> RatioSetting:
-    """The province's 安排比例 for ``year``: that year's row, else the latest earlier one, else 1.5 % (one query)."""
-    row = (
+def _ratio_row(province_code: str, year: int):
+    """The province's ratio row in force for ``year`` (at most one: the latest year not after it)."""
+    return (
         EmploymentRatio.objects.filter(province_code=province_code, year__lte=year)
         .order_by("-year")
-        .values("year", "ratio_percent", "source", "effective_from", "confirmed")
-        .first()
+        .values("year", "ratio_percent", "source", "effective_from", "confirmed")[:1]
     )
-    if row is None:
+
+
+# Compiled once per connection (core.prepared; issue 16: read on 首页, the calculator and the statistics).
+_ratio_prepared = PreparedQuery(_ratio_row, (("~a", 32041), ("~b", 32042)))
+
+
+def employment_ratio(province_code: str, year: int) -> RatioSetting:
+    """The province's 安排比例 for ``year``: that year's row, else the latest earlier one, else 1.5 % (one query)."""
+    found = _ratio_prepared(province_code, year)
+    if not found:
         return RatioSetting(DEFAULT_RATIO_PERCENT, None, "本省未设置安排比例，按默认 1.5% 计算")
+    row = found[0]
     note = f"本省 {row['year']} 年规定比例"
     if row["year"] != year:
         note += f"（{year} 年未设置，沿用最近一年）"

@@ -11,10 +11,11 @@ from decimal import Decimal
 from django.db.models import IntegerField, Value
 
 from core.filing import unit_filing_year
-from core.models import EmploymentRatio, SocialAverageWage
+from core.models import SocialAverageWage
 from core.prepared import PreparedQuery
 from core.selectors import DEFAULT_RATIO_PERCENT
 from core.selectors import RatioSetting as RatioSetting  # re-exported: the ratio is core data (ADR 0009)
+from core.selectors import employment_ratio as employment_ratio  # re-exported (compiled once there)
 from levy.models import StaffFigures
 from levy.rules import MIN_LEVY_YEAR
 from placements import counting
@@ -48,15 +49,6 @@ class WageSetting:
     note: str
 
 
-def _ratio_row(province_code: str, year: int):
-    """core.selectors.employment_ratio's query (what its ``.first()`` reads)."""
-    return (
-        EmploymentRatio.objects.filter(province_code=province_code, year__lte=year)
-        .order_by("-year")
-        .values("year", "ratio_percent", "source", "effective_from", "confirmed")[:1]
-    )
-
-
 def _wage_row(province_code: str, year: int):
     return (
         SocialAverageWage.objects.filter(province_code=province_code, year__lte=year)
@@ -77,23 +69,9 @@ def _stated_row(employer_id: int, year: int):
     return (rows if rows.ordered else rows.order_by("pk"))[:1]  # what .first() reads
 
 
-_ratio_prepared = PreparedQuery(_ratio_row, (("~a", 32041), ("~b", 32042)))
 _wage_prepared = PreparedQuery(_wage_row, (("~a", 32051), ("~b", 32052)))
 _month_totals_prepared = PreparedQuery(_month_totals, ((-770021, 32061), (-770022, 32062)))
 _stated_prepared = PreparedQuery(_stated_row, ((-770031, 32071), (-770032, 32072)))
-
-
-def employment_ratio(province_code: str, year: int) -> RatioSetting:
-    """core.selectors.employment_ratio (the province's 安排比例 for ``year``: that year's row, else the latest
-    earlier one, else 1.5 %; one query) with its statement compiled once."""
-    found = _ratio_prepared(province_code, year)
-    if not found:
-        return RatioSetting(DEFAULT_RATIO_PERCENT, None, "本省未设置安排比例，按默认 1.5% 计算")
-    row = found[0]
-    note = f"本省 {row['year']} 年规定比例"
-    if row["year"] != year:
-        note += f"（{year} 年未设置，沿用最近一年）"
-    return RatioSetting(row["ratio_percent"], row["year"], note, row["source"], row["effective_from"], row["confirmed"])
 
 
 def social_average_wage(province_code: str, year: int) -> WageSetting:

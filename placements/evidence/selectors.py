@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.prepared import PreparedQuery
 from placements import counting
 from placements.evidence.rules import month_evidence
 from placements.grid.checks import CHECKS, EVIDENCE_KINDS, fail_mask
 from placements.grid.selectors import month_grid
 from placements.models import Evidence, Placement, PlacementMonth
-from placements.prepared import PreparedQuery
 
 # --- evidence (step 3) -------------------------------------------------------------------------------------------
 

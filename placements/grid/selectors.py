@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.prepared import PreparedQuery
 from placements import counting
 from placements.constants import MonthReview
 from placements.grid.checks import CHECK_LABELS, CHECKS, TAKEN_ELSEWHERE, grade_label, reasons_by_check
 from placements.grid.selection import is_locked, month_option, unselectable_reason
 from placements.models import Placement, PlacementMonth
-from placements.prepared import PreparedQuery
 
 
 def held_elsewhere(id_number: str, year: int, *, exclude_placement: int | None = None) -> dict[int, int]:

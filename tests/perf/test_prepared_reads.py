@@ -11,8 +11,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from core import filing
+from core import selectors as core_selectors
 from core.models import EmploymentRatio, FilingExtension, FilingWindow, SocialAverageWage
-from core.selectors import employment_ratio as orm_employment_ratio
+from core.selectors import DEFAULT_RATIO_PERCENT, RatioSetting
 from employers import selectors as employer_selectors
 from employers.declaration_states import DECLARED, FILLING, LOCKED_STATUSES, SENT, WITHDRAWING
 from employers.models import DeclarationState
@@ -157,6 +158,22 @@ def test_unit_filing_window_and_year_as_the_orm(units, windows, django_assert_nu
     assert filing.unit_filing_year(units[1], date(2025, 7, 1)) == 2024
 
 
+def orm_employment_ratio(province_code: str, year: int) -> RatioSetting:
+    """core.selectors.employment_ratio as the ORM read it before it was compiled once (the reference)."""
+    row = (
+        EmploymentRatio.objects.filter(province_code=province_code, year__lte=year)
+        .order_by("-year")
+        .values("year", "ratio_percent", "source", "effective_from", "confirmed")
+        .first()
+    )
+    if row is None:
+        return RatioSetting(DEFAULT_RATIO_PERCENT, None, "本省未设置安排比例，按默认 1.5% 计算")
+    note = f"本省 {row['year']} 年规定比例"
+    if row["year"] != year:
+        note += f"（{year} 年未设置，沿用最近一年）"
+    return RatioSetting(row["ratio_percent"], row["year"], note, row["source"], row["effective_from"], row["confirmed"])
+
+
 def test_ratio_and_wage_as_the_orm(django_assert_num_queries):
     EmploymentRatio.objects.create(province_code="11", year=2023, ratio_percent=Decimal("1.60"), source="京政发")
     EmploymentRatio.objects.create(
@@ -233,7 +250,7 @@ def test_every_read_is_prepared_not_run_through_the_orm(units, windows):
         filing._extended_years_prepared,
         filing._extended_to_prepared,
         filing._window_row_prepared,
-        levy_selectors._ratio_prepared,
+        core_selectors._ratio_prepared,
         levy_selectors._wage_prepared,
         levy_selectors._month_totals_prepared,
         levy_selectors._stated_prepared,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
@@ -104,8 +105,12 @@ class PreparedQuery:
         if any(type(a) is not t for a, t in zip(flat, types, strict=True)):
             return list(self.build(*args))
         if any(type(a) is int and not _INT_MIN <= a <= _INT_MAX for a in flat):
-            # Beyond the smallest integer column's range the ORM knows the answer without asking the database (an
-            # id of 25 digits matches nothing); the driver would refuse the value.
+            # Beyond a 32-bit integer column's range the ORM knows the answer without asking the database (an id of
+            # 25 digits matches nothing); the driver would refuse the value.
+            return list(self.build(*args))
+        if settings.DATABASE_ROUTERS:
+            # A router may send each read elsewhere (a replica, the primary after a write): the plan's database was
+            # chosen once, at its first call, so with routers every call goes through the ORM.
             return list(self.build(*args))
         plan = self._plan(shape)
         if plan is False:

@@ -256,3 +256,17 @@ def test_plans_go_with_their_connection(unit):
     del thread
     gc.collect()
     assert seen and seen[0]() is None
+
+
+class _Router:
+    def db_for_read(self, model, **hints):
+        return None
+
+
+def test_with_database_routers_every_call_goes_through_the_orm(unit, settings):
+    """A router may send a read elsewhere per call (a replica): a plan's database is chosen once, so not prepared."""
+    p = pf.placement(unit, year=2025)
+    settings.DATABASE_ROUTERS = [_Router()]
+    query = PreparedQuery(_by_year, ((-1, -2), (-3, -4)))
+    assert [x.pk for x in query(unit.pk, 2025)] == [p.pk]
+    assert not _plans(query)

@@ -1,8 +1,5 @@
 """The 残保金计算器 page: a GET form, so every result is a link; works without JavaScript."""
 
-import threading
-from collections import OrderedDict
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -12,6 +9,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from core.kept import Kept
 from employers.access import account_with_unit, employer_required
 from levy import selectors, services
 from levy.calculator import LevyInputError, calculate
@@ -104,26 +102,17 @@ def calculator(request: HttpRequest) -> HttpResponse:
     return render(request, "levy/calculator.html", {"title": "残保金计算器", "content": content})
 
 
-_CONTENTS: OrderedDict[tuple, SafeString] = OrderedDict()  # the last CONTENTS_KEPT unsubmitted pages' content
 CONTENTS_KEPT = 256
-_CONTENTS_LOCK = threading.Lock()
+_CONTENTS = Kept(CONTENTS_KEPT)  # the last CONTENTS_KEPT unsubmitted pages' content
 
 
 def _content(context: dict, key: tuple | None) -> SafeString:
     """The page's content (templates/levy/_calculator.html), kept under ``key`` (None: not kept)."""
-    if key is not None:
-        with _CONTENTS_LOCK:
-            kept = _CONTENTS.get(key)
-            if kept is not None:
-                _CONTENTS.move_to_end(key)
-                return kept
-    content = mark_safe(get_template("levy/_calculator.html").render(context))  # the template escapes its values
-    if key is not None:
-        with _CONTENTS_LOCK:
-            _CONTENTS[key] = content
-            while len(_CONTENTS) > CONTENTS_KEPT:
-                _CONTENTS.popitem(last=False)
-    return content
+
+    def render_content() -> SafeString:
+        return mark_safe(get_template("levy/_calculator.html").render(context))  # the template escapes its values
+
+    return render_content() if key is None else _CONTENTS.find_or_make(key, render_content)
 
 
 @employer_required

@@ -15,8 +15,6 @@ needs to be told of a change, and a kept content is never stale, only unused.
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -28,6 +26,8 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+
+from core.kept import Kept
 
 _LEAVES = frozenset({str, SafeString, int, float, bool, type(None)})  # equal only when written alike (and typed)
 _BY_TEXT = frozenset({Decimal, date, datetime, time, timedelta})  # equal values written differently: 1.0, 1.00
@@ -70,9 +70,7 @@ class KeptContent:
 
     def __init__(self, template: str, kept: int = 256) -> None:
         self.template = template
-        self.kept = kept
-        self._contents: OrderedDict[tuple, SafeString] = OrderedDict()  # compared whole, not by hash
-        self._lock = threading.Lock()
+        self._contents = Kept(kept)  # keys compared whole, not by hash
 
     def render(self, context: dict, *, build: Callable[[], dict] | None = None) -> SafeString:
         """The content of ``context``; with ``build``, ``context`` is only the key — values that determine the
@@ -82,11 +80,9 @@ class KeptContent:
         except (Unknown, RecursionError):  # RecursionError: a cycle (an object that refers back to its parent)
             key = None
         if key is not None:
-            with self._lock:
-                content = self._contents.get(key)
-                if content is not None:
-                    self._contents.move_to_end(key)
-                    return content
+            content = self._contents.find(key)
+            if content is not None:
+                return content
         queried: list[str] = []
 
         def note(execute, sql, params, many, ctx):
@@ -97,13 +93,9 @@ class KeptContent:
             rendered = build() if build is not None else context
             content = mark_safe(get_template(self.template).render(rendered))  # the template escapes what it writes
         if key is not None and not queried:
-            with self._lock:
-                self._contents[key] = content
-                while len(self._contents) > self.kept:
-                    self._contents.popitem(last=False)
+            self._contents.keep(key, content)
         return content
 
     def forget(self) -> None:
         """Drop every kept content (tests)."""
-        with self._lock:
-            self._contents.clear()
+        self._contents.clear()

@@ -1,14 +1,14 @@
-"""dashboard.selectors.calculated and folded_figures: the home page's levy estimate and month fold kept per input
-(issue 16). Both are pure functions of their inputs (and the rules in code), so a kept result must be the function's
-own, field for field and written the same (Decimal("1.5") and Decimal("1.50"), True and 1 are kept apart), and a
-refused input is never kept."""
+"""dashboard.levy_estimate.calculated and dashboard.selectors.folded_figures: the home page's levy estimate and
+month fold kept per input (issue 16). Both are pure functions of their inputs (and the rules in code), so a kept
+result must be the function's own, field for field and written the same (Decimal("1.5") and Decimal("1.50"), True
+and 1 are kept apart), and a refused input is never kept."""
 
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
-from dashboard import selectors
+from dashboard import levy_estimate, selectors
 from levy.calculator import LevyInput, LevyInputError, calculate
 
 
@@ -40,39 +40,39 @@ INPUTS = [
 
 @pytest.fixture(autouse=True)
 def empty():
-    selectors._CALCULATED.clear()
+    levy_estimate._CALCULATED.clear()
     yield
-    selectors._CALCULATED.clear()
+    levy_estimate._CALCULATED.clear()
 
 
 def test_kept_results_are_the_calculators():
     for _ in range(2):  # computed, then kept
         for data in INPUTS:
-            got, want = selectors.calculated(data), calculate(data)
+            got, want = levy_estimate.calculated(data), calculate(data)
             assert repr(got) == repr(want)
             assert got == want
-    assert selectors.calculated(INPUTS[0]) is selectors.calculated(INPUTS[0])
-    assert selectors.calculated(INPUTS[0]) is not selectors.calculated(INPUTS[1])  # 1.5 and 1.50 kept apart
-    assert "1.50" in repr(selectors.calculated(INPUTS[1]).input) and "1.50" not in repr(
-        selectors.calculated(INPUTS[0]).input
+    assert levy_estimate.calculated(INPUTS[0]) is levy_estimate.calculated(INPUTS[0])
+    assert levy_estimate.calculated(INPUTS[0]) is not levy_estimate.calculated(INPUTS[1])  # 1.5 and 1.50 kept apart
+    assert "1.50" in repr(levy_estimate.calculated(INPUTS[1]).input) and "1.50" not in repr(
+        levy_estimate.calculated(INPUTS[0]).input
     )
-    assert len(selectors._CALCULATED) == len(INPUTS)
+    assert len(levy_estimate._CALCULATED) == len(INPUTS)
 
 
 def test_a_refused_input_is_not_kept():
     with pytest.raises(LevyInputError):
         calculate(_input(staff_count=Decimal("-1")))
     with pytest.raises(LevyInputError):
-        selectors.calculated(_input(staff_count=Decimal("-1")))
-    assert not selectors._CALCULATED
+        levy_estimate.calculated(_input(staff_count=Decimal("-1")))
+    assert not levy_estimate._CALCULATED
 
 
 def test_kept_results_are_bounded(monkeypatch):
-    monkeypatch.setattr(selectors, "CALCULATED_KEPT", 3)
+    monkeypatch.setattr(levy_estimate._CALCULATED, "size", 3)
     for months in range(6):
-        selectors.calculated(_input(other_person_months=months))
-    assert len(selectors._CALCULATED) == 3
-    assert selectors.calculated(_input(other_person_months=5)) == calculate(_input(other_person_months=5))
+        levy_estimate.calculated(_input(other_person_months=months))
+    assert len(levy_estimate._CALCULATED) == 3
+    assert levy_estimate.calculated(_input(other_person_months=5)) == calculate(_input(other_person_months=5))
 
 
 # --- the fold of the year's months (dashboard.selectors.folded_figures) ---------------------------------------------
@@ -113,7 +113,7 @@ def test_kept_figures_are_the_folds():
 
 
 def test_kept_figures_are_bounded(monkeypatch):
-    monkeypatch.setattr(selectors, "FIGURES_KEPT", 2)
+    monkeypatch.setattr(selectors._FIGURES, "size", 2)
     selectors._FIGURES.clear()
     for shift in range(5):
         selectors.folded_figures(10, 5, _month_rows(2025, shift))

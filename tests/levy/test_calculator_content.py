@@ -94,7 +94,7 @@ def test_every_change_of_a_prefilled_value_shows_on_the_next_request(clerk):
 
 def test_the_kept_contents_are_bounded(clerk, monkeypatch):
     client, emp, _ = clerk
-    monkeypatch.setattr(views, "CONTENTS_KEPT", 3)
+    monkeypatch.setattr(views._CONTENTS, "size", 3)
     views._CONTENTS.clear()
     for n in range(5):
         add_months(emp, 2025, weight=1, months=[n + 1])

@@ -11,7 +11,7 @@ of pension / medical / wage facts (with realistic gaps) by COPY, then prints:
 - placements/s of the set-based recompute (placements.grid.recompute.grid_recompute_many): the first run (creates the
   1.2 M grid rows), a second run with no fact changed, and a run after 5 % of the wage rows changed;
 - with ``--processes N`` (issue 16), the same nothing-changed run and a first run split across N worker processes
-  by placement-id range (placements.grid.recompute.grid_recompute_parallel, ``recompute_grids --processes N``);
+  by placement-id range (placements.grid.parallel.grid_recompute_parallel, ``recompute_grids --processes N``);
 - the number of queries of one placement's grid (facts selector + recompute) for a placement with 1 and with
   5 contracts.
 
@@ -330,7 +330,7 @@ def measure(*, generated: bool, processes: int = 1, parallel_only: bool = False)
 
 def _run_parallel(qs, processes: int, label: str) -> float:
     """One recompute of ``qs`` split across ``processes`` worker processes; prints and returns placements/s."""
-    from placements.grid.recompute import grid_recompute_parallel
+    from placements.grid.parallel import grid_recompute_parallel
 
     load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -19,8 +19,9 @@ from concurrent.futures.process import BrokenProcessPool
 from django.core.management.base import BaseCommand, CommandError
 
 from employers.models import Employer
+from placements.grid.parallel import grid_recompute_parallel
 from placements.grid.pending import pending_drain, pending_summary
-from placements.grid.recompute import grid_recompute_many, grid_recompute_parallel
+from placements.grid.recompute import grid_recompute_many
 from placements.models import Placement
 
 

@@ -10,8 +10,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from feeds.models import WageRecord
-from placements.grid import recompute
-from placements.grid.recompute import grid_recompute_many, grid_recompute_parallel
+from placements.grid import parallel
+from placements.grid.parallel import grid_recompute_parallel
+from placements.grid.recompute import grid_recompute_many
 from placements.models import Placement, PlacementMonth
 from tests import factories
 from tests.factories import placements as pf
@@ -65,7 +66,7 @@ def test_a_worker_that_dies_fails_the_recompute_instead_of_hanging_it(monkeypatc
     unit = factories.employer()
     for _ in range(6):
         pf.complete_person(unit)
-    monkeypatch.setattr(recompute, "_recompute_range", _killed_worker)
+    monkeypatch.setattr(parallel, "_recompute_range", _killed_worker)
     with pytest.raises(BrokenProcessPool):
         grid_recompute_parallel(placements_qs=Placement.objects.all(), processes=2, chunk=2)
     with pytest.raises(CommandError, match="重算中断：有工作进程意外退出"):
@@ -108,7 +109,7 @@ def test_a_worker_lets_go_of_an_inherited_connection_without_ending_the_parents(
     if child == 0:  # pragma: no cover — the worker's side; its answer comes through the pipe
         code = 1
         try:
-            recompute._drop_inherited_connections()
+            parallel._drop_inherited_connections()
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 os.write(write, str(cursor.fetchone()[0]).encode())

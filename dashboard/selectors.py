@@ -78,7 +78,7 @@ _home_employer_prepared = PreparedQuery(_home_employer, ((-740001,), (-740002,))
 
 def home_employer(user) -> Employer | None:
     """The user's unit with its regions, and the figures of its latest 缓减免申请 (``relief_staff``,
-    ``relief_wage``, ``relief_year``; None without one). One query, compiled once (placements.prepared); None for a
+    ``relief_wage``, ``relief_year``; None without one). One query, compiled once (core.prepared); None for a
     login without a unit."""
     if not user.is_authenticated:
         return None
@@ -272,7 +272,7 @@ _latest_notices_prepared = PreparedQuery(
 
 def latest_notices(employer: Employer, now: datetime) -> HomeNotices:
     """The unit's latest notices in the list page's order, with the read flag and, in the same query (a window
-    over every visible notice), how many are unread. One query, compiled once (placements.prepared)."""
+    over every visible notice), how many are unread. One query, compiled once (core.prepared)."""
     rows = _latest_notices_prepared(employer.pk, unit_scope(employer), now)
     return HomeNotices(items=rows, unread_total=int(rows[0].unread_total or 0) if rows else 0)
 

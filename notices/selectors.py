@@ -30,7 +30,7 @@ def unit_scope(employer: Employer) -> tuple[str, ...]:
 
 def notices_in_scope(employer_id: int, codes: tuple[str, ...], now: datetime) -> NoticeQuerySet:
     """:func:`notices_visible_to` from the unit's id and :func:`unit_scope` — the same statement (tested), built
-    from plain values so that it can be compiled once (placements.prepared)."""
+    from plain values so that it can be compiled once (core.prepared)."""
     published_to_unit = Q(employer__isnull=True) & (Q(region__isnull=True) | Q(region_id__in=codes))
     return Notice.objects.published(now).filter(Q(employer_id=employer_id) | published_to_unit).newest_first()
 

@@ -118,5 +118,5 @@ _months_prepared = PreparedQuery(_months, ((-730021,), (-730022,)))
 
 
 def month_grid(placement: Placement) -> list[PlacementMonth]:
-    """The placement's twelve months by month (one query, compiled once: placements.prepared)."""
+    """The placement's twelve months by month (one query, compiled once: core.prepared)."""
     return _months_prepared(placement.pk)

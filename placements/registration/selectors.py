@@ -35,7 +35,7 @@ _placement_of_unit_prepared = PreparedQuery(_placement_of_unit, ((-730001, -7300
 def placement_with_status(employer: Employer, pk: int) -> Placement | None:
     """The unit's placement with its twelve months (``p.grid``), counts and status, or None (→ 404 in the view).
 
-    Two plain queries, compiled once (placements.prepared); the counts and the status are computed from the months
+    Two plain queries, compiled once (core.prepared); the counts and the status are computed from the months
     by the pure rules (the same definitions as PlacementQuerySet.with_status, which compiles to a much larger
     statement).
     """

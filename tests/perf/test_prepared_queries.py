@@ -1,4 +1,4 @@
-"""placements.prepared: querysets compiled once, run again with each call's values (~1 ms CPU less a query on the
+"""core.prepared: querysets compiled once, run again with each call's values (~1 ms CPU less a query on the
 unit's pages, bench/page_cpu.py). Every prepared query must give what its queryset gives — the same objects, field
 values and types, ``select_related`` objects and annotations — and fall back to the ORM where it cannot prepare."""
 

@@ -1,6 +1,6 @@
 """Querysets compiled once: the same SQL run again with new parameter values (issue 16, the signed-in pages' CPU).
 
-In core so that every app may use it (ADR 0010's layers);
+In core so that every app may use it (ADR 0010's layers).
 
 Building a queryset (``filter``, ``select_related``, ``annotate``) and compiling it to SQL costs the ORM 0.3–1.5 ms
 of CPU a query on the unit's pages (bench/page_cpu.py), most of a page's own queries' cost; the row and the objects

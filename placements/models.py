@@ -268,8 +268,17 @@ class PlacementMonth(models.Model):
     # lookup by person is of held months (the facts selector, other units' holdings), which the partial unique index
     # uniq_person_month_held (id_number, month) WHERE held serves; a full index cost 27 µs of a placement's first
     # recompute (docs/adr/0001-month-grid.md).
+    # Both references are kept by triggers, not foreign-key constraints (migration 0011, docs/adr/0001-month-grid.md
+    # "Session 8"): a constraint checks each of a first recompute's ~6 M new rows one by one at commit (~45 µs of a
+    # placement's twelve), the triggers check each statement's rows as one set. No row can name a missing placement
+    # or account; deleting a placement deletes its months, deleting an account clears its decisions — whoever writes.
     placement = models.ForeignKey(
-        Placement, verbose_name="安置人员", on_delete=models.CASCADE, related_name="months", db_index=False
+        Placement,
+        verbose_name="安置人员",
+        on_delete=models.CASCADE,
+        related_name="months",
+        db_index=False,
+        db_constraint=False,
     )
     id_number = models.CharField("身份证号", max_length=18)
     year = models.PositiveSmallIntegerField("业务年度")
@@ -308,6 +317,7 @@ class PlacementMonth(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,  # pm_decided_by_idx: only the decided months (most rows have none)
+        db_constraint=False,  # a trigger checks it, as the placement's (above)
     )
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
     decision_reason = models.TextField("审核意见", blank=True)

@@ -115,12 +115,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's JIT compiler pays off only for long analytic queries. Here it compiled for 10–15 ms whenever a
-    # plan's estimate crossed jit_above_cost — each 2,000-placement chunk of a grid recompute, for one — and saved
-    # nothing (docs/adr/0001-month-grid.md, session 8). DB_JIT=1 leaves the server's setting alone.
-    if not env_bool("DB_JIT", False):
-        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# PostgreSQL's JIT compiler pays off only for long analytic queries. Here it compiled for 10–15 ms whenever a plan's
+# estimate crossed jit_above_cost — each 2,000-placement chunk of a grid recompute, for one — and saved nothing
+# (docs/adr/0001-month-grid.md, session 8). DB_JIT=1 leaves the server's setting alone.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("DB_JIT", False):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

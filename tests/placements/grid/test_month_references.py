@@ -52,7 +52,7 @@ def test_the_triggers_are_installed():
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         names = {name for (name,) in cursor.fetchall()}
-    assert TRIGGERS <= names
+    assert names >= TRIGGERS
     # …and no foreign-key constraint checks the month rows one by one any more.
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, TABLE)

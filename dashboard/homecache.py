@@ -9,9 +9,10 @@ the page needs anyway):
 
 * the unit's placements: count, Σ ``version``, largest id, last ``updated_at``. Every clerk's or reviewer's action on
   a placement, its months, contracts and certificates bumps its ``version`` (placements.writes.bump_version), adds
-  or removes a placement, and a background grid recompute (a feed import) sets ``updated_at`` of one placement per
-  unit and year whose months it changed (placements.grid.recompute._touch_changed) — the list page's totals rely
-  on the same;
+  or removes a placement;
+* the background grid recomputes' changes to the unit's months (a feed import): the count and last ``changed_at``
+  of its ``placements.models.GridChange`` rows, one per year (placements.grid.recompute._touch_changed) — the list
+  page's totals rely on the same;
 * the unit's declarations (count, Σ ``version``, largest id, last ``updated_at``), its filing-window extensions and
   its stated staff figures (count, largest id, last ``updated_at``);
 * the feed imports (count, largest id): the reminders read the registry's certificates;
@@ -46,7 +47,7 @@ from declarations.models import Declaration
 from employers.models import Employer
 from feeds.models import FeedImport
 from levy.models import StaffFigures
-from placements.models import Placement
+from placements.models import GridChange, Placement
 
 SECONDS = 600
 KEY_VERSION = 1  # bump when the cached value's shape changes (a deploy with old entries still in Redis)
@@ -62,7 +63,7 @@ def enabled() -> bool:
 @lru_cache(maxsize=4)
 def _fingerprint_sql(vendor: str) -> str:
     """The fingerprint statement: columns kind, n, v, m, u (a time), d1, d2 (dates). Parameters: the province,
-    then the unit four times."""
+    then the unit five times."""
     qn = connection.ops.quote_name
     per_unit = []
     for kind, model, versioned in (
@@ -76,6 +77,11 @@ def _fingerprint_sql(vendor: str) -> str:
             f"SELECT '{kind}', COUNT(*), {version}, COALESCE(MAX({qn('id')}), 0), MAX({qn('updated_at')}), "
             f"NULL, NULL FROM {qn(model._meta.db_table)} WHERE {qn('employer_id')} = %s"
         )
+    # The background recomputes' changes to the unit's months (placements.models.GridChange): count and last time.
+    per_unit.append(
+        f"SELECT 'g', COUNT(*), 0, 0, MAX({qn('changed_at')}), NULL, NULL FROM {qn(GridChange._meta.db_table)} "
+        f"WHERE {qn('employer_id')} = %s"
+    )
     feeds = (
         f"SELECT 'i', COUNT(*), 0, COALESCE(MAX({qn('id')}), 0), NULL, NULL, NULL FROM {qn(FeedImport._meta.db_table)}"
     )
@@ -96,7 +102,7 @@ def lookup(employer: Employer, province: str, requested: int | None, today: date
     """(the key, the province's filing windows as (year, opens_on, closes_on), the cached value or None). One
     query."""
     with connection.cursor() as cursor:
-        cursor.execute(_fingerprint_sql(connection.vendor), [province] + [employer.pk] * 4)
+        cursor.execute(_fingerprint_sql(connection.vendor), [province] + [employer.pk] * 5)
         rows = [tuple(row) for row in cursor.fetchall()]
     windows = sorted((int(r[1]), _date(r[5]), _date(r[6])) for r in rows if r[0] == "w")
     facts = sorted((r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), _stamp(r[4])) for r in rows if r[0] != "w")

@@ -7,8 +7,9 @@ A refresh (:func:`summary_refresh`) reads the fingerprints of the region's units
 placements), recomputes only the units whose fingerprint changed (grouped queries over their months, by chunks of
 units, through the placement index) and deletes the rows of units that have no placement of the year any more. The
 fingerprint is the one the unit's list header trusts (count, Σ version, max id, last change): every service that
-changes a placement or its months bumps its version or, for a background grid recompute, its ``updated_at``
-(of one placement per unit and year: ``placements.grid.recompute._touch_changed``), adds or deletes one.
+changes a placement or its months bumps its version, adds or deletes one, and a background grid recompute sets the
+unit's year's ``placements.models.GridChange`` (``placements.grid.recompute._touch_changed``), which the last change
+takes when later than the placements' ``updated_at``.
 
 Who refreshes: the statistics page, for a district (cheap: a few thousand units at most), before it reads; for a
 city, a province or the country, ``manage.py refresh_statistics`` (cron, every 10 minutes) — the page says when it
@@ -36,7 +37,7 @@ from django.utils import timezone
 
 from declarations.models import UnitYearFigures
 from placements import counting
-from placements.models import Placement, PlacementMonth
+from placements.models import GridChange, Placement, PlacementMonth
 from placements.querysets import measure_aggregate, measure_q
 
 CHUNK = 2000  # units recomputed per months query
@@ -100,7 +101,20 @@ def _fingerprints(year: int, region: str) -> dict[int, tuple]:
         .order_by()
         .values_list("employer", "n", "v", "top", "last")
     )
-    return {employer: (n, int(v or 0), top, last) for employer, n, v, top, last in rows}
+    # The last change: the placements' latest updated_at, or the year's last recompute change when later.
+    changes = dict(
+        GridChange.objects.filter(year=year, **_inside("employer__", region)).values_list("employer", "changed_at")
+    )
+    out = {}
+    for employer, n, v, top, last in rows:
+        changed = changes.get(employer)
+        out[employer] = (
+            n,
+            int(v or 0),
+            top,
+            changed if changed is not None and (last is None or changed > last) else last,
+        )
+    return out
 
 
 def _months(year: int, employers: list[int]) -> dict[int, dict]:

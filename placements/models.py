@@ -429,6 +429,34 @@ class Evidence(models.Model):
         return [month_label(m) for m in sorted(self.months)]
 
 
+class GridChange(models.Model):
+    """When a background grid recompute last changed a unit's months of a business year (docs/adr/0001-month-grid.md,
+    session 8).
+
+    Every cache of a unit's figures — the list's totals (placements.listing.selectors.list_header), 首页
+    (dashboard.homecache), the statistics summary (declarations.statistics_summary) — keys on a fingerprint of the
+    unit's placements whose *last change* is the later of their latest ``updated_at`` and this time. A clerk's or a
+    reviewer's action bumps a placement's ``version``; a recompute (after a feed import, a year's pass) writes here,
+    one narrow row per unit and year, ``changed_at`` never lowered (placements.grid.recompute._touch_changed).
+    It used to set the ``updated_at`` of one changed placement per unit and year instead: each such update went
+    through the placement table's eight indexes — 10 s and 1.2 GB of WAL of a province's first pass.
+    """
+
+    employer = models.ForeignKey(
+        "employers.Employer", verbose_name="用人单位", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    year = models.PositiveSmallIntegerField("业务年度")
+    changed_at = models.DateTimeField("最近重算变更时间")
+
+    class Meta:
+        verbose_name = "安置月份重算变更"
+        verbose_name_plural = "安置月份重算变更"
+        constraints = [models.UniqueConstraint(fields=["employer", "year"], name="uniq_grid_change_unit_year")]
+
+    def __str__(self) -> str:
+        return f"{self.employer_id}（{self.year}年度）"
+
+
 class PendingRecompute(models.Model):
     """A grid recompute owed to one person in one business year (ADR 0017): written in the same transaction as the
     feed rows that call for it, deleted in the same transaction as the recompute that settles it.

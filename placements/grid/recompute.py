@@ -35,7 +35,7 @@ from placements.constants import MonthReview
 from placements.grid.checks import CHECK_BITS, CHECKS
 from placements.grid.facts import PlacementRef, facts_for_placements, placement_refs
 from placements.grid.rules import MonthResult, evaluate_year
-from placements.models import Placement, PlacementMonth
+from placements.models import GridChange, Placement, PlacementMonth
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def grid_recompute(*, placement: Placement) -> list[MonthResult]:
     """Recompute the twelve months of one placement from the current facts; returns the results.
 
     A frozen (declared) placement is evaluated but not written. Query budget: the facts selector (≤ 6) + one upsert,
-    and one update of the placement's ``updated_at`` when a month changed (:func:`_touch_changed`: the list's cached
+    and one upsert of the unit's GridChange when a month changed (:func:`_touch_changed`: the list's cached
     totals follow a recompute whoever runs it — a feed correction, a reviewer's certificate decision, the clerk).
     """
     results = evaluate_year(facts_for_placements([placement])[placement.pk])
@@ -318,6 +318,9 @@ def _write(grids: Grids, now: datetime) -> Written:
             rows = _rows(grids, now)
             cursor.execute(_upsert_sql("VALUES " + ", ".join([placeholders] * len(rows))), [v for r in rows for v in r])
             return Written([], cursor.rowcount)
+        # The month table's reference trigger keeps the statement's new rows (a chunk's, ~24,000) in memory up to
+        # work_mem; PostgreSQL's default 4 MB spilled every chunk's to a temporary file.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         # Placements without a single month row yet (a year's first recompute, new placements) have nothing to
         # compare with and nothing a reviewer decided: their rows are COPYed straight into the table.
         copied, grids = _copy_new(cursor, grids, now)
@@ -388,7 +391,11 @@ def _copy_new(cursor, grids: Grids, now: datetime) -> tuple[list[int], Grids]:
 
 
 def _without_months(cursor, pks: list[int]) -> set[int]:
-    """The placements among ``pks`` that have no month row (one index probe each; PostgreSQL)."""
+    """The placements among ``pks`` that have no month row (PostgreSQL): all of them when no month row falls in their
+    id range (a year's first recompute: one index probe), else one index probe each."""
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {TABLE} WHERE placement_id BETWEEN %s AND %s)", [min(pks), max(pks)])
+    if not cursor.fetchone()[0]:
+        return set(pks)
     cursor.execute(
         f"SELECT p FROM unnest(%s::bigint[]) AS p WHERE NOT EXISTS (SELECT 1 FROM {TABLE} m WHERE m.placement_id = p)",
         [pks],
@@ -397,51 +404,49 @@ def _without_months(cursor, pks: list[int]) -> set[int]:
 
 
 def _touch_changed(placement_ids: list[int], stamp: datetime, copied: list[int] | None = None) -> int:
-    """Mark the units and years whose months the write stamped with ``stamp`` (inserted or changed rows): of each
-    (unit, year) among them, the changed placement with the highest id gets ``updated_at`` = the time now, never
-    lowered. Returns the number of placements marked.
+    """Record the units and years whose months the write stamped with ``stamp`` (inserted or changed rows): their
+    :class:`~placements.models.GridChange` gets ``changed_at`` = the time now, never lowered. Returns the number of
+    (unit, year) rows written.
 
-    Every cache of a unit's figures is keyed by a fingerprint that includes the **latest** ``updated_at`` of the
-    unit's placements of the year — the list's totals (listing.selectors.list_header), the statistics summary, the
-    home page (dashboard.homecache) — so this is what makes a background recompute show in them at once, and one
-    placement per unit and year is enough for it. (Marking every changed placement cost a first recompute of a
-    province 500,000 row updates, each through the placement table's eight indexes: ~0.2 s of every 2,000-placement
-    chunk.) So the marked placement shows the recompute's time as its ``updated_at`` (the reviewers' admin shows it);
-    the other changed placements keep the time of their last change by the clerk or a reviewer. ``stamp`` is taken
-    before the chunk's facts were read, and a clerk may have changed another placement of the unit (and a cache been
-    filled) since: so the mark is a fresh time, later than anything a cache can hold. ``placement_ids`` are the
-    chunk's, in id order; the statement uses their range, so its size does not depend on the chunk's.
+    Every cache of a unit's figures is keyed by a fingerprint whose last change is the later of the unit's placements'
+    latest ``updated_at`` and this time — the list's totals (listing.selectors.list_header), the statistics summary,
+    the home page (dashboard.homecache) — so this is what makes a background recompute show in them at once.
+    ``stamp`` is taken before the chunk's facts were read, and a clerk may have changed a placement of the unit (and
+    a cache been filled) since: so the mark is a fresh time, later than anything a cache can hold. ``placement_ids``
+    are the chunk's, in id order; the statement uses their range, so its size does not depend on the chunk's.
 
-    Called after the chunk's transaction has committed, holding no month locks: a clerk's action locks the
-    placement first and its months second, so taking them in the other order here could deadlock with it. (Inside
-    an outer transaction — the import of last year's persons — the placements are new ones of that transaction.)
-    On PostgreSQL the placements are locked in id order, so two recomputes over the same persons cannot deadlock
-    either; ``version`` is left alone, so a clerk's open form is not made stale by a recompute.
+    Called after the chunk's transaction has committed. It locks no placement (the clerk's actions lock the
+    placement, then its months) and writes the (unit, year) rows in key order, so two recomputes over the same
+    persons cannot deadlock. A narrow row per unit and year, updated in place (HOT: ``changed_at`` is not indexed),
+    where marking a placement went through the placement table's eight indexes: ~10 s and 1.2 GB of WAL of a
+    province's first pass (docs/adr/0001-month-grid.md, session 8).
 
     ``copied`` (PostgreSQL): the write's only changes were the COPYed rows of these placements (a year's first
     recompute); then they are the changed placements, and the month rows are not scanned to find them.
     """
     if not placement_ids:
         return 0
-    placement_table = connection.ops.quote_name(Placement._meta.db_table)
+    qn = connection.ops.quote_name
+    placement_table = qn(Placement._meta.db_table)
     if copied is not None and connection.vendor == "postgresql":
         if not copied:
             return 0
-        changed = f"SELECT MAX(q.id) FROM {placement_table} q WHERE q.id = ANY(%s) GROUP BY q.employer_id, q.year"
+        changed = f"SELECT q.employer_id, q.year FROM {placement_table} q WHERE q.id = ANY(%s)"
         params = [copied]
     else:
         changed = (
-            f"SELECT MAX(q.id) FROM {placement_table} q WHERE q.id IN (SELECT m.placement_id FROM {TABLE} m "
-            f"WHERE m.placement_id BETWEEN %s AND %s AND m.updated_at = %s) GROUP BY q.employer_id, q.year"
+            f"SELECT q.employer_id, q.year FROM {placement_table} q WHERE q.id IN "
+            f"(SELECT m.placement_id FROM {TABLE} m WHERE m.placement_id BETWEEN %s AND %s AND m.updated_at = %s)"
         )
         params = [min(placement_ids), max(placement_ids), stamp]
-    if connection.vendor == "postgresql":
-        changed = f"SELECT p.id FROM {placement_table} p WHERE p.id IN ({changed}) ORDER BY p.id FOR UPDATE"
-    now = timezone.now()
+    table = qn(GridChange._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {placement_table} SET updated_at = CASE WHEN updated_at < %s THEN %s ELSE updated_at END "
-            f"WHERE id IN ({changed})",
-            [now, now, *params],
+            f"INSERT INTO {table} (employer_id, year, changed_at) SELECT c.employer_id, c.year, %s FROM ({changed}) c "
+            f"WHERE 1 = 1 GROUP BY c.employer_id, c.year ORDER BY c.employer_id, c.year "
+            f"ON CONFLICT (employer_id, year) DO UPDATE SET changed_at = CASE "
+            f"WHEN {table}.changed_at < excluded.changed_at THEN excluded.changed_at ELSE {table}.changed_at END",
+            [now, *params],
         )
         return cursor.rowcount

@@ -19,7 +19,7 @@ from core.models import FilingExtension, FilingWindow
 from employers.models import Employer
 from placements import counting
 from placements.constants import PlacementStatus
-from placements.models import Placement
+from placements.models import GridChange, Placement
 from placements.selectors import placement_totals
 
 PAGE_SIZE = 50
@@ -68,9 +68,10 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
     :data:`TOTALS_CACHE_SECONDS` with the fingerprint it was computed at, and the statement skips part (c) (a
     one-time filter) while the fingerprint is unchanged. Every action of the clerk or a reviewer bumps a
     placement's ``version``, adds or removes one, and a background grid recompute (after a feed import) sets the
-    ``updated_at`` of one placement per unit and year whose months it changed (grid.recompute._touch_changed), so the
-    counters follow all of them at once; the expiry only bounds how long a direct SQL edit of the months, which
-    bypasses both, could show. The rows of the list are always computed fresh.
+    ``changed_at`` of the unit's year (placements.models.GridChange, grid.recompute._touch_changed), which the last
+    change takes when later than the placements' ``updated_at``, so the counters follow all of them at once; the
+    expiry only bounds how long a direct SQL edit of the months, which bypasses both, could show. The rows of the
+    list are always computed fresh.
     """
     guess = requested if requested is not None and 1990 <= requested <= today.year + 1 else today.year - 1
     province = province_of(employer.federation_region_id)
@@ -138,11 +139,18 @@ def _header_sql(vendor: str) -> tuple[str, tuple]:
     placement_table = qn(Placement._meta.db_table)
     window_table = qn(FilingWindow._meta.db_table)
     extension_table = qn(FilingExtension._meta.db_table)
-    last_change = f"MAX({qn('updated_at')})"
-    fingerprint = f"COUNT(*), COALESCE(SUM({qn('version')}), 0), COALESCE(MAX({qn('id')}), 0)"
+    # The last change: the placements' latest updated_at, or the year's last recompute change when later.
+    change_table = qn(GridChange._meta.db_table)
+    last_change = (
+        f"CASE WHEN MAX(g.{qn('changed_at')}) > MAX(p.{qn('updated_at')}) THEN MAX(g.{qn('changed_at')}) "
+        f"ELSE MAX(p.{qn('updated_at')}) END"
+    )
+    fingerprint = f"COUNT(*), COALESCE(SUM(p.{qn('version')}), 0), COALESCE(MAX(p.{qn('id')}), 0)"
     sql = (
-        f"WITH y (k, n, v, m, u) AS (SELECT {qn('year')}, {fingerprint}, {last_change} FROM {placement_table} "
-        f"WHERE {qn('employer_id')} = %s GROUP BY {qn('year')}) "
+        f"WITH y (k, n, v, m, u) AS (SELECT p.{qn('year')}, {fingerprint}, {last_change} FROM {placement_table} p "
+        f"LEFT JOIN {change_table} g "
+        f"ON g.{qn('employer_id')} = p.{qn('employer_id')} AND g.{qn('year')} = p.{qn('year')} "
+        f"WHERE p.{qn('employer_id')} = %s GROUP BY p.{qn('year')}) "
         f"SELECT 'y' AS kind, k, n, v, m, 0, 0, u, NULL, NULL FROM y "
         f"UNION ALL SELECT 'w', {qn('business_year')}, 0, 0, 0, 0, 0, NULL, NULL, NULL FROM {window_table} "
         f"WHERE {qn('province_code')} = %s AND {qn('opens_on')} <= %s AND {qn('closes_on')} >= %s "

@@ -13,7 +13,7 @@ from placements.grid.checks import reason_texts
 from placements.grid.recompute import grid_recompute, grid_recompute_many, grids_recompute_for_persons
 from placements.grid.services import months_evidence_record, months_select, placement_submit
 from placements.grid.tasks import recompute_persons
-from placements.models import Placement, PlacementMonth
+from placements.models import GridChange, Placement, PlacementMonth
 from tests.factories import placements as pf
 
 pytestmark = pytest.mark.django_db
@@ -275,27 +275,36 @@ def test_a_month_row_written_meanwhile_sends_the_chunk_to_the_upsert(employer, e
     assert PlacementMonth.objects.get(placement=first, month=202501).selected
 
 
-def test_a_recompute_marks_one_changed_placement_per_unit_and_year(employer, other_employer):
-    """The caches of a unit's figures key on the latest ``updated_at`` of its placements of the year: the highest
-    changed placement of each unit carries the mark; the others keep the time of their last real change."""
+def _changes() -> dict[tuple[int, int], object]:
+    return {(e, y): t for e, y, t in GridChange.objects.values_list("employer", "year", "changed_at")}
+
+
+def test_a_recompute_marks_the_changed_units_years(employer, other_employer):
+    """The caches of a unit's figures key on the later of its placements' latest ``updated_at`` and the year's
+    GridChange: a recompute that changed a unit's months moves that time on; the placements keep the time of their
+    last real change, and a unit whose months did not change is not marked."""
     mine = [pf.complete_person(employer) for _ in range(3)]
     theirs = [pf.complete_person(other_employer) for _ in range(2)]
     grid_recompute_many(placements_qs=Placement.objects.all())
-    before = dict(Placement.objects.values_list("pk", "updated_at"))
-    for p in (mine[0], mine[1], theirs[0]):
+    placements_before, before = dict(Placement.objects.values_list("pk", "updated_at")), _changes()
+    for p in (mine[0], mine[1]):
         WageRecord.objects.filter(id_number=p.id_number, month=202506).delete()
     assert grid_recompute_many(placements_qs=Placement.objects.all()) == 5
-    after = dict(Placement.objects.values_list("pk", "updated_at"))
-    marked = {pk for pk in after if after[pk] != before[pk]}
-    assert marked == {mine[1].pk, theirs[0].pk}
-    assert after[mine[1].pk] > max(before.values())
+    after = _changes()
+    assert after[(employer.pk, 2025)] > max([*placements_before.values(), *before.values()])
+    assert after[(other_employer.pk, 2025)] == before[(other_employer.pk, 2025)]
+    assert dict(Placement.objects.values_list("pk", "updated_at")) == placements_before
+    WageRecord.objects.filter(id_number=theirs[0].id_number, month=202506).delete()
+    grid_recompute_many(placements_qs=Placement.objects.all())
+    assert _changes()[(other_employer.pk, 2025)] > after[(employer.pk, 2025)]
 
 
-def test_a_first_recompute_marks_the_highest_placement_of_each_unit(employer, other_employer, monkeypatch):
-    """A year's first recompute (PostgreSQL: every row COPYed as new) marks the same placements as the scan of the
-    month rows would: the highest of each unit and year, with a time later than every earlier change."""
+def test_a_first_recompute_marks_each_units_year(employer, other_employer, monkeypatch):
+    """A year's first recompute (PostgreSQL: every row COPYed as new) marks the same units' years as the scan of the
+    month rows would, with a time later than every earlier change."""
     mine = [pf.complete_person(employer) for _ in range(14)]
     theirs = [pf.complete_person(other_employer) for _ in range(7)]  # 21 placements: 252 rows, above COPY_THRESHOLD
+    GridChange.objects.all().delete()
     before = dict(Placement.objects.values_list("pk", "updated_at"))
     marks = []
     real = recompute._touch_changed
@@ -306,11 +315,13 @@ def test_a_first_recompute_marks_the_highest_placement_of_each_unit(employer, ot
 
     monkeypatch.setattr(recompute, "_touch_changed", spy)
     assert grid_recompute_many(placements_qs=Placement.objects.all()) == 21
-    after = dict(Placement.objects.values_list("pk", "updated_at"))
-    assert {pk for pk in after if after[pk] != before[pk]} == {mine[-1].pk, theirs[-1].pk}
-    assert after[mine[-1].pk] > max(before.values())
+    after = _changes()
+    assert set(after) == {(employer.pk, 2025), (other_employer.pk, 2025)}
+    assert min(after.values()) > max(before.values())
+    assert dict(Placement.objects.values_list("pk", "updated_at")) == before
+    assert len(mine) + len(theirs) == 21
     # PostgreSQL: the COPYed placements are the changed ones (no scan of the month rows); elsewhere the scan.
     assert marks == ([sorted(before)] if connection.vendor == "postgresql" else [None])
     # Nothing changed: no mark.
     assert grid_recompute_many(placements_qs=Placement.objects.all()) == 21
-    assert dict(Placement.objects.values_list("pk", "updated_at")) == after
+    assert _changes() == after

@@ -22,7 +22,7 @@ from placements.grid.recompute import grid_recompute_many
 from placements.grid.rules import evaluate_year
 from placements.grid.services import months_select, placement_submit
 from placements.listing.selectors import list_header
-from placements.models import Placement, PlacementMonth
+from placements.models import GridChange, Placement, PlacementMonth
 from placements.registration import lifecycle as registration_lifecycle
 from placements.selectors import placement_totals
 from tests.factories import placements as pf
@@ -237,7 +237,7 @@ def test_totals_follow_the_clerks_actions_at_once(employer_client, employer, emp
 
 
 def test_a_background_recompute_shows_in_the_cached_totals_at_once(employer, employer_user):
-    """A feed import changes months, not placements: the recompute marks the placements it changed, so the
+    """A feed import changes months, not placements: the recompute marks the unit's year (GridChange), so the
     cached totals (wizard_selectors.list_header) are not served under the old fingerprint."""
     p = pf.complete_person(employer)
     months_select(placement=p, months=[], by=employer_user)
@@ -261,7 +261,7 @@ def test_a_background_recompute_shows_in_the_cached_totals_at_once(employer, emp
 
 def test_a_recompute_chunk_that_started_before_the_clerks_last_change_still_shows(employer, employer_user):
     """The chunk's stamp is taken before its facts are read; a clerk's later change to another placement (and a
-    list cached after it) must not hide the chunk's change: the placements get a fresh time, never a lower one."""
+    list cached after it) must not hide the chunk's change: the unit's year gets a fresh time, never a lower one."""
     p = pf.complete_person(employer)
     months_select(placement=p, months=[], by=employer_user)
     placement_submit(placement=p, by=employer_user)
@@ -274,7 +274,9 @@ def test_a_recompute_chunk_that_started_before_the_clerks_last_change_still_show
 
     services._write(grids, stamp)
     assert services._touch_changed([p.pk], stamp) == 1
-    assert Placement.objects.get(pk=p.pk).updated_at > Placement.objects.get(pk=other.pk).updated_at
+    assert (
+        GridChange.objects.get(employer=employer, year=2025).changed_at > Placement.objects.get(pk=other.pk).updated_at
+    )
     assert list_header(employer, 2025, TODAY).totals["confirmed"] == 11
 
 

@@ -230,6 +230,13 @@ def generate(n_placements: int, n_employers: int, seed: int = 2025) -> None:
             columns = ["id_number", "unit_uscc", "month", amount_col]
             n = _common.copy_rows(cur, model._meta.db_table, columns, facts(kind))
             print(f"  {model.__name__}: {n:,} rows")
+        # VACUUM, not only ANALYZE: an initial feed load (feeds.merge_pg) COPYs with FREEZE, so its pages are
+        # all-visible and the grid's reads of insurance months are index-only scans; this plain COPY's pages are
+        # not until a VACUUM (autovacuum would get there, at a time of its choosing).
+        tables = ", ".join(
+            m._meta.db_table for m in (PensionContribution, MedicalContribution, WageRecord, Certificate)
+        )
+        cur.execute(f"VACUUM (ANALYZE) {tables}")
         cur.execute("ANALYZE")
     print(f"generated {len(people):,} placements over {len(employers)} employers in {time.perf_counter() - t0:.1f} s")
 

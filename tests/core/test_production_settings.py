@@ -15,7 +15,7 @@ print(json.dumps({
     "cache": s.CACHES["default"]["BACKEND"], "cache_location": s.CACHES["default"].get("LOCATION"),
     "conn_max_age": s.DATABASES["default"]["CONN_MAX_AGE"], "mailer": s.MAILERS["default"],
     "proxy_ssl": getattr(s, "SECURE_PROXY_SSL_HEADER", None), "static": s.STORAGES["staticfiles"]["BACKEND"],
-    "from": s.DEFAULT_FROM_EMAIL,
+    "from": s.DEFAULT_FROM_EMAIL, "db_options": s.DATABASES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -70,3 +70,14 @@ def test_development_defaults():
     assert got["mailer"] == {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     assert got["proxy_ssl"] is None  # HTTPS without a declared proxy: X-Forwarded-Proto is not trusted
     assert got["static"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+def test_postgresql_connections_turn_jit_off_unless_asked():
+    url = "postgres://u:p@db.internal:5432/wangbao"
+    assert settings_under(DATABASE_URL=url)["db_options"]["options"] == "-c jit=off"
+    assert "options" not in settings_under(DATABASE_URL=url, DB_JIT="1")["db_options"]
+    # Options the URL names itself are kept.
+    assert settings_under(DATABASE_URL=url + "?options=-c%20statement_timeout%3D5000")["db_options"]["options"] == (
+        "-c statement_timeout=5000"
+    )
+    assert "options" not in settings_under()["db_options"]  # SQLite

@@ -117,9 +117,13 @@ DATABASES = {
 }
 # PostgreSQL's JIT compiler pays off only for long analytic queries. Here it compiled for 10–15 ms whenever a plan's
 # estimate crossed jit_above_cost — each 2,000-placement chunk of a grid recompute, for one — and saved nothing
-# (docs/adr/0001-month-grid.md, session 8). DB_JIT=1 leaves the server's setting alone.
+# (docs/adr/0001-month-grid.md, session 8). Added to any options the URL names. DB_JIT=1 leaves the server's setting
+# alone: behind PgBouncer, which refuses an ``options`` startup parameter, set it and turn JIT off for the role
+# instead (docs/deploy.md).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("DB_JIT", False):
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    if "jit" not in _options.get("options", ""):
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

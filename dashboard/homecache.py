@@ -11,8 +11,8 @@ the page needs anyway):
   a placement, its months, contracts and certificates bumps its ``version`` (placements.writes.bump_version), adds
   or removes a placement;
 * the background grid recomputes' changes to the unit's months (a feed import): the count and last ``changed_at``
-  of its ``placements.models.GridChange`` rows, one per year (placements.grid.recompute._touch_changed) — the list
-  page's totals rely on the same;
+  of its ``placements.models.GridChange`` rows, one per year (inside a transaction a recompute marks a placement's
+  ``updated_at`` instead: placements.grid.recompute._touch_changed) — the list page's totals rely on the same;
 * the unit's declarations (count, Σ ``version``, largest id, last ``updated_at``), its filing-window extensions and
   its stated staff figures (count, largest id, last ``updated_at``);
 * the feed imports (count, largest id): the reminders read the registry's certificates;

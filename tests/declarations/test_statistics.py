@@ -3,6 +3,7 @@ district → units), by 行业类别 and by 单位性质; the .xlsx export has t
 in every figure, list and export; the query count does not grow with the rows."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -16,7 +17,7 @@ from declarations import services
 from declarations.models import Submission, UnitYearFigures
 from declarations.statistics import region_statistics, statistics, total_row
 from declarations.statistics_summary import summary_refresh
-from placements.models import Placement
+from placements.models import GridChange, Placement
 from placements.selectors import placement_totals
 from tests import factories
 from tests.factories import declarations as df
@@ -194,6 +195,10 @@ def test_the_refresh_recomputes_only_what_changed(region_units):
     Placement.objects.filter(employer=filling, wizard_completed=True).update(version=F("version") + 1)
     assert summary_refresh(year=df.YEAR, dry_run=True).recomputed == 2
     assert summary_refresh(year=df.YEAR).recomputed == 2
+    # A background pass marks a unit's year in GridChange (not a placement): a new fingerprint too.
+    GridChange.objects.create(employer=idle, year=df.YEAR, changed_at=timezone.now() + timedelta(days=1))
+    assert summary_refresh(year=df.YEAR).recomputed == 1
+    assert summary_refresh(year=df.YEAR).recomputed == 0
     Placement.objects.filter(employer=west).delete()
     result = summary_refresh(year=df.YEAR)
     assert (result.recomputed, result.removed) == (0, 1)

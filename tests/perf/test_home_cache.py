@@ -4,16 +4,18 @@ The cache is on here (``DASHBOARD_HOME_CACHE``; in production it is on with Redi
 ``updated_at`` as the services leave it.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboard import homecache, selectors
 from levy import services as levy_services
 from placements.grid import services as grid_services
+from placements.models import GridChange, PlacementMonth
 from tests.factories import dashboard as hf
 from tests.factories.placements import ready_placement
 
@@ -113,6 +115,26 @@ def test_months_registered_by_the_clerk_show_at_once(employer_client, employer, 
     ).figures
     assert after != figures
     assert after.confirmed + after.pending > figures.confirmed + figures.pending
+
+
+def test_a_background_recompute_shows_at_once_through_its_grid_change(employer_client, employer, employer_user):
+    """A pass outside a transaction marks the unit's year in GridChange, not a placement: the fingerprint reads it."""
+    _unit(employer, 2)
+    home(employer_client)
+
+    def figures():
+        return selectors.home_page(
+            employer=selectors.home_employer(employer_user), requested_year=YEAR, today=_today(), now=_now()
+        ).figures
+
+    before = figures()
+    PlacementMonth.objects.filter(placement__employer=employer).update(review_state="rejected")  # what a pass wrote
+    assert figures() == before  # the cache cannot see a bare month edit…
+    later = timezone.now() + timedelta(days=1)
+    GridChange.objects.create(employer=employer, year=YEAR, changed_at=later)  # …until the pass marks the year
+    after = figures()
+    assert after != before
+    assert after.confirmed + after.pending < before.confirmed + before.pending
 
 
 def test_stated_staff_figures_show_at_once(employer_client, employer, employer_user):

@@ -202,3 +202,25 @@ def test_a_year_recompute_still_writes_every_month(employer, minimum_wage):
     done = grid_recompute_many(placements_qs=Placement.objects.filter(pk__in=[p.pk for p in people]), pipeline=False)
     assert done == 3
     assert PlacementMonth.objects.count() == 36
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite drops a table's triggers when Django rebuilds it")
+def test_sqlite_triggers_lost_with_a_rebuilt_table_come_back_after_migrate(employer):
+    from placements.month_references import ensure_sqlite_triggers
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER placementmonth_refs_insert")  # as a table rebuild would
+    assert ensure_sqlite_triggers() == ["placementmonth_refs_insert"]
+    assert ensure_sqlite_triggers() == []
+    p = pf.placement(employer)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        _insert_raw(cursor, MISSING, p.id_number, [202501])
+
+
+def test_the_triggers_are_created_again_by_every_migrate():
+    from django.db.models.signals import post_migrate
+
+    from placements.month_references import on_post_migrate
+
+    assert on_post_migrate in [r[1]() for r in post_migrate.receivers if r[1]() is not None]

@@ -275,14 +275,57 @@ def test_a_month_row_written_meanwhile_sends_the_chunk_to_the_upsert(employer, e
     assert PlacementMonth.objects.get(placement=first, month=202501).selected
 
 
+def test_a_recompute_marks_one_changed_placement_per_unit_and_year(employer, other_employer):
+    """Inside a caller's transaction (here the test's) the mark is the ``updated_at`` of the highest changed
+    placement of each unit and year; the others keep the time of their last real change."""
+    mine = [pf.complete_person(employer) for _ in range(3)]
+    theirs = [pf.complete_person(other_employer) for _ in range(2)]
+    grid_recompute_many(placements_qs=Placement.objects.all())
+    before = dict(Placement.objects.values_list("pk", "updated_at"))
+    for p in (mine[0], mine[1], theirs[0]):
+        WageRecord.objects.filter(id_number=p.id_number, month=202506).delete()
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 5
+    after = dict(Placement.objects.values_list("pk", "updated_at"))
+    marked = {pk for pk in after if after[pk] != before[pk]}
+    assert marked == {mine[1].pk, theirs[0].pk}
+    assert after[mine[1].pk] > max(before.values())
+
+
+def test_a_first_recompute_marks_the_highest_placement_of_each_unit(employer, other_employer, monkeypatch):
+    """A first recompute inside a transaction (PostgreSQL: every row COPYed as new) marks the same placements as the
+    scan of the month rows would: the highest of each unit and year, with a time later than every earlier change."""
+    mine = [pf.complete_person(employer) for _ in range(14)]
+    theirs = [pf.complete_person(other_employer) for _ in range(7)]  # 21 placements: 252 rows, above COPY_THRESHOLD
+    before = dict(Placement.objects.values_list("pk", "updated_at"))
+    marks = []
+    real = recompute._touch_changed
+
+    def spy(placement_ids, stamp, copied=None):
+        marks.append(copied)
+        return real(placement_ids, stamp, copied=copied)
+
+    monkeypatch.setattr(recompute, "_touch_changed", spy)
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 21
+    after = dict(Placement.objects.values_list("pk", "updated_at"))
+    assert {pk for pk in after if after[pk] != before[pk]} == {mine[-1].pk, theirs[-1].pk}
+    assert after[mine[-1].pk] > max(before.values())
+    # PostgreSQL: the COPYed placements are the changed ones (no scan of the month rows); elsewhere the scan.
+    assert marks == ([sorted(before)] if connection.vendor == "postgresql" else [None])
+    # Nothing changed: no mark.
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 21
+    assert dict(Placement.objects.values_list("pk", "updated_at")) == after
+
+
 def _changes() -> dict[tuple[int, int], object]:
     return {(e, y): t for e, y, t in GridChange.objects.values_list("employer", "year", "changed_at")}
 
 
-def test_a_recompute_marks_the_changed_units_years(employer, other_employer):
-    """The caches of a unit's figures key on the later of its placements' latest ``updated_at`` and the year's
-    GridChange: a recompute that changed a unit's months moves that time on; the placements keep the time of their
-    last real change, and a unit whose months did not change is not marked."""
+@pytest.mark.django_db(transaction=True)
+def test_a_pass_on_its_own_marks_the_changed_units_years(employer, other_employer):
+    """Outside a transaction (a year's pass, its workers) the mark is the unit's year's GridChange, which the caches'
+    last change takes when later than the placements' ``updated_at``: a recompute that changed a unit's months moves
+    it on; the placements keep the time of their last real change, and a unit whose months did not change is not
+    marked."""
     mine = [pf.complete_person(employer) for _ in range(3)]
     theirs = [pf.complete_person(other_employer) for _ in range(2)]
     grid_recompute_many(placements_qs=Placement.objects.all())
@@ -299,7 +342,8 @@ def test_a_recompute_marks_the_changed_units_years(employer, other_employer):
     assert _changes()[(other_employer.pk, 2025)] > after[(employer.pk, 2025)]
 
 
-def test_a_first_recompute_marks_each_units_year(employer, other_employer, monkeypatch):
+@pytest.mark.django_db(transaction=True)
+def test_a_first_pass_on_its_own_marks_each_units_year(employer, other_employer, monkeypatch):
     """A year's first recompute (PostgreSQL: every row COPYed as new) marks the same units' years as the scan of the
     month rows would, with a time later than every earlier change."""
     mine = [pf.complete_person(employer) for _ in range(14)]

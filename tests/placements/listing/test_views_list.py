@@ -237,8 +237,9 @@ def test_totals_follow_the_clerks_actions_at_once(employer_client, employer, emp
 
 
 def test_a_background_recompute_shows_in_the_cached_totals_at_once(employer, employer_user):
-    """A feed import changes months, not placements: the recompute marks the unit's year (GridChange), so the
-    cached totals (wizard_selectors.list_header) are not served under the old fingerprint."""
+    """A feed import changes months, not placements: the recompute marks the unit's year (a placement's
+    ``updated_at`` inside a transaction, GridChange outside one), so the cached totals
+    (wizard_selectors.list_header) are not served under the old fingerprint."""
     p = pf.complete_person(employer)
     months_select(placement=p, months=[], by=employer_user)
     placement_submit(placement=p, by=employer_user)
@@ -261,7 +262,7 @@ def test_a_background_recompute_shows_in_the_cached_totals_at_once(employer, emp
 
 def test_a_recompute_chunk_that_started_before_the_clerks_last_change_still_shows(employer, employer_user):
     """The chunk's stamp is taken before its facts are read; a clerk's later change to another placement (and a
-    list cached after it) must not hide the chunk's change: the unit's year gets a fresh time, never a lower one."""
+    list cached after it) must not hide the chunk's change: the mark is a fresh time, never a lower one."""
     p = pf.complete_person(employer)
     months_select(placement=p, months=[], by=employer_user)
     placement_submit(placement=p, by=employer_user)
@@ -274,9 +275,24 @@ def test_a_recompute_chunk_that_started_before_the_clerks_last_change_still_show
 
     services._write(grids, stamp)
     assert services._touch_changed([p.pk], stamp) == 1
-    assert (
-        GridChange.objects.get(employer=employer, year=2025).changed_at > Placement.objects.get(pk=other.pk).updated_at
-    )
+    # Inside the test's transaction the mark is the placement's updated_at (grid.recompute._touch_changed).
+    assert Placement.objects.get(pk=p.pk).updated_at > Placement.objects.get(pk=other.pk).updated_at
+    assert list_header(employer, 2025, TODAY).totals["confirmed"] == 11
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pass_on_its_own_shows_in_the_cached_totals_through_its_grid_change(employer, employer_user):
+    """Outside a transaction the mark is the unit's year's GridChange: the header's last change takes it, so the
+    cached totals are recomputed; the placements' updated_at is not touched."""
+    p = pf.complete_person(employer)
+    months_select(placement=p, months=[], by=employer_user)
+    placement_submit(placement=p, by=employer_user)
+    assert list_header(employer, 2025, TODAY).totals["confirmed"] == 12  # cached now
+    before = Placement.objects.get(pk=p.pk).updated_at
+    WageRecord.objects.filter(id_number=p.id_number, month=202505).delete()
+    assert grid_recompute_many(placements_qs=Placement.objects.filter(pk=p.pk)) == 1
+    assert GridChange.objects.get(employer=employer, year=2025).changed_at > before
+    assert Placement.objects.get(pk=p.pk).updated_at == before
     assert list_header(employer, 2025, TODAY).totals["confirmed"] == 11
 
 

@@ -173,3 +173,18 @@ def backend_cpu(connection=None) -> float:
     except OSError:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def calibration() -> str:
+    """The CPU time of a fixed pure-Python loop (best of three), to print beside a benchmark's figures: the same code
+    ran at 0.24–0.51 s on one machine from one minute to the next, and machines differ, so figures compare across
+    runs only together with this."""
+    import time
+
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for i in range(2_000_000):
+            total += i * i % 7
+        best = min(best, time.process_time() - started)
+    return f"calibration loop {best:.3f} s (lower is a faster CPU)"

@@ -365,6 +365,7 @@ def _measure_parallel(qs, processes: int) -> None:
     with connection.cursor() as cur:
         cur.execute(f"TRUNCATE {PlacementMonth._meta.db_table}")
         cur.execute("CHECKPOINT")
+    print(f"before: {_common.calibration()}", flush=True)
     rates = [_run_parallel(qs, processes, "recompute, first run (creates the grid rows)")]
     rates.append(_run_parallel(qs, processes, "recompute, nothing changed"))
     with connection.cursor() as cur:
@@ -375,6 +376,7 @@ def _measure_parallel(qs, processes: int) -> None:
     with connection.cursor() as cur:
         cur.execute(f"UPDATE {WageRecord._meta.db_table} SET amount = amount + 5000 WHERE id % 20 = 0")
     total = qs.count()
+    print(f"after: {_common.calibration()}")
     print(
         f"with {processes} worker processes, {total:,} placements: first run {rates[0]:,.0f}/s "
         f"({total / rates[0]:.0f} s), nothing changed {rates[1]:,.0f}/s ({total / rates[1]:.0f} s), after 5 % "

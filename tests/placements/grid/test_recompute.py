@@ -291,12 +291,8 @@ def test_a_recompute_marks_one_changed_placement_per_unit_and_year(employer, oth
     assert after[mine[1].pk] > max(before.values())
 
 
-def test_a_first_recompute_marks_the_highest_placement_of_each_unit(employer, other_employer, monkeypatch):
-    """A first recompute inside a transaction (PostgreSQL: every row COPYed as new) marks the same placements as the
-    scan of the month rows would: the highest of each unit and year, with a time later than every earlier change."""
-    mine = [pf.complete_person(employer) for _ in range(14)]
-    theirs = [pf.complete_person(other_employer) for _ in range(7)]  # 21 placements: 252 rows, above COPY_THRESHOLD
-    before = dict(Placement.objects.values_list("pk", "updated_at"))
+def _spy_on_marks(monkeypatch) -> list:
+    """The ``copied`` argument of every _touch_changed call, in order (the mark itself still runs)."""
     marks = []
     real = recompute._touch_changed
 
@@ -305,6 +301,16 @@ def test_a_first_recompute_marks_the_highest_placement_of_each_unit(employer, ot
         return real(placement_ids, stamp, copied=copied)
 
     monkeypatch.setattr(recompute, "_touch_changed", spy)
+    return marks
+
+
+def test_a_first_recompute_marks_the_highest_placement_of_each_unit(employer, other_employer, monkeypatch):
+    """A first recompute inside a transaction (PostgreSQL: every row COPYed as new) marks the same placements as the
+    scan of the month rows would: the highest of each unit and year, with a time later than every earlier change."""
+    mine = [pf.complete_person(employer) for _ in range(14)]
+    theirs = [pf.complete_person(other_employer) for _ in range(7)]  # 21 placements: 252 rows, above COPY_THRESHOLD
+    before = dict(Placement.objects.values_list("pk", "updated_at"))
+    marks = _spy_on_marks(monkeypatch)
     assert grid_recompute_many(placements_qs=Placement.objects.all()) == 21
     after = dict(Placement.objects.values_list("pk", "updated_at"))
     assert {pk for pk in after if after[pk] != before[pk]} == {mine[-1].pk, theirs[-1].pk}
@@ -350,14 +356,7 @@ def test_a_first_pass_on_its_own_marks_each_units_year(employer, other_employer,
     theirs = [pf.complete_person(other_employer) for _ in range(7)]  # 21 placements: 252 rows, above COPY_THRESHOLD
     GridChange.objects.all().delete()
     before = dict(Placement.objects.values_list("pk", "updated_at"))
-    marks = []
-    real = recompute._touch_changed
-
-    def spy(placement_ids, stamp, copied=None):
-        marks.append(copied)
-        return real(placement_ids, stamp, copied=copied)
-
-    monkeypatch.setattr(recompute, "_touch_changed", spy)
+    marks = _spy_on_marks(monkeypatch)
     assert grid_recompute_many(placements_qs=Placement.objects.all()) == 21
     after = _changes()
     assert set(after) == {(employer.pk, 2025), (other_employer.pk, 2025)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connections
 
+MIGRATION = "0011_month_references_by_triggers"
 SQLITE_TRIGGERS = {
     "placementmonth_refs_insert": """CREATE TRIGGER IF NOT EXISTS placementmonth_refs_insert
     AFTER INSERT ON placements_placementmonth
@@ -36,9 +37,13 @@ SQLITE_TRIGGERS = {
 }
 
 
-def ensure_sqlite_triggers(using: str = "default") -> list[str]:
-    """Create the month table's reference triggers where missing (SQLite; nothing elsewhere). Returns the names
-    created."""
+def ensure_sqlite_triggers(using: str = "default", *, installing: bool = False) -> list[str]:
+    """Create the month table's reference triggers where missing (SQLite; nothing elsewhere), once migration 0011 is
+    applied (``installing``: by 0011 itself). Returns the names created.
+
+    A later migration that rebuilds ``placements_placementmonth`` on SQLite must drop these triggers first and let
+    the ``post_migrate`` after it put them back: the triggers on the placement and user tables name the month table,
+    and SQLite refuses the rename that ends Django's rebuild while they do (seen migrating back and forth)."""
     connection = connections[using]
     if connection.vendor != "sqlite":
         return []
@@ -50,6 +55,10 @@ def ensure_sqlite_triggers(using: str = "default") -> list[str]:
         tables = {name for (name,) in cursor.fetchall()}
         if not {"placements_placementmonth", "placements_placement"} <= tables:
             return []  # not migrated this far yet
+        if not installing:
+            cursor.execute("SELECT 1 FROM django_migrations WHERE app = 'placements' AND name = %s", [MIGRATION])
+            if cursor.fetchone() is None:
+                return []  # migrated back before the triggers (0011 reversed drops them)
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         present = {name for (name,) in cursor.fetchall()}
         created = [name for name in SQLITE_TRIGGERS if name not in present]

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from placements.month_references import SQLITE_TRIGGERS, ensure_sqlite_triggers
+
 # The month table's two references, kept by triggers instead of foreign-key constraints (docs/adr/0001-month-grid.md,
 # "Session 8"). A deferred foreign key checks every new row at commit, one index probe and one row lock each: ~45 µs
 # of the twelve rows a placement's first recompute COPYs. The PostgreSQL triggers check an INSERT's rows as one set
@@ -16,16 +18,19 @@ from django.db import migrations, models
 
 PG_FORWARD = """
 CREATE FUNCTION placements_month_refs_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    placement_ids bigint[];
+    account_ids bigint[];
 BEGIN
+    SELECT array_agg(DISTINCT placement_id), array_agg(DISTINCT decided_by_id) FILTER (WHERE decided_by_id IS NOT NULL)
+        INTO placement_ids, account_ids FROM new_rows;
     IF (SELECT count(*) FROM (SELECT p.id FROM placements_placement p
-            WHERE p.id IN (SELECT placement_id FROM new_rows) FOR KEY SHARE OF p) AS locked)
-       < (SELECT count(DISTINCT placement_id) FROM new_rows) THEN
+            WHERE p.id = ANY(placement_ids) FOR KEY SHARE OF p) AS locked) < cardinality(placement_ids) THEN
         RAISE EXCEPTION 'insert on table "placements_placementmonth" names a placement that does not exist'
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    IF (SELECT count(*) FROM (SELECT u.id FROM {users} u
-            WHERE u.id IN (SELECT decided_by_id FROM new_rows) FOR KEY SHARE OF u) AS locked)
-       < (SELECT count(DISTINCT decided_by_id) FROM new_rows) THEN
+    IF account_ids IS NOT NULL AND (SELECT count(*) FROM (SELECT u.id FROM {users} u
+            WHERE u.id = ANY(account_ids) FOR KEY SHARE OF u) AS locked) < cardinality(account_ids) THEN
         RAISE EXCEPTION 'insert on table "placements_placementmonth" names an account that does not exist'
             USING ERRCODE = 'foreign_key_violation';
     END IF;
@@ -99,37 +104,6 @@ DROP FUNCTION IF EXISTS placements_month_refs_update();
 DROP FUNCTION IF EXISTS placements_month_refs_insert();
 """
 
-# SQLite (the embedded first-run database): the same guarantees, row by row.
-SQLITE_FORWARD = [
-    """CREATE TRIGGER placementmonth_refs_insert AFTER INSERT ON placements_placementmonth
-    WHEN NOT EXISTS (SELECT 1 FROM placements_placement WHERE id = NEW.placement_id)
-        OR (NEW.decided_by_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {users} WHERE id = NEW.decided_by_id))
-    BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END""",
-    """CREATE TRIGGER placementmonth_refs_update AFTER UPDATE OF placement_id, decided_by_id
-    ON placements_placementmonth
-    WHEN NOT EXISTS (SELECT 1 FROM placements_placement WHERE id = NEW.placement_id)
-        OR (NEW.decided_by_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {users} WHERE id = NEW.decided_by_id))
-    BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END""",
-    """CREATE TRIGGER placement_months_delete AFTER DELETE ON placements_placement
-    BEGIN DELETE FROM placements_placementmonth WHERE placement_id = OLD.id; END""",
-    """CREATE TRIGGER placement_key_update AFTER UPDATE OF id ON placements_placement
-    WHEN NEW.id IS NOT OLD.id AND EXISTS (SELECT 1 FROM placements_placementmonth WHERE placement_id = OLD.id)
-    BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END""",
-    """CREATE TRIGGER placements_user_decisions_clear AFTER DELETE ON {users}
-    BEGIN UPDATE placements_placementmonth SET decided_by_id = NULL WHERE decided_by_id = OLD.id; END""",
-]
-SQLITE_BACKWARD = [
-    f"DROP TRIGGER IF EXISTS {name}"
-    for name in (
-        "placements_user_decisions_clear",
-        "placement_key_update",
-        "placement_months_delete",
-        "placementmonth_refs_update",
-        "placementmonth_refs_insert",
-    )
-]
-
-
 def _users(apps, schema_editor) -> str:
     return schema_editor.quote_name(apps.get_model(settings.AUTH_USER_MODEL)._meta.db_table)
 
@@ -139,8 +113,8 @@ def install(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_FORWARD.replace("{users}", users))
     elif schema_editor.connection.vendor == "sqlite":
-        for sql in SQLITE_FORWARD:
-            schema_editor.execute(sql.replace("{users}", users))
+        # The same guarantees, row by row: the definitions every migrate re-creates where missing.
+        ensure_sqlite_triggers(schema_editor.connection.alias, installing=True)
     else:
         raise NotImplementedError("the month table's reference triggers exist for PostgreSQL and SQLite only")
 
@@ -150,8 +124,8 @@ def remove(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_BACKWARD.replace("{users}", users))
     elif schema_editor.connection.vendor == "sqlite":
-        for sql in SQLITE_BACKWARD:
-            schema_editor.execute(sql)
+        for name in SQLITE_TRIGGERS:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):

@@ -19,11 +19,13 @@ concurrent selection is never overwritten with stale values:
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import NamedTuple
 
@@ -119,28 +121,50 @@ def grid_recompute_many(
     writer = _ChunkWriter() if pipeline else None
     done, last_pk = 0, 0
     try:
-        while True:
-            batch = placement_refs(qs.filter(pk__gt=last_pk)[:chunk])
-            if not batch:
-                break
-            now = timezone.now()
-            facts = facts_for_placements(batch)
-            grids = [(p, evaluate_year(facts[p.pk])) for p in batch]
-            if writer is not None:
-                writer.submit(grids, now)
-            else:
-                with transaction.atomic():
-                    written = _write(grids, now)
-                if written:
-                    _touch_changed([p.pk for p, _ in grids], now, copied=written.copied_only)
-            done += len(batch)
-            last_pk = batch[-1].pk
-            if progress:
-                progress(done)
+        with _cyclic_gc_paused():
+            while True:
+                batch = placement_refs(qs.filter(pk__gt=last_pk)[:chunk])
+                if not batch:
+                    break
+                now = timezone.now()
+                facts = facts_for_placements(batch)
+                grids = [(p, evaluate_year(facts[p.pk])) for p in batch]
+                if writer is not None:
+                    writer.submit(grids, now)
+                else:
+                    with transaction.atomic():
+                        written = _write(grids, now)
+                    if written:
+                        _touch_changed([p.pk for p, _ in grids], now, copied=written.copied_only)
+                done += len(batch)
+                last_pk = batch[-1].pk
+                if progress:
+                    progress(done)
     finally:
         if writer is not None:
             writer.close()
     return done
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Hold CPython's cyclic garbage collector for a pass (reference counting frees everything as usual).
+
+    A chunk allocates ~300,000 container objects (facts, month results, COPY lines) that live until the next chunk,
+    so the collector's young generations filled and were traversed again and again: a fifth to a quarter of the
+    pass's Python time, for nothing — a pass makes no reference cycles (measured: ``gc.collect()`` after a 100,000-
+    placement pass with the collector held found 0 objects; peak memory unchanged). Process-wide: another thread
+    of the process allocates without cyclic collection meanwhile, and nested or concurrent passes leave the
+    collector as the outermost found it.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class _ChunkWriter:

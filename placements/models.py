@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from core import idnumbers
 from core.months import month_label
@@ -298,7 +299,9 @@ class PlacementMonth(models.Model):
     cert_grade = models.PositiveSmallIntegerField("残疾证等级", null=True, blank=True)
     cert_no = models.CharField("残疾证号", max_length=40, blank=True)
     weight = models.PositiveSmallIntegerField("计算倍数", default=0)
-    checked_at = models.DateTimeField("核验时间", null=True, blank=True)
+    # Both times default to the statement's time in the database too: a year's first recompute COPYs new month rows
+    # without them, PostgreSQL parsing two timestamps a row was 10 µs of a placement's 26 µs of COPY.
+    checked_at = models.DateTimeField("核验时间", null=True, blank=True, db_default=Now())
     # The employer's selection and its review.
     selected = models.BooleanField("登记", default=False)
     review_state = models.CharField("审核状态", max_length=10, choices=MonthReview.choices, default=MonthReview.NONE)
@@ -321,7 +324,7 @@ class PlacementMonth(models.Model):
     )
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
     decision_reason = models.TextField("审核意见", blank=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())
 
     objects = PlacementMonthQuerySet.as_manager()
 

@@ -70,11 +70,12 @@ class PersonFacts:
     baseline: str = ""
     contracts: Sequence[ContractFacts] = ()
     certificates: Sequence[CertFacts] = ()
-    wages: Mapping[int, Mapping[str, Decimal]] = field(default_factory=dict)  # month → {unit: amount}
+    # Wages and minimum wages in one unit, compared only with each other: the facts selector gives whole fen (int).
+    wages: Mapping[int, Mapping[str, Decimal | int]] = field(default_factory=dict)  # month → {unit: amount}
     # Insurance paid, per paying unit, as a 12-bit mask of the year's months (bit m-1 = month m): see months_mask.
     pension: Mapping[str, int] = field(default_factory=dict)
     medical: Mapping[str, int] = field(default_factory=dict)
-    min_wages: Mapping[int, Decimal | None] = field(default_factory=dict)  # month → minimum in force on its 1st
+    min_wages: Mapping[int, Decimal | int | None] = field(default_factory=dict)  # month → minimum in force on its 1st
     taken_months: frozenset[int] = frozenset()  # held by another unit (PlacementMonth.held there)
 
 

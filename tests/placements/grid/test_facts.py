@@ -1,7 +1,6 @@
 """The facts selector: what it gathers and in how many queries."""
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
@@ -94,7 +93,7 @@ def test_facts_resolve_paying_units_certificates_and_holdings(employer, other_em
     assert (c.wage_unit, c.pension_unit, c.medical_unit) == (unit.uscc, employer.uscc, employer.uscc)
     assert c.is_dispatched and c.rejected
     assert sorted((x.grade, x.state) for x in facts.certificates) == [(1, "cancelled"), (2, "pending"), (3, "valid")]
-    assert facts.wages[202501] == {unit.uscc: Decimal("2500.50")}
+    assert facts.wages[202501] == {unit.uscc: 250050}  # in fen
     assert 202412 not in facts.wages
     assert facts.pension == {employer.uscc: months_mask([202503])}
     assert facts.taken_months == frozenset({202505})  # a rejected month holds nothing
@@ -109,6 +108,6 @@ def test_minimum_wage_resolved_for_the_employers_registration_region(employer):
     pf.min_wage("1101", "2480.00", date(2025, 7, 15))
     p = pf.placement(employer)
     facts = facts_for_placements([p])[p.pk]
-    assert facts.min_wages[202503] == Decimal("2420.00")
-    assert facts.min_wages[202504] == Decimal("2500.00")
-    assert facts.min_wages[202508] == Decimal("2500.00")
+    assert facts.min_wages[202503] == 242000  # in fen, as the wages
+    assert facts.min_wages[202504] == 250000
+    assert facts.min_wages[202508] == 250000

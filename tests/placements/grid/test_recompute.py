@@ -233,8 +233,8 @@ def test_placements_without_months_are_copied_and_equal_the_upsert(employer, oth
     copied = []
     real = recompute._copy_new
 
-    def spy(cursor, grids, now):
-        inserted, rest = real(cursor, grids, now)
+    def spy(cursor, grids):
+        inserted, rest = real(cursor, grids)
         copied.append(inserted)
         return inserted, rest
 
@@ -292,13 +292,13 @@ def test_a_recompute_marks_one_changed_placement_per_unit_and_year(employer, oth
 
 
 def _spy_on_marks(monkeypatch) -> list:
-    """The ``copied`` argument of every _touch_changed call, in order (the mark itself still runs)."""
+    """The ``copied`` and ``scan`` arguments of every _touch_changed call, in order (the mark itself still runs)."""
     marks = []
     real = recompute._touch_changed
 
-    def spy(placement_ids, stamp, copied=None):
-        marks.append(copied)
-        return real(placement_ids, stamp, copied=copied)
+    def spy(placement_ids, stamp, copied=(), *, scan=True):
+        marks.append((list(copied), scan))
+        return real(placement_ids, stamp, copied=copied, scan=scan)
 
     monkeypatch.setattr(recompute, "_touch_changed", spy)
     return marks
@@ -316,10 +316,31 @@ def test_a_first_recompute_marks_the_highest_placement_of_each_unit(employer, ot
     assert {pk for pk in after if after[pk] != before[pk]} == {mine[-1].pk, theirs[-1].pk}
     assert after[mine[-1].pk] > max(before.values())
     # PostgreSQL: the COPYed placements are the changed ones (no scan of the month rows); elsewhere the scan.
-    assert marks == ([sorted(before)] if connection.vendor == "postgresql" else [None])
+    assert marks == ([(sorted(before), False)] if connection.vendor == "postgresql" else [([], True)])
     # Nothing changed: no mark.
     assert grid_recompute_many(placements_qs=Placement.objects.all()) == 21
     assert dict(Placement.objects.values_list("pk", "updated_at")) == after
+
+
+def test_a_chunk_of_new_and_changed_placements_marks_both(employer, other_employer, monkeypatch):
+    """One chunk whose new placements' rows are COPYed (PostgreSQL: they carry the database's time, not the chunk's
+    stamp) and whose older placements' rows are upserted: the units of both are marked, and every new row has both
+    of its times."""
+    mine = [pf.complete_person(employer) for _ in range(2)]
+    grid_recompute_many(placements_qs=Placement.objects.all())
+    WageRecord.objects.filter(id_number=mine[0].id_number, month=202506).delete()
+    theirs = [pf.complete_person(other_employer) for _ in range(21)]  # 252 new rows, above COPY_THRESHOLD
+    before = dict(Placement.objects.values_list("pk", "updated_at"))
+    marks = _spy_on_marks(monkeypatch)
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 23
+    after = dict(Placement.objects.values_list("pk", "updated_at"))
+    assert {pk for pk in after if after[pk] != before[pk]} == {mine[0].pk, theirs[-1].pk}
+    if connection.vendor == "postgresql":
+        assert marks == [(sorted(p.pk for p in theirs), True)]
+    new_rows = PlacementMonth.objects.filter(placement__in=theirs)
+    assert new_rows.count() == 21 * 12
+    assert not new_rows.filter(checked_at__isnull=True).exists()
+    assert min(new_rows.values_list("updated_at", flat=True)) >= min(before.values())
 
 
 def _changes() -> dict[tuple[int, int], object]:
@@ -364,7 +385,7 @@ def test_a_first_pass_on_its_own_marks_each_units_year(employer, other_employer,
     assert dict(Placement.objects.values_list("pk", "updated_at")) == before
     assert len(mine) + len(theirs) == 21
     # PostgreSQL: the COPYed placements are the changed ones (no scan of the month rows); elsewhere the scan.
-    assert marks == ([sorted(before)] if connection.vendor == "postgresql" else [None])
+    assert marks == ([(sorted(before), False)] if connection.vendor == "postgresql" else [([], True)])
     # Nothing changed: no mark.
     assert grid_recompute_many(placements_qs=Placement.objects.all()) == 21
     assert _changes() == after

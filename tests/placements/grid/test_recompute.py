@@ -1,5 +1,6 @@
 """Recomputing grids on a small realistic unit, and what new facts do to registered months."""
 
+import gc
 from datetime import date
 from io import StringIO
 
@@ -37,11 +38,13 @@ def unit(employer):
 
 def test_a_small_unit_with_realistic_gaps(unit):
     subsidiary = pf.related_unit(unit)
-    # A: 二级, wages under the minimum in March and in August (after the rise), no pension in June.
+    # A: 二级, wages under the minimum in March, in August (after the rise) and by one fen in September, no pension in
+    # June.
     a = pf.placement(unit)
     pf.contract(a)
     pf.registry_cert(a.id_number, grade=2)
-    pf.monthly_facts(a.id_number, unit.uscc, wage={**dict.fromkeys(range(1, 13), "2600.00"), 3: "2400.00", 8: "2500"})
+    wages = {**dict.fromkeys(range(1, 13), "2600.00"), 3: "2400.00", 8: "2500", 9: "2539.99"}
+    pf.monthly_facts(a.id_number, unit.uscc, wage=wages)
     WageRecord.objects.filter(id_number=a.id_number, month=202507).update(amount="2540.00")
     from feeds.models import PensionContribution
 
@@ -69,10 +72,11 @@ def test_a_small_unit_with_realistic_gaps(unit):
     assert grid_recompute_many(placements_qs=Placement.objects.all(), chunk=2) == 3
 
     ga = grid(a)
-    assert [m for m, row in ga.items() if not row.verified] == [3, 6, 8]
+    assert [m for m, row in ga.items() if not row.verified] == [3, 6, 8, 9]
     assert reason_texts(ga[3].reasons) == ["工资低于最低工资标准"]
     assert reason_texts(ga[6].reasons) == ["未参保"]
     assert reason_texts(ga[8].reasons) == ["工资低于最低工资标准"]
+    assert reason_texts(ga[9].reasons) == ["工资低于最低工资标准"]  # one fen short
     assert ga[7].wage_ok  # exactly the new minimum
     assert {row.weight for row in ga.values()} == {2}
 
@@ -341,6 +345,40 @@ def test_a_chunk_of_new_and_changed_placements_marks_both(employer, other_employ
     assert new_rows.count() == 21 * 12
     assert not new_rows.filter(checked_at__isnull=True).exists()
     assert min(new_rows.values_list("updated_at", flat=True)) >= min(before.values())
+
+
+def test_a_pass_holds_the_cyclic_collector_and_gives_it_back(employer, monkeypatch):
+    """The cyclic garbage collector is off while a pass evaluates (it traversed each chunk's objects again and
+    again) and on again afterwards, also when the pass fails; a pass started with it off leaves it off."""
+    for _ in range(3):
+        pf.complete_person(employer)
+    seen = []
+    real = recompute.evaluate_year
+
+    def spy(facts):
+        seen.append(gc.isenabled())
+        return real(facts)
+
+    monkeypatch.setattr(recompute, "evaluate_year", spy)
+    assert gc.isenabled()
+    assert grid_recompute_many(placements_qs=Placement.objects.all(), chunk=2) == 3
+    assert seen == [False] * 3 and gc.isenabled()
+
+    def failing(facts):
+        raise RuntimeError("rules failed")
+
+    monkeypatch.setattr(recompute, "evaluate_year", failing)
+    with pytest.raises(RuntimeError):
+        grid_recompute_many(placements_qs=Placement.objects.all())
+    assert gc.isenabled()
+
+    monkeypatch.setattr(recompute, "evaluate_year", spy)
+    gc.disable()
+    try:
+        grid_recompute_many(placements_qs=Placement.objects.all())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def _changes() -> dict[tuple[int, int], object]:

@@ -408,6 +408,40 @@ def test_a_pass_on_its_own_marks_the_changed_units_years(employer, other_employe
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_pass_on_its_own_marks_new_and_changed_placements_of_one_chunk(employer, other_employer, monkeypatch):
+    """Outside a transaction (a year's pass, its workers) one chunk with COPYed new placements of one unit and an
+    upserted change of another unit's placement marks both units' years in GridChange."""
+    mine = [pf.complete_person(employer) for _ in range(2)]
+    grid_recompute_many(placements_qs=Placement.objects.all())
+    WageRecord.objects.filter(id_number=mine[0].id_number, month=202506).delete()
+    theirs = [pf.complete_person(other_employer) for _ in range(21)]  # 252 new rows, above COPY_THRESHOLD
+    before = _changes()
+    marks = _spy_on_marks(monkeypatch)
+    assert grid_recompute_many(placements_qs=Placement.objects.all()) == 23
+    after = _changes()
+    assert after[(employer.pk, 2025)] > before[(employer.pk, 2025)]
+    assert (other_employer.pk, 2025) in after and (other_employer.pk, 2025) not in before
+    if connection.vendor == "postgresql":
+        assert marks == [(sorted(p.pk for p in theirs), True)]
+    assert PlacementMonth.objects.filter(placement__in=theirs, checked_at__isnull=False).count() == 21 * 12
+
+
+def test_a_refused_copy_leaves_no_reference_cycle(employer, monkeypatch):
+    """A COPY refused because the rows exist (a clerk wrote them meanwhile) is taken apart where it is caught: with
+    the cyclic collector held for the pass, a cycle through its traceback would keep the chunk's rows until the end."""
+    placements = [pf.complete_person(employer) for _ in range(21)]
+    grid_recompute_many(placements_qs=Placement.objects.all())
+    monkeypatch.setattr(recompute, "_without_months", lambda cursor, pks: set(pks))
+    gc.collect()
+    gc.disable()
+    try:
+        assert grid_recompute_many(placements_qs=Placement.objects.filter(pk__in=[p.pk for p in placements])) == 21
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_first_pass_on_its_own_marks_each_units_year(employer, other_employer, monkeypatch):
     """A year's first recompute (PostgreSQL: every row COPYed as new) marks the same units' years as the scan of the
     month rows would, with a time later than every earlier change."""

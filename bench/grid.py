@@ -1,6 +1,6 @@
 """Benchmark of the month-grid engine on PostgreSQL (issue 3).
 
-    .venv/bin/python bench/grid.py [--placements 100000] [--employers 200] [--keep] [--province] [--processes 2]
+    .venv/bin/python bench/grid.py [--placements 100000] [--employers 200] [--keep] [--province] [--processes 2] [--parallel-only [--first-runs 3]]
 
 ``--province``: 500,000 placements of 100,000 units (a province's year, 6 M month rows).
 
@@ -12,6 +12,7 @@ of pension / medical / wage facts (with realistic gaps) by COPY, then prints:
   1.2 M grid rows), a second run with no fact changed, and a run after 5 % of the wage rows changed;
 - with ``--processes N`` (issue 16), the same nothing-changed run and a first run split across N worker processes
   by placement-id range (placements.grid.parallel.grid_recompute_parallel, ``recompute_grids --processes N``);
+  ``--parallel-only --first-runs K``: only the split first run, K times (the pass whose time varies most);
 - the number of queries of one placement's grid (facts selector + recompute) for a placement with 1 and with
   5 contracts.
 
@@ -384,6 +385,29 @@ def _measure_parallel(qs, processes: int) -> None:
     )
 
 
+def _measure_first_runs(qs, processes: int, runs: int) -> None:
+    """``--first-runs N``: only a year's first run, ``N`` times, each from an empty month table after a CHECKPOINT,
+    with the calibration loop and the WAL each wrote (the first run is the pass whose time varies most here)."""
+    from django.db import connection
+
+    from placements.models import PlacementMonth
+
+    times = []
+    for _ in range(runs):
+        with connection.cursor() as cur:
+            cur.execute(f"TRUNCATE {PlacementMonth._meta.db_table}")
+            cur.execute("CHECKPOINT")
+            cur.execute("SELECT pg_current_wal_lsn()")
+            (lsn,) = cur.fetchone()
+        print(f"  {_common.calibration()}", flush=True)
+        rate = _run_parallel(qs, processes, "recompute, first run (creates the grid rows)")
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [lsn])
+            print(f"  WAL written: {float(cur.fetchone()[0]) / 1e9:.2f} GB", flush=True)
+        times.append(qs.count() / rate)
+    print(f"first runs, {processes} worker processes: " + ", ".join(f"{t:.1f} s" for t in times))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--placements", type=int, default=100_000)
@@ -404,6 +428,13 @@ def main() -> None:
         help="with --processes N: only the runs split across the worker processes (first, nothing changed, 5 %% "
         "changed)",
     )
+    parser.add_argument(
+        "--first-runs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --processes N --parallel-only: only the first run, this many times (each after a CHECKPOINT)",
+    )
     args = parser.parse_args()
     if args.province:
         args.placements, args.employers = 500_000, 100_000
@@ -417,6 +448,11 @@ def main() -> None:
 
         if not Placement.objects.filter(year=YEAR).exists():
             sys.exit(f"--keep: no placements of {YEAR} in {_common.database_name(DB_URL)}; run once without --keep")
+    if args.first_runs and args.parallel_only:
+        from placements.models import Placement
+
+        _measure_first_runs(Placement.objects.filter(year=YEAR), max(args.processes, 1), args.first_runs)
+        return
     measure(generated=not args.keep, processes=args.processes, parallel_only=args.parallel_only)
 
 

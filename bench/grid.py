@@ -1,6 +1,7 @@
 """Benchmark of the month-grid engine on PostgreSQL (issue 3).
 
-    .venv/bin/python bench/grid.py [--placements 100000] [--employers 200] [--keep] [--province] [--processes 2] [--parallel-only [--first-runs 3]]
+    .venv/bin/python bench/grid.py [--placements 100000] [--employers 200] [--keep] [--province] [--processes 2]
+        [--parallel-only [--first-runs 3]]
 
 ``--province``: 500,000 placements of 100,000 units (a province's year, 6 M month rows).
 

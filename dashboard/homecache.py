@@ -12,7 +12,7 @@ the page needs anyway):
   or removes a placement;
 * the background grid recomputes' changes to the unit's months (a feed import): the count and last ``changed_at``
   of its ``placements.models.GridChange`` rows, one per year (inside a transaction a recompute marks a placement's
-  ``updated_at`` instead: placements.grid.recompute._touch_changed) — the list page's totals rely on the same;
+  ``updated_at`` instead: placements.grid.marks.mark_changed) — the list page's totals rely on the same;
 * the unit's declarations (count, Σ ``version``, largest id, last ``updated_at``), its filing-window extensions and
   its stated staff figures (count, largest id, last ``updated_at``);
 * the feed imports (count, largest id): the reminders read the registry's certificates;

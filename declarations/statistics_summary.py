@@ -9,7 +9,7 @@ units, through the placement index) and deletes the rows of units that have no p
 fingerprint is the one the unit's list header trusts (count, Σ version, max id, last change): every service that
 changes a placement or its months bumps its version, adds or deletes one, and a background grid recompute sets the
 unit's year's ``placements.models.GridChange`` (inside a transaction a placement's ``updated_at``:
-``placements.grid.recompute._touch_changed``), which the last change takes when later than the placements'
+``placements.grid.marks.mark_changed``), which the last change takes when later than the placements'
 ``updated_at``.
 
 Who refreshes: the statistics page, for a district (cheap: a few thousand units at most), before it reads; for a

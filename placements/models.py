@@ -441,8 +441,8 @@ class GridChange(models.Model):
     unit's placements whose *last change* is the later of their latest ``updated_at`` and this time. A clerk's or a
     reviewer's action bumps a placement's ``version``; a recompute pass on its own (a year's pass, its workers, a task
     outside a transaction) writes here, one narrow row per unit and year, ``changed_at`` only ever moved forward;
-    inside a caller's transaction it sets a placement's ``updated_at`` instead (placements.grid.recompute
-    ._touch_changed says why).
+    inside a caller's transaction it sets a placement's ``updated_at`` instead (placements.grid.marks
+    .mark_changed says why).
     It used to set the ``updated_at`` of one changed placement per unit and year instead: each such update went
     through the placement table's eight indexes — 10 s and 1.2 GB of WAL of a province's first pass.
     """

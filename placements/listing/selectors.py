@@ -69,7 +69,7 @@ def list_header(employer: Employer, requested: int | None, today: date) -> ListH
     one-time filter) while the fingerprint is unchanged. Every action of the clerk or a reviewer bumps a
     placement's ``version``, adds or removes one, and a background grid recompute (after a feed import) sets the
     ``changed_at`` of the unit's year (placements.models.GridChange; inside a transaction a placement's
-    ``updated_at``: grid.recompute._touch_changed), which the last change takes when later than the placements'
+    ``updated_at``: grid.marks.mark_changed), which the last change takes when later than the placements'
     ``updated_at``, so the counters follow all of them at once; the
     expiry only bounds how long a direct SQL edit of the months, which bypasses both, could show. The rows of the
     list are always computed fresh.

@@ -239,7 +239,7 @@ SETTLED_UNIT = (
 )
 
 # Found by this test on CI: a one-placement recompute (a feed correction) that changed months left the placement
-# list's cached header totals stale — grid_recompute did not mark the placement changed (_touch_changed).
+# list's cached header totals stale — grid_recompute did not mark the placement changed (grid.marks.mark_changed).
 STALE_HEADER_UNIT = (
     False,
     [

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from feeds.models import WageRecord
+from placements.grid import marks as grid_marks
 from placements.grid import recompute
 from placements.grid.checks import reason_texts
 from placements.grid.recompute import grid_recompute, grid_recompute_many, grids_recompute_for_persons
@@ -296,15 +297,15 @@ def test_a_recompute_marks_one_changed_placement_per_unit_and_year(employer, oth
 
 
 def _spy_on_marks(monkeypatch) -> list:
-    """The ``copied`` and ``scan`` arguments of every _touch_changed call, in order (the mark itself still runs)."""
+    """The ``copied`` and ``scan`` arguments of every mark_changed call, in order (the mark itself still runs)."""
     marks = []
-    real = recompute._touch_changed
+    real = grid_marks.mark_changed
 
     def spy(placement_ids, stamp, copied=(), *, scan=True):
         marks.append((list(copied), scan))
         return real(placement_ids, stamp, copied=copied, scan=scan)
 
-    monkeypatch.setattr(recompute, "_touch_changed", spy)
+    monkeypatch.setattr(grid_marks, "mark_changed", spy)
     return marks
 
 

@@ -18,6 +18,7 @@ from placements.constants import PlacementStatus
 from placements.grid import recompute as services
 from placements.grid import services as grid_services
 from placements.grid.facts import facts_for_placements
+from placements.grid.marks import mark_changed
 from placements.grid.recompute import grid_recompute_many
 from placements.grid.rules import evaluate_year
 from placements.grid.services import months_select, placement_submit
@@ -274,8 +275,8 @@ def test_a_recompute_chunk_that_started_before_the_clerks_last_change_still_show
     assert list_header(employer, 2025, TODAY).totals["confirmed"] == 12  # cached now
 
     services._write(grids, stamp)
-    assert services._touch_changed([p.pk], stamp) == 1
-    # Inside the test's transaction the mark is the placement's updated_at (grid.recompute._touch_changed).
+    assert mark_changed([p.pk], stamp) == 1
+    # Inside the test's transaction the mark is the placement's updated_at (grid.marks.mark_changed).
     assert Placement.objects.get(pk=p.pk).updated_at > Placement.objects.get(pk=other.pk).updated_at
     assert list_header(employer, 2025, TODAY).totals["confirmed"] == 11
 

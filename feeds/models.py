@@ -55,9 +55,25 @@ class Certificate(models.Model):
         return self.cert_no
 
 
+class AsciiKeyField(models.CharField):
+    """An identifier written in ASCII (an ID number, a USCC) that PostgreSQL compares byte-wise: ``COLLATE "C"``,
+    whatever locale the database was created with (ADR 0002, "Identifier columns in the C collation"). Sorting such
+    a column — building the unique key of a loaded feed, merging a re-import, ``ORDER BY`` — then compares bytes with
+    abbreviated keys instead of calling the C library's ``strcoll`` for every pair; for ASCII digits and capital
+    letters both orders are the same. A comparison with a column of the database's default collation takes this one
+    (PostgreSQL: an explicit non-default collation wins over the default), so the unique index still serves the
+    joins. Other databases keep their default (SQLite compares bytes already)."""
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
 class MonthlyFact(models.Model):
-    id_number = models.CharField("身份证号", max_length=18)
-    unit_uscc = models.CharField("缴费单位", max_length=18)
+    id_number = AsciiKeyField("身份证号", max_length=18)
+    unit_uscc = AsciiKeyField("缴费单位", max_length=18)
     month = models.PositiveIntegerField("月份(YYYYMM)")
 
     class Meta:

@@ -2,10 +2,13 @@
 
 from datetime import date, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from core.idnumbers import check_digit
 from core.regiontable import stdnum_table
-from feeds.parsing import check_id_number
-from feeds.staging import _CanonicalIdNumbers
+from feeds.parsing import check_id_number, check_uscc
+from feeds.staging import _USCC_CHARACTERS, _canonical_uscc, _CanonicalIdNumbers, _indexes
 
 
 def _with_check(first17: str) -> str:
@@ -50,3 +53,44 @@ def test_canonical_id_numbers_answer_as_check_id_number():
     assert answers == [check_id_number(raw) == (raw, None) for raw in cases]
     assert answers[0] and not any(answers[1:9]) and answers[9] and not answers[10] and fast(with_x)
     assert [fast(raw) for raw in cases] == answers  # asked again (from its caches): the same
+
+
+def _uscc(first17: str) -> str:
+    """``first17`` completed with its GB 32100 check character (computed here independently: Σ value·3ⁱ mod 31)."""
+    total = sum(_USCC_CHARACTERS.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
+    return first17 + _USCC_CHARACTERS[(31 - total % 31) % 31]
+
+
+_USCC_BODY = st.text(alphabet=_USCC_CHARACTERS, min_size=10, max_size=10)
+_DIGITS8 = st.text(alphabet="0123456789", min_size=8, max_size=8)
+
+
+@given(
+    st.one_of(
+        st.builds(lambda head, body: _uscc(head + body[:9]), _DIGITS8, _USCC_BODY),  # valid codes
+        st.builds(  # valid codes with one character replaced (from the alphabet, or not: I, O, lower case, space…)
+            lambda head, body, at, c: (lambda code: code[:at] + c + code[at + 1 :])(_uscc(head + body[:9])),
+            _DIGITS8,
+            _USCC_BODY,
+            st.integers(0, 17),
+            st.sampled_from([*_USCC_CHARACTERS, "I", "O", "S", "V", "Z", "a", "x", " ", "-", "９", "Ａ"]),
+        ),
+        st.text(alphabet=_USCC_CHARACTERS + "IOaz -", min_size=16, max_size=20),
+    )
+)
+def test_canonical_uscc_answers_as_check_uscc(raw):
+    """Yes exactly when ``check_uscc(raw) == (raw, None)`` (python-stdnum's rule), for valid and invalid codes."""
+    assert _canonical_uscc(raw) == (check_uscc(raw) == (raw, None))
+
+
+def test_canonical_uscc_on_known_codes():
+    assert _canonical_uscc("91110000600037341L")  # python-stdnum's own example
+    assert not _canonical_uscc("91110000600037341M")  # wrong check character
+    assert not _canonical_uscc("91110000600037341l")  # lower case: valid, but not as it will be stored
+    assert not _canonical_uscc("A1110000600037341L")  # letters in the first eight
+
+
+def test_indexes_finds_every_occurrence_in_order():
+    column = ["a", "b", "a", "c", "a"]
+    assert list(_indexes(column, "a")) == [0, 2, 4]
+    assert list(_indexes(column, "c")) == [3]

@@ -13,8 +13,9 @@ persons whose facts changed (both bounded), and the same-file shortcut (a file i
   are written only by imports, which are logged, and a re-import never deletes), so the merge is skipped: the new
   log says 0 inserted, 0 updated, everything unchanged, and carries the previous import's rejections.
 - **Runs of lines known** (COPY path, monthly kinds): under the same rule, the runs of lines of the latest
-  import (``known_runs``: their digests and which of their rows went through the row validator) are not checked or
-  staged again (see :class:`feeds.staging.KnownRuns`).
+  imports (``known_runs``: their digests and which of their rows went through the row validator) are not checked or
+  staged again (see :class:`feeds.staging.KnownRuns`); an older import's run only if no import since changed the
+  facts of a person in it (the later imports' changed persons).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from feeds.parsing import Bounds
 from feeds.quality import SUPERSEDED, reason_group
 
 SAME_FILE = "same-file"  # FeedImport.method of an import skipped because the file was imported just before
+RUNS_CHAIN = 6  # the latest imports of a kind whose runs of lines the next import may recognise
+RUNS_CHAIN_PERSONS = 300_000  # changed persons held, at most, to check the older imports' runs against
 _BATCH = 2000
 
 # (line, reason, reason group, original fields)
@@ -70,13 +73,31 @@ def same_file_as_last(kind: str, digest: str, model: type[models.Model]) -> Feed
     return last if table_mark(model) == last.table_mark else None
 
 
-def previous_runs(kind: str, model: type[models.Model]) -> bytes:
-    """The runs of lines (``FeedImport.known_runs``, see :class:`feeds.staging.KnownRuns`) of the latest import of
-    ``kind`` when the table is as that import left it (the rule of :func:`same_file_as_last`), else nothing."""
-    last = _latest(kind).only("table_mark", "known_runs").first()
-    if last is None or last.table_mark is None or not last.known_runs:
-        return b""
-    return bytes(last.known_runs) if table_mark(model) == last.table_mark else b""
+def previous_runs(kind: str, model: type[models.Model]) -> list[tuple[bytes, frozenset[str] | None]]:
+    """The runs of lines (``FeedImport.known_runs``, see :class:`feeds.staging.KnownRuns`) of the latest
+    :data:`RUNS_CHAIN` imports of ``kind``, the latest first, each with the ID numbers whose facts the imports after it
+    changed (None: no import since). Nothing while the table is not as the latest import left it (the rule of
+    :func:`same_file_as_last`). An older import's run is trusted only if none of its ID numbers is among those
+    (``KnownRuns`` checks). The chain goes back only while each import found the table as the one before it left it
+    (``table_mark_before``: nothing else wrote in between, and it was not emptied — an initial load ends the chain),
+    and not past an import whose changed persons were not all stored (``CHANGED_PERSONS_CAP``) or once
+    :data:`RUNS_CHAIN_PERSONS` changed persons are held."""
+    fields = ("table_mark", "table_mark_before", "known_runs", "persons_changed", "persons_stored")
+    latest = list(_latest(kind).only(*fields)[:RUNS_CHAIN])
+    if not latest or latest[0].table_mark is None or table_mark(model) != latest[0].table_mark:
+        return []
+    chain: list[tuple[bytes, frozenset[str] | None]] = []
+    changed: set[str] = set()
+    for entry, before in zip(latest, [*latest[1:], None], strict=True):
+        if entry.known_runs:
+            chain.append((bytes(entry.known_runs), frozenset(changed) if changed else None))
+        if before is None or entry.table_mark_before is None or entry.table_mark_before != before.table_mark:
+            break  # no import before it, or the table was empty, or something else wrote the table in between
+        if entry.persons_stored < entry.persons_changed or len(changed) + entry.persons_stored > RUNS_CHAIN_PERSONS:
+            break  # the runs before it could not be checked against all it changed
+        if entry.persons_stored:
+            changed.update(entry.changed_persons.values_list("id_number", flat=True))
+    return chain
 
 
 def store_rejections(entry: FeedImport, rows: Iterable[RejectedRow]) -> int:

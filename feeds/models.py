@@ -154,6 +154,12 @@ class FeedImport(models.Model):
     table_mark = models.BigIntegerField(
         "导入后目标表最大ID", null=True, blank=True, help_text="与文件摘要一起判断数据表自上次导入后是否未变"
     )
+    table_mark_before = models.BigIntegerField(
+        "导入前目标表最大ID",
+        null=True,
+        blank=True,
+        help_text="与上一次导入后的最大ID相同，说明两次导入之间无其他写入（较早导入的行段摘要仍可参考）",
+    )
     rejections_stored = models.PositiveIntegerField(
         "保存的拒绝行", default=0, help_text=f"最多保存 {REJECTIONS_CAP:,} 行，超出部分只计数"
     )

@@ -233,16 +233,17 @@ def feed_import(
             with transaction.atomic():
                 if method == "copy":
                     lock_kind(spec)
+                mark_before = table_mark(model)  # under the lock: what the previous import left, if nothing else wrote
                 # Region-dependent kinds are small and validated against the Region table: never skipped.
                 same = None if report_path or kind in REGION_KINDS else same_file_as_last(kind, digest, model)
                 if same is not None:
-                    _same_file(result, same, feed, by, started_at, digest)
+                    _same_file(result, same, feed, by, started_at, digest, mark_before)
                     result.seconds = time.monotonic() - started
                     return result
                 if method == "copy":
-                    # Runs of lines the previous import checked and stored, while the table is as it left it: not
+                    # Runs of lines the latest imports checked and stored, while the table is as they left them: not
                     # checked or staged again. A dry run or a report reads and checks the whole file (feeds.md).
-                    known = b"" if dry_run or report_path or kind not in MONTHLY_KINDS else previous_runs(kind, model)
+                    known = [] if dry_run or report_path or kind not in MONTHLY_KINDS else previous_runs(kind, model)
                     with contextlib.ExitStack() as reopened:
                         streams = 0
 
@@ -266,7 +267,9 @@ def feed_import(
                     clock = time.monotonic()
                     # A file with a repeated key leaves no runs: a run's row may have lost to a later line.
                     runs = outcome.runs.pack() if outcome.runs is not None and not outcome.superseded else b""
-                    entry = _log(result, feed, by, started_at, digest=digest, mark=table_mark(model), runs=runs)
+                    entry = _log(
+                        result, feed, by, started_at, digest=digest, marks=(mark_before, table_mark(model)), runs=runs
+                    )
                     rows = rejected_rows(rejects.spooled(), outcome.superseded, feed.raw_lines, REJECTIONS_CAP)
                     entry.rejections_stored = store_rejections(entry, rows)
                     entry.persons_stored = store_changed_persons(entry, outcome.touched_ids)
@@ -291,7 +294,9 @@ def feed_import(
     return result
 
 
-def _same_file(result: ImportResult, last: FeedImport, feed: FeedFile, by, started_at, digest: str) -> None:
+def _same_file(
+    result: ImportResult, last: FeedImport, feed: FeedFile, by, started_at, digest: str, mark_before: int | None
+) -> None:
     """The file is the one the latest import of its kind read, and the table is as that import left it: log an
     import that changed nothing, with the previous one's counts and rejected rows (see feeds.import_log)."""
     result.method = SAME_FILE
@@ -301,7 +306,8 @@ def _same_file(result: ImportResult, last: FeedImport, feed: FeedFile, by, start
     result.samples = [
         (r.line, r.reason) for r in last.rejections.order_by("line").only("line", "reason")[:SAMPLE_REJECTS]
     ]
-    entry = _log(result, feed, by, started_at, digest=digest, mark=last.table_mark, runs=bytes(last.known_runs))
+    marks = (mark_before, last.table_mark)  # equal: the table is as the last import left it
+    entry = _log(result, feed, by, started_at, digest=digest, marks=marks, runs=bytes(last.known_runs))
     entry.rejections_stored = copy_rejections(last, entry)
     entry.save(update_fields=["rejections_stored"])
     result.log_id = entry.pk
@@ -330,9 +336,10 @@ def _log(
     started_at,
     *,
     digest: str,
-    mark: int | None,
+    marks: tuple[int | None, int | None],
     runs: bytes = b"",
 ) -> FeedImport:
+    """The import's log entry (and its audit event). ``marks``: the table's highest id before and after it."""
     user = by if getattr(by, "is_authenticated", False) else None
     entry = FeedImport.objects.create(
         kind=result.kind,
@@ -348,7 +355,8 @@ def _log(
         rejection_reasons=result.reasons,
         header=list(feed.header),
         digest=digest,
-        table_mark=mark,
+        table_mark_before=marks[0],
+        table_mark=marks[1],
         persons_changed=result.touched_persons,
         known_runs=runs,
         by=user,

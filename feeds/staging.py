@@ -91,14 +91,31 @@ class KnownRuns:
     import's (``known``, the same; empty when it may not be trusted). A digest covers the rule version, the kind, the
     accepted range, the header and the run's text."""
 
-    def __init__(self, kind: str, header: Sequence[str], bounds: Bounds, known: bytes = b"") -> None:
+    def __init__(
+        self,
+        kind: str,
+        header: Sequence[str],
+        bounds: Bounds,
+        known: Sequence[tuple[bytes, frozenset[str] | None]] = (),
+    ) -> None:
         # The ID-number rule reads python-stdnum's region table: a new release of it may retire or add codes.
         context = (
             f"{RUN_RULES}|stdnum {stdnum.__version__}|{kind}|{bounds.first_year}|{bounds.last_year}|"
             f"{','.join(header)}\n"
         )
         self._prefix = hashlib.sha256(context.encode())
-        self.known: dict[bytes, tuple[int, ...]] = self.unpack(known)
+        # ``known`` (feeds.import_log.previous_runs): packed runs, the latest import's first, each with the ID numbers
+        # changed since (None: none). A run of an older import is trusted only if none of those is among its ID
+        # numbers (``guards``, checked by CopyStream); the latest import that recorded a digest decides.
+        self.known: dict[bytes, tuple[int, ...]] = {}
+        self.guards: dict[bytes, frozenset[str]] = {}
+        for data, changed in reversed(known):
+            for digest, rows in self.unpack(data).items():
+                self.known[digest] = rows
+                if changed:
+                    self.guards[digest] = changed
+                else:
+                    self.guards.pop(digest, None)
         self.seen: dict[bytes, tuple[int, ...]] = {}
 
     def digests(self, texts: list[str], starts: list[int]) -> list[bytes]:
@@ -264,12 +281,13 @@ class CopyStream:
             p = feed.positions
             self._check_columns = [p[c] for c in ("id_number", "unit_uscc", "month", spec.columns[3])]
             self._key_columns = [p[c] for c in spec.key]
+            self._id_column = p["id_number"]
         self.runs = runs if self._checks is not None else None
 
     def forget_known(self) -> None:
         """Check and stage every row (a restart; a file past the duplicate probe's cap)."""
         if self.runs is not None:
-            self.runs.known = {}
+            self.runs.known, self.runs.guards = {}, {}
 
     def collect_persons(self) -> None:
         """Keep the distinct ID numbers of the staged rows (the initial load: every staged row is new, so these are
@@ -308,6 +326,8 @@ class CopyStream:
         digests = runs.digests(texts, starts) if runs is not None else []
         known = runs.known if runs is not None else {}
         matched = [known.get(digest) for digest in digests] if known else []
+        if runs is not None and runs.guards and any(row is not None for row in matched):
+            self._guard(runs.guards, digests, matched, columns, starts, n)
         if not any(row is not None for row in matched):
             bad = self._bad_rows(columns)
             if runs is not None:
@@ -336,6 +356,25 @@ class CopyStream:
                 bad.update(start + i for i in rows)
         self._record(runs, digests, starts, bad)
         return self._emit(batch, sorted(events), n)
+
+    def _guard(
+        self,
+        guards: dict[bytes, frozenset[str]],
+        digests: list[bytes],
+        matched: list[tuple[int, ...] | None],
+        columns: list[list[str]],
+        starts: list[int],
+        n: int,
+    ) -> None:
+        """Forget the matches of runs from an older import that hold the ID number of a person whose facts a later
+        import changed: such a run's rows may no longer be what is stored. (A skipped row's ID number is canonical,
+        as stored; the run's rows with another spelling are validated and staged anyway.)"""
+        ids = columns[self._id_column]
+        for j, (digest, stop) in enumerate(zip(digests, [*starts[1:], n], strict=True)):
+            if matched[j] is not None:
+                changed = guards.get(digest)
+                if changed is not None and not changed.isdisjoint(ids[starts[j] : stop]):
+                    matched[j] = None
 
     @staticmethod
     def _record(runs: KnownRuns, digests: list[bytes], starts: list[int], bad: set[int]) -> None:

@@ -92,7 +92,7 @@ def test_known_runs_give_what_checking_every_row_gives(tmp_path, monkeypatch, bl
         with_runs.append(_outcome(result))
         known[label] = (result.known, "restarted" in result.timings)
     _clear()
-    monkeypatch.setattr(services, "previous_runs", lambda kind, model: b"")
+    monkeypatch.setattr(services, "previous_runs", lambda kind, model: [])
     every_row = []
     for _label, path in files:
         result = feed_import(kind="pension", path=path, method="copy")
@@ -107,7 +107,9 @@ def test_known_runs_give_what_checking_every_row_gives(tmp_path, monkeypatch, bl
     assert known["changed in place"][0] > 0.5 * read["changed in place"]
     # a key repeated across a known run and another row: checked again in full (the later line wins)
     assert known["a key repeated at the end"] == (0, True)
-    assert known["after a superseded row"][0] == 0  # the previous import had a superseded row: it left no runs
+    # the previous import had a superseded row and left no runs; the runs of the one before it are used, but for
+    # those holding the person whose facts it changed
+    assert 0.5 * read["after a superseded row"] < known["after a superseded row"][0] < read["after a superseded row"]
     # rows missing: the runs around them are checked again, the others known (run boundaries depend on the lines)
     assert known["rows missing"][0] > 0.4 * read["rows missing"]
     assert known["the first row missing"][0] > 0.4 * read["the first row missing"]
@@ -130,7 +132,7 @@ def test_runs_are_not_trusted_once_the_table_changed(tmp_path):
     assert again.known > 0 and (again.inserted, again.updated) == (0, 1)
     # a row stored since the latest import (its highest id moved): nothing is known
     MODEL.objects.create(id_number="X", unit_uscc="Y", month=200001, base_amount=1)
-    assert import_log.previous_runs("pension", MODEL) == b""
+    assert import_log.previous_runs("pension", MODEL) == []
     result = feed_import(kind="pension", path=files["other bytes"], method="copy")
     assert result.known == 0 and (result.inserted, result.updated) == (0, 1)
 
@@ -155,3 +157,74 @@ def test_known_runs_pack_and_unpack():
     later = KnownRuns("pension", ["id_number", "unit_uscc", "month", "base_amount"], Bounds(2000, 2028))
     starts = [0, 512, 1024]
     assert not set(digests) & set(other.digests(texts, starts)) and not set(digests) & set(later.digests(texts, starts))
+
+
+def _increment(path, out, every, amount):
+    """Every ``every``-th row of ``path`` with the amount ``amount``, alone in a file (another file of the kind: an
+    increment that changes some persons' facts; its runs are not the year file's)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    changed = [",".join([*lines[n].split(",")[:3], amount]) for n in range(1, len(lines), every)]
+    out.write_text("\n".join([lines[0], *changed]) + "\n", encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize(("block_chars", "min_rows", "max_rows"), [(1 << 20, 64, 4096), (9000, 8, 100)])
+def test_runs_of_older_imports_are_trusted_for_persons_no_later_import_changed(
+    tmp_path, monkeypatch, block_chars, min_rows, max_rows
+):
+    """A year's file, then another file of the kind that changes some persons' facts (an increment), then the year's
+    rows again: the first import's runs are used for the persons the increment did not change, and the result is what
+    checking every row gives — the increment's changes undone where the year's file says otherwise."""
+    monkeypatch.setattr(reader, "BLOCK_CHARS", block_chars)
+    monkeypatch.setattr(reader, "MIN_RUN_ROWS", min_rows)
+    monkeypatch.setattr(reader, "MAX_RUN_ROWS", max_rows)
+    files = dict(_files(tmp_path))
+    increment = _increment(files["first"], tmp_path / "increment.csv", 1200, "4321.00")
+    sequence = [files["first"], increment, files["other bytes"], increment, files["changed in place"]]
+    with_runs, outcomes = [], []
+    for path in sequence:
+        with_runs.append(feed_import(kind="pension", path=path, method="copy"))
+        outcomes.append(_outcome(with_runs[-1]))  # the table as this import left it
+    _clear()
+    monkeypatch.setattr(services, "previous_runs", lambda kind, model: [])
+    every_row = [_outcome(feed_import(kind="pension", path=path, method="copy")) for path in sequence]
+    assert outcomes == every_row
+    _first, changing, again, changing_again, in_place = with_runs
+    assert changing.updated >= 3 and changing_again.updated == changing.updated  # the increment undone in between
+    # the year's rows after the increment: the first import's runs, but for those holding a changed person
+    assert 0.3 * again.read < again.known < again.read - changing.updated
+    assert again.updated == changing.updated  # every row the increment changed was staged and set back
+    assert in_place.known > 0.3 * in_place.read
+
+
+def test_the_chain_of_runs_ends_at_an_import_whose_changed_persons_were_not_all_kept(tmp_path, monkeypatch):
+    files = dict(_files(tmp_path))
+    increment = _increment(files["first"], tmp_path / "increment.csv", 1200, "4321.00")
+    feed_import(kind="pension", path=files["first"], method="copy")
+    monkeypatch.setattr(import_log, "CHANGED_PERSONS_CAP", 3)
+    changing = feed_import(kind="pension", path=increment, method="copy")
+    entry = FeedImport.objects.get(pk=changing.log_id)
+    assert entry.persons_changed > entry.persons_stored == 3
+    chain = import_log.previous_runs("pension", MODEL)
+    assert [changed for _, changed in chain] == [None]  # the increment's own runs only, not the first import's
+    assert feed_import(kind="pension", path=files["other bytes"], method="copy").known == 0
+
+
+@pytest.mark.parametrize("meanwhile", ["table emptied", "row written by hand"])
+def test_the_chain_of_runs_ends_where_something_else_wrote_the_table(tmp_path, meanwhile):
+    """Between the year's import and an increment the table was emptied (the increment then loads an empty table) or
+    a row was written outside an import: the year's runs may not describe the table any more, so the year's rows
+    imported again are all checked and staged — and every missing row is stored again."""
+    files = dict(_files(tmp_path))
+    increment = _increment(files["first"], tmp_path / "increment.csv", 1200, "4321.00")
+    first = feed_import(kind="pension", path=files["first"], method="copy")
+    if meanwhile == "table emptied":
+        MODEL.objects.all().delete()
+    else:
+        MODEL.objects.create(id_number="X", unit_uscc="Y", month=200001, base_amount=1)
+    feed_import(kind="pension", path=increment, method="copy")
+    assert len(import_log.previous_runs("pension", MODEL)) == 1  # the increment's own runs only
+    again = feed_import(kind="pension", path=files["other bytes"], method="copy")
+    assert again.known == 0
+    stored = first.inserted + (1 if meanwhile == "row written by hand" else 0)
+    assert MODEL.objects.count() == stored

@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from core.idnumbers import check_digit
 from core.regiontable import stdnum_table
+from feeds.canonical import USCC_CHARACTERS, CanonicalIdNumbers, canonical_uscc
 from feeds.parsing import check_id_number, check_uscc
-from feeds.staging import _USCC_CHARACTERS, _canonical_uscc, _CanonicalIdNumbers, _indexes
+from feeds.staging import _indexes
 
 
 def _with_check(first17: str) -> str:
@@ -47,7 +48,7 @@ def _cases() -> list[str]:
 
 def test_canonical_id_numbers_answer_as_check_id_number():
     """Yes exactly when ``check_id_number(raw) == (raw, None)``, for valid, invalid and non-canonical numbers."""
-    fast = _CanonicalIdNumbers()
+    fast = CanonicalIdNumbers()
     cases, with_x = _cases()
     answers = [fast(raw) for raw in cases]
     assert answers == [check_id_number(raw) == (raw, None) for raw in cases]
@@ -57,11 +58,11 @@ def test_canonical_id_numbers_answer_as_check_id_number():
 
 def _uscc(first17: str) -> str:
     """``first17`` completed with its GB 32100 check character (computed here independently: Σ value·3ⁱ mod 31)."""
-    total = sum(_USCC_CHARACTERS.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
-    return first17 + _USCC_CHARACTERS[(31 - total % 31) % 31]
+    total = sum(USCC_CHARACTERS.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
+    return first17 + USCC_CHARACTERS[(31 - total % 31) % 31]
 
 
-_USCC_BODY = st.text(alphabet=_USCC_CHARACTERS, min_size=10, max_size=10)
+_USCC_BODY = st.text(alphabet=USCC_CHARACTERS, min_size=10, max_size=10)
 _DIGITS8 = st.text(alphabet="0123456789", min_size=8, max_size=8)
 
 
@@ -73,21 +74,21 @@ _DIGITS8 = st.text(alphabet="0123456789", min_size=8, max_size=8)
             _DIGITS8,
             _USCC_BODY,
             st.integers(0, 17),
-            st.sampled_from([*_USCC_CHARACTERS, "I", "O", "S", "V", "Z", "a", "x", " ", "-", "９", "Ａ"]),
+            st.sampled_from([*USCC_CHARACTERS, "I", "O", "S", "V", "Z", "a", "x", " ", "-", "９", "Ａ"]),
         ),
-        st.text(alphabet=_USCC_CHARACTERS + "IOaz -", min_size=16, max_size=20),
+        st.text(alphabet=USCC_CHARACTERS + "IOaz -", min_size=16, max_size=20),
     )
 )
-def test_canonical_uscc_answers_as_check_uscc(raw):
+def testcanonical_uscc_answers_as_check_uscc(raw):
     """Yes exactly when ``check_uscc(raw) == (raw, None)`` (python-stdnum's rule), for valid and invalid codes."""
-    assert _canonical_uscc(raw) == (check_uscc(raw) == (raw, None))
+    assert canonical_uscc(raw) == (check_uscc(raw) == (raw, None))
 
 
-def test_canonical_uscc_on_known_codes():
-    assert _canonical_uscc("91110000600037341L")  # python-stdnum's own example
-    assert not _canonical_uscc("91110000600037341M")  # wrong check character
-    assert not _canonical_uscc("91110000600037341l")  # lower case: valid, but not as it will be stored
-    assert not _canonical_uscc("A1110000600037341L")  # letters in the first eight
+def testcanonical_uscc_on_known_codes():
+    assert canonical_uscc("91110000600037341L")  # python-stdnum's own example
+    assert not canonical_uscc("91110000600037341M")  # wrong check character
+    assert not canonical_uscc("91110000600037341l")  # lower case: valid, but not as it will be stored
+    assert not canonical_uscc("A1110000600037341L")  # letters in the first eight
 
 
 def test_indexes_finds_every_occurrence_in_order():

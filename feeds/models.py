@@ -61,8 +61,10 @@ class AsciiKeyField(models.CharField):
     a column — building the unique key of a loaded feed, merging a re-import, ``ORDER BY`` — then compares bytes with
     abbreviated keys instead of calling the C library's ``strcoll`` for every pair; for ASCII digits and capital
     letters both orders are the same. A comparison with a column of the database's default collation takes this one
-    (PostgreSQL: an explicit non-default collation wins over the default), so the unique index still serves the
-    joins. Other databases keep their default (SQLite compares bytes already)."""
+    (PostgreSQL: where one side has a non-default collation and the other the default, the non-default one wins), so
+    the unique index still serves the merges' joins with the staging table. Not for a column joined to another
+    table's indexed ID numbers (the placements'): that index, in the default collation, could not serve the join.
+    Other databases keep their default (SQLite compares bytes already)."""
 
     def db_parameters(self, connection):
         params = super().db_parameters(connection)

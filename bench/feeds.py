@@ -127,6 +127,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     print("(wall-clock figures depend on the load of the machine; the CPU seconds much less)")
     print(f"database: {pg_version}, {name}")
+    print(f"before: {_common.calibration()}")
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-feeds-"))
     started = time.monotonic()
@@ -262,6 +263,7 @@ def main() -> None:
             "fast as pension)"
         )
     print(f"peak memory of the imports: {peak_rss_mb():.0f} MB (resident, this process) for a {size_mb:.0f} MB file")
+    print(f"after: {_common.calibration()}")
     for variant in blank_files:
         variant.unlink()
     half.unlink()

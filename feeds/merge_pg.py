@@ -311,14 +311,27 @@ def _drop_key_index_if_empty(cursor, sql: _Statements, model: type[models.Model]
         return None
     transaction.savepoint_commit(savepoint)
     cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
-    # The primary key is kept, and maintained row by row during the COPY: its ids come in ascending order (each
-    # insert goes to the rightmost leaf), the PostgreSQL backend has time to spare while the rows are validated, and
-    # building it afterwards cost ~0.14 s more of the import's 1,000,000-row first load (ADR 0002, fourth pass).
+    columns = ", ".join(q(c) for c in constraint.fields)
+    add = [f"ADD CONSTRAINT {q(constraint.name)} UNIQUE ({columns})"]
+    # The primary key too (the ids are new, from the identity column): built once afterwards rather than maintained
+    # row by row. Kept when it cannot be dropped (a foreign key refers to the table).
+    cursor.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'", [model._meta.db_table]
+    )
+    primary = cursor.fetchone()
+    if primary is not None:
+        savepoint = transaction.savepoint_create()
+        try:
+            cursor.execute(f"ALTER TABLE {sql.table} DROP CONSTRAINT {q(primary[0])}")
+        except DatabaseError:
+            transaction.savepoint_rollback(savepoint)
+        else:
+            transaction.savepoint_commit(savepoint)
+            add.insert(0, f"ADD CONSTRAINT {q(primary[0])} PRIMARY KEY ({q(model._meta.pk.column)})")
     # A new (empty) file for the table in this transaction, so that COPY may write the rows frozen (see _initial_copy).
     # The table is empty and exclusively locked; ids are not restarted (CONTINUE IDENTITY: ids are never reused).
     cursor.execute(f"TRUNCATE {sql.table}")
-    columns = ", ".join(q(c) for c in constraint.fields)
-    return f"ALTER TABLE {sql.table} ADD CONSTRAINT {q(constraint.name)} UNIQUE ({columns})"
+    return f"ALTER TABLE {sql.table} {', '.join(add)}"
 
 
 def _initial_copy(cursor, sql: _Statements, stream: CopyStream, key_index: str) -> MergeOutcome:

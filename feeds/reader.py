@@ -74,12 +74,18 @@ MAX_RUN_ROWS = 4096
 
 def run_starts(first_fields: Sequence[str]) -> list[int]:
     """The indexes where runs start in a block whose lines' first fields are ``first_fields`` (0 first)."""
-    marks = list(map(str.endswith, first_fields, repeat(RUN_ENDINGS, len(first_fields))))
+    marks = map(str.endswith, first_fields, repeat(RUN_ENDINGS, len(first_fields)))
+    return run_starts_at(list(compress(range(len(first_fields)), marks)), len(first_fields))
+
+
+def run_starts_at(marked: Sequence[int], count: int) -> list[int]:
+    """:func:`run_starts` from the indexes (ascending) of the ``count`` lines whose first field is marked."""
+    previous = set(marked)
     starts = [0]
-    for cut in [*(i for i in compress(range(len(marks)), marks) if i and not marks[i - 1]), len(marks)]:
+    for cut in [*(i for i in marked if i and i - 1 not in previous), count]:
         while cut - starts[-1] > MAX_RUN_ROWS:
             starts.append(starts[-1] + MAX_RUN_ROWS)
-        if cut < len(marks) and cut - starts[-1] >= MIN_RUN_ROWS:
+        if cut < count and cut - starts[-1] >= MIN_RUN_ROWS:
             starts.append(cut)
     return starts
 
@@ -105,7 +111,7 @@ class Batch:
     Other blocks come as ``rows``. ``errors`` maps an index in the batch to a CSV framing error of that record.
     """
 
-    __slots__ = ("_rows", "columns", "errors", "lines", "starts", "text", "texts")
+    __slots__ = ("_rows", "columns", "errors", "lines", "raw", "starts", "text", "texts")
 
     def __init__(
         self,
@@ -117,8 +123,10 @@ class Batch:
         texts: list[str] | None = None,
         starts: list[int] | None = None,
         errors: dict[int, str] | None = None,
+        raw: bool = False,
     ) -> None:
         self.lines = lines
+        self.raw = raw  # a block of unquoted lines, not split yet (FeedFile.batches(split=False); FeedFile.split)
         self._rows = rows
         self.columns = columns
         self.text = text
@@ -173,15 +181,17 @@ class FeedFile:
         for batch in self.batches():
             yield from batch.records()
 
-    def batches(self) -> Iterator[Batch]:
+    def batches(self, split: bool = True) -> Iterator[Batch]:
         """The records in batches, in file order. Raises FeedFileError for file-level problems.
 
         Reads blocks of about a megabyte. While the text is plain CSV (no quote character, no ``\r``), a block
         is split with string methods — a million rows cost a few C calls, not a million Python iterations. From
-        the first block that is not plain, the rest of the file goes through the ``csv`` module.
+        the first block that is not plain, the rest of the file goes through the ``csv`` module. ``split=False``:
+        such a block comes unsplit (``Batch.raw``, its text and its lines' numbers), for a consumer that parses it
+        itself and hands it to :meth:`split` when it cannot.
         """
         assert self._text is not None
-        text, width = self._text, self.width
+        text = self._text
         line = 2  # where the next record starts
         pending = ""  # an incomplete last line of the previous block
         while True:
@@ -197,37 +207,28 @@ class FeedFile:
                 pending = buffer
                 continue
             block, pending = buffer[:cut], buffer[cut + 1 :]
-            lines = block.split("\n")
-            last = _last_run_start(lines) if chunk else 0  # at the end of the file: not cut
+            # Only the last lines decide where the block ends (see RUN_ENDINGS): split those, not the whole block.
+            tail = block.rsplit("\n", 2 * MAX_RUN_ROWS)
+            whole = len(tail) <= 2 * MAX_RUN_ROWS  # the block has no more lines than that: tail is every line
+            last = _last_run_start(tail if whole else tail[1:]) if chunk else 0  # at the end of the file: not cut
             if last:
                 # The block ends before the last line a run may start on; that line starts the next block.
-                pending = "\n".join(lines[last:]) + "\n" + pending
-                del lines[last:]
-                block = "\n".join(lines)
+                moved = "\n".join(tail[last if whole else last + 1 :])
+                pending = moved + "\n" + pending
+                block = block[: len(block) - len(moved) - 1]
             _check_text(block, line)
             if '"' in block or "\r" in block:
                 yield from self._csv_batches(self._rest(block, pending), line)
                 return
-            numbers: Sequence[int] = range(line, line + len(lines))
-            if len(block) > FIELD_LIMIT:
-                _check_lengths(lines, numbers)
-            line += len(lines)
-            plain = "" not in lines
-            if not plain:
-                kept = [(n, text_line) for n, text_line in zip(numbers, lines, strict=True) if text_line]
-                numbers, lines = [n for n, _ in kept], [text_line for _, text_line in kept]
-                if not lines:
-                    continue
-            if set(map(str.count, lines, repeat(",", len(lines)))) == {width - 1}:
-                flat = ",".join(lines).split(",")
-                columns = [flat[i::width] for i in range(width)]
-                if plain:
-                    starts = run_starts(columns[0])
-                    yield Batch(numbers, columns=columns, text=block, texts=lines, starts=starts)
-                else:
-                    yield Batch(numbers, columns=columns)
+            count = block.count("\n") + 1
+            numbers: Sequence[int] = range(line, line + count)
+            line += count
+            if split:
+                batch = self.split(Batch(numbers, text=block, raw=True))
+                if batch is not None:
+                    yield batch
             else:
-                yield Batch(numbers, rows=[text_line.split(",") for text_line in lines])
+                yield Batch(numbers, text=block, raw=True)
         if pending:  # the last line has no line end
             _check_text(pending, line)
             if '"' in pending or "\r" in pending:
@@ -237,6 +238,28 @@ class FeedFile:
             _check_lengths([pending], [line])
             self._check_last(line, fields)
             yield Batch([line], rows=[fields])
+
+    def split(self, batch: Batch) -> Batch | None:
+        """An unsplit block (``Batch.raw``) split into its records; None when it holds only blank lines. Raises
+        FeedFileError for a field longer than FIELD_LIMIT."""
+        block, numbers, width = batch.text, batch.lines, self.width
+        assert batch.raw and block is not None
+        lines = block.split("\n")
+        if len(block) > FIELD_LIMIT:
+            _check_lengths(lines, numbers)
+        plain = "" not in lines
+        if not plain:
+            kept = [(n, text_line) for n, text_line in zip(numbers, lines, strict=True) if text_line]
+            numbers, lines = [n for n, _ in kept], [text_line for _, text_line in kept]
+            if not lines:
+                return None
+        if set(map(str.count, lines, repeat(",", len(lines)))) == {width - 1}:
+            flat = ",".join(lines).split(",")
+            columns = [flat[i::width] for i in range(width)]
+            if plain:
+                return Batch(numbers, columns=columns, text=block, texts=lines, starts=run_starts(columns[0]))
+            return Batch(numbers, columns=columns)
+        return Batch(numbers, rows=[text_line.split(",") for text_line in lines])
 
     def _rest(self, head: str, pending: str) -> Iterator[str]:
         """``head`` (complete lines), then the partial line ``pending`` completed, then the rest of the file."""

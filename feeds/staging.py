@@ -25,12 +25,14 @@ import hashlib
 import io
 import struct
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import chain, compress
+from itertools import chain, compress, pairwise
 from operator import itemgetter
 
 import stdnum
 
+from feeds import columnar
 from feeds.canonical import monthly_checks
 from feeds.parsing import Bounds
 from feeds.reader import Batch, FeedFile
@@ -56,6 +58,18 @@ def _indexes(column: list[str], value: str) -> Iterator[int]:
             index = column.index(value, index + 1)
     except ValueError:
         return
+
+
+def _consecutive(rows: list[int]) -> Iterator[list[int]]:
+    """``rows`` (ascending) in runs of consecutive numbers."""
+    run: list[int] = []
+    for row in rows:
+        if run and row != run[-1] + 1:
+            yield run
+            run = []
+        run.append(row)
+    if run:
+        yield run
 
 
 class DuplicateProbe:
@@ -112,6 +126,17 @@ class KnownRuns:
                 else:
                     self.guards.pop(digest, None)
         self.seen: dict[bytes, tuple[int, ...]] = {}
+
+    def digests_of(self, text: str, offsets: list[int]) -> list[bytes]:
+        """:meth:`digests` of the runs of ``text`` that start at the character ``offsets`` (the last: one past the
+        end, as if the text ended in a newline); the same digests for the same lines."""
+        prefix = self._prefix
+        digests = []
+        for start, stop in pairwise(offsets):
+            h = prefix.copy()
+            h.update(text[start : stop - 1].encode())
+            digests.append(h.digest()[:_DIGEST])
+        return digests
 
     def digests(self, texts: list[str], starts: list[int]) -> list[bytes]:
         prefix = self._prefix
@@ -175,6 +200,7 @@ class CopyStream:
             self._key_columns = [p[c] for c in spec.key]
             self._id_column = p["id_number"]
         self.runs = runs if self._checks is not None else None
+        self.arrow = False  # plain blocks parsed by Arrow (use_arrow)
 
     def forget_known(self) -> None:
         """Check and stage every row (a restart; a file past the duplicate probe's cap)."""
@@ -197,8 +223,24 @@ class CopyStream:
             return True
         return size // MIN_ROW_BYTES <= self.probe.limit
 
+    def use_arrow(self) -> None:
+        """Parse plain blocks with Arrow (:mod:`feeds.columnar`) — the initial load: no known runs to skip and the
+        duplicate probe off (the key build checks), so a block's rows are checked, recorded and sent, nothing else."""
+        self.arrow = self._checks is not None and self.probe.maybe and not (self.runs is not None and self.runs.known)
+
     def chunks(self) -> Iterator[str]:
-        for batch in self.feed.batches():
+        for batch in self.feed.batches(split=not self.arrow):
+            if batch.raw:
+                parsed = columnar.parse(batch.text, self.feed.header, len(batch))
+                text = self._plain_arrow(batch, parsed) if parsed is not None else None
+                if text is not None:
+                    self.read += len(batch)
+                    if text:
+                        yield text
+                    continue
+                batch = self.feed.split(batch)
+                if batch is None:
+                    continue
             self.read += len(batch)
             if self._checks is None or batch.text is None:
                 text = self._validated(batch.records())
@@ -208,6 +250,45 @@ class CopyStream:
             text = self._plain(batch)
             if text:
                 yield text
+
+    def _plain_arrow(self, batch: Batch, block: columnar.ArrowBlock) -> str | None:
+        """:meth:`_plain` for a block Arrow parsed (no known runs, probe off); None: leave it to :meth:`_plain`."""
+        assert self._checks is not None
+        n = len(batch)
+        bad: set[int] = set()
+        for check, position in zip(self._checks, self._check_columns, strict=True):
+            values = check.bad_values(block.unique(position))
+            if values:
+                bad.update(block.rows_holding(position, values))
+        if len(bad) > n // 8:
+            return None  # mostly bad: row by row, as _plain does
+        if self.runs is not None:
+            offsets = [*map(block.offset, block.starts), block.offset(n)]
+            self._record(self.runs, self.runs.digests_of(block.text, offsets), block.starts, bad)
+        rows = sorted(bad)
+        if self.persons is not None:
+            persons = set(block.unique(self._id_column))
+            in_bad = Counter(fields[self._id_column] for fields in block.fields(rows))
+            for person, times in in_bad.items():
+                if block.count(self._id_column, person) == times:
+                    persons.discard(person)  # only in rows for the validator, which adds it if it stages one
+            self.persons.update(persons)
+        if not bad:
+            self._segment(batch.lines)
+            return block.text + "\n"
+        parts: list[str] = []
+        start = 0
+        for run in _consecutive(rows):
+            if run[0] > start:
+                self._segment(batch.lines[start : run[0]])
+                parts.append(block.text[block.offset(start) : block.offset(run[0])])
+            fields = block.fields(run)
+            parts.append(self._validated([(batch.lines[i], f, None) for i, f in zip(run, fields, strict=True)]))
+            start = run[-1] + 1
+        if start < n:
+            self._segment(batch.lines[start:n])
+            parts.append(block.text[block.offset(start) :] + "\n")
+        return "".join(parts)
 
     def _plain(self, batch: Batch) -> str:
         """A plain block: verbatim runs of valid-and-canonical rows, the validator for the others, known runs skipped

@@ -360,3 +360,47 @@ def test_identifier_columns_compare_bytes():
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "uniq_pension_key" in plan, plan
+
+
+@pytest.mark.parametrize(("block_chars", "oddities"), [(1 << 20, False), (4096, True)])
+def test_initial_load_parsed_by_arrow_gives_what_the_python_path_gives(tmp_path, monkeypatch, block_chars, oddities):
+    """The initial load's plain blocks parsed by Arrow (feeds.columnar) and by the Python reader: the same table,
+    counts, rejected rows with their lines, changed persons and recorded runs — with bad rows, rewritten rows
+    (spaces, a lower-case x) and, in small blocks, a blank line and a quoted tail (read by the Python path)."""
+    from feeds import reader, staging
+    from feeds.models import FeedChangedPerson, FeedImport
+
+    monkeypatch.setattr(reader, "BLOCK_CHARS", block_chars)
+    world = World(year=2025, employers=6, persons=300, seed=9)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0.03)
+    path = tmp_path / "pension.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    ident, unit, month, amount = lines[50].split(",")
+    lines[50] = f"{ident.lower()},{unit}, {month} ,{amount}"
+    if oddities:
+        lines.insert(900, "")
+        lines.insert(len(lines) - 20, f'"{ident}",{unit},{month},"{amount}"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def load():
+        result = feed_import(kind="pension", path=path, method="copy")
+        entry = FeedImport.objects.get(pk=result.log_id)
+        return {
+            "counts": counts(result),
+            "samples": result.samples,
+            "table": table("pension"),
+            "rejections": list(entry.rejections.order_by("line").values_list("line", "reason", "fields")),
+            "persons": sorted(FeedChangedPerson.objects.filter(feed_import=entry).values_list("id_number", flat=True)),
+            "runs": staging.KnownRuns.unpack(bytes(entry.known_runs)),
+        }
+
+    parsed = []
+    original = staging.columnar.parse
+    monkeypatch.setattr(staging.columnar, "parse", lambda *a: parsed.append(original(*a)) or parsed[-1])
+    with_arrow = load()
+    assert sum(block is not None for block in parsed) >= 1 and with_arrow["counts"][4] > 10
+    assert not oddities or None in parsed
+    clear()
+    FeedImport.objects.all().delete()
+    monkeypatch.setattr(staging.CopyStream, "use_arrow", lambda self: None)
+    assert load() == with_arrow

@@ -344,7 +344,6 @@ def _initial_copy(cursor, sql: _Statements, stream: CopyStream, key_index: str) 
     clock = time.monotonic()
     stream.probe.maybe = True  # switches the probe off: the key build below checks exactly (and costs no Python)
     stream.collect_persons()  # the touched ID numbers: every staged row is new
-    stream.use_arrow()  # plain blocks parsed in C++ (feeds.columnar)
     producer = _Producer(stream, segmented=False)
     producer.start()
     columns = ", ".join(connection.ops.quote_name(c) for c in stream.columns)

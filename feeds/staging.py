@@ -200,7 +200,9 @@ class CopyStream:
             self._key_columns = [p[c] for c in spec.key]
             self._id_column = p["id_number"]
         self.runs = runs if self._checks is not None else None
-        self.arrow = False  # plain blocks parsed by Arrow (use_arrow)
+        # Plain blocks parsed by Arrow (feeds.columnar, ADR 0024) — until a block holds a run known from an earlier
+        # import: then the file is a re-import of mostly known lines, which the Python path skips run by run.
+        self.arrow = self._checks is not None
 
     def forget_known(self) -> None:
         """Check and stage every row (a restart; a file past the duplicate probe's cap)."""
@@ -223,15 +225,10 @@ class CopyStream:
             return True
         return size // MIN_ROW_BYTES <= self.probe.limit
 
-    def use_arrow(self) -> None:
-        """Parse plain blocks with Arrow (:mod:`feeds.columnar`) — the initial load: no known runs to skip and the
-        duplicate probe off (the key build checks), so a block's rows are checked, recorded and sent, nothing else."""
-        self.arrow = self._checks is not None and self.probe.maybe and not (self.runs is not None and self.runs.known)
-
     def chunks(self) -> Iterator[str]:
         for batch in self.feed.batches(split=not self.arrow):
             if batch.raw:
-                parsed = columnar.parse(batch.text, self.feed.header, len(batch))
+                parsed = columnar.parse(batch.text, self.feed.header, len(batch)) if self.arrow else None
                 text = self._plain_arrow(batch, parsed) if parsed is not None else None
                 if text is not None:
                     self.read += len(batch)
@@ -252,9 +249,16 @@ class CopyStream:
                 yield text
 
     def _plain_arrow(self, batch: Batch, block: columnar.ArrowBlock) -> str | None:
-        """:meth:`_plain` for a block Arrow parsed (no known runs, probe off); None: leave it to :meth:`_plain`."""
+        """:meth:`_plain` for a block Arrow parsed that holds no run known from an earlier import; None: leave the
+        block to :meth:`_plain` (a known run: from then on every block, see ``arrow``; mostly bad rows)."""
         assert self._checks is not None
-        n = len(batch)
+        n, runs = len(batch), self.runs
+        digests: list[bytes] = []
+        if runs is not None:
+            digests = runs.digests_of(block.text, [*map(block.offset, block.starts), block.offset(n)])
+            if runs.known and any(digest in runs.known for digest in digests):
+                self.arrow = False
+                return None
         bad: set[int] = set()
         for check, position in zip(self._checks, self._check_columns, strict=True):
             values = check.bad_values(block.unique(position))
@@ -262,9 +266,13 @@ class CopyStream:
                 bad.update(block.rows_holding(position, values))
         if len(bad) > n // 8:
             return None  # mostly bad: row by row, as _plain does
-        if self.runs is not None:
-            offsets = [*map(block.offset, block.starts), block.offset(n)]
-            self._record(self.runs, self.runs.digests_of(block.text, offsets), block.starts, bad)
+        if runs is not None:
+            self._record(runs, digests, block.starts, bad)
+        if not self.probe.maybe:  # the keys of the rows sent verbatim (the validator's rows add their own)
+            keys = list(zip(*(block.columns[position].to_pylist() for position in self._key_columns), strict=True))
+            for row in sorted(bad, reverse=True):
+                del keys[row]
+            self.probe.add(keys, len(keys))
         rows = sorted(bad)
         if self.persons is not None:
             persons = set(block.unique(self._id_column))

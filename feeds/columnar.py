@@ -45,12 +45,34 @@ class ArrowBlock:
 
     def fields(self, rows: Sequence[int]) -> list[list[str]]:
         """The fields of ``rows``, in file order."""
-        return [[column[row].as_py() for column in self.columns] for row in rows]
+        import pyarrow as pa
 
-    def count(self, position: int, value: str) -> int:
+        if not rows:
+            return []
+        indices = pa.array(rows, pa.int64())
+        return [list(row) for row in zip(*(column.take(indices).to_pylist() for column in self.columns), strict=True)]
+
+    def values_outside(self, position: int, rows: Sequence[int]) -> list[str]:
+        """Field ``position`` of every row but ``rows``, in order."""
+        return self._outside(position, rows).to_pylist()
+
+    def unique_outside(self, position: int, rows: Sequence[int]) -> list[str]:
+        """The distinct values of field ``position`` in every row but ``rows``."""
         import pyarrow.compute as pc
 
-        return pc.sum(pc.equal(self.columns[position], value)).as_py() or 0
+        return pc.unique(self._outside(position, rows)).to_pylist()
+
+    def _outside(self, position: int, rows: Sequence[int]):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = self.columns[position]
+        if not rows:
+            return column
+        keep = [True] * len(column)
+        for row in rows:
+            keep[row] = False
+        return pc.filter(column, pa.array(keep, pa.bool_()))
 
 
 def parse(text: str, header: Sequence[str], count: int) -> ArrowBlock | None:

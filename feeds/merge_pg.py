@@ -122,7 +122,8 @@ class _Statements:
         self.stage = f"feed_stage_{spec.name}"
         self.table = q(model._meta.db_table)
         fields = {f.name: f for f in model._meta.concrete_fields}
-        # The staging columns keep the table's collation (so joins may use its unique index); the sorts that
+        # The staging columns have the database's default collation; a join with the table's identifier columns
+        # (COLLATE "C", feeds.models.AsciiKeyField) takes the table's, so it may use the unique index. The sorts that
         # deduplicate compare byte-wise (COLLATE "C": the values are ASCII identifiers or text compared for equality
         # only, so the result does not depend on it).
         self.stage_columns = ", ".join(f"{q(c)} {fields[c].db_type(connection)}" for c in spec.columns)

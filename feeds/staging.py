@@ -25,7 +25,6 @@ import hashlib
 import io
 import struct
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, compress, pairwise
 from operator import itemgetter
@@ -268,19 +267,13 @@ class CopyStream:
             return None  # mostly bad: row by row, as _plain does
         if runs is not None:
             self._record(runs, digests, block.starts, bad)
-        if not self.probe.maybe:  # the keys of the rows sent verbatim (the validator's rows add their own)
-            keys = list(zip(*(block.columns[position].to_pylist() for position in self._key_columns), strict=True))
-            for row in sorted(bad, reverse=True):
-                del keys[row]
-            self.probe.add(keys, len(keys))
         rows = sorted(bad)
-        if self.persons is not None:
-            persons = set(block.unique(self._id_column))
-            in_bad = Counter(fields[self._id_column] for fields in block.fields(rows))
-            for person, times in in_bad.items():
-                if block.count(self._id_column, person) == times:
-                    persons.discard(person)  # only in rows for the validator, which adds it if it stages one
-            self.persons.update(persons)
+        if not self.probe.maybe:  # the keys of the rows sent verbatim (the validator's rows add their own)
+            columns = (block.values_outside(position, rows) for position in self._key_columns)
+            keys = list(zip(*columns, strict=True))
+            self.probe.add(keys, len(keys))
+        if self.persons is not None:  # the verbatim rows' ID numbers (the validator adds those of its valid rows)
+            self.persons.update(block.unique_outside(self._id_column, rows))
         if not bad:
             self._segment(batch.lines)
             return block.text + "\n"

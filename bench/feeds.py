@@ -173,7 +173,7 @@ def main() -> None:
         with contextlib.ExitStack() as stack:
             if not runs:  # no run of lines known from the previous import: every row checked, staged and merged
                 stack.callback(setattr, feed_services, "previous_runs", feed_services.previous_runs)
-                feed_services.previous_runs = lambda kind, model: []
+                feed_services.previous_runs = lambda kind, mark: []
             result = feed_import(kind="pension", path=source, by="bench/feeds.py")
         total = time.monotonic() - clock
         cpu, db_cpu = time.process_time() - cpu, _common.backend_cpu(connection) - db_cpu

@@ -30,10 +30,15 @@ class ArrowBlock:
         """Where line ``row`` starts in the text (``row == len``: one past the end, as if it ended in a newline)."""
         return self._ends[row - 1] if row else 0
 
-    def unique(self, position: int) -> list[str]:
+    def unique(self, position: int, excluding: Sequence[int] = ()) -> list[str]:
+        """The distinct values of field ``position``, in every row but ``excluding``."""
         import pyarrow.compute as pc
 
-        return pc.unique(self.columns[position]).to_pylist()
+        return pc.unique(self._column(position, excluding)).to_pylist()
+
+    def values(self, position: int, excluding: Sequence[int] = ()) -> list[str]:
+        """Field ``position`` of every row but ``excluding``, in order."""
+        return self._column(position, excluding).to_pylist()
 
     def rows_holding(self, position: int, values: set[str]) -> list[int]:
         """The rows whose field ``position`` is one of ``values``, ascending."""
@@ -52,25 +57,15 @@ class ArrowBlock:
         indices = pa.array(rows, pa.int64())
         return [list(row) for row in zip(*(column.take(indices).to_pylist() for column in self.columns), strict=True)]
 
-    def values_outside(self, position: int, rows: Sequence[int]) -> list[str]:
-        """Field ``position`` of every row but ``rows``, in order."""
-        return self._outside(position, rows).to_pylist()
-
-    def unique_outside(self, position: int, rows: Sequence[int]) -> list[str]:
-        """The distinct values of field ``position`` in every row but ``rows``."""
-        import pyarrow.compute as pc
-
-        return pc.unique(self._outside(position, rows)).to_pylist()
-
-    def _outside(self, position: int, rows: Sequence[int]):
+    def _column(self, position: int, excluding: Sequence[int]):
         import pyarrow as pa
         import pyarrow.compute as pc
 
         column = self.columns[position]
-        if not rows:
+        if not excluding:
             return column
         keep = [True] * len(column)
-        for row in rows:
+        for row in excluding:
             keep[row] = False
         return pc.filter(column, pa.array(keep, pa.bool_()))
 

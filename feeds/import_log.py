@@ -63,28 +63,29 @@ def _latest(kind: str) -> models.QuerySet[FeedImport]:
     return FeedImport.objects.filter(kind=kind).order_by("-id")
 
 
-def same_file_as_last(kind: str, digest: str, model: type[models.Model]) -> FeedImport | None:
-    """The latest import of ``kind`` when it read the very same file and the table is as that import left it."""
+def same_file_as_last(kind: str, digest: str, mark: int | None) -> FeedImport | None:
+    """The latest import of ``kind`` when it read the very same file and the table is as that import left it
+    (``mark``: the table's :func:`table_mark` now)."""
     if not digest:
         return None
     last = _latest(kind).first()
     if last is None or last.digest != digest or last.table_mark is None:
         return None
-    return last if table_mark(model) == last.table_mark else None
+    return last if mark == last.table_mark else None
 
 
-def previous_runs(kind: str, model: type[models.Model]) -> list[tuple[bytes, frozenset[str] | None]]:
+def previous_runs(kind: str, mark: int | None) -> list[tuple[bytes, frozenset[str] | None]]:
     """The runs of lines (``FeedImport.known_runs``, see :class:`feeds.staging.KnownRuns`) of the latest
     :data:`RUNS_CHAIN` imports of ``kind``, the latest first, each with the ID numbers whose facts the imports after it
-    changed (None: no import since). Nothing while the table is not as the latest import left it (the rule of
-    :func:`same_file_as_last`). An older import's run is trusted only if none of its ID numbers is among those
-    (``KnownRuns`` checks). The chain goes back only while each import found the table as the one before it left it
-    (``table_mark_before``: nothing else wrote in between, and it was not emptied — an initial load ends the chain),
-    and not past an import whose changed persons were not all stored (``CHANGED_PERSONS_CAP``) or once
-    :data:`RUNS_CHAIN_PERSONS` changed persons are held."""
+    changed (None: no import since). Nothing while the table is not as the latest import left it (``mark``: its
+    :func:`table_mark` now; the rule of :func:`same_file_as_last`). An older import's run is trusted only if none of
+    its ID numbers is among those (``KnownRuns`` checks). The chain goes back only while each import found the table
+    as the one before it left it (``table_mark_before``: nothing else wrote in between, and it was not emptied — an
+    initial load ends the chain), and not past an import whose changed persons were not all stored
+    (``CHANGED_PERSONS_CAP``) or once :data:`RUNS_CHAIN_PERSONS` changed persons are held."""
     fields = ("table_mark", "table_mark_before", "known_runs", "persons_changed", "persons_stored")
     latest = list(_latest(kind).only(*fields)[:RUNS_CHAIN])
-    if not latest or latest[0].table_mark is None or table_mark(model) != latest[0].table_mark:
+    if not latest or latest[0].table_mark is None or mark != latest[0].table_mark:
         return []
     chain: list[tuple[bytes, frozenset[str] | None]] = []
     changed: set[str] = set()

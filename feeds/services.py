@@ -235,7 +235,7 @@ def feed_import(
                     lock_kind(spec)
                 mark_before = table_mark(model)  # under the lock: what the previous import left, if nothing else wrote
                 # Region-dependent kinds are small and validated against the Region table: never skipped.
-                same = None if report_path or kind in REGION_KINDS else same_file_as_last(kind, digest, model)
+                same = None if report_path or kind in REGION_KINDS else same_file_as_last(kind, digest, mark_before)
                 if same is not None:
                     _same_file(result, same, feed, by, started_at, digest, mark_before)
                     result.seconds = time.monotonic() - started
@@ -243,7 +243,8 @@ def feed_import(
                 if method == "copy":
                     # Runs of lines the latest imports checked and stored, while the table is as they left them: not
                     # checked or staged again. A dry run or a report reads and checks the whole file (feeds.md).
-                    known = [] if dry_run or report_path or kind not in MONTHLY_KINDS else previous_runs(kind, model)
+                    trusted = not (dry_run or report_path) and kind in MONTHLY_KINDS
+                    known = previous_runs(kind, mark_before) if trusted else []
                     with contextlib.ExitStack() as reopened:
                         streams = 0
 

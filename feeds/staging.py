@@ -26,6 +26,7 @@ import io
 import struct
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from itertools import chain, compress, pairwise
 from operator import itemgetter
 
@@ -46,6 +47,15 @@ MIN_ROW_BYTES = 45  # the shortest plausible row (a monthly fact with a one-digi
 RUN_RULES = "monthly-1"
 _DIGEST = 16  # bytes of SHA-256 kept per run
 _RUN_HEAD = struct.Struct("<16sH")  # digest, number of recorded rows (then that many uint16 indexes)
+
+
+def _rows_holding(columns: list[list[str]], position: int, values: set[str]) -> Iterable[int]:
+    """The rows of plain ``columns`` whose field ``position`` is one of ``values``."""
+    column = columns[position]
+    if len(values) > FEW_BAD_VALUES:  # one pass in C over the column, whatever the number of values
+        return compress(range(len(column)), map(values.__contains__, column))
+    # a scan in C per value (list.index: no call per row), several times cheaper than the above
+    return chain.from_iterable(_indexes(column, value) for value in values)
 
 
 def _indexes(column: list[str], value: str) -> Iterator[int]:
@@ -126,25 +136,22 @@ class KnownRuns:
                     self.guards.pop(digest, None)
         self.seen: dict[bytes, tuple[int, ...]] = {}
 
+    def _digest(self, run: str) -> bytes:
+        """A run's digest: the context above, then the run's lines joined by newlines."""
+        h = self._prefix.copy()
+        h.update(run.encode())
+        return h.digest()[:_DIGEST]
+
     def digests_of(self, text: str, offsets: list[int]) -> list[bytes]:
         """:meth:`digests` of the runs of ``text`` that start at the character ``offsets`` (the last: one past the
         end, as if the text ended in a newline); the same digests for the same lines."""
-        prefix = self._prefix
-        digests = []
-        for start, stop in pairwise(offsets):
-            h = prefix.copy()
-            h.update(text[start : stop - 1].encode())
-            digests.append(h.digest()[:_DIGEST])
-        return digests
+        return [self._digest(text[start : stop - 1]) for start, stop in pairwise(offsets)]
 
     def digests(self, texts: list[str], starts: list[int]) -> list[bytes]:
-        prefix = self._prefix
-        digests = []
-        for start, stop in zip(starts, [*starts[1:], len(texts)], strict=True):
-            h = prefix.copy()
-            h.update("\n".join(texts[start:stop]).encode())
-            digests.append(h.digest()[:_DIGEST])
-        return digests
+        return [
+            self._digest("\n".join(texts[start:stop]))
+            for start, stop in zip(starts, [*starts[1:], len(texts)], strict=True)
+        ]
 
     def pack(self) -> bytes:
         parts = []
@@ -258,22 +265,18 @@ class CopyStream:
             if runs.known and any(digest in runs.known for digest in digests):
                 self.arrow = False
                 return None
-        bad: set[int] = set()
-        for check, position in zip(self._checks, self._check_columns, strict=True):
-            values = check.bad_values(block.unique(position))
-            if values:
-                bad.update(block.rows_holding(position, values))
+        bad = self._bad_rows(block.unique, block.rows_holding)
         if len(bad) > n // 8:
             return None  # mostly bad: row by row, as _plain does
         if runs is not None:
             self._record(runs, digests, block.starts, bad)
         rows = sorted(bad)
         if not self.probe.maybe:  # the keys of the rows sent verbatim (the validator's rows add their own)
-            columns = (block.values_outside(position, rows) for position in self._key_columns)
+            columns = (block.values(position, excluding=rows) for position in self._key_columns)
             keys = list(zip(*columns, strict=True))
             self.probe.add(keys, len(keys))
         if self.persons is not None:  # the verbatim rows' ID numbers (the validator adds those of its valid rows)
-            self.persons.update(block.unique_outside(self._id_column, rows))
+            self.persons.update(block.unique(self._id_column, excluding=rows))
         if not bad:
             self._segment(batch.lines)
             return block.text + "\n"
@@ -303,7 +306,7 @@ class CopyStream:
         if runs is not None and runs.guards and any(row is not None for row in matched):
             self._guard(runs.guards, digests, matched, columns, starts, n)
         if not any(row is not None for row in matched):
-            bad = self._bad_rows(columns)
+            bad = self._bad_rows(columns.__getitem__, partial(_rows_holding, columns))
             if runs is not None:
                 self._record(runs, digests, starts, bad)
             if not bad:
@@ -320,7 +323,7 @@ class CopyStream:
         if unknown:
             index = list(chain.from_iterable(range(a, b) for a, b in unknown))
             sub = [list(chain.from_iterable(column[a:b] for a, b in unknown)) for column in columns]
-            bad = {index[i] for i in self._bad_rows(sub)}
+            bad = {index[i] for i in self._bad_rows(sub.__getitem__, partial(_rows_holding, sub))}
         events = [(i, "v") for i in bad]
         for (start, stop), rows in zip(bounds, matched, strict=True):
             if rows is not None:
@@ -396,18 +399,18 @@ class CopyStream:
         flush()
         return "".join(parts)
 
-    def _bad_rows(self, columns: list[list[str]]) -> set[int]:
-        """Indexes of the rows (of plain columns) holding a value that is not valid-and-canonical."""
+    def _bad_rows(
+        self, values_of: Callable[[int], Iterable[str]], rows_holding: Callable[[int, set[str]], Iterable[int]]
+    ) -> set[int]:
+        """Indexes of a block's rows holding a value that is not valid-and-canonical: ``values_of(position)`` gives
+        the values (or the distinct values) of a column of the block, ``rows_holding(position, values)`` the rows
+        holding one of ``values`` there — from plain Python columns (:func:`_rows_holding`) or from Arrow's."""
         assert self._checks is not None
         rows: set[int] = set()
         for check, position in zip(self._checks, self._check_columns, strict=True):
-            column = columns[position]
-            bad = check.bad_values(column)
-            if len(bad) > FEW_BAD_VALUES:  # one pass in C over the column, whatever the number of bad values
-                rows.update(compress(range(len(column)), map(bad.__contains__, column)))
-            else:  # a scan in C per bad value (list.index: no call per row), several times cheaper than the above
-                for value in bad:
-                    rows.update(_indexes(column, value))
+            bad = check.bad_values(values_of(position))
+            if bad:
+                rows.update(rows_holding(position, bad))
         return rows
 
     def _skip(self, batch: Batch, start: int, stop: int) -> None:

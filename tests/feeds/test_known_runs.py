@@ -92,7 +92,7 @@ def test_known_runs_give_what_checking_every_row_gives(tmp_path, monkeypatch, bl
         with_runs.append(_outcome(result))
         known[label] = (result.known, "restarted" in result.timings)
     _clear()
-    monkeypatch.setattr(services, "previous_runs", lambda kind, model: [])
+    monkeypatch.setattr(services, "previous_runs", lambda kind, mark: [])
     every_row = []
     for _label, path in files:
         result = feed_import(kind="pension", path=path, method="copy")
@@ -132,7 +132,7 @@ def test_runs_are_not_trusted_once_the_table_changed(tmp_path):
     assert again.known > 0 and (again.inserted, again.updated) == (0, 1)
     # a row stored since the latest import (its highest id moved): nothing is known
     MODEL.objects.create(id_number="X", unit_uscc="Y", month=200001, base_amount=1)
-    assert import_log.previous_runs("pension", MODEL) == []
+    assert import_log.previous_runs("pension", import_log.table_mark(MODEL)) == []
     result = feed_import(kind="pension", path=files["other bytes"], method="copy")
     assert result.known == 0 and (result.inserted, result.updated) == (0, 1)
 
@@ -186,7 +186,7 @@ def test_runs_of_older_imports_are_trusted_for_persons_no_later_import_changed(
         with_runs.append(feed_import(kind="pension", path=path, method="copy"))
         outcomes.append(_outcome(with_runs[-1]))  # the table as this import left it
     _clear()
-    monkeypatch.setattr(services, "previous_runs", lambda kind, model: [])
+    monkeypatch.setattr(services, "previous_runs", lambda kind, mark: [])
     every_row = [_outcome(feed_import(kind="pension", path=path, method="copy")) for path in sequence]
     assert outcomes == every_row
     _first, changing, again, changing_again, in_place = with_runs
@@ -205,7 +205,7 @@ def test_the_chain_of_runs_ends_at_an_import_whose_changed_persons_were_not_all_
     changing = feed_import(kind="pension", path=increment, method="copy")
     entry = FeedImport.objects.get(pk=changing.log_id)
     assert entry.persons_changed > entry.persons_stored == 3
-    chain = import_log.previous_runs("pension", MODEL)
+    chain = import_log.previous_runs("pension", import_log.table_mark(MODEL))
     assert [changed for _, changed in chain] == [None]  # the increment's own runs only, not the first import's
     assert feed_import(kind="pension", path=files["other bytes"], method="copy").known == 0
 
@@ -223,7 +223,7 @@ def test_the_chain_of_runs_ends_where_something_else_wrote_the_table(tmp_path, m
     else:
         MODEL.objects.create(id_number="X", unit_uscc="Y", month=200001, base_amount=1)
     feed_import(kind="pension", path=increment, method="copy")
-    assert len(import_log.previous_runs("pension", MODEL)) == 1  # the increment's own runs only
+    assert len(import_log.previous_runs("pension", import_log.table_mark(MODEL))) == 1  # the increment's own runs only
     again = feed_import(kind="pension", path=files["other bytes"], method="copy")
     assert again.known == 0
     stored = first.inserted + (1 if meanwhile == "row written by hand" else 0)

@@ -257,7 +257,7 @@ def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch
     calls.clear()
     # other bytes (a blank line at the end), the same rows: merged, not skipped — with no run of lines known from the
     # first import (test_known_runs.py), so that every row is staged
-    monkeypatch.setattr(services, "previous_runs", lambda kind, model: [])
+    monkeypatch.setattr(services, "previous_runs", lambda kind, mark: [])
     copy = tmp_path / "copy.csv"
     copy.write_bytes(path.read_bytes() + b"\n")
     again = feed_import(kind="pension", path=copy, method="copy")

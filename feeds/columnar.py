@@ -34,11 +34,11 @@ class ArrowBlock:
         """The distinct values of field ``position``, in every row but ``excluding``."""
         import pyarrow.compute as pc
 
-        return pc.unique(self._column(position, excluding)).to_pylist()
+        return pc.unique(self.column(position, excluding)).to_pylist()
 
     def values(self, position: int, excluding: Sequence[int] = ()) -> list[str]:
         """Field ``position`` of every row but ``excluding``, in order."""
-        return self._column(position, excluding).to_pylist()
+        return self.column(position, excluding).to_pylist()
 
     def rows_holding(self, position: int, values: set[str]) -> list[int]:
         """The rows whose field ``position`` is one of ``values``, ascending."""
@@ -57,7 +57,8 @@ class ArrowBlock:
         indices = pa.array(rows, pa.int64())
         return [list(row) for row in zip(*(column.take(indices).to_pylist() for column in self.columns), strict=True)]
 
-    def _column(self, position: int, excluding: Sequence[int]):
+    def column(self, position: int, excluding: Sequence[int] = ()):
+        """Field ``position`` of every row but ``excluding``, as a pyarrow string array."""
         import pyarrow as pa
         import pyarrow.compute as pc
 

@@ -68,6 +68,7 @@ class _Producer(threading.Thread):
                     since = stream.staged
                     if not self._put(_Marker(stream.staged, stream.probe.maybe)):
                         return
+            stream.probe.maybe  # noqa: B018 - the probe's count at the end, while PostgreSQL takes the last rows
             self._put(_END)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which re-raises it
             self._put(exc)
@@ -116,10 +117,14 @@ class _Restart(Exception):
 
 
 class _Statements:
-    def __init__(self, spec: KindSpec, model: type[models.Model]) -> None:
+    def __init__(self, spec: KindSpec, model: type[models.Model], backend: int = 0) -> None:
         q = connection.ops.quote_name
         self.spec = spec
-        self.stage = f"feed_stage_{spec.name}"
+        # An UNLOGGED table, not a temporary one: parallel workers may scan it (a temporary table is private to its
+        # backend), so a re-import's compare uses both cores. Created and dropped inside the import's transaction (a
+        # failed import rolls its creation back); named after the backend, so concurrent imports never share one.
+        self.stage = f"feed_stage_{spec.name}_{backend}"
+        self.changed = f"feed_changed_{spec.name}"
         self.table = q(model._meta.db_table)
         fields = {f.name: f for f in model._meta.concrete_fields}
         # The staging columns have the database's default collation; a join with the table's identifier columns
@@ -161,16 +166,35 @@ class _Statements:
         return f"NOT MATERIALIZED (SELECT {self.all_list} {rows})"  # no key twice: the staging table as it is
 
     def merge(self, deduplicate: bool) -> str:
-        """Merge the staged rows with %(lo)s < seq <= %(hi)s; returns (distinct, inserted, updated, touched)."""
+        """Merge the staged rows with %(lo)s < seq <= %(hi)s in one statement; returns (distinct, inserted, updated,
+        touched). With ``deduplicate`` false, :meth:`compare` and then :meth:`write` do the same."""
         source = self._source(deduplicate)
         distinct = "(SELECT count(*) FROM src)" if deduplicate else "%(hi)s - %(lo)s"
+        return self._writes(f"src AS {source}, chg AS MATERIALIZED ({self._changed_rows()})", distinct)
+
+    def compare(self) -> str:
+        """The staged rows with %(lo)s < seq <= %(hi)s (no key twice) that are new or differ from the stored row, with
+        the stored row's id, into the temporary table ``changed``. Read-only, so PostgreSQL may run it in parallel (a
+        statement that writes the table is never parallel); ``changed`` is as small as the change."""
         return f"""
-            WITH src AS {source},
-            chg AS MATERIALIZED (
-                SELECT s.*, t.id AS feed_target_id
-                FROM src s LEFT JOIN {self.table} t ON {self.join_on}
-                WHERE t.id IS NULL OR {self.differs}
-            ),
+            CREATE TEMPORARY TABLE {self.changed} ON COMMIT DROP AS
+            WITH src AS {self._source(False)} {self._changed_rows()}
+        """
+
+    def write(self) -> str:
+        """Write the rows :meth:`compare` found; returns (distinct, inserted, updated, touched) as :meth:`merge`."""
+        return self._writes(f"chg AS NOT MATERIALIZED (SELECT * FROM {self.changed})", "%(hi)s - %(lo)s")
+
+    def _changed_rows(self) -> str:
+        return f"""
+            SELECT s.*, t.id AS feed_target_id
+            FROM src s LEFT JOIN {self.table} t ON {self.join_on}
+            WHERE t.id IS NULL OR {self.differs}
+        """
+
+    def _writes(self, changed: str, distinct: str) -> str:
+        return f"""
+            WITH {changed},
             upd AS (
                 UPDATE {self.table} t SET {self.set_list} FROM chg c
                 WHERE c.feed_target_id IS NOT NULL AND t.id = c.feed_target_id
@@ -231,8 +255,9 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
     Imports of the same kind are serialised by a transaction-level advisory lock. Runs inside the caller's
     transaction; ``synchronous_commit = off`` and a larger ``work_mem`` are set for it.
     """
-    sql = _Statements(spec, model)
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        sql = _Statements(spec, model, cursor.fetchone()[0])
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         # The merges are a few big joins: compiling them costs more than it saves (and nothing here is repeated).
@@ -240,7 +265,7 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
     lock_kind(spec)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {sql.stage}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {sql.stage} (seq bigserial, {sql.stage_columns}) ON COMMIT DROP")
+        cursor.execute(f"CREATE UNLOGGED TABLE {sql.stage} (seq bigserial, {sql.stage_columns})")
         key_index = _drop_key_index_if_empty(cursor, sql, model)
         if key_index is not None:
             # An initial load: COPY straight into the (empty, unindexed by key) table, then the key built once.
@@ -254,9 +279,11 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
             if not fits:
                 stream.forget_known()  # a repeated key could not be told from a known run's rows: check them all
                 # Deduplicated in SQL in any case: the probe is switched off (it would hold up to its cap of key
-                # hashes — ~350 MB — before giving up on a file this size).
-                stream.probe.maybe = True
-            outcome = _load_and_merge(cursor, sql, stream, segmented=fits)
+                # numbers before giving up on a file this size).
+                stream.probe.switch_off()
+            # Segments merged while the file is read only if the probe can answer at every segment (feeds.probe).
+            segmented = stream.probe.early = fits and stream.fits_probe(early=True)
+            outcome = _load_and_merge(cursor, sql, stream, segmented=segmented)
             if not fits:
                 outcome.timings["one merge (file past the duplicate probe's cap)"] = 1.0
         except _Restart:
@@ -343,7 +370,7 @@ def _initial_copy(cursor, sql: _Statements, stream: CopyStream, key_index: str) 
     is built anyway, so the probe is switched off.)"""
     outcome = MergeOutcome()
     clock = time.monotonic()
-    stream.probe.maybe = True  # switches the probe off: the key build below checks exactly (and costs no Python)
+    stream.probe.switch_off()  # the key build below checks exactly (and costs no Python)
     stream.collect_persons()  # the touched ID numbers: every staged row is new
     producer = _Producer(stream, segmented=False)
     producer.start()
@@ -403,11 +430,29 @@ def _load_and_merge(cursor, sql: _Statements, stream: CopyStream, *, segmented: 
     columns = ", ".join(connection.ops.quote_name(c) for c in stream.columns)
     copy = f"COPY {sql.stage} ({columns}) FROM STDIN (FORMAT csv)"
 
-    def merge(hi: int, deduplicate: bool) -> int:
+    def merge(hi: int, deduplicate: bool, apart: bool = False) -> int:
+        """Merge staged rows merged+1..hi; ``apart``: compare (in parallel) and then write, for mostly known rows."""
         nonlocal first_changed
         cursor.execute(f"ANALYZE {sql.stage}")
-        cursor.execute(sql.merge(deduplicate), {"lo": merged, "hi": hi})
+        bounds = {"lo": merged, "hi": hi}
+        if apart:
+            # The planner overestimates the changed rows (it cannot know most are equal) and so the cost of handing
+            # them from the workers to the leader: parallel plans are costed as free for this one statement.
+            cursor.execute("SELECT current_setting('parallel_setup_cost'), current_setting('parallel_tuple_cost')")
+            costs = cursor.fetchone()
+            cursor.execute("SET LOCAL parallel_setup_cost = 0")
+            cursor.execute("SET LOCAL parallel_tuple_cost = 0")
+            cursor.execute(sql.compare(), bounds)
+            cursor.execute(
+                "SELECT set_config('parallel_setup_cost', %s, true), set_config('parallel_tuple_cost', %s, true)",
+                list(costs),
+            )
+            cursor.execute(sql.write(), bounds)
+        else:
+            cursor.execute(sql.merge(deduplicate), bounds)
         distinct, inserted, updated, touched_value = cursor.fetchone()
+        if apart:
+            cursor.execute(f"DROP TABLE {sql.changed}")
         outcome.distinct += distinct
         outcome.inserted += inserted
         outcome.updated += updated
@@ -423,6 +468,7 @@ def _load_and_merge(cursor, sql: _Statements, stream: CopyStream, *, segmented: 
         known, sampled = cursor.fetchone()
         return known < MOSTLY_NEW * sampled
 
+    mostly_known = None  # whether the staged rows are mostly stored already, once a sample or a merge told
     try:
         while True:
             reader = _SegmentReader(producer)
@@ -436,12 +482,15 @@ def _load_and_merge(cursor, sql: _Statements, stream: CopyStream, *, segmented: 
             if marker.maybe_duplicates:
                 producer.segmented = False  # deduplicate in the final merge (or restart)
             elif not merged and not mostly_new():
-                producer.segmented = False  # a re-import: one merge at the end, one pass over the table
+                producer.segmented, mostly_known = False, True  # a re-import: one merge at the end, one pass
             elif producer.segmented:
                 inserted = merge(marker.staged, deduplicate=False)
-                if inserted < MOSTLY_NEW * (marker.staged - merged):
+                mostly_known = inserted < MOSTLY_NEW * (marker.staged - merged)
+                if mostly_known:
                     producer.segmented = False  # mostly known rows: merge the rest at once
                 merged = marker.staged
+            if not producer.segmented:
+                stream.probe.early = False  # asked once, at the end: the key numbers counted then
     finally:
         producer.close()
     outcome.read, outcome.staged = stream.read, stream.staged
@@ -450,7 +499,12 @@ def _load_and_merge(cursor, sql: _Statements, stream: CopyStream, *, segmented: 
     if stream.probe.maybe and (merged or stream.skipped):
         # A key may repeat after segments were merged, or across a known run (not staged): redo, all rows staged.
         raise _Restart
-    merge(stream.staged, deduplicate=stream.probe.maybe)
+    if stream.probe.maybe:
+        merge(stream.staged, deduplicate=True)
+    else:
+        if mostly_known is None and stream.staged > merged:
+            mostly_known = not mostly_new()
+        merge(stream.staged, deduplicate=False, apart=bool(mostly_known))
     # The rows of known runs: stored as they are (the table is as the previous import left it), so unchanged.
     outcome.known = stream.skipped
     outcome.staged += stream.skipped

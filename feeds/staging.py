@@ -35,12 +35,12 @@ import stdnum
 from feeds import columnar
 from feeds.canonical import monthly_checks
 from feeds.parsing import Bounds
+from feeds.probe import EARLY_PROBE_LIMIT, DuplicateProbe, MonthlyKeys, python_hashes
 from feeds.reader import Batch, FeedFile
 from feeds.rows import MONTHLY_KINDS, KindSpec, RowValidator
 
 Reject = Callable[[int, str, Sequence[str]], None]
 FEW_BAD_VALUES = 2  # up to this many bad values in a column of a block, their rows are found by list.index
-DUPLICATE_PROBE_LIMIT = 5_000_000
 MIN_ROW_BYTES = 45  # the shortest plausible row (a monthly fact with a one-digit amount: 18+18+6+1 characters)
 # Part of every run digest: change it when a rule of feeds.rows / feeds.parsing changes which monthly rows are valid or
 # how they are written, so that no run checked under the old rules is taken as known.
@@ -79,28 +79,6 @@ def _consecutive(rows: list[int]) -> Iterator[list[int]]:
         run.append(row)
     if run:
         yield run
-
-
-class DuplicateProbe:
-    """Whether a key may occur twice in the file, from a bounded set of key hashes.
-
-    Conservative: a hash collision (or passing ``limit`` keys) only costs the exact deduplication in SQL; a file
-    with no repeated key — the usual case — spares the sort of the whole staging table.
-    """
-
-    def __init__(self, limit: int | None = None) -> None:
-        self.seen: set[int] = set()
-        self.limit = DUPLICATE_PROBE_LIMIT if limit is None else limit
-        self.maybe = False
-
-    def add(self, keys: Iterable, count: int) -> None:
-        if self.maybe:
-            return
-        before = len(self.seen)
-        self.seen.update(map(hash, keys))
-        if len(self.seen) - before != count or len(self.seen) > self.limit:
-            self.maybe = True
-            self.seen = set()
 
 
 class KnownRuns:
@@ -188,12 +166,12 @@ class CopyStream:
         self.columns: tuple[str, ...] = tuple(sorted(spec.columns, key=feed.positions.__getitem__))
         self._order = [spec.columns.index(c) for c in self.columns]
         # Probe keys as the text COPY receives for the key columns (the month stays "202501" on both routes).
-        getter = itemgetter(*range(len(spec.key)))
-        self._key = (lambda c: (c[0], c[1], str(c[2]))) if spec.name in MONTHLY_KINDS else getter
+        width = len(spec.key)  # the key columns come first in a clean row
+        self._key = (lambda c: (c[0], c[1], str(c[2]))) if spec.name in MONTHLY_KINDS else (lambda c: c[:width])
         self.read = 0
         self.staged = 0
         self.skipped = 0  # rows of known runs, neither checked nor staged (stored as they are, unchanged)
-        self.probe = DuplicateProbe()
+        self.probe = DuplicateProbe(MonthlyKeys() if spec.name in MONTHLY_KINDS else python_hashes)
         self.persons: set[str] | None = None  # the staged rows' ID numbers, when collect_persons() asked for them
         self._person = spec.columns.index(spec.person_field) if spec.person_field else None
         self._starts: list[int] = []  # first staging number of each segment
@@ -221,15 +199,15 @@ class CopyStream:
         if self._person is not None:
             self.persons = set()
 
-    def fits_probe(self) -> bool:
-        """Whether the file may hold no more rows than the duplicate probe can follow (from its size and the
-        shortest plausible row). A larger file is merged once at the end: a probe passing its cap after segments
-        were merged would mean rolling them back and reading the file again."""
+    def fits_probe(self, early: bool = False) -> bool:
+        """Whether the file may hold no more keys than the duplicate probe follows (``early``: with an answer at every
+        segment; see :mod:`feeds.probe`), from its size and the shortest plausible row."""
+        limit = min(self.probe.limit, EARLY_PROBE_LIMIT) if early else self.probe.limit
         try:
             size = self.feed.path.stat().st_size
         except OSError:
             return True
-        return size // MIN_ROW_BYTES <= self.probe.limit
+        return size // MIN_ROW_BYTES <= limit
 
     def chunks(self) -> Iterator[str]:
         for batch in self.feed.batches(split=not self.arrow):
@@ -271,10 +249,8 @@ class CopyStream:
         if runs is not None:
             self._record(runs, digests, block.starts, bad)
         rows = sorted(bad)
-        if not self.probe.maybe:  # the keys of the rows sent verbatim (the validator's rows add their own)
-            columns = (block.values(position, excluding=rows) for position in self._key_columns)
-            keys = list(zip(*columns, strict=True))
-            self.probe.add(keys, len(keys))
+        if not self.probe.off:  # the keys of the rows sent verbatim (the validator's rows add their own)
+            self.probe.add([block.column(p, excluding=rows) for p in self._key_columns], n - len(rows))
         if self.persons is not None:  # the verbatim rows' ID numbers (the validator adds those of its valid rows)
             self.persons.update(block.unique(self._id_column, excluding=rows))
         if not bad:
@@ -417,18 +393,17 @@ class CopyStream:
         """Rows ``start:stop`` of a known run: only their keys, for the duplicate probe."""
         columns = batch.columns
         assert columns is not None
-        id_col, unit_col, month_col = (columns[i][start:stop] for i in self._key_columns)
-        self.probe.add(zip(id_col, unit_col, month_col, strict=True), stop - start)
+        self.probe.add([columns[i][start:stop] for i in self._key_columns], stop - start)
         self.skipped += stop - start
 
     def _verbatim(self, batch: Batch, start: int, stop: int) -> None:
         """Book rows ``start:stop`` of a plain block as staged verbatim."""
         columns = batch.columns
         assert columns is not None
-        id_col, unit_col, month_col = (columns[i][start:stop] for i in self._key_columns)
-        self.probe.add(zip(id_col, unit_col, month_col, strict=True), stop - start)
+        keys = [columns[i][start:stop] for i in self._key_columns]
+        self.probe.add(keys, stop - start)
         if self.persons is not None:
-            self.persons.update(id_col)  # verbatim: the raw ID number is the canonical one
+            self.persons.update(keys[0])  # verbatim: the raw ID number is the canonical one
         self._segment(batch.lines[start:stop])
 
     def _validated(self, records: Iterable[tuple[int, Sequence[str], str | None]]) -> str:
@@ -456,7 +431,7 @@ class CopyStream:
             writer.writerow([clean[i] for i in order])
         if lines:
             self._segment(lines)
-            self.probe.add(keys, len(keys))
+            self.probe.add(list(zip(*keys, strict=True)), len(keys))
             if self.persons is not None:
                 self.persons.update(map(itemgetter(self._person), cleans))
         return out.getvalue()

@@ -91,11 +91,11 @@ def files(tmp_path):
     ],
 )
 def test_copy_and_portable_give_the_same_result(files, block, probe_limit, segment, few_bad, monkeypatch):
-    from feeds import merge_pg, reader, staging
+    from feeds import merge_pg, probe, reader, staging
 
     monkeypatch.setattr(staging, "FEW_BAD_VALUES", few_bad)
     monkeypatch.setattr(reader, "BLOCK_CHARS", block)
-    monkeypatch.setattr(staging, "DUPLICATE_PROBE_LIMIT", probe_limit)
+    monkeypatch.setattr(probe, "DUPLICATE_PROBE_LIMIT", probe_limit)
     monkeypatch.setattr(merge_pg, "SEGMENT_ROWS", segment)
     portable = run_all(files, "portable")
     clear()
@@ -243,16 +243,22 @@ def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch
     write_feeds(world, tmp_path, ["pension"], invalid_share=0)
     path = tmp_path / "pension.csv"
     calls = []
-    original = merge_pg._Statements.merge
+    merge, compare = merge_pg._Statements.merge, merge_pg._Statements.compare
 
-    def spy(self, deduplicate):
-        calls.append(deduplicate)
-        return original(self, deduplicate)
+    def spy_merge(self, deduplicate):
+        calls.append("deduplicated merge" if deduplicate else "merge")
+        return merge(self, deduplicate)
 
-    monkeypatch.setattr(merge_pg._Statements, "merge", spy)
+    def spy_compare(self):
+        calls.append("compare apart")
+        return compare(self)
+
+    monkeypatch.setattr(merge_pg._Statements, "merge", spy_merge)
+    monkeypatch.setattr(merge_pg._Statements, "compare", spy_compare)
     _not_empty()  # an empty table takes the initial-load path (see test_initial_load_*)
     first = feed_import(kind="pension", path=path, method="copy")
-    assert first.inserted == first.read and len(calls) > 3 and not any(calls)
+    # new rows: merged segment by segment in one statement each
+    assert first.inserted == first.read and len(calls) > 3 and set(calls) == {"merge"}
     assert "restarted" not in first.timings
     calls.clear()
     # other bytes (a blank line at the end), the same rows: merged, not skipped — with no run of lines known from the
@@ -262,7 +268,8 @@ def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch
     copy.write_bytes(path.read_bytes() + b"\n")
     again = feed_import(kind="pension", path=copy, method="copy")
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, again.read)
-    assert len(calls) == 1  # a sample showed known keys: one merge at the end
+    # a sample showed known keys: one merge at the end, its compare apart (parallel) from its writes
+    assert calls == ["compare apart"]
     assert first.touched_persons == 300 and again.touched_persons == 0
 
 
@@ -292,7 +299,7 @@ def test_duplicate_across_merged_segments_restarts_with_one_merge(tmp_path, monk
 def test_a_file_past_the_probe_cap_is_merged_once_without_a_restart(tmp_path, monkeypatch):
     """A file larger than the duplicate probe can follow (by its size) is staged whole and merged once: no segment
     merged and then rolled back, no second read — and the same result."""
-    from feeds import merge_pg, reader, staging
+    from feeds import merge_pg, probe, reader
 
     monkeypatch.setattr(reader, "BLOCK_CHARS", 4096)
     monkeypatch.setattr(merge_pg, "SEGMENT_ROWS", 200)
@@ -306,15 +313,15 @@ def test_a_file_past_the_probe_cap_is_merged_once_without_a_restart(tmp_path, mo
     expected = table("pension")
     clear()
     _not_empty()
-    monkeypatch.setattr(staging, "DUPLICATE_PROBE_LIMIT", 300)  # fewer keys than the file has
+    monkeypatch.setattr(probe, "DUPLICATE_PROBE_LIMIT", 300)  # fewer keys than the file has
     merges = []
     original = merge_pg._Statements.merge
     monkeypatch.setattr(
         merge_pg._Statements, "merge", lambda self, dedup: merges.append(dedup) or original(self, dedup)
     )
     probed = []  # whether the probe was still hashing keys, at each call
-    add = staging.DuplicateProbe.add
-    monkeypatch.setattr(staging.DuplicateProbe, "add", lambda self, *a: probed.append(not self.maybe) or add(self, *a))
+    add = probe.DuplicateProbe.add
+    monkeypatch.setattr(probe.DuplicateProbe, "add", lambda self, *a: probed.append(not self.off) or add(self, *a))
     result = feed_import(kind="pension", path=path, method="copy")
     assert merges == [True] and "restarted" not in result.timings
     assert not any(probed)  # switched off from the start: no key hashes held for a file this size

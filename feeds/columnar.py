@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import pairwise
 
 from feeds.reader import FIELD_LIMIT, RUN_ENDINGS, run_starts_at
 
@@ -18,7 +19,10 @@ _RUN_ENDING = "(" + "|".join(re.escape(ending) for ending in RUN_ENDINGS) + ")$"
 
 
 class ArrowBlock:
-    """The columns (file order) of a plain block, where its lines start, and the runs' starts (``run_starts``)."""
+    """The columns (file order) of a plain block, where its lines start, and the runs' starts (``run_starts``); the
+    methods of :class:`feeds.blocks.SplitBlock`, for the same block read by the Python reader."""
+
+    arrow = True
 
     def __init__(self, text: str, columns: list, ends: list[int], starts: list[int]) -> None:
         self.text = text
@@ -36,9 +40,9 @@ class ArrowBlock:
 
         return pc.unique(self.column(position, excluding)).to_pylist()
 
-    def values(self, position: int, excluding: Sequence[int] = ()) -> list[str]:
-        """Field ``position`` of every row but ``excluding``, in order."""
-        return self.column(position, excluding).to_pylist()
+    def values(self, position: int, start: int, stop: int) -> list[str]:
+        """Field ``position`` of rows ``start:stop``."""
+        return self.columns[position].slice(start, stop - start).to_pylist()
 
     def rows_holding(self, position: int, values: set[str]) -> list[int]:
         """The rows whose field ``position`` is one of ``values``, ascending."""
@@ -47,6 +51,24 @@ class ArrowBlock:
 
         mask = pc.is_in(self.columns[position], value_set=pa.array(sorted(values), pa.string()))
         return pc.indices_nonzero(mask).to_pylist()
+
+    def subset(self, spans: Sequence[tuple[int, int]]) -> ArrowBlock:
+        """Rows ``start:stop`` of each span, in order (their columns only)."""
+        import pyarrow as pa
+
+        columns = [pa.concat_arrays([column.slice(a, b - a) for a, b in spans]) for column in self.columns]
+        return ArrowBlock("", columns, [], [])
+
+    def span(self, start: int, stop: int) -> str:
+        """Lines ``start:stop`` as COPY text (each ending in a newline)."""
+        text = self.text[self.offset(start) : self.offset(stop)]
+        return text if stop < len(self._ends) else text + "\n"
+
+    def run_texts(self) -> Iterator[str]:
+        """Each run's lines joined by newlines (the text its digest covers)."""
+        offsets = [*map(self.offset, self.starts), self.offset(len(self._ends))]
+        for start, stop in pairwise(offsets):
+            yield self.text[start : stop - 1]
 
     def fields(self, rows: Sequence[int]) -> list[list[str]]:
         """The fields of ``rows``, in file order."""

@@ -26,13 +26,13 @@ import io
 import struct
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import partial
-from itertools import chain, compress, pairwise
+from itertools import chain
 from operator import itemgetter
 
 import stdnum
 
 from feeds import columnar
+from feeds.blocks import SplitBlock
 from feeds.canonical import monthly_checks
 from feeds.parsing import Bounds
 from feeds.probe import EARLY_PROBE_LIMIT, DuplicateProbe, MonthlyKeys, python_hashes
@@ -40,45 +40,13 @@ from feeds.reader import Batch, FeedFile
 from feeds.rows import MONTHLY_KINDS, KindSpec, RowValidator
 
 Reject = Callable[[int, str, Sequence[str]], None]
-FEW_BAD_VALUES = 2  # up to this many bad values in a column of a block, their rows are found by list.index
+Block = SplitBlock | columnar.ArrowBlock
 MIN_ROW_BYTES = 45  # the shortest plausible row (a monthly fact with a one-digit amount: 18+18+6+1 characters)
 # Part of every run digest: change it when a rule of feeds.rows / feeds.parsing changes which monthly rows are valid or
 # how they are written, so that no run checked under the old rules is taken as known.
 RUN_RULES = "monthly-1"
 _DIGEST = 16  # bytes of SHA-256 kept per run
 _RUN_HEAD = struct.Struct("<16sH")  # digest, number of recorded rows (then that many uint16 indexes)
-
-
-def _rows_holding(columns: list[list[str]], position: int, values: set[str]) -> Iterable[int]:
-    """The rows of plain ``columns`` whose field ``position`` is one of ``values``."""
-    column = columns[position]
-    if len(values) > FEW_BAD_VALUES:  # one pass in C over the column, whatever the number of values
-        return compress(range(len(column)), map(values.__contains__, column))
-    # a scan in C per value (list.index: no call per row), several times cheaper than the above
-    return chain.from_iterable(_indexes(column, value) for value in values)
-
-
-def _indexes(column: list[str], value: str) -> Iterator[int]:
-    """Where ``value`` occurs in ``column``."""
-    index = column.index(value)
-    try:
-        while True:
-            yield index
-            index = column.index(value, index + 1)
-    except ValueError:
-        return
-
-
-def _consecutive(rows: list[int]) -> Iterator[list[int]]:
-    """``rows`` (ascending) in runs of consecutive numbers."""
-    run: list[int] = []
-    for row in rows:
-        if run and row != run[-1] + 1:
-            yield run
-            run = []
-        run.append(row)
-    if run:
-        yield run
 
 
 class KnownRuns:
@@ -119,11 +87,6 @@ class KnownRuns:
         h = self._prefix.copy()
         h.update(run.encode())
         return h.digest()[:_DIGEST]
-
-    def digests_of(self, text: str, offsets: list[int]) -> list[bytes]:
-        """:meth:`digests` of the runs of ``text`` that start at the character ``offsets`` (the last: one past the
-        end, as if the text ended in a newline); the same digests for the same lines."""
-        return [self._digest(text[start : stop - 1]) for start, stop in pairwise(offsets)]
 
     def digests(self, texts: list[str], starts: list[int]) -> list[bytes]:
         return [
@@ -184,8 +147,7 @@ class CopyStream:
             self._key_columns = [p[c] for c in spec.key]
             self._id_column = p["id_number"]
         self.runs = runs if self._checks is not None else None
-        # Plain blocks parsed by Arrow (feeds.columnar, ADR 0024) — until a block holds a run known from an earlier
-        # import: then the file is a re-import of mostly known lines, which the Python path skips run by run.
+        # Plain blocks parsed by Arrow (feeds.columnar, ADR 0024); what it cannot read goes to the Python reader.
         self.arrow = self._checks is not None
 
     def forget_known(self) -> None:
@@ -213,120 +175,84 @@ class CopyStream:
         for batch in self.feed.batches(split=not self.arrow):
             if batch.raw:
                 parsed = columnar.parse(batch.text, self.feed.header, len(batch)) if self.arrow else None
-                text = self._plain_arrow(batch, parsed) if parsed is not None else None
+                text = self._plain(batch, parsed) if parsed is not None else None
                 if text is not None:
                     self.read += len(batch)
                     if text:
                         yield text
                     continue
-                batch = self.feed.split(batch)
+                batch = self.feed.split(batch)  # read by the Python path (mostly bad rows, non-ASCII, quotes, …)
                 if batch is None:
                     continue
             self.read += len(batch)
             if self._checks is None or batch.text is None:
                 text = self._validated(batch.records())
-                if text:
-                    yield text
-                continue
-            text = self._plain(batch)
+            else:
+                text = self._plain(batch, SplitBlock.of(batch))
+                if text is None:
+                    text = self._validated(batch.records())  # mostly bad rows: row by row
             if text:
                 yield text
 
-    def _plain_arrow(self, batch: Batch, block: columnar.ArrowBlock) -> str | None:
-        """:meth:`_plain` for a block Arrow parsed that holds no run known from an earlier import; None: leave the
-        block to :meth:`_plain` (a known run: from then on every block, see ``arrow``; mostly bad rows)."""
-        assert self._checks is not None
+    def _plain(self, batch: Batch, block: Block) -> str | None:
+        """A plain block: verbatim spans of valid-and-canonical rows, the validator for the others, known runs skipped
+        (but for their recorded rows), in file order (the later row wins). None: mostly bad rows (row by row)."""
         n, runs = len(batch), self.runs
-        digests: list[bytes] = []
-        if runs is not None:
-            digests = runs.digests_of(block.text, [*map(block.offset, block.starts), block.offset(n)])
-            if runs.known and any(digest in runs.known for digest in digests):
-                self.arrow = False
-                return None
-        bad = self._bad_rows(block.unique, block.rows_holding)
-        if len(bad) > n // 8:
-            return None  # mostly bad: row by row, as _plain does
-        if runs is not None:
-            self._record(runs, digests, block.starts, bad)
-        rows = sorted(bad)
-        if not self.probe.off:  # the keys of the rows sent verbatim (the validator's rows add their own)
-            self.probe.add([block.column(p, excluding=rows) for p in self._key_columns], n - len(rows))
-        if self.persons is not None:  # the verbatim rows' ID numbers (the validator adds those of its valid rows)
-            self.persons.update(block.unique(self._id_column, excluding=rows))
-        if not bad:
-            self._segment(batch.lines)
-            return block.text + "\n"
-        parts: list[str] = []
-        start = 0
-        for run in _consecutive(rows):
-            if run[0] > start:
-                self._segment(batch.lines[start : run[0]])
-                parts.append(block.text[block.offset(start) : block.offset(run[0])])
-            fields = block.fields(run)
-            parts.append(self._validated([(batch.lines[i], f, None) for i, f in zip(run, fields, strict=True)]))
-            start = run[-1] + 1
-        if start < n:
-            self._segment(batch.lines[start:n])
-            parts.append(block.text[block.offset(start) :] + "\n")
-        return "".join(parts)
-
-    def _plain(self, batch: Batch) -> str:
-        """A plain block: verbatim runs of valid-and-canonical rows, the validator for the others, known runs skipped
-        (but for their recorded rows), in file order (the later row wins)."""
-        n, columns, texts, starts = len(batch), batch.columns, batch.texts, batch.starts
-        assert columns is not None
-        runs = self.runs if texts is not None and starts is not None else None
-        digests = runs.digests(texts, starts) if runs is not None else []
+        if block.starts is None:
+            runs = None  # a block with blank lines: no runs
+        digests = [runs._digest(text) for text in block.run_texts()] if runs is not None else []
         known = runs.known if runs is not None else {}
         matched = [known.get(digest) for digest in digests] if known else []
-        if runs is not None and runs.guards and any(row is not None for row in matched):
-            self._guard(runs.guards, digests, matched, columns, starts, n)
-        if not any(row is not None for row in matched):
-            bad = self._bad_rows(columns.__getitem__, partial(_rows_holding, columns))
+        if runs is not None and runs.guards and any(rows is not None for rows in matched):
+            self._guard(runs.guards, digests, matched, block, n)
+        if not any(rows is not None for rows in matched):
+            bad = self._bad_rows(block.unique, block.rows_holding)
             if runs is not None:
-                self._record(runs, digests, starts, bad)
-            if not bad:
-                self._verbatim(batch, 0, n)
-                return batch.text + "\n"
+                self._record(runs, digests, block.starts, bad)
             if len(bad) > n // 8:
-                return self._validated(batch.records())
-            return self._emit(batch, [(start, "v") for start in sorted(bad)], n)
-        # Some runs known: check only the others; validate again the recorded rows of the known ones.
-        assert runs is not None and starts is not None
-        bounds = list(zip(starts, [*starts[1:], n], strict=True))
-        unknown = [bounds[j] for j, rows in enumerate(matched) if rows is None]
-        bad: set[int] = set()
-        if unknown:
-            index = list(chain.from_iterable(range(a, b) for a, b in unknown))
-            sub = [list(chain.from_iterable(column[a:b] for a, b in unknown)) for column in columns]
-            bad = {index[i] for i in self._bad_rows(sub.__getitem__, partial(_rows_holding, sub))}
-        events = [(i, "v") for i in bad]
-        for (start, stop), rows in zip(bounds, matched, strict=True):
-            if rows is not None:
-                events.append((start, "s"))  # skip from here
-                events.extend((start + i, "v") for i in rows)
-                events.append((stop, "e"))  # end of the skipped run
-                bad.update(start + i for i in rows)
-        self._record(runs, digests, starts, bad)
-        return self._emit(batch, sorted(events), n)
+                return None
+            events = [(index, "v") for index in sorted(bad)]
+        else:
+            # Some runs known: check only the others; validate again the recorded rows of the known ones.
+            assert runs is not None
+            spans = list(zip(block.starts, [*block.starts[1:], n], strict=True))
+            unknown = [spans[j] for j, rows in enumerate(matched) if rows is None]
+            bad: set[int] = set()
+            if unknown:
+                index = list(chain.from_iterable(range(a, b) for a, b in unknown))
+                sub = block.subset(unknown)
+                bad = {index[i] for i in self._bad_rows(sub.unique, sub.rows_holding)}
+            events = [(i, "v") for i in bad]
+            for (start, stop), rows in zip(spans, matched, strict=True):
+                if rows is not None:
+                    events.append((start, "s"))  # skip from here
+                    events.extend((start + i, "v") for i in rows)
+                    events.append((stop, "e"))  # end of the skipped run
+                    bad.update(start + i for i in rows)
+            self._record(runs, digests, block.starts, bad)
+            events.sort()
+        if block.arrow and not self.probe.off:
+            # Arrow's rows: every key but the validator's rows' (they add their own) at once, skipped rows included
+            rows = [index for index, event in events if event == "v"]
+            self.probe.add([block.column(p, excluding=rows) for p in self._key_columns], n - len(rows))
+        return self._emit(batch, block, events, n)
 
     def _guard(
         self,
         guards: dict[bytes, frozenset[str]],
         digests: list[bytes],
         matched: list[tuple[int, ...] | None],
-        columns: list[list[str]],
-        starts: list[int],
+        block: Block,
         n: int,
     ) -> None:
         """Forget the matches of runs from an older import that hold the ID number of a person whose facts a later
         import changed: such a run's rows may no longer be what is stored. (A skipped row's ID number is canonical,
         as stored; the run's rows with another spelling are validated and staged anyway.)"""
-        ids = columns[self._id_column]
+        starts = block.starts
         for j, (digest, stop) in enumerate(zip(digests, [*starts[1:], n], strict=True)):
             if matched[j] is not None:
                 changed = guards.get(digest)
-                if changed is not None and not changed.isdisjoint(ids[starts[j] : stop]):
+                if changed is not None and not changed.isdisjoint(block.values(self._id_column, starts[j], stop)):
                     matched[j] = None
 
     @staticmethod
@@ -340,33 +266,30 @@ class CopyStream:
         for j, digest in enumerate(digests):
             runs.seen[digest] = tuple(sorted(by_run.get(j, ())))
 
-    def _emit(self, batch: Batch, events: list[tuple[int, str]], n: int) -> str:
+    def _emit(self, batch: Batch, block: Block, events: list[tuple[int, str]], n: int) -> str:
         """The block's COPY text. ``events`` (sorted by row): ``v`` a row for the validator, ``s``/``e`` the start
         and the end of a skipped run (rows neither checked nor staged, but probed); other rows go verbatim."""
-        columns, texts = batch.columns, batch.texts
-        assert columns is not None
-        if texts is None:
-            texts = batch.text.split("\n") if batch.text is not None else []
         parts: list[str] = []
-        pending: list[tuple[int, list[str], None]] = []  # consecutive rows for the validator
+        pending: list[int] = []  # consecutive rows for the validator
         start, skipping = 0, False  # rows start..(next event) are verbatim, or skipped
 
         def flush() -> None:
             if pending:
-                parts.append(self._validated(pending))
+                fields = block.fields(pending)
+                parts.append(self._validated([(batch.lines[i], f, None) for i, f in zip(pending, fields, strict=True)]))
                 pending.clear()
 
         for index, event in chain(events, [(n, "x")]):
             if index > start:
                 flush()
                 if skipping:
-                    self._skip(batch, start, index)
+                    self._skip(block, start, index)
                 else:
-                    self._verbatim(batch, start, index)
-                    parts.append("\n".join(texts[start:index]) + "\n")
+                    self._verbatim(batch, block, start, index)
+                    parts.append(block.span(start, index))
             start = max(start, index)
             if event == "v":
-                pending.append((batch.lines[index], [column[index] for column in columns], None))
+                pending.append(index)
                 start = index + 1
             elif event == "s":
                 skipping = True
@@ -380,7 +303,7 @@ class CopyStream:
     ) -> set[int]:
         """Indexes of a block's rows holding a value that is not valid-and-canonical: ``values_of(position)`` gives
         the values (or the distinct values) of a column of the block, ``rows_holding(position, values)`` the rows
-        holding one of ``values`` there — from plain Python columns (:func:`_rows_holding`) or from Arrow's."""
+        holding one of ``values`` there."""
         assert self._checks is not None
         rows: set[int] = set()
         for check, position in zip(self._checks, self._check_columns, strict=True):
@@ -389,21 +312,18 @@ class CopyStream:
                 rows.update(rows_holding(position, bad))
         return rows
 
-    def _skip(self, batch: Batch, start: int, stop: int) -> None:
-        """Rows ``start:stop`` of a known run: only their keys, for the duplicate probe."""
-        columns = batch.columns
-        assert columns is not None
-        self.probe.add([columns[i][start:stop] for i in self._key_columns], stop - start)
+    def _skip(self, block: Block, start: int, stop: int) -> None:
+        """Rows ``start:stop`` of a known run: only their keys, for the duplicate probe (Arrow's: see _plain)."""
+        if not block.arrow:
+            self.probe.add([block.values(i, start, stop) for i in self._key_columns], stop - start)
         self.skipped += stop - start
 
-    def _verbatim(self, batch: Batch, start: int, stop: int) -> None:
+    def _verbatim(self, batch: Batch, block: Block, start: int, stop: int) -> None:
         """Book rows ``start:stop`` of a plain block as staged verbatim."""
-        columns = batch.columns
-        assert columns is not None
-        keys = [columns[i][start:stop] for i in self._key_columns]
-        self.probe.add(keys, stop - start)
-        if self.persons is not None:
-            self.persons.update(keys[0])  # verbatim: the raw ID number is the canonical one
+        if not block.arrow:
+            self.probe.add([block.values(i, start, stop) for i in self._key_columns], stop - start)
+        if self.persons is not None:  # verbatim: the raw ID number is the canonical one
+            self.persons.update(block.values(self._id_column, start, stop))
         self._segment(batch.lines[start:stop])
 
     def _validated(self, records: Iterable[tuple[int, Sequence[str], str | None]]) -> str:

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from devdata.generator import World, write_feeds
-from feeds import import_log, reader, services
+from feeds import import_log, reader, services, staging
 from feeds.models import FeedChangedPerson, FeedImport, FeedRejection
 from feeds.parsing import Bounds
 from feeds.services import KIND_MODELS, feed_import
@@ -80,17 +80,39 @@ def _files(tmp_path):
     ]
 
 
+def _read_by(path_name, monkeypatch):
+    """Plain blocks parsed by Arrow (``arrow``, the default: feeds.columnar) or all by the Python reader; returns the
+    list of Arrow's blocks (None where it left one to the Python reader)."""
+    parsed = []
+    original = staging.columnar.parse
+    if path_name == "python":
+        monkeypatch.setattr(staging.columnar, "parse", lambda *a: None)
+    else:
+        monkeypatch.setattr(staging.columnar, "parse", lambda *a: parsed.append(original(*a)) or parsed[-1])
+    return parsed
+
+
+READERS = pytest.mark.parametrize("read_by", ["arrow", "python"])
+
+
+@READERS
 @pytest.mark.parametrize(("block_chars", "min_rows", "max_rows"), [(1 << 20, 64, 4096), (9000, 8, 100)])
-def test_known_runs_give_what_checking_every_row_gives(tmp_path, monkeypatch, block_chars, min_rows, max_rows):
+def test_known_runs_give_what_checking_every_row_gives(tmp_path, monkeypatch, block_chars, min_rows, max_rows, read_by):
+    parsed = _read_by(read_by, monkeypatch)
     monkeypatch.setattr(reader, "BLOCK_CHARS", block_chars)
     monkeypatch.setattr(reader, "MIN_RUN_ROWS", min_rows)
     monkeypatch.setattr(reader, "MAX_RUN_ROWS", max_rows)
     files = _files(tmp_path)
     with_runs, known = [], {}
+    by_arrow = {}  # blocks Arrow parsed, per import
     for label, path in files:
+        before = sum(block is not None for block in parsed)
         result = feed_import(kind="pension", path=path, method="copy")
+        by_arrow[label] = sum(block is not None for block in parsed) - before
         with_runs.append(_outcome(result))
         known[label] = (result.known, "restarted" in result.timings)
+    # Arrow read the blocks holding known runs too (or none: the Python reader)
+    assert by_arrow["other bytes"] >= 1 if read_by == "arrow" else not parsed
     _clear()
     monkeypatch.setattr(services, "previous_runs", lambda kind, mark: [])
     every_row = []
@@ -168,13 +190,15 @@ def _increment(path, out, every, amount):
     return out
 
 
+@READERS
 @pytest.mark.parametrize(("block_chars", "min_rows", "max_rows"), [(1 << 20, 64, 4096), (9000, 8, 100)])
 def test_runs_of_older_imports_are_trusted_for_persons_no_later_import_changed(
-    tmp_path, monkeypatch, block_chars, min_rows, max_rows
+    tmp_path, monkeypatch, block_chars, min_rows, max_rows, read_by
 ):
     """A year's file, then another file of the kind that changes some persons' facts (an increment), then the year's
     rows again: the first import's runs are used for the persons the increment did not change, and the result is what
     checking every row gives — the increment's changes undone where the year's file says otherwise."""
+    _read_by(read_by, monkeypatch)
     monkeypatch.setattr(reader, "BLOCK_CHARS", block_chars)
     monkeypatch.setattr(reader, "MIN_RUN_ROWS", min_rows)
     monkeypatch.setattr(reader, "MAX_RUN_ROWS", max_rows)

@@ -91,9 +91,9 @@ def files(tmp_path):
     ],
 )
 def test_copy_and_portable_give_the_same_result(files, block, probe_limit, segment, few_bad, monkeypatch):
-    from feeds import merge_pg, probe, reader, staging
+    from feeds import blocks, merge_pg, probe, reader
 
-    monkeypatch.setattr(staging, "FEW_BAD_VALUES", few_bad)
+    monkeypatch.setattr(blocks, "FEW_BAD_VALUES", few_bad)
     monkeypatch.setattr(reader, "BLOCK_CHARS", block)
     monkeypatch.setattr(probe, "DUPLICATE_PROBE_LIMIT", probe_limit)
     monkeypatch.setattr(merge_pg, "SEGMENT_ROWS", segment)

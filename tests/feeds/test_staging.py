@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 
 from core.idnumbers import check_digit
 from core.regiontable import stdnum_table
+from feeds.blocks import _indexes
 from feeds.canonical import USCC_CHARACTERS, CanonicalIdNumbers, canonical_uscc
 from feeds.parsing import check_id_number, check_uscc
-from feeds.staging import _indexes
 
 
 def _with_check(first17: str) -> str:

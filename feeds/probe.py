@@ -10,8 +10,8 @@ same function for the rows sent verbatim, the rows the validator wrote and the r
 one number whichever way its line went. Other kinds' keys are few and reduced by Python's ``hash``.
 
 Two ways to answer: ``early`` (while segments are merged as the file is read, the producer asks at every segment)
-keeps a ``set`` of the numbers as well, ~70 bytes a key, up to :data:`EARLY_PROBE_LIMIT`; otherwise the numbers are
-counted once, when the whole file is read (``pyarrow.compute.unique``).
+puts the numbers into a ``set`` as well when asked, ~70 bytes a key, up to :data:`EARLY_PROBE_LIMIT`; otherwise
+(and at the end of the file) they are counted at once (``pyarrow.compute.unique``).
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ class DuplicateProbe:
         self._chunks: list = []
         self._count = 0
         self._counted = 0  # keys already counted distinct
+        self._in_set = 0  # chunks already in the set
         self._pending: list[list] = []  # key columns gathered from Python lists, not yet reduced
         self._pending_count = 0
         self._maybe = False
@@ -106,15 +107,6 @@ class DuplicateProbe:
             self.switch_off()
             return
         self._chunks.append(numbers)
-        if self.early:
-            before = len(self._seen)
-            self._seen.update(numbers.to_pylist())
-            if len(self._seen) - before != count:
-                self.switch_off()
-            else:
-                self._counted = self._count
-        elif self._seen:
-            self._seen = set()
 
     def switch_off(self) -> None:
         """Give up: a key may repeat (so the merge deduplicates exactly)."""
@@ -128,14 +120,24 @@ class DuplicateProbe:
 
     @property
     def maybe(self) -> bool:
+        """Whether some key may have come twice. ``early``: the numbers added since the last question go into the set
+        (a question at every segment costs only the new keys); otherwise all of them are counted at once."""
         self._flush()
         if not self._maybe and self._count > self._counted:
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
-            distinct = pc.unique(pa.chunked_array(self._chunks, pa.uint64()))
-            if len(distinct) != self._count:
-                self.switch_off()
+            if self.early:
+                for chunk in self._chunks[self._in_set :]:
+                    self._seen.update(chunk.to_pylist())
+                self._in_set = len(self._chunks)
+                if len(self._seen) != self._count:
+                    self.switch_off()
             else:
-                self._chunks, self._counted = [distinct], self._count
+                import pyarrow as pa
+                import pyarrow.compute as pc
+
+                distinct = pc.unique(pa.concat_arrays(self._chunks))  # (one array: faster than a chunked one)
+                if len(distinct) != self._count:
+                    self.switch_off()
+                else:
+                    self._chunks, self._seen, self._in_set = [distinct], set(), 0
+            self._counted = self._count
         return self._maybe

@@ -49,6 +49,15 @@ _DIGEST = 16  # bytes of SHA-256 kept per run
 _RUN_HEAD = struct.Struct("<16sH")  # digest, number of recorded rows (then that many uint16 indexes)
 
 
+def _without_blank_end(batch: Batch) -> Batch | None:
+    """An unsplit block without the blank lines it ends with (None: it has only blank lines)."""
+    assert batch.text is not None
+    text = batch.text.rstrip("\n")
+    if not text:
+        return None
+    return Batch(batch.lines[: text.count("\n") + 1], text=text, raw=True)
+
+
 class KnownRuns:
     """The runs of lines of the plain blocks of a file (``Batch.starts``): this import's (``seen``:
     digest → the indexes, within the run, of the rows that went through the row validator) and the previous
@@ -173,6 +182,10 @@ class CopyStream:
 
     def chunks(self) -> Iterator[str]:
         for batch in self.feed.batches(split=not self.arrow):
+            if batch.raw and batch.text is not None and batch.text.endswith("\n"):
+                batch = _without_blank_end(batch)  # blank lines at the end (of the file): not records
+                if batch is None:
+                    continue
             if batch.raw:
                 parsed = columnar.parse(batch.text, self.feed.header, len(batch)) if self.arrow else None
                 text = self._plain(batch, parsed) if parsed is not None else None

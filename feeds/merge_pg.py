@@ -156,6 +156,10 @@ class _Statements:
         else:
             self.touched = "NULL"
 
+    def statistics_target(self, target: int) -> str:
+        q = connection.ops.quote_name
+        return ", ".join(f"ALTER COLUMN {q(c)} SET STATISTICS {target}" for c in ("seq", *self.spec.columns))
+
     def _source(self, deduplicate: bool) -> str:
         """The staged rows with %(lo)s < seq <= %(hi)s, deduplicated (the later line wins) when a key may repeat."""
         rows = f"FROM {self.stage} WHERE seq > %(lo)s AND seq <= %(hi)s"
@@ -267,6 +271,9 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {sql.stage}")
         cursor.execute(f"CREATE UNLOGGED TABLE {sql.stage} (seq bigserial, {sql.stage_columns})")
+        # Its ANALYZE is for the planner's sizes (which join, whether in parallel): a sample of 3,000 rows, not 30,000
+        # (~0.02 s instead of ~0.1–0.17 s at 1,000,000 rows; the compare's plan and time are the same).
+        cursor.execute(f"ALTER TABLE {sql.stage} {sql.statistics_target(10)}")
         key_index = _drop_key_index_if_empty(cursor, sql, model)
         if key_index is not None:
             # An initial load: COPY straight into the (empty, unindexed by key) table, then the key built once.

@@ -68,8 +68,7 @@ class _Producer(threading.Thread):
                     since = stream.staged
                     if not self._put(_Marker(stream.staged, stream.probe.maybe)):
                         return
-            stream.probe.early = False
-            stream.probe.maybe  # noqa: B018 - the probe's count at the end, while PostgreSQL takes the last rows
+            stream.probe.settle()  # the probe's count at the end, while PostgreSQL takes the last rows
             self._put(_END)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which re-raises it
             self._put(exc)

@@ -11,7 +11,7 @@ one number whichever way its line went. Other kinds' keys are few and reduced by
 
 Two ways to answer: ``early`` (while segments are merged as the file is read, the producer asks at every segment)
 puts the numbers into a ``set`` as well when asked, ~70 bytes a key, up to :data:`EARLY_PROBE_LIMIT`; otherwise
-(and at the end of the file) they are counted at once (``pyarrow.compute.unique``).
+(and at the end of the file) they are sorted and neighbours compared, ~24 bytes a key at that moment.
 """
 
 from __future__ import annotations
@@ -113,6 +113,13 @@ class DuplicateProbe:
         self._maybe, self.early = True, False
         self._seen, self._chunks, self._pending, self._pending_count = set(), [], [], 0
 
+    def settle(self) -> bool:
+        """``maybe`` once the whole file is read: the numbers not asked about yet go into the set if one was started
+        (a question at a segment), else all of them are counted at once."""
+        if not self._seen:
+            self.early = False
+        return self.maybe
+
     @property
     def off(self) -> bool:
         """Switched off (a key may repeat) — known without counting."""
@@ -134,10 +141,15 @@ class DuplicateProbe:
                 import pyarrow as pa
                 import pyarrow.compute as pc
 
-                distinct = pc.unique(pa.concat_arrays(self._chunks))  # (one array: faster than a chunked one)
-                if len(distinct) != self._count:
+                # Sorted, then neighbours compared: ~0.15 s and 16 bytes a key more at 1,000,000 keys (a hash table
+                # — pyarrow.compute.unique — was as fast but took ~180 bytes a key: 1.1 GB at 6,000,000).
+                numbers = pa.concat_arrays(self._chunks)
+                ordered = numbers.take(pc.array_sort_indices(numbers))
+                del numbers
+                size = len(ordered)
+                if size > 1 and pc.any(pc.equal(ordered.slice(1), ordered.slice(0, size - 1))).as_py():
                     self.switch_off()
                 else:
-                    self._chunks, self._seen, self._in_set = [distinct], set(), 0
+                    self._chunks, self._seen, self._in_set = [ordered], set(), 0
             self._counted = self._count
         return self._maybe

@@ -411,3 +411,34 @@ def test_initial_load_parsed_by_arrow_gives_what_the_python_path_gives(tmp_path,
     FeedImport.objects.all().delete()
     monkeypatch.setattr(staging.columnar, "parse", lambda *a: None)  # every block read by the Python path
     assert load() == with_arrow
+
+
+def test_a_reimports_compare_may_run_in_parallel(tmp_path):
+    """The staging table is UNLOGGED, not TEMPORARY, so that the compare of a re-import (a statement of its own that
+    only reads) may be planned in parallel: PostgreSQL never lets a worker read another backend's temporary table.
+    Inside a savepoint, as in an import."""
+    from feeds.merge_pg import _Statements
+    from feeds.rows import KINDS as SPECS
+
+    world = World(year=2025, employers=5, persons=300, seed=3)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0)
+    feed_import(kind="pension", path=tmp_path / "pension.csv", method="copy")
+    model = KIND_MODELS["pension"]
+    columns = ", ".join(SPECS["pension"].columns)
+
+    def plan(kind: str) -> str:
+        sql = _Statements(SPECS["pension"], model, 7)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"CREATE {kind} TABLE {sql.stage} (seq bigserial, {sql.stage_columns})")
+            cursor.execute(f"INSERT INTO {sql.stage} ({columns}) SELECT {columns} FROM {model._meta.db_table}")
+            cursor.execute(f"ANALYZE {sql.stage}")
+            for setting in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size"):
+                cursor.execute(f"SET LOCAL {setting} = 0")
+            cursor.execute("EXPLAIN " + sql.compare(), {"lo": 0, "hi": 10**9})
+            text = "\n".join(row[0] for row in cursor.fetchall())
+            transaction.set_rollback(True)
+        return text
+
+    assert model.objects.count() > 3000
+    assert "Parallel Seq Scan on feed_stage_pension_7" in plan("UNLOGGED")
+    assert "Parallel Seq Scan on feed_stage_pension_7" not in plan("TEMPORARY")

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-DUPLICATE_PROBE_LIMIT = 25_000_000  # keys followed at all (~200 MB of numbers, and the count's hash table at the end)
+# Keys followed at all: 8 bytes each while the file is read, 24 at the end (the sort) — at most ~240 MB, a file of
+# ~450 MB; a larger file is deduplicated in SQL and uses no known runs (merge_pg), with memory flat in its size.
+DUPLICATE_PROBE_LIMIT = 10_000_000
 EARLY_PROBE_LIMIT = 5_000_000  # keys followed with an answer at every segment (the set: ~350 MB at this many)
 BATCH_ROWS = 65_536
 _MASK = (1 << 64) - 1

@@ -235,7 +235,7 @@ def test_initial_load_rolled_back_keeps_the_key_index(tmp_path):
 
 def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch):
     """Segments are merged while the file is read; a re-import switches to one merge after its first segment."""
-    from feeds import merge_pg, reader, services
+    from feeds import merge_pg, merge_sql, reader, services
 
     monkeypatch.setattr(reader, "BLOCK_CHARS", 4096)
     monkeypatch.setattr(merge_pg, "SEGMENT_ROWS", 500)
@@ -243,7 +243,7 @@ def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch
     write_feeds(world, tmp_path, ["pension"], invalid_share=0)
     path = tmp_path / "pension.csv"
     calls = []
-    merge, compare = merge_pg._Statements.merge, merge_pg._Statements.compare
+    merge, compare = merge_sql.Statements.merge, merge_sql.Statements.compare
 
     def spy_merge(self, deduplicate):
         calls.append("deduplicated merge" if deduplicate else "merge")
@@ -253,8 +253,8 @@ def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch
         calls.append("compare apart")
         return compare(self)
 
-    monkeypatch.setattr(merge_pg._Statements, "merge", spy_merge)
-    monkeypatch.setattr(merge_pg._Statements, "compare", spy_compare)
+    monkeypatch.setattr(merge_sql.Statements, "merge", spy_merge)
+    monkeypatch.setattr(merge_sql.Statements, "compare", spy_compare)
     _not_empty()  # an empty table takes the initial-load path (see test_initial_load_*)
     first = feed_import(kind="pension", path=path, method="copy")
     # new rows: merged segment by segment in one statement each
@@ -299,7 +299,7 @@ def test_duplicate_across_merged_segments_restarts_with_one_merge(tmp_path, monk
 def test_a_file_past_the_probe_cap_is_merged_once_without_a_restart(tmp_path, monkeypatch):
     """A file larger than the duplicate probe can follow (by its size) is staged whole and merged once: no segment
     merged and then rolled back, no second read — and the same result."""
-    from feeds import merge_pg, probe, reader
+    from feeds import merge_pg, merge_sql, probe, reader
 
     monkeypatch.setattr(reader, "BLOCK_CHARS", 4096)
     monkeypatch.setattr(merge_pg, "SEGMENT_ROWS", 200)
@@ -315,9 +315,9 @@ def test_a_file_past_the_probe_cap_is_merged_once_without_a_restart(tmp_path, mo
     _not_empty()
     monkeypatch.setattr(probe, "DUPLICATE_PROBE_LIMIT", 300)  # fewer keys than the file has
     merges = []
-    original = merge_pg._Statements.merge
+    original = merge_sql.Statements.merge
     monkeypatch.setattr(
-        merge_pg._Statements, "merge", lambda self, dedup: merges.append(dedup) or original(self, dedup)
+        merge_sql.Statements, "merge", lambda self, dedup: merges.append(dedup) or original(self, dedup)
     )
     probed = []  # whether the probe was still hashing keys, at each call
     add = probe.DuplicateProbe.add
@@ -417,7 +417,7 @@ def test_a_reimports_compare_may_run_in_parallel(tmp_path):
     """The staging table is UNLOGGED, not TEMPORARY, so that the compare of a re-import (a statement of its own that
     only reads) may be planned in parallel: PostgreSQL never lets a worker read another backend's temporary table.
     Inside a savepoint, as in an import."""
-    from feeds.merge_pg import _Statements
+    from feeds.merge_sql import Statements
     from feeds.rows import KINDS as SPECS
 
     world = World(year=2025, employers=5, persons=300, seed=3)
@@ -427,7 +427,7 @@ def test_a_reimports_compare_may_run_in_parallel(tmp_path):
     columns = ", ".join(SPECS["pension"].columns)
 
     def plan(kind: str) -> str:
-        sql = _Statements(SPECS["pension"], model, 7)
+        sql = Statements(SPECS["pension"], model, 7)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"CREATE {kind} TABLE {sql.stage} (seq bigserial, {sql.stage_columns})")
             cursor.execute(f"INSERT INTO {sql.stage} ({columns}) SELECT {columns} FROM {model._meta.db_table}")

@@ -129,6 +129,9 @@ def merge_copy(spec: KindSpec, model: type[models.Model], open_stream: Callable[
     Imports of the same kind are serialised by a transaction-level advisory lock. Runs inside the caller's
     transaction; ``synchronous_commit = off`` and a larger ``work_mem`` are set for it.
     """
+    # The staging table is a real (UNLOGGED) table: only a transaction guarantees that it never outlives the import.
+    if not connection.in_atomic_block:
+        raise RuntimeError("merge_copy runs inside the import's transaction")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         sql = Statements(spec, model, cursor.fetchone()[0])

@@ -79,13 +79,18 @@ class DuplicateProbe:
         self._pending: list[list] = []  # key columns gathered from Python lists, not yet reduced
         self._pending_count = 0
         self._maybe = False
+        self._settled = False
 
     def add(self, columns: Sequence[Sequence], count: int) -> None:
-        """The key columns of ``count`` rows (in the order of the kind's key). Python lists are gathered and reduced
-        :data:`BATCH_ROWS` at a time (a known run's rows come a few hundred at a time)."""
+        """The key columns of ``count`` rows (in the order of the kind's key). Python lists and tuples are gathered and
+        reduced :data:`BATCH_ROWS` at a time (a known run's rows, or the validator's, come a few at a time). After
+        :meth:`settle` (the whole file read) nothing more is expected: a key added then switches the probe off."""
         if self._maybe or not count:
             return
-        if isinstance(columns[0], list):
+        if self._settled:
+            self.switch_off()
+            return
+        if isinstance(columns[0], (list, tuple)):
             if not self._pending:
                 self._pending = [[] for _ in columns]
             for gathered, column in zip(self._pending, columns, strict=True):
@@ -120,7 +125,10 @@ class DuplicateProbe:
         (a question at a segment), else all of them are counted at once."""
         if not self._seen:
             self.early = False
-        return self.maybe
+        answer = self.maybe
+        self._settled = True
+        self._chunks, self._seen = [], set()  # answered: the numbers are not needed any more
+        return answer
 
     @property
     def off(self) -> bool:
@@ -145,7 +153,9 @@ class DuplicateProbe:
 
                 # Sorted, then neighbours compared: ~0.15 s and 16 bytes a key more at 1,000,000 keys (a hash table
                 # — pyarrow.compute.unique — was as fast but took ~180 bytes a key: 1.1 GB at 6,000,000).
+                self._seen = set()  # (a set of the segments' questions, if any: not needed for this)
                 numbers = pa.concat_arrays(self._chunks)
+                self._chunks = []
                 ordered = numbers.take(pc.array_sort_indices(numbers))
                 del numbers
                 size = len(ordered)

@@ -91,7 +91,7 @@ class KnownRuns:
                     self.guards.pop(digest, None)
         self.seen: dict[bytes, tuple[int, ...]] = {}
 
-    def _digest(self, run: str) -> bytes:
+    def digest(self, run: str) -> bytes:
         """A run's digest: the context above, then the run's lines joined by newlines."""
         h = self._prefix.copy()
         h.update(run.encode())
@@ -99,7 +99,7 @@ class KnownRuns:
 
     def digests(self, texts: list[str], starts: list[int]) -> list[bytes]:
         return [
-            self._digest("\n".join(texts[start:stop]))
+            self.digest("\n".join(texts[start:stop]))
             for start, stop in zip(starts, [*starts[1:], len(texts)], strict=True)
         ]
 
@@ -183,7 +183,7 @@ class CopyStream:
     def chunks(self) -> Iterator[str]:
         for batch in self.feed.batches(split=not self.arrow):
             if batch.raw and batch.text is not None and batch.text.endswith("\n"):
-                batch = _without_blank_end(batch)  # blank lines at the end (of the file): not records
+                batch = _without_blank_end(batch)  # blank lines at the block's end (not records): dropped
                 if batch is None:
                     continue
             if batch.raw:
@@ -211,9 +211,7 @@ class CopyStream:
         """A plain block: verbatim spans of valid-and-canonical rows, the validator for the others, known runs skipped
         (but for their recorded rows), in file order (the later row wins). None: mostly bad rows (row by row)."""
         n, runs = len(batch), self.runs
-        if block.starts is None:
-            runs = None  # a block with blank lines: no runs
-        digests = [runs._digest(text) for text in block.run_texts()] if runs is not None else []
+        digests = [runs.digest(text) for text in block.run_texts()] if runs is not None else []
         known = runs.known if runs is not None else {}
         matched = [known.get(digest) for digest in digests] if known else []
         if runs is not None and runs.guards and any(rows is not None for rows in matched):
@@ -286,10 +284,12 @@ class CopyStream:
         pending: list[int] = []  # consecutive rows for the validator
         start, skipping = 0, False  # rows start..(next event) are verbatim, or skipped
 
+        validated = [index for index, event in events if event == "v"]
+        fields = dict(zip(validated, block.fields(validated), strict=True))  # one call for the block's rows
+
         def flush() -> None:
             if pending:
-                fields = block.fields(pending)
-                parts.append(self._validated([(batch.lines[i], f, None) for i, f in zip(pending, fields, strict=True)]))
+                parts.append(self._validated([(batch.lines[i], fields[i], None) for i in pending]))
                 pending.clear()
 
         for index, event in chain(events, [(n, "x")]):

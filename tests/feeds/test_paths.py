@@ -270,6 +270,9 @@ def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, again.read)
     # a sample showed known keys: one merge at the end, its compare apart (parallel) from its writes
     assert calls == ["compare apart"]
+    with connection.cursor() as cursor:  # the compare's parallel costs were for it alone (still in this transaction)
+        cursor.execute("SELECT current_setting('parallel_setup_cost'), current_setting('parallel_tuple_cost')")
+        assert cursor.fetchone() == ("1000", "0.1")
     assert first.touched_persons == 300 and again.touched_persons == 0
 
 
@@ -442,3 +445,34 @@ def test_a_reimports_compare_may_run_in_parallel(tmp_path):
     assert model.objects.count() > 3000
     assert "Parallel Seq Scan on feed_stage_pension_7" in plan("UNLOGGED")
     assert "Parallel Seq Scan on feed_stage_pension_7" not in plan("TEMPORARY")
+
+
+def test_blank_lines_at_the_end_of_blocks_in_the_middle_of_the_file(tmp_path, monkeypatch):
+    """Blank lines ending a block anywhere in the file are dropped before the block is parsed: the same table,
+    counts and rejected lines as the portable path (line numbers count the blank lines)."""
+    from feeds import reader, staging
+
+    monkeypatch.setattr(reader, "BLOCK_CHARS", 2048)
+    world = World(year=2025, employers=5, persons=60, seed=11)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0.05)
+    path = tmp_path / "pension.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    spaced = [lines[0]]
+    for n, line in enumerate(lines[1:]):
+        spaced.append(line)
+        if n % 23 == 22:
+            spaced.extend(["", "", ""])
+    path.write_text("\n".join(spaced) + "\n\n", encoding="utf-8")
+    stripped = []
+    original = staging._without_blank_end
+    monkeypatch.setattr(
+        staging, "_without_blank_end", lambda batch: stripped.append(batch.lines[-1]) or original(batch)
+    )
+    portable = feed_import(kind="pension", path=path, method="portable")
+    expected = table("pension")
+    clear()
+    _not_empty()
+    copy = feed_import(kind="pension", path=path, method="copy")
+    assert counts(copy)[1:] == counts(portable)[1:] and copy.samples == portable.samples
+    assert sorted([*expected, ("X", "Y", 200001, Decimal("1.00"))]) == table("pension")
+    assert len(stripped) > 3 and min(stripped) < len(spaced) - 10  # blocks in the middle of the file, too

@@ -256,8 +256,6 @@ def _initial_copy(cursor, sql: Statements, stream: CopyStream, key_index: str) -
     outcome = MergeOutcome()
     clock = time.monotonic()
     stream.probe.switch_off()  # the key build below checks exactly (and costs no Python)
-    # PostgreSQL is the longer side of an initial load (ADR 0024): a parsing thread would only take its core.
-    stream.parse_ahead = False
     stream.collect_persons()  # the touched ID numbers: every staged row is new
     producer = _Producer(stream, segmented=False)
     producer.start()

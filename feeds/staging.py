@@ -25,9 +25,7 @@ import hashlib
 import io
 import struct
 from bisect import bisect_right
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from operator import itemgetter
 
@@ -160,7 +158,6 @@ class CopyStream:
         self.runs = runs if self._checks is not None else None
         # Plain blocks parsed by Arrow (feeds.columnar, ADR 0024); what it cannot read goes to the Python reader.
         self.arrow = self._checks is not None
-        self.parse_ahead = True  # the next block parsed in a helper thread (see _parsed)
 
     def forget_known(self) -> None:
         """Check and stage every row (a restart; a file past the duplicate probe's cap)."""
@@ -183,38 +180,14 @@ class CopyStream:
             return True
         return size // MIN_ROW_BYTES <= limit
 
-    def _parsed(self) -> Iterator[tuple[Batch, columnar.ArrowBlock | None]]:
-        """The file's batches, each raw one with Arrow's parse of it (None: the Python reader's). Arrow parses a block
-        in a helper thread while the one before it is checked: its C++ reader releases the GIL, and during a COPY
-        PostgreSQL leaves part of the second core free."""
-        batches = (
-            _without_blank_end(batch) if batch.raw and batch.text is not None and batch.text.endswith("\n") else batch
-            for batch in self.feed.batches(split=not self.arrow)
-        )  # blank lines at a block's end (not records) dropped
-        header = self.feed.header
-        if not self.arrow or not self.parse_ahead:
-            for batch in batches:
-                if batch is not None:
-                    yield batch, columnar.parse(batch.text, header, len(batch)) if self.arrow and batch.raw else None
-            return
-        with ThreadPoolExecutor(1, thread_name_prefix="feed-parse") as pool:
-            ahead: deque = deque()
-            for batch in batches:
+    def chunks(self) -> Iterator[str]:
+        for batch in self.feed.batches(split=not self.arrow):
+            if batch.raw and batch.text is not None and batch.text.endswith("\n"):
+                batch = _without_blank_end(batch)  # blank lines at the block's end (not records): dropped
                 if batch is None:
                     continue
-                ahead.append(
-                    (batch, pool.submit(columnar.parse, batch.text, header, len(batch)) if batch.raw else None)
-                )
-                if len(ahead) > 1:
-                    done, parsing = ahead.popleft()
-                    yield done, parsing.result() if parsing is not None else None
-            while ahead:
-                done, parsing = ahead.popleft()
-                yield done, parsing.result() if parsing is not None else None
-
-    def chunks(self) -> Iterator[str]:
-        for batch, parsed in self._parsed():
             if batch.raw:
+                parsed = columnar.parse(batch.text, self.feed.header, len(batch)) if self.arrow else None
                 text = self._plain(batch, parsed) if parsed is not None else None
                 if text is not None:
                     self.read += len(batch)

@@ -31,11 +31,11 @@ class ArrowBlock:
         """Where line ``row`` starts in the text (``row == len``: one past the end, as if it ended in a newline)."""
         return self._ends[row - 1].as_py() if row else 0
 
-    def unique(self, position: int, excluding: Sequence[int] = ()) -> list[str]:
-        """The distinct values of field ``position``, in every row but ``excluding``."""
+    def unique(self, position: int) -> list[str]:
+        """The distinct values of field ``position``."""
         import pyarrow.compute as pc
 
-        return pc.unique(self.column(position, excluding)).to_pylist()
+        return pc.unique(self.columns[position]).to_pylist()
 
     def values(self, position: int, start: int, stop: int) -> list[str]:
         """Field ``position`` of rows ``start:stop``."""

@@ -1,9 +1,11 @@
-"""The PostgreSQL path: COPY into a temporary staging table, then set-based merges (see ADR 0002).
+"""The PostgreSQL path: COPY into an UNLOGGED staging table (created and dropped in the import's transaction), then
+set-based merges (see ADR 0002).
 
 A producer thread reads and validates the file (:class:`feeds.staging.CopyStream`) while the database works:
 rows are COPYed in segments of ``SEGMENT_ROWS`` and, as long as no key can have repeated and the segments bring
 mostly new rows (a first import), each segment is merged while the next one is being validated — the two cores
-work at once. Once a segment turns out mostly known (a re-import), the rest is staged and merged in one statement.
+work at once. Once a segment turns out mostly known (a re-import), the rest is staged and merged at the end: compared
+with the table in one read-only statement PostgreSQL may run in parallel, then the few changed rows written.
 If a key may repeat after a segment was merged, the work is rolled back to a savepoint and redone in one merge,
 which deduplicates exactly (the later line wins). Every merge compares first and writes only new or changed rows.
 """
@@ -14,7 +16,8 @@ import queue
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +120,24 @@ class _Restart(Exception):
     """A key may repeat across segments already merged: redo the import in one merge."""
 
 
+@contextmanager
+def _local_settings(cursor, **values: str) -> Iterator[None]:
+    """Settings for the statements inside the block only (transaction-local), then back to what they were. Not put
+    back when the block raises: the caller's transaction (or savepoint) is rolled back then, and those settings with
+    it."""
+    names = list(values)
+    cursor.execute(f"SELECT {', '.join(['current_setting(%s)'] * len(names))}", names)
+    before = cursor.fetchone()
+    cursor.execute(
+        f"SELECT {', '.join(['set_config(%s, %s, true)'] * len(names))}", [x for n in names for x in (n, values[n])]
+    )
+    yield
+    cursor.execute(
+        f"SELECT {', '.join(['set_config(%s, %s, true)'] * len(names))}",
+        [x for n, value in zip(names, before, strict=True) for x in (n, value)],
+    )
+
+
 def lock_kind(spec: KindSpec) -> None:
     """Serialise the imports of one kind (a transaction-level advisory lock; taking it twice is harmless)."""
     with connection.cursor() as cursor:
@@ -207,23 +228,21 @@ def _drop_key_index_if_empty(cursor, sql: Statements, model: type[models.Model])
     cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {sql.table})")
     if not cursor.fetchone()[0]:
         return None
-    cursor.execute("SELECT current_setting('lock_timeout')")
-    lock_timeout = cursor.fetchone()[0]
-    savepoint = transaction.savepoint_create()
-    try:
-        cursor.execute("SET LOCAL lock_timeout = '1s'")
-        cursor.execute(f"ALTER TABLE {sql.table} DROP CONSTRAINT {q(constraint.name)}")
-        # Empty still, now that nobody else can write it (rows committed between the first look and the lock)?
-        cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {sql.table})")
-        empty = cursor.fetchone()[0]
-    except DatabaseError:
-        empty = False
+    with _local_settings(cursor, lock_timeout="1s"):
+        savepoint = transaction.savepoint_create()
+        try:
+            cursor.execute(f"ALTER TABLE {sql.table} DROP CONSTRAINT {q(constraint.name)}")
+            # Empty still, now that nobody else can write it (rows committed between the first look and the lock)?
+            cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {sql.table})")
+            empty = cursor.fetchone()[0]
+        except DatabaseError:
+            empty = False
+        if empty:
+            transaction.savepoint_commit(savepoint)
+        else:
+            transaction.savepoint_rollback(savepoint)
     if not empty:
-        transaction.savepoint_rollback(savepoint)
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         return None
-    transaction.savepoint_commit(savepoint)
-    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
     columns = ", ".join(q(c) for c in constraint.fields)
     add = [f"ADD CONSTRAINT {q(constraint.name)} UNIQUE ({columns})"]
     # The primary key too (the ids are new, from the identity column): built once afterwards rather than maintained
@@ -323,15 +342,8 @@ def _load_and_merge(cursor, sql: Statements, stream: CopyStream, *, segmented: b
         if apart:
             # The planner overestimates the changed rows (it cannot know most are equal) and so the cost of handing
             # them from the workers to the leader: parallel plans are costed as free for this one statement.
-            cursor.execute("SELECT current_setting('parallel_setup_cost'), current_setting('parallel_tuple_cost')")
-            costs = cursor.fetchone()
-            cursor.execute("SET LOCAL parallel_setup_cost = 0")
-            cursor.execute("SET LOCAL parallel_tuple_cost = 0")
-            cursor.execute(sql.compare(), bounds)
-            cursor.execute(
-                "SELECT set_config('parallel_setup_cost', %s, true), set_config('parallel_tuple_cost', %s, true)",
-                list(costs),
-            )
+            with _local_settings(cursor, parallel_setup_cost="0", parallel_tuple_cost="0"):
+                cursor.execute(sql.compare(), bounds)
             cursor.execute(sql.write(), bounds)
         else:
             cursor.execute(sql.merge(deduplicate), bounds)

@@ -97,12 +97,6 @@ class KnownRuns:
         h.update(run.encode())
         return h.digest()[:_DIGEST]
 
-    def digests(self, texts: list[str], starts: list[int]) -> list[bytes]:
-        return [
-            self.digest("\n".join(texts[start:stop]))
-            for start, stop in zip(starts, [*starts[1:], len(texts)], strict=True)
-        ]
-
     def pack(self) -> bytes:
         parts = []
         for digest, rows in self.seen.items():

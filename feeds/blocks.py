@@ -38,8 +38,6 @@ class SplitBlock:
     """A plain block's columns (lists of str, file order), its text and lines (None in a :meth:`subset`: only
     ``columns`` are used), where its runs start."""
 
-    arrow = False
-
     def __init__(
         self, columns: list[list[str]], text: str | None = None, texts: list[str] | None = None, starts=None
     ) -> None:
@@ -64,6 +62,19 @@ class SplitBlock:
     def subset(self, spans: Sequence[tuple[int, int]]) -> SplitBlock:
         """Rows ``start:stop`` of each span, in order (their columns only)."""
         return SplitBlock([list(chain.from_iterable(c[a:b] for a, b in spans)) for c in self.columns])
+
+    def column(self, position: int, excluding: Sequence[int] = ()) -> list[str]:
+        """Field ``position`` of every row but ``excluding``."""
+        column = self.columns[position]
+        if not excluding:
+            return column
+        kept: list[str] = []
+        start = 0
+        for row in sorted(set(excluding)):  # the slices between the excluded rows (copied in C, not row by row)
+            kept.extend(column[start:row])
+            start = row + 1
+        kept.extend(column[start:])
+        return kept
 
     def values(self, position: int, start: int, stop: int) -> list[str]:
         return self.columns[position][start:stop]

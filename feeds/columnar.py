@@ -19,8 +19,6 @@ class ArrowBlock:
     """The columns (file order) of a plain block, where its lines start, and the runs' starts (``run_starts``); the
     methods of :class:`feeds.blocks.SplitBlock`, for the same block read by the Python reader."""
 
-    arrow = True
-
     def __init__(self, text: str, columns: list, ends, starts: list[int]) -> None:
         self.text = text
         self.columns = columns  # pyarrow string arrays

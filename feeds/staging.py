@@ -236,8 +236,8 @@ class CopyStream:
                     bad.update(start + i for i in rows)
             self._record(runs, digests, block.starts, bad)
             events.sort()
-        if block.arrow and not self.probe.off:
-            # Arrow's rows: every key but the validator's rows' (they add their own) at once, skipped rows included
+        if not self.probe.off:
+            # every key but the validator's rows' (they add their own) at once, skipped rows included
             rows = [index for index, event in events if event == "v"]
             self.probe.add([block.column(p, excluding=rows) for p in self._key_columns], n - len(rows))
         return self._emit(batch, block, events, n)
@@ -290,7 +290,7 @@ class CopyStream:
             if index > start:
                 flush()
                 if skipping:
-                    self._skip(block, start, index)
+                    self.skipped += index - start  # a known run: neither checked nor staged (keys probed in _plain)
                 else:
                     self._verbatim(batch, block, start, index)
                     parts.append(block.span(start, index))
@@ -319,16 +319,8 @@ class CopyStream:
                 rows.update(rows_holding(position, bad))
         return rows
 
-    def _skip(self, block: Block, start: int, stop: int) -> None:
-        """Rows ``start:stop`` of a known run: only their keys, for the duplicate probe (Arrow's: see _plain)."""
-        if not block.arrow:
-            self.probe.add([block.values(i, start, stop) for i in self._key_columns], stop - start)
-        self.skipped += stop - start
-
     def _verbatim(self, batch: Batch, block: Block, start: int, stop: int) -> None:
         """Book rows ``start:stop`` of a plain block as staged verbatim."""
-        if not block.arrow:
-            self.probe.add([block.values(i, start, stop) for i in self._key_columns], stop - start)
         if self.persons is not None:  # verbatim: the raw ID number is the canonical one
             self.persons.update(block.values(self._id_column, start, stop))
         self._segment(batch.lines[start:stop])

@@ -72,10 +72,21 @@ class _Producer(threading.Thread):
                     since = stream.staged
                     if not self._put(_Marker(stream.staged, stream.probe.maybe)):
                         return
-            stream.probe.settle()  # the probe's count at the end, while PostgreSQL takes the last rows
-            self._put(_END)
+            if not self._put(_END):
+                return
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which re-raises it
             self._put(exc)
+            return
+        # The probe's count at the end, after the last chunk: while PostgreSQL takes the last rows and compares them
+        # with the table. The main thread reads the probe only after join() (``settled``).
+        try:
+            stream.probe.settle()
+        except Exception:  # noqa: BLE001 - e.g. no memory for the sort: the merge then deduplicates exactly
+            stream.probe.switch_off()
+
+    def settled(self) -> None:
+        """Wait for the end of :meth:`run` (the probe settled): only then may the main thread read the probe."""
+        self.join()
 
     def close(self) -> None:
         self.stop.set()
@@ -334,21 +345,25 @@ def _load_and_merge(cursor, sql: Statements, stream: CopyStream, *, segmented: b
     columns = ", ".join(connection.ops.quote_name(c) for c in stream.columns)
     copy = f"COPY {sql.stage} ({columns}) FROM STDIN (FORMAT csv)"
 
-    def merge(hi: int, deduplicate: bool, apart: bool = False) -> int:
-        """Merge staged rows merged+1..hi; ``apart``: compare (in parallel) and then write, for mostly known rows."""
-        nonlocal first_changed
+    def compare(hi: int) -> None:
+        """Staged rows merged+1..hi that are new or differ from the stored row into ``sql.changed`` (read-only)."""
         cursor.execute(f"ANALYZE {sql.stage}")
+        # The planner overestimates the changed rows (it cannot know most are equal) and so the cost of handing
+        # them from the workers to the leader: parallel plans are costed as free for this one statement.
+        with _local_settings(cursor, parallel_setup_cost="0", parallel_tuple_cost="0"):
+            cursor.execute(sql.compare(), {"lo": merged, "hi": hi})
+
+    def merge(hi: int, deduplicate: bool, compared: bool = False) -> int:
+        """Merge staged rows merged+1..hi; ``compared``: :func:`compare` found the changed rows, write them."""
+        nonlocal first_changed
         bounds = {"lo": merged, "hi": hi}
-        if apart:
-            # The planner overestimates the changed rows (it cannot know most are equal) and so the cost of handing
-            # them from the workers to the leader: parallel plans are costed as free for this one statement.
-            with _local_settings(cursor, parallel_setup_cost="0", parallel_tuple_cost="0"):
-                cursor.execute(sql.compare(), bounds)
+        if compared:
             cursor.execute(sql.write(), bounds)
         else:
+            cursor.execute(f"ANALYZE {sql.stage}")
             cursor.execute(sql.merge(deduplicate), bounds)
         distinct, inserted, updated, touched_value = cursor.fetchone()
-        if apart:
+        if compared:
             cursor.execute(f"DROP TABLE {sql.changed}")
         outcome.distinct += distinct
         outcome.inserted += inserted
@@ -366,6 +381,7 @@ def _load_and_merge(cursor, sql: Statements, stream: CopyStream, *, segmented: b
         return known < MOSTLY_NEW * sampled
 
     mostly_known = None  # whether the staged rows are mostly stored already, once a sample or a merge told
+    compared = False
     try:
         while True:
             reader = _SegmentReader(producer)
@@ -388,20 +404,33 @@ def _load_and_merge(cursor, sql: Statements, stream: CopyStream, *, segmented: b
                 merged = marker.staged
             if not producer.segmented:
                 stream.probe.early = False  # asked once, at the end: the key numbers counted then
+        outcome.read, outcome.staged = stream.read, stream.staged
+        outcome.timings["validate+copy (+segment merges)"] = time.monotonic() - clock
+        clock = time.monotonic()
+        if mostly_known is None and stream.staged > merged:
+            mostly_known = not mostly_new()
+        if mostly_known and stream.staged > merged:
+            # Mostly known rows: compared with the table (read-only, in parallel) while the producer settles the
+            # duplicate probe; thrown away below if a key may repeat.
+            compare(stream.staged)
+            compared = True
+        producer.settled()
+        outcome.timings["compare (the probe settled meanwhile)" if compared else "probe settled"] = (
+            time.monotonic() - clock
+        )
     finally:
         producer.close()
-    outcome.read, outcome.staged = stream.read, stream.staged
-    outcome.timings["validate+copy (+segment merges)"] = time.monotonic() - clock
     clock = time.monotonic()
+    if stream.probe.maybe and compared:
+        cursor.execute(f"DROP TABLE {sql.changed}")  # the compare assumed no key twice
+        compared = False
     if stream.probe.maybe and (merged or stream.skipped):
         # A key may repeat after segments were merged, or across a known run (not staged): redo, all rows staged.
         raise _Restart
     if stream.probe.maybe:
         merge(stream.staged, deduplicate=True)
     else:
-        if mostly_known is None and stream.staged > merged:
-            mostly_known = not mostly_new()
-        merge(stream.staged, deduplicate=False, apart=bool(mostly_known))
+        merge(stream.staged, deduplicate=False, compared=compared)
     # The rows of known runs: stored as they are (the table is as the previous import left it), so unchanged.
     outcome.known = stream.skipped
     outcome.staged += stream.skipped

@@ -276,6 +276,47 @@ def test_segmented_merges_of_a_first_import_and_a_reimport(tmp_path, monkeypatch
     assert first.touched_persons == 300 and again.touched_persons == 0
 
 
+@pytest.mark.parametrize("settle", ["counts", "fails"])
+def test_a_reimports_compare_is_thrown_away_when_a_key_repeats(tmp_path, monkeypatch, settle):
+    """A mostly known re-import is compared with the table while the producer settles the duplicate probe; when the
+    probe then says a key may repeat (or cannot answer), that compare is dropped and one deduplicating merge decides:
+    the later line wins, as on the portable path."""
+    from feeds import merge_sql, probe, reader, services
+    from feeds.rows import KINDS
+
+    monkeypatch.setattr(reader, "BLOCK_CHARS", 4096)
+    world = World(year=2025, employers=5, persons=300, seed=5)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0)
+    path = tmp_path / "pension.csv"
+    _not_empty()
+    feed_import(kind="pension", path=path, method="copy")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first_row = lines[1].split(",")
+    if settle == "counts":
+        lines.append(",".join([*first_row[:3], "9999.00"]))  # the first row's key again, at the very end
+    else:
+        monkeypatch.setattr(probe.DuplicateProbe, "settle", lambda self: 1 / 0)  # e.g. no memory for the sort
+    again = tmp_path / "again.csv"
+    again.write_text("\n".join(lines) + "\n\n", encoding="utf-8")  # other bytes: not the same-file shortcut
+    monkeypatch.setattr(services, "previous_runs", lambda kind, mark: [])  # every row staged and compared
+    calls = []
+    merge, compare = merge_sql.Statements.merge, merge_sql.Statements.compare
+    monkeypatch.setattr(merge_sql.Statements, "merge", lambda self, dedup: calls.append(dedup) or merge(self, dedup))
+    monkeypatch.setattr(merge_sql.Statements, "compare", lambda self: calls.append("compare") or compare(self))
+    result = feed_import(kind="pension", path=again, method="copy")
+    assert calls == ["compare", True] and "restarted" not in result.timings
+    model = KIND_MODELS["pension"]
+    stored = model.objects.get(id_number=first_row[0], unit_uscc=first_row[1], month=int(first_row[2])).base_amount
+    if settle == "counts":
+        assert (result.inserted, result.updated, result.superseded) == (0, 1, 1)
+        assert str(stored) == "9999.00" and result.samples == [(2, f"被第{len(lines)}行（相同主键）覆盖")]
+    else:
+        assert (result.inserted, result.updated, result.superseded) == (0, 0, 0) and stored == Decimal(first_row[3])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [merge_sql.Statements(KINDS["pension"], model).changed])
+        assert cursor.fetchone() == (None,)  # the compare's table dropped
+
+
 def test_duplicate_across_merged_segments_restarts_with_one_merge(tmp_path, monkeypatch):
     from feeds import merge_pg, reader
 

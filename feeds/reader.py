@@ -91,12 +91,20 @@ def run_starts_at(marked: Sequence[int], count: int) -> list[int]:
 
 
 def _last_run_start(lines: Sequence[str]) -> int:
-    """The last line (not the first) on which a run may start (see RUN_ENDINGS), or 0."""
+    """The last line (not the first) on which a run starts whatever lines came before it, or 0: the first of a group
+    of marked lines (see RUN_ENDINGS) with no other such line in the MIN_RUN_ROWS lines before it, so that
+    :func:`run_starts_at` starts a run there however the file was cut into blocks (a block ending there gives the
+    runs of the file read in other blocks: CRLF and LF, a line longer or shorter before it)."""
+    candidate = 0  # the latest group start found (scanning backwards) that may be the answer
     after = None  # whether the line after the one looked at is marked
     for index in range(len(lines) - 1, max(0, len(lines) - 2 * MAX_RUN_ROWS) - 1, -1):
         marked = lines[index].partition(",")[0].endswith(RUN_ENDINGS)
-        if after and not marked:
-            return index + 1
+        if after and not marked:  # the next line starts a group
+            if candidate and candidate - (index + 1) >= MIN_RUN_ROWS:
+                return candidate
+            candidate = index + 1
+        elif candidate and candidate - index > MIN_RUN_ROWS:
+            return candidate  # no group starts in the MIN_RUN_ROWS lines before it
         after = marked
     return 0
 
@@ -104,7 +112,7 @@ def _last_run_start(lines: Sequence[str]) -> int:
 class Batch:
     """Consecutive records of a feed file.
 
-    Plain blocks (no quotes, ``\n`` line ends, every record with exactly ``width`` fields) come column-major in
+    Plain blocks (no quotes, ``\n`` or ``\r\n`` line ends — the text keeps ``\n`` —, every record with exactly ``width`` fields) come column-major in
     ``columns`` and keep their ``text`` (without blank lines) so that a consumer may hand them to COPY as they are;
     a plain block without blank lines also keeps its lines' texts (``texts``, the text split at ``\n``) and where
     its runs of lines start (``starts``; see :data:`RUN_ENDINGS`).
@@ -184,7 +192,8 @@ class FeedFile:
     def batches(self, split: bool = True) -> Iterator[Batch]:
         """The records in batches, in file order. Raises FeedFileError for file-level problems.
 
-        Reads blocks of about a megabyte. While the text is plain CSV (no quote character, no ``\r``), a block
+        Reads blocks of about a megabyte. While the text is plain CSV (no quote character, no ``\r`` but in CRLF line
+        ends, which are read as LF), a block
         is split with string methods — a million rows cost a few C calls, not a million Python iterations. From
         the first block that is not plain, the rest of the file goes through the ``csv`` module. ``split=False``:
         such a block comes unsplit (``Batch.raw``, its text and its lines' numbers), for a consumer that parses it
@@ -207,6 +216,15 @@ class FeedFile:
                 pending = buffer
                 continue
             block, pending = buffer[:cut], buffer[cut + 1 :]
+            if "\r" in block:
+                # CRLF line ends (RFC 4180; Windows and Excel exports): the same records as with LF, so the same
+                # fast path. A "\r" of another kind (in a field, a line ended by "\r" alone) leaves the block as it
+                # was, for the csv module.
+                plain = block.replace("\r\n", "\n")
+                if plain.endswith("\r"):  # the "\r" of the line end at ``cut``
+                    plain = plain[:-1]
+                if "\r" not in plain:
+                    block = plain
             # Only the last lines decide where the block ends (see RUN_ENDINGS): split those, not the whole block.
             tail = block.rsplit("\n", 2 * MAX_RUN_ROWS)
             whole = len(tail) <= 2 * MAX_RUN_ROWS  # the block has no more lines than that: tail is every line

@@ -37,6 +37,31 @@ def test_bom_and_crlf_accepted(tmp_path):
         assert [(n, list(f), e) for n, f, e in feed.records()] == [(2, ["a", "b", "202501", "1"], None)]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a,b,202501,1\r\nc,d,202502,2\r\n",  # CRLF throughout
+        "a,b,202501,1\r\nc,d,202502,2\n\r\ne,f,202503,3",  # mixed, a blank CRLF line, no final line end
+        "a,b,202501,1\r\nc,d,2025\r02,2\r\ne,f,202503,3\r\n",  # a lone CR: a line end for the csv module
+        "a,b,202501,1\r\r\nc,d,202502,2\r\n",  # CR CR LF
+    ],
+)
+def test_crlf_blocks_give_the_csv_modules_records(tmp_path, body, monkeypatch):
+    """A block with CRLF line ends is read as plain text (the fast path): the same records and line numbers as
+    the csv module gives, which still reads anything else with a carriage return."""
+    from feeds import reader
+
+    path = write(tmp_path, HEADER.replace("\n", "\r\n") + body)
+    fast = records(path)
+    monkeypatch.setattr(reader.FeedFile, "batches", _csv_only)
+    assert fast == records(path)
+
+
+def _csv_only(self, split=True):
+    """FeedFile.batches as if every block had a quote in it: the csv module reads the whole file."""
+    yield from self._csv_batches(self._text, 2)
+
+
 def test_header_order_is_free_and_extra_columns_warn(tmp_path):
     path = write(tmp_path, "month, base_amount ,note,unit_uscc,id_number\n202501,1,x,b,a\n")
     with open_feed(path, PENSION) as feed:

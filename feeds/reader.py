@@ -112,8 +112,9 @@ def _last_run_start(lines: Sequence[str]) -> int:
 class Batch:
     """Consecutive records of a feed file.
 
-    Plain blocks (no quotes, ``\n`` or ``\r\n`` line ends — the text keeps ``\n`` —, every record with exactly ``width`` fields) come column-major in
-    ``columns`` and keep their ``text`` (without blank lines) so that a consumer may hand them to COPY as they are;
+    Plain blocks (no quotes, ``\n`` or ``\r\n`` line ends — the text keeps ``\n`` —, every record with exactly
+    ``width`` fields) come column-major in ``columns`` and keep their ``text`` (without blank lines) so that a
+    consumer may hand them to COPY as they are;
     a plain block without blank lines also keeps its lines' texts (``texts``, the text split at ``\n``) and where
     its runs of lines start (``starts``; see :data:`RUN_ENDINGS`).
     Other blocks come as ``rows``. ``errors`` maps an index in the batch to a CSV framing error of that record.

@@ -11,7 +11,7 @@ blank lines at the end: a merge that must change nothing, where the runs of line
 not checked again), the same again with no run known (as if the previous import had read other lines: every row
 checked, staged and merged), the same again after an increment (another file changing every 10,000th row: the runs known
 from the import before it, but for those holding a person it changed), the first import of the same file with CRLF
-line ends (Windows and Excel exports; raw COPY of that file), and the second half of the year into a table holding the
+line ends (Windows and Excel exports; raw COPY of that file) and with every field quoted as well, and the second half of the year into a table holding the
 first half (new rows into a loaded table: the ordinary path). Each import is timed right after a plain
 ``COPY ... FROM STDIN`` of the same file into an UNLOGGED table with no indexes (the raw COPY); the first import and
 the four re-imports are measured ``--repeat`` times, and the median of the pairs' ratios is compared with the targets.
@@ -214,9 +214,11 @@ def main() -> None:
         out.write(src.readline())
         out.writelines(f"{line.rsplit(',', 1)[0]},1234.56\n" for n, line in enumerate(src) if n % 10_000 == 0)
     crlf = workdir / "pension.crlf"  # the same file with CRLF line ends (its raw COPY reads it too)
-    with path.open("rb") as src, crlf.open("wb") as out:
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            out.write(chunk.replace(b"\n", b"\r\n"))
+    quoted = workdir / "pension-quoted.crlf"  # and every field quoted as well
+    with path.open("rb") as src, crlf.open("wb") as out, quoted.open("wb") as out_quoted:
+        for line in src:
+            out.write(line[:-1] + b"\r\n")
+            out_quoted.write(b'"' + line[:-1].replace(b",", b'","') + b'"\r\n')
     half = workdir / "pension-half.csv"
     with path.open(encoding="utf-8") as src, half.open("w", encoding="utf-8") as out:
         out.write(src.readline())
@@ -248,6 +250,7 @@ def main() -> None:
             print("re-import (same rows, after an increment) DID NOT SET BACK every row the increment changed")
     for _ in range(args.repeat):  # Windows and Excel exports end lines in CRLF (RFC 4180): the same fast path
         paired("first import, CRLF line ends (empty table)", crlf, prepare=empty_table)
+        paired("first import, CRLF, every field quoted (empty table)", quoted, prepare=empty_table)
     empty_table()
     run("(first half of the year)", half)
     paired("second half into a loaded table", path)

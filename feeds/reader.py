@@ -98,7 +98,7 @@ def _last_run_start(lines: Sequence[str]) -> int:
     candidate = 0  # the latest group start found (scanning backwards) that may be the answer
     after = None  # whether the line after the one looked at is marked
     for index in range(len(lines) - 1, max(0, len(lines) - 2 * MAX_RUN_ROWS) - 1, -1):
-        marked = lines[index].partition(",")[0].endswith(RUN_ENDINGS)
+        marked = lines[index].partition(",")[0].rstrip('"').endswith(RUN_ENDINGS)  # (a quoted file's too)
         if after and not marked:  # the next line starts a group
             if candidate and candidate - (index + 1) >= MIN_RUN_ROWS:
                 return candidate
@@ -107,6 +107,37 @@ def _last_run_start(lines: Sequence[str]) -> int:
             return candidate  # no group starts in the MIN_RUN_ROWS lines before it
         after = marked
     return 0
+
+
+def _plain_text(block: str, width: int) -> str | None:
+    """``block`` (whole lines, the last without its line end) as plain text — LF line ends, no quotes — when that
+    gives the very records the csv module reads from it, else None (the csv module must read it):
+
+    - CRLF line ends (RFC 4180; Windows and Excel exports) read as LF; any other carriage return (in a field, a line
+      ended by one alone) needs the csv module;
+    - a block whose every field is quoted (``"…","…"``: some exporters quote everything) and holds no quote, comma or
+      line end inside a field, without its quotes. Told by counting: as many ``","`` as commas, as many ``"\\n"`` as
+      line ends, and no quote left once those and the first and the last are taken away.
+    """
+    text = block
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if text.endswith("\r"):  # the "\r" of the line end the block was cut at
+            text = text[:-1]
+        if "\r" in text:
+            return None
+    if '"' in text:
+        lines = text.count("\n") + 1
+        if not (text.startswith('"') and text.endswith('"') and text.count('"') == 2 * width * lines):
+            return None
+        if text.count(",") != (width - 1) * lines or text.count('","') != (width - 1) * lines:
+            return None
+        if text.count('"\n"') != lines - 1:
+            return None
+        text = text[1:-1].replace('","', ",").replace('"\n"', "\n")
+        if '"' in text:
+            return None
+    return text
 
 
 class Batch:
@@ -193,10 +224,10 @@ class FeedFile:
     def batches(self, split: bool = True) -> Iterator[Batch]:
         """The records in batches, in file order. Raises FeedFileError for file-level problems.
 
-        Reads blocks of about a megabyte. While the text is plain CSV (no quote character, no ``\r`` but in CRLF line
-        ends, which are read as LF), a block
-        is split with string methods — a million rows cost a few C calls, not a million Python iterations. From
-        the first block that is not plain, the rest of the file goes through the ``csv`` module. ``split=False``:
+        Reads blocks of about a megabyte. While the text is plain CSV (no quote character, no ``\r``; or a block
+        :func:`_plain_text` makes so: CRLF line ends, every field quoted), a block is split with string methods — a
+        million rows cost a few C calls, not a million Python iterations. From the first block that is not plain,
+        the rest of the file goes through the ``csv`` module. ``split=False``:
         such a block comes unsplit (``Batch.raw``, its text and its lines' numbers), for a consumer that parses it
         itself and hands it to :meth:`split` when it cannot.
         """
@@ -217,15 +248,6 @@ class FeedFile:
                 pending = buffer
                 continue
             block, pending = buffer[:cut], buffer[cut + 1 :]
-            if "\r" in block:
-                # CRLF line ends (RFC 4180; Windows and Excel exports): the same records as with LF, so the same
-                # fast path. A "\r" of another kind (in a field, a line ended by "\r" alone) leaves the block as it
-                # was, for the csv module.
-                plain = block.replace("\r\n", "\n")
-                if plain.endswith("\r"):  # the "\r" of the line end at ``cut``
-                    plain = plain[:-1]
-                if "\r" not in plain:
-                    block = plain
             # Only the last lines decide where the block ends (see RUN_ENDINGS): split those, not the whole block.
             tail = block.rsplit("\n", 2 * MAX_RUN_ROWS)
             whole = len(tail) <= 2 * MAX_RUN_ROWS  # the block has no more lines than that: tail is every line
@@ -236,9 +258,11 @@ class FeedFile:
                 pending = moved + "\n" + pending
                 block = block[: len(block) - len(moved) - 1]
             _check_text(block, line)
-            if '"' in block or "\r" in block:
+            plain = _plain_text(block, self.width)
+            if plain is None:
                 yield from self._csv_batches(self._rest(block, pending), line)
                 return
+            block = plain
             count = block.count("\n") + 1
             numbers: Sequence[int] = range(line, line + count)
             line += count
@@ -250,10 +274,11 @@ class FeedFile:
                 yield Batch(numbers, text=block, raw=True)
         if pending:  # the last line has no line end
             _check_text(pending, line)
-            if '"' in pending or "\r" in pending:
+            plain = _plain_text(pending, self.width)
+            if plain is None:
                 yield from self._csv_batches(io.StringIO(pending, newline=""), line)
                 return
-            fields = pending.split(",")
+            fields = plain.split(",")
             _check_lengths([pending], [line])
             self._check_last(line, fields)
             yield Batch([line], rows=[fields])

@@ -263,19 +263,28 @@ def test_the_chain_of_runs_ends_where_something_else_wrote_the_table(tmp_path, m
     assert MODEL.objects.count() == stored
 
 
+def _quoted(line: bytes) -> bytes:
+    return b",".join(b'"' + field + b'"' for field in line.split(b","))
+
+
 @READERS
-def test_a_crlf_file_takes_the_fast_path_and_knows_the_runs_of_its_lf_twin(tmp_path, monkeypatch, read_by):
-    """CRLF line ends (RFC 4180; Windows and Excel exports) give the records of the same file with LF ends, on the same
-    path (plain blocks, not the csv module), with the same counts, rejected lines and table; and a block ends only
-    where a run starts however the file was cut into blocks, so a re-import in the other line ends knows every run
-    (the blocks of the two files end at other characters)."""
+@pytest.mark.parametrize("form", ["crlf", "quoted"])
+def test_a_crlf_or_quoted_file_takes_the_fast_path_and_knows_the_runs_of_its_twin(tmp_path, monkeypatch, read_by, form):
+    """CRLF line ends (RFC 4180; Windows and Excel exports), and every field quoted as well (some exporters quote
+    everything), give the records of the plain file with LF ends, on the same path (plain blocks, not the csv module),
+    with the same counts, rejected lines and table; and a block ends only where a run starts however the file was
+    cut into blocks, so a re-import of the other form knows every run (the blocks of the two files end at other
+    characters)."""
     parsed = _read_by(read_by, monkeypatch)
     monkeypatch.setattr(reader, "BLOCK_CHARS", 1 << 17)  # ~2,400 lines a block: ten blocks
     world = World(year=2025, employers=6, persons=2000, seed=23)
     write_feeds(world, tmp_path, ["pension"], invalid_share=0.02)
     lf = tmp_path / "pension.csv"
-    crlf = tmp_path / "pension-crlf.csv"
-    crlf.write_bytes(lf.read_bytes().replace(b"\n", b"\r\n"))
+    crlf = tmp_path / f"pension-{form}.csv"
+    lines = lf.read_bytes().split(b"\n")
+    if form == "quoted":
+        lines = [lines[0], *(_quoted(line) if line else line for line in lines[1:])]
+    crlf.write_bytes(b"\r\n".join(lines))
     csv_module = []
     original = reader.FeedFile._csv_batches
     monkeypatch.setattr(reader.FeedFile, "_csv_batches", lambda *a: csv_module.append(1) or original(*a))

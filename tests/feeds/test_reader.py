@@ -38,23 +38,38 @@ def test_bom_and_crlf_accepted(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "fast"),
     [
-        "a,b,202501,1\r\nc,d,202502,2\r\n",  # CRLF throughout
-        "a,b,202501,1\r\nc,d,202502,2\n\r\ne,f,202503,3",  # mixed, a blank CRLF line, no final line end
-        "a,b,202501,1\r\nc,d,2025\r02,2\r\ne,f,202503,3\r\n",  # a lone CR: a line end for the csv module
-        "a,b,202501,1\r\r\nc,d,202502,2\r\n",  # CR CR LF
+        ("a,b,202501,1\r\nc,d,202502,2\r\n", True),  # CRLF throughout
+        ("a,b,202501,1\r\nc,d,202502,2\n\r\ne,f,202503,3", True),  # mixed, a blank CRLF line, no final line end
+        ("a,b,202501,1\r\nc,d,2025\r02,2\r\ne,f,202503,3\r\n", False),  # a lone CR: a line end for the csv module
+        ("a,b,202501,1\r\r\nc,d,202502,2\r\n", False),  # CR CR LF
+        ('"a","b","202501","1"\n"c","d","202502","2"\n', True),  # every field quoted
+        ('"a","b","202501","1"\r\n"c","","202502","2"', True),  # and CRLF, an empty field, no final line end
+        ('"a","b,x","202501","1"\n"c","d","202502","2"\n', False),  # a comma in a field
+        ('"a","b""x","202501","1"\n"c","d","202502","2"\n', False),  # a quote in a field
+        ('"a","b\nx","202501","1"\n"c","d","202502","2"\n', False),  # a line end in a field
+        ('"a","b\r\nx","202501","1"\r\n"c","d","202502","2"\r\n', False),  # a CRLF in a field (kept as it is)
+        ('a,"b",202501,1\n"c","d","202502","2"\n', False),  # some fields quoted
+        ('"a","b","202501","\n"c","d","202502","2"\n', False),  # a quote shared by two separators
+        ('"a","b","202501","1"\n\n"c","d","202502","2"\n', False),  # a blank line
+        (' "a","b","202501","1"\n', False),  # a space before a quote
     ],
 )
-def test_crlf_blocks_give_the_csv_modules_records(tmp_path, body, monkeypatch):
-    """A block with CRLF line ends is read as plain text (the fast path): the same records and line numbers as
-    the csv module gives, which still reads anything else with a carriage return."""
+def test_crlf_and_quoted_blocks_give_the_csv_modules_records(tmp_path, body, fast, monkeypatch):
+    """A block with CRLF line ends, or with every field quoted, is read as plain text (the fast path): the same
+    records and line numbers as the csv module gives, which still reads anything else with a carriage return or a
+    quote."""
     from feeds import reader
 
     path = write(tmp_path, HEADER.replace("\n", "\r\n") + body)
-    fast = records(path)
+    by_csv_module = []
+    original = reader.FeedFile._csv_batches
+    monkeypatch.setattr(reader.FeedFile, "_csv_batches", lambda *a: by_csv_module.append(1) or original(*a))
+    read = records(path)
+    assert bool(by_csv_module) is not fast
     monkeypatch.setattr(reader.FeedFile, "batches", _csv_only)
-    assert fast == records(path)
+    assert read == records(path)
 
 
 def _csv_only(self, split=True):

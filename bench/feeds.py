@@ -12,9 +12,10 @@ not checked again), the same again with no run known (as if the previous import 
 checked, staged and merged), the same again after an increment (another file changing every 10,000th row: the runs known
 from the import before it, but for those holding a person it changed), the first import of the same file with CRLF
 line ends (Windows and Excel exports; raw COPY of that file) and with every field quoted as well, and the second half
-of the year into a table holding the first half (new rows into a loaded table: the ordinary path). Each import is timed right after a plain
-``COPY ... FROM STDIN`` of the same file into an UNLOGGED table with no indexes (the raw COPY); the first import and
-the four re-imports are measured ``--repeat`` times, and the median of the pairs' ratios is compared with the targets.
+of the year into a table holding the first half (new rows into a loaded table: the ordinary path). Each import is
+timed right after a plain ``COPY ... FROM STDIN`` of the same file into an UNLOGGED table with no indexes (the raw
+COPY); the first imports and the four re-imports are measured ``--repeat`` times, and the median of the pairs' ratios
+is compared with the targets.
 Targets (issue 16): first import ≤ 5 × raw COPY, re-import ≤ 3 ×.
 """
 

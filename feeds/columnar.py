@@ -92,15 +92,42 @@ def parse(text: str, header: Sequence[str], count: int) -> ArrowBlock | None:
     """``text`` (``count`` lines, no final newline) parsed, or None when the Python path must read it."""
     if not text or not text.isascii() or text.startswith("\n") or text.endswith("\n") or "\n\n" in text:
         return None
+    columns = _read(text.encode("ascii"), len(header), count)
+    return None if columns is None else _block(text, columns, count)
+
+
+def project(text: str, width: int, keep: Sequence[int], count: int) -> ArrowBlock | None:
+    """The fields ``keep`` (in that order) of ``text``'s ``count`` lines of ``width`` plain fields, as the block of
+    those fields alone (a file with columns the import ignores: ``id_number,unit_uscc,month,base_amount,姓名``); None
+    when Arrow cannot read it so (the Python path reads the block instead, and refuses a field over its limit)."""
+    if not text or text.startswith("\n") or text.endswith("\n") or "\n\n" in text:
+        return None
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    columns = _read(text.encode(), width, count)
+    if columns is None or any((pc.max(pc.binary_length(c)).as_py() or 0) > FIELD_LIMIT for c in columns):
+        return None
+    kept = [columns[i] for i in keep]
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*kept, ","), pa.scalar(""), "\n")
+    # The lines' bytes lie one after another in the array's data buffer: the whole text without a copy per line.
+    offsets = pa.Array.from_buffers(pa.int32(), len(lines) + 1, [None, lines.buffers()[1]])
+    data = lines.buffers()[2].to_pybytes()[offsets[0].as_py() : offsets[-1].as_py() - 1]
+    if not data.isascii():
+        return None
+    return _block(data.decode("ascii"), kept, count)
+
+
+def _read(data: bytes, width: int, count: int) -> list | None:
+    """The ``width`` columns of ``count`` lines of plain CSV, or None."""
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    names = [f"c{i}" for i in range(len(header))]
+    names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("ascii")),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=len(text) + 1),
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=len(data) + 1),
             parse_options=pacsv.ParseOptions(quote_char=False, escape_char=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
@@ -112,14 +139,20 @@ def parse(text: str, header: Sequence[str], count: int) -> ArrowBlock | None:
         return None  # a line with another number of fields, …
     if table.num_rows != count:
         return None
-    columns = [table.column(i).combine_chunks() for i in range(len(names))]
+    return [table.column(i).combine_chunks() for i in range(width)]
+
+
+def _block(text: str, columns: list, count: int) -> ArrowBlock | None:
+    """The block of ASCII ``text`` whose fields are ``columns``; None when a field is over the reader's limit."""
+    import pyarrow.compute as pc
+
     widths = [pc.binary_length(column) for column in columns]
     if any((pc.max(width).as_py() or 0) > FIELD_LIMIT for width in widths):
         return None  # the Python path refuses the file, naming the line
     length = widths[0]
     for width in widths[1:]:
         length = pc.add(length, width)
-    ends = pc.cumulative_sum(pc.add(length, len(names)))  # + the commas and the newline
+    ends = pc.cumulative_sum(pc.add(length, len(columns)))  # + the commas and the newline
     if ends[-1].as_py() != len(text) + 1:
         return None
     marked = pc.indices_nonzero(_ends_in(columns[0], RUN_ENDINGS)).to_pylist()

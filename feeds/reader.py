@@ -90,15 +90,17 @@ def run_starts_at(marked: Sequence[int], count: int) -> list[int]:
     return starts
 
 
-def _last_run_start(lines: Sequence[str]) -> int:
+def _last_run_start(lines: Sequence[str], field: int = 0) -> int:
     """The last line (not the first) on which a run starts whatever lines came before it, or 0: the first of a group
-    of marked lines (see RUN_ENDINGS) with no other such line in the MIN_RUN_ROWS lines before it, so that
-    :func:`run_starts_at` starts a run there however the file was cut into blocks (a block ending there gives the
-    runs of the file read in other blocks: CRLF and LF, a line longer or shorter before it)."""
+    of lines marked in their field ``field`` (see RUN_ENDINGS) with no other such line in the MIN_RUN_ROWS lines
+    before it, so that :func:`run_starts_at` starts a run there however the file was cut into blocks (a block ending
+    there gives the runs of the file read in other blocks: CRLF and LF, a line longer or shorter before it)."""
     candidate = 0  # the latest group start found (scanning backwards) that may be the answer
     after = None  # whether the line after the one looked at is marked
     for index in range(len(lines) - 1, max(0, len(lines) - 2 * MAX_RUN_ROWS) - 1, -1):
-        marked = lines[index].partition(",")[0].rstrip('"').endswith(RUN_ENDINGS)  # (a quoted file's too)
+        text = lines[index]
+        first = text.partition(",")[0] if not field else (text.split(",", field + 1) + [""] * field)[field]
+        marked = first.rstrip('"').endswith(RUN_ENDINGS)  # (a quoted file's too)
         if after and not marked:  # the next line starts a group
             if candidate and candidate - (index + 1) >= MIN_RUN_ROWS:
                 return candidate
@@ -251,7 +253,8 @@ class FeedFile:
             # Only the last lines decide where the block ends (see RUN_ENDINGS): split those, not the whole block.
             tail = block.rsplit("\n", 2 * MAX_RUN_ROWS)
             whole = len(tail) <= 2 * MAX_RUN_ROWS  # the block has no more lines than that: tail is every line
-            last = _last_run_start(tail if whole else tail[1:]) if chunk else 0  # at the end of the file: not cut
+            # (marked by the first of the kind's columns: the one the runs' starts are read from, see feeds.staging)
+            last = _last_run_start(tail if whole else tail[1:], min(self.positions.values())) if chunk else 0
             if last:
                 # The block ends before the last line a run may start on; that line starts the next block.
                 moved = "\n".join(tail[last if whole else last + 1 :])

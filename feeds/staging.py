@@ -142,10 +142,12 @@ class CopyStream:
         self._person = spec.columns.index(spec.person_field) if spec.person_field else None
         self._starts: list[int] = []  # first staging number of each segment
         self._segments: list[Sequence[int]] = []  # the file lines of each segment
-        verbatim = spec.name in MONTHLY_KINDS and feed.width == len(spec.columns)
-        self._checks = monthly_checks(bounds) if verbatim else None
+        # A file with columns the import ignores (a name, say): its plain blocks are cut down to the kind's columns by
+        # Arrow (columnar.project), so they may go to COPY as that text; ``p`` then counts in those columns.
+        self._project = [feed.positions[c] for c in self.columns] if feed.width > len(spec.columns) else None
+        self._checks = monthly_checks(bounds) if spec.name in MONTHLY_KINDS else None
         if self._checks is not None:
-            p = feed.positions
+            p = feed.positions if self._project is None else {c: i for i, c in enumerate(self.columns)}
             self._check_columns = [p[c] for c in ("id_number", "unit_uscc", "month", spec.columns[3])]
             self._key_columns = [p[c] for c in spec.key]
             self._id_column = p["id_number"]
@@ -181,7 +183,13 @@ class CopyStream:
                 if batch is None:
                     continue
             if batch.raw:
-                parsed = columnar.parse(batch.text, self.feed.header, len(batch)) if self.arrow else None
+                parsed = None
+                if not self.arrow:
+                    pass
+                elif self._project is None:
+                    parsed = columnar.parse(batch.text, self.feed.header, len(batch))
+                else:
+                    parsed = columnar.project(batch.text, self.feed.width, self._project, len(batch))
                 text = self._plain(batch, parsed) if parsed is not None else None
                 if text is not None:
                     self.read += len(batch)
@@ -192,7 +200,7 @@ class CopyStream:
                 if batch is None:
                     continue
             self.read += len(batch)
-            if self._checks is None or batch.text is None:
+            if self._checks is None or batch.text is None or self._project is not None:
                 text = self._validated(batch.records())
             else:
                 text = self._plain(batch, SplitBlock.of(batch))
@@ -279,7 +287,11 @@ class CopyStream:
         start, skipping = 0, False  # rows start..(next event) are verbatim, or skipped
 
         validated = [index for index, event in events if event == "v"]
-        fields = dict(zip(validated, block.fields(validated), strict=True))  # one call for the block's rows
+        if self._project is None:
+            fields = dict(zip(validated, block.fields(validated), strict=True))  # one call for the block's rows
+        else:  # the row as read, with the columns the import ignores (the validator and the report want them)
+            texts = batch.text.split("\n") if validated else []
+            fields = {index: texts[index].split(",") for index in validated}
 
         def flush() -> None:
             if pending:

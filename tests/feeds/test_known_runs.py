@@ -299,3 +299,41 @@ def test_a_crlf_or_quoted_file_takes_the_fast_path_and_knows_the_runs_of_its_twi
         assert reimport.rejected == result.rejected > 100 and reimport.samples == result.samples
     assert outcomes["lf first"] == outcomes["crlf first"]
     assert not csv_module and (read_by == "python" or sum(block is not None for block in parsed) >= 10)
+
+
+@READERS
+def test_a_file_with_columns_the_import_ignores_takes_the_fast_path(tmp_path, monkeypatch, read_by):
+    """Columns the import ignores (a name, a remark; not ASCII; before, between and after the kind's columns): the
+    plain blocks are cut down to the kind's columns by Arrow and go to COPY as that text, the rows that need the
+    validator are read whole — so the counts, the table and the rejected rows with all their fields are the
+    portable path's — and a re-import of the file without those columns knows its runs."""
+    parsed = _read_by(read_by, monkeypatch)
+    monkeypatch.setattr(reader, "BLOCK_CHARS", 1 << 17)
+    projected = []
+    project = staging.columnar.project
+    if read_by == "arrow":
+        monkeypatch.setattr(staging.columnar, "project", lambda *a: projected.append(project(*a)) or projected[-1])
+    world = World(year=2025, employers=6, persons=1500, seed=29)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0.02)
+    plain = tmp_path / "pension.csv"
+    _header, *body = plain.read_text(encoding="utf-8").splitlines()
+    wide = tmp_path / "pension-wide.csv"
+    rows = []
+    for n, line in enumerate(body):
+        ident, unit, month, amount = line.split(",")
+        rows.append(f"职工{n % 97},{ident},{unit},备注{n % 5},{month},{amount},")
+    wide.write_text("\n".join(["姓名,id_number,unit_uscc,备注,month,base_amount,空列", *rows]) + "\n", encoding="utf-8")
+
+    outcomes = {}
+    for method in ("portable", "copy"):
+        _clear()
+        result = feed_import(kind="pension", path=wide, method=method)
+        assert result.warnings == ["忽略多余的列：姓名, 备注, 空列"]
+        outcomes[method] = _outcome(result)
+    assert outcomes["copy"] == outcomes["portable"]
+    assert outcomes["copy"]["counts"][4] > 100  # rejected rows, stored with every field of their line
+    assert all(len(fields) == 7 for _line, _reason, fields in outcomes["copy"]["rejections"])
+    if read_by == "arrow":
+        assert sum(block is not None for block in projected) >= 8 and not any(parsed)
+    again = feed_import(kind="pension", path=plain, method="copy")
+    assert (again.inserted, again.updated) == (0, 0) and again.known == again.read - again.rejected

@@ -100,7 +100,9 @@ def project(text: str, width: int, keep: Sequence[int], count: int) -> ArrowBloc
     """The fields ``keep`` (in that order) of ``text``'s ``count`` lines of ``width`` plain fields, as the block of
     those fields alone (a file with columns the import ignores: ``id_number,unit_uscc,month,base_amount,姓名``); None
     when Arrow cannot read it so (the Python path reads the block instead, and refuses a field over its limit)."""
-    if not text or text.startswith("\n") or text.endswith("\n") or "\n\n" in text:
+    # (Arrow's reader skips a byte-order mark at the start of its input: a line beginning with one is the Python
+    # path's, which reads it as part of the first field — an ID number then too long — as the portable path does.)
+    if not text or text.startswith(("\n", "\ufeff")) or text.endswith("\n") or "\n\n" in text:
         return None
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -111,9 +111,10 @@ def _last_run_start(lines: Sequence[str], field: int = 0) -> int:
     return 0
 
 
-def _plain_text(block: str, width: int) -> str | None:
-    """``block`` (whole lines, the last without its line end) as plain text — LF line ends, no quotes — when that
-    gives the very records the csv module reads from it, else None (the csv module must read it):
+def _plain_text(block: str, width: int, cut: bool = True) -> str | None:
+    """``block`` (whole lines, the last without its line end; ``cut``: cut at an LF, so a last ``\r`` was that line
+    end's) as plain text — LF line ends, no quotes — when that gives the very records the csv module reads from it,
+    else None (the csv module must read it):
 
     - CRLF line ends (RFC 4180; Windows and Excel exports) read as LF; any other carriage return (in a field, a line
       ended by one alone) needs the csv module;
@@ -124,7 +125,7 @@ def _plain_text(block: str, width: int) -> str | None:
     text = block
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-        if text.endswith("\r"):  # the "\r" of the line end the block was cut at
+        if cut and text.endswith("\r"):  # the "\r" of the line end the block was cut at (not the file's last line)
             text = text[:-1]
         if "\r" in text:
             return None
@@ -277,12 +278,12 @@ class FeedFile:
                 yield Batch(numbers, text=block, raw=True)
         if pending:  # the last line has no line end
             _check_text(pending, line)
-            plain = _plain_text(pending, self.width)
+            plain = _plain_text(pending, self.width, cut=False)
             if plain is None:
                 yield from self._csv_batches(io.StringIO(pending, newline=""), line)
                 return
             fields = plain.split(",")
-            _check_lengths([pending], [line])
+            _check_lengths([plain], [line])  # (the fields without their quotes, as the csv module counts them)
             self._check_last(line, fields)
             yield Batch([line], rows=[fields])
 

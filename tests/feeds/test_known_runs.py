@@ -337,3 +337,20 @@ def test_a_file_with_columns_the_import_ignores_takes_the_fast_path(tmp_path, mo
         assert sum(block is not None for block in projected) >= 8 and not any(parsed)
     again = feed_import(kind="pension", path=plain, method="copy")
     assert (again.inserted, again.updated) == (0, 0) and again.known == again.read - again.rejected
+
+
+def test_a_byte_order_mark_inside_a_file_with_ignored_columns_is_read_as_the_portable_path_reads_it(tmp_path):
+    """A line that begins with a byte-order mark (a file's body with its own, appended after a header): part of the
+    first field on both paths — Arrow, which skips one at the start of its input, does not cut that block down."""
+    world = World(year=2025, employers=2, persons=20, seed=31)
+    write_feeds(world, tmp_path, ["pension"], invalid_share=0)
+    _header, *body = (tmp_path / "pension.csv").read_text(encoding="utf-8").splitlines()
+    wide = tmp_path / "wide.csv"
+    rows = [f"{line},张三" for line in body]
+    wide.write_text("\n".join(["id_number,unit_uscc,month,base_amount,name", "\ufeff" + rows[0], *rows[1:]]) + "\n")
+    outcomes = {}
+    for method in ("portable", "copy"):
+        _clear()
+        outcomes[method] = _outcome(feed_import(kind="pension", path=wide, method=method))
+    assert outcomes["copy"] == outcomes["portable"]
+    assert outcomes["copy"]["counts"][4] == 1 and outcomes["copy"]["rejections"][0][0] == 2

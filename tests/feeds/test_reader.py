@@ -44,6 +44,8 @@ def test_bom_and_crlf_accepted(tmp_path):
         ("a,b,202501,1\r\nc,d,202502,2\n\r\ne,f,202503,3", True),  # mixed, a blank CRLF line, no final line end
         ("a,b,202501,1\r\nc,d,2025\r02,2\r\ne,f,202503,3\r\n", False),  # a lone CR: a line end for the csv module
         ("a,b,202501,1\r\r\nc,d,202502,2\r\n", False),  # CR CR LF
+        ("a,b,202501,1\r\n\r", False),  # a lone CR after the last line end: no record
+        ("a,b,202501,1\n\r", False),
         ('"a","b","202501","1"\n"c","d","202502","2"\n', True),  # every field quoted
         ('"a","b","202501","1"\r\n"c","","202502","2"', True),  # and CRLF, an empty field, no final line end
         ('"a","b,x","202501","1"\n"c","d","202502","2"\n', False),  # a comma in a field
@@ -70,6 +72,16 @@ def test_crlf_and_quoted_blocks_give_the_csv_modules_records(tmp_path, body, fas
     assert bool(by_csv_module) is not fast
     monkeypatch.setattr(reader.FeedFile, "batches", _csv_only)
     assert read == records(path)
+
+
+def test_a_quoted_last_line_without_a_line_end_counts_its_fields_without_quotes(tmp_path):
+    """A field of exactly the reader's limit, quoted, on a last line with no line end: read, as the csv module
+    reads it (its quotes are not part of its length)."""
+    from feeds.reader import FIELD_LIMIT
+
+    long = "9" * FIELD_LIMIT
+    path = write(tmp_path, HEADER + f'"a","b","202501","{long}"')
+    assert records(path) == [(2, ["a", "b", "202501", long], None)]
 
 
 def _csv_only(self, split=True):

@@ -140,6 +140,8 @@ def _plain_text(block: str, width: int, cut: bool = True) -> str | None:
         text = text[1:-1].replace('","', ",").replace('"\n"', "\n")
         if '"' in text:
             return None
+        if not text or text.startswith("\n") or text.endswith("\n") or "\n\n" in text:
+            return None  # a line ``""`` is a record of one empty field for the csv module, not a blank line
     return text
 
 

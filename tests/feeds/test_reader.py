@@ -1,6 +1,8 @@
 """File-level checks of a feed file (pure, no database): encoding, header, framing, line numbers."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from feeds.reader import FeedFileError, open_feed
 from feeds.rows import KINDS
@@ -56,6 +58,7 @@ def test_bom_and_crlf_accepted(tmp_path):
         ('"a","b","202501","\n"c","d","202502","2"\n', False),  # a quote shared by two separators
         ('"a","b","202501","1"\n\n"c","d","202502","2"\n', False),  # a blank line
         (' "a","b","202501","1"\n', False),  # a space before a quote
+        ('""\n"a","b","202501","1"\n""\n"","",""\n"","","","",""\n', False),  # "" a record, not a blank line
     ],
 )
 def test_crlf_and_quoted_blocks_give_the_csv_modules_records(tmp_path, body, fast, monkeypatch):
@@ -237,3 +240,55 @@ def test_plain_blocks_are_column_major_with_their_text(tmp_path):
 def test_whitespace_only_line_is_a_short_record(tmp_path):
     path = write(tmp_path, HEADER + "a,b,202501,1\n   \nc,d,202502,2\n")
     assert records(path)[1] == (3, ["   "], None)
+
+
+_PLAIN = ["1", "0", "3", "7", "X", "a", "张", " "]
+_FIELDS = {
+    "plain": st.text(alphabet=_PLAIN, max_size=6),
+    "nasty": st.text(alphabet=[*_PLAIN, ",", '"', "\n", "\r"], max_size=6),
+}
+
+
+@st.composite
+def _feed_files(draw):
+    """A header and lines of fields, each field quoted (always, as needed, or never: then malformed on purpose),
+    lines ended by LF, CRLF or now and then a lone CR, sometimes blank, sometimes with another number of fields,
+    the last one with or without its line end."""
+    quoting = draw(st.sampled_from(["all", "needed", "never"]))
+    ends = draw(st.sampled_from(["\n", "\r\n", "mixed"]))
+    field = _FIELDS[draw(st.sampled_from(["plain", "plain", "nasty"]))]
+    lines = []
+    for fields in draw(st.lists(st.lists(field, min_size=1, max_size=6), max_size=25)):
+        if quoting == "all" or (quoting == "needed" and any(c in f for f in fields for c in ',"\r\n')):
+            fields = ['"' + f.replace('"', '""') + '"' for f in fields]
+        lines.append(",".join(fields))
+    end = (lambda: draw(st.sampled_from(["\n", "\r\n", "\r\n", "\r"]))) if ends == "mixed" else (lambda: ends)
+    body = "".join(line + end() for line in lines)
+    if body and draw(st.booleans()):
+        body = body.rstrip("\r\n")
+    return HEADER.replace("\n", end()) + body
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_feed_files(), block=st.sampled_from([16, 64, 256, 4096]))
+def test_the_fast_path_reads_any_file_as_the_csv_module_does(tmp_path, data, block):
+    """Whatever the line ends, the quoting and where the blocks end: the records and line numbers of the csv module
+    (or the same file-level refusal)."""
+    from feeds import reader
+
+    path = write(tmp_path, data)
+    original = reader.BLOCK_CHARS, reader.FeedFile.batches
+    try:
+        reader.BLOCK_CHARS = block
+        fast = _records_or_refusal(path)
+        reader.FeedFile.batches = _csv_only
+        assert fast == _records_or_refusal(path)
+    finally:
+        reader.BLOCK_CHARS, reader.FeedFile.batches = original
+
+
+def _records_or_refusal(path):
+    try:
+        return records(path)
+    except FeedFileError as error:
+        return error.message

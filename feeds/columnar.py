@@ -108,7 +108,10 @@ def project(text: str, width: int, keep: Sequence[int], count: int) -> ArrowBloc
     import pyarrow.compute as pc
 
     columns = _read(text.encode(), width, count)
-    if columns is None or any((pc.max(pc.binary_length(c)).as_py() or 0) > FIELD_LIMIT for c in columns):
+    if columns is None:
+        return None
+    ignored = (column for i, column in enumerate(columns) if i not in keep)  # (the kept ones: _block checks them)
+    if any((pc.max(pc.binary_length(column)).as_py() or 0) > FIELD_LIMIT for column in ignored):
         return None
     kept = [columns[i] for i in keep]
     lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*kept, ","), pa.scalar(""), "\n")

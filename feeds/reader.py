@@ -99,8 +99,8 @@ def _last_run_start(lines: Sequence[str], field: int = 0) -> int:
     after = None  # whether the line after the one looked at is marked
     for index in range(len(lines) - 1, max(0, len(lines) - 2 * MAX_RUN_ROWS) - 1, -1):
         text = lines[index]
-        first = text.partition(",")[0] if not field else (text.split(",", field + 1) + [""] * field)[field]
-        marked = first.rstrip('"').endswith(RUN_ENDINGS)  # (a quoted file's too)
+        fields = text.split(",", field + 1)
+        marked = len(fields) > field and fields[field].rstrip('"').endswith(RUN_ENDINGS)  # (a quoted file's too)
         if after and not marked:  # the next line starts a group
             if candidate and candidate - (index + 1) >= MIN_RUN_ROWS:
                 return candidate
@@ -211,6 +211,11 @@ class FeedFile:
     def width(self) -> int:
         return len(self.header)
 
+    @property
+    def kind_columns(self) -> tuple[str, ...]:
+        """The kind's columns in the file's order (without the columns the import ignores)."""
+        return tuple(sorted(self.spec.columns, key=self.positions.__getitem__))
+
     def close(self) -> None:
         if self._text is not None:
             self._text.close()
@@ -257,7 +262,8 @@ class FeedFile:
             tail = block.rsplit("\n", 2 * MAX_RUN_ROWS)
             whole = len(tail) <= 2 * MAX_RUN_ROWS  # the block has no more lines than that: tail is every line
             # (marked by the first of the kind's columns: the one the runs' starts are read from, see feeds.staging)
-            last = _last_run_start(tail if whole else tail[1:], min(self.positions.values())) if chunk else 0
+            mark = self.positions[self.kind_columns[0]]
+            last = _last_run_start(tail if whole else tail[1:], mark) if chunk else 0
             if last:
                 # The block ends before the last line a run may start on; that line starts the next block.
                 moved = "\n".join(tail[last if whole else last + 1 :])

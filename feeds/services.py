@@ -254,9 +254,8 @@ def feed_import(
                             rejects.reset()
                             source = feed if streams == 0 else reopened.enter_context(open_feed(path, spec))
                             streams += 1
-                            # the kind's columns (in the file's order) decide the stored rows; ignored ones do not
-                            columns = [c for c in feed.header if c in spec.columns]
-                            runs = KnownRuns(kind, columns, bounds, known)
+                            # the kind's columns decide the stored rows; the ones the import ignores do not
+                            runs = KnownRuns(kind, feed.kind_columns, bounds, known)
                             return CopyStream(source, spec, validate, rejects.add, bounds, runs)
 
                         outcome = merge_copy(spec, model, open_stream)

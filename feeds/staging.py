@@ -129,7 +129,7 @@ class CopyStream:
     ) -> None:
         self.feed, self.spec, self.validate, self.reject = feed, spec, validate, reject
         # COPY columns in the file's order, so plain blocks can be sent verbatim.
-        self.columns: tuple[str, ...] = tuple(sorted(spec.columns, key=feed.positions.__getitem__))
+        self.columns = feed.kind_columns
         self._order = [spec.columns.index(c) for c in self.columns]
         # Probe keys as the text COPY receives for the key columns (the month stays "202501" on both routes).
         width = len(spec.key)  # the key columns come first in a clean row
@@ -183,13 +183,7 @@ class CopyStream:
                 if batch is None:
                     continue
             if batch.raw:
-                parsed = None
-                if not self.arrow:
-                    pass
-                elif self._project is None:
-                    parsed = columnar.parse(batch.text, self.feed.header, len(batch))
-                else:
-                    parsed = columnar.project(batch.text, self.feed.width, self._project, len(batch))
+                parsed = self._parsed(batch) if self.arrow else None
                 text = self._plain(batch, parsed) if parsed is not None else None
                 if text is not None:
                     self.read += len(batch)
@@ -208,6 +202,13 @@ class CopyStream:
                     text = self._validated(batch.records())  # mostly bad rows: row by row
             if text:
                 yield text
+
+    def _parsed(self, batch: Batch) -> columnar.ArrowBlock | None:
+        """An unsplit block parsed by Arrow — cut down to the kind's columns if the file has others —, or None."""
+        assert batch.text is not None
+        if self._project is None:
+            return columnar.parse(batch.text, self.feed.header, len(batch))
+        return columnar.project(batch.text, self.feed.width, self._project, len(batch))
 
     def _plain(self, batch: Batch, block: Block) -> str | None:
         """A plain block: verbatim spans of valid-and-canonical rows, the validator for the others, known runs skipped

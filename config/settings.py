@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django.forms",  # widget templates for FORM_RENDERER = TemplatesSetting
+    "django.forms",  # Django's widget templates for FORM_RENDERER (core.renderers.FormRenderer, a TemplatesSetting)
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
@@ -102,7 +102,7 @@ TEMPLATES = [
         },
     },
 ]
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "core.renderers.FormRenderer"  # TemplatesSetting with the commonest widget templates in Python
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -7,8 +7,10 @@ offered; an existing value that has since been abolished is shown marked 「已�
 """
 
 from django import forms
+from django.forms.renderers import get_default_renderer
 from django.forms.utils import ErrorDict
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from core.models import Region
 from core.selectors import pickable_regions, region_options
@@ -67,6 +69,13 @@ class RegionPickerWidget(forms.MultiWidget):
         context["widget"]["refresh_name"] = REFRESH_FIELD
         context["widget"]["invalid"] = "is-invalid" in (attrs or {}).get("class", "")
         return context
+
+    def _render(self, template_name, context, renderer=None):
+        """The three selects through the renderer (core.renderers writes a select in Python), not as includes."""
+        renderer = renderer or get_default_renderer()
+        for sub in context["widget"]["subwidgets"]:
+            sub["html"] = mark_safe(renderer.render(sub["template_name"], {"widget": sub}))
+        return super()._render(template_name, context, renderer)
 
 
 class RegionPickerField(forms.MultiValueField):

@@ -203,7 +203,8 @@ def run_level(args, concurrency: int) -> dict:
     cpu_after = cluster_cpu(args.cluster_dir, args.app_pid_file, args.database)
     if cpu_before and cpu_after and level["requests"]:
         level["cpu_ms_per_request"] = {
-            key: round((cpu_after[key] - cpu_before.get(key, 0.0)) * 1000 / level["requests"], 1) for key in cpu_after
+            key: round(_cpu_used(cpu_before.get(key), after) * 1000 / level["requests"], 1)
+            for key, after in cpu_after.items()
         }
     return level
 
@@ -218,12 +219,21 @@ def _cpu_seconds(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def cluster_cpu(cluster_dir: str | None, pid_files: list[str] | None = None, database: str = "") -> dict[str, float]:
+def _cpu_used(before, after) -> float:
+    """CPU seconds used between two readings of :func:`cluster_cpu`. The backends are compared one by one: a backend
+    that ended in between (a closed database connection) takes its CPU with it, but does not make the sum go down
+    (summed, it did: "postgres backends −2.6 ms" a request)."""
+    if isinstance(after, dict):
+        return sum(max(0.0, seconds - (before or {}).get(pid, 0.0)) for pid, seconds in after.items())
+    return after - (before or 0.0)
+
+
+def cluster_cpu(cluster_dir: str | None, pid_files: list[str] | None = None, database: str = "") -> dict:
     """CPU seconds used so far by the app nodes (their process groups: gunicorn masters and workers) and by the
     PostgreSQL backends connected to their database, from /proc. The nodes are the cluster's (``cluster_dir``) or,
     for a gunicorn of one's own, those of ``pid_files`` (gunicorn ``--pid`` files, each master leading its process
-    group) with ``database``. A recycled gunicorn worker counts in its master's children time; a closed database
-    connection takes its CPU with it (the PostgreSQL figure is a lower bound)."""
+    group) with ``database``. A recycled gunicorn worker counts in its master's children time (the nodes' figure is a
+    sum); a closed database connection takes its CPU with it (the backends' figure is per backend, a lower bound)."""
     groups = set()
     for pid_file in pid_files or []:
         groups.add(int(Path(pid_file).read_text().strip()))
@@ -262,7 +272,7 @@ def cluster_cpu(cluster_dir: str | None, pid_files: list[str] | None = None, dat
             timeout=10,
             check=False,
         ).stdout.split()
-        figures["postgres backends"] = sum(_cpu_seconds(int(pid)) for pid in pids)
+        figures["postgres backends"] = {int(pid): _cpu_seconds(int(pid)) for pid in pids}
     return figures
 
 

@@ -94,3 +94,19 @@ def on_starting(server) -> None:
         sys.exit(1)
     for line in result.stderr.strip().splitlines():
         server.log.warning("check --deploy: %s", line)
+
+
+def post_worker_init(worker) -> None:
+    """A new or recycled worker imports every view and compiles every template before its first request
+    (core.warmup): otherwise that request paid for it, ~1 s on a busy node."""
+    import time
+
+    started = time.perf_counter()
+    try:
+        from core.warmup import warm
+
+        compiled = warm()
+    except Exception:  # a warm-up that fails leaves the worker as it was: the first request does the work
+        worker.log.exception("warm-up failed")
+        return
+    worker.log.info("warm-up: %d templates in %.2f s", compiled, time.perf_counter() - started)

@@ -42,6 +42,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from core import prepared
 from core.models import FilingExtension, FilingWindow
 from declarations.models import Declaration
 from employers.models import Employer
@@ -102,7 +103,7 @@ def lookup(employer: Employer, province: str, requested: int | None, today: date
     """(the key, the province's filing windows as (year, opens_on, closes_on), the cached value or None). One
     query."""
     with connection.cursor() as cursor:
-        cursor.execute(_fingerprint_sql(connection.vendor), [province] + [employer.pk] * 5)
+        prepared.execute(cursor, _fingerprint_sql(connection.vendor), [province] + [employer.pk] * 5)
         rows = [tuple(row) for row in cursor.fetchall()]
     windows = sorted((int(r[1]), _date(r[5]), _date(r[6])) for r in rows if r[0] == "w")
     facts = sorted((r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), _stamp(r[4])) for r in rows if r[0] != "w")

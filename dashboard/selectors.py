@@ -30,7 +30,7 @@ from django.db.models import (
     Window,
 )
 
-from core import filing
+from core import filing, prepared
 from core.kept import Kept
 from core.models import FilingExtension, FilingWindow
 from core.numbers import ascii_int
@@ -115,7 +115,7 @@ def _unit_year_rows(employer: Employer) -> tuple[dict[int, date], dict[int, tupl
     extended: dict[int, date] = {}
     stated: dict[int, tuple[Decimal, Decimal]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [employer.pk, employer.pk])
+        prepared.execute(cursor, sql, [employer.pk, employer.pk])
         for kind, year, closes_on, staff, wage in cursor.fetchall():
             if kind == "e":  # SQLite hands raw dates and decimals back as text or numbers
                 extended[int(year)] = closes_on if isinstance(closes_on, date) else date.fromisoformat(str(closes_on))

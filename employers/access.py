@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from core import prepared
 from core.actors import Actor
 from core.models import Region
 from core.review import ReviewScopeError
@@ -74,7 +75,7 @@ class _AccountLookup:
 
     def fetch(self, alias: str, user_id) -> EmployerAccount | None:
         with self.connection.cursor() as cursor:
-            cursor.execute(self.sql, [user_id])
+            prepared.execute(cursor, self.sql, [user_id])
             row = cursor.fetchone()  # at most one: user is a one-to-one field
         if row is None:
             return None

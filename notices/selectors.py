@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from core import prepared
 from core.models import Region
 from core.numbers import ascii_int
 from employers.models import Employer
@@ -88,21 +89,22 @@ def _unit_page(employer: Employer, now: datetime, number: int) -> Page:
     where, is_read, params, read_params = _visible_sql(employer, now)
     notice, region = Notice._meta.db_table, Region._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f"SELECT COUNT(*), SUM(CASE WHEN {is_read} THEN 0 ELSE 1 END) FROM {notice} n WHERE {where}",
             [*read_params, *params],
         )
         total, unread = cursor.fetchone()
     page_obj = Paginator(range(total), PAGE_SIZE).get_page(number)
     page_obj.unread_total = unread or 0
-    rows = Notice.objects.raw(
+    sql = (
         f"SELECT n.id, n.title, n.kind, n.publish_at, n.pinned, n.employer_id, n.region_id, {is_read} AS is_read,"
         f" g.name AS region_name, g.full_name AS region_full_name FROM {notice} n"
         f" LEFT JOIN {region} g ON g.code = n.region_id WHERE {where}"
-        " ORDER BY n.pinned DESC, n.publish_at DESC, n.id DESC LIMIT %s OFFSET %s",
-        [*read_params, *params, PAGE_SIZE, page_obj.start_index() - 1 if total else 0],
+        " ORDER BY n.pinned DESC, n.publish_at DESC, n.id DESC LIMIT %s OFFSET %s"
     )
-    notices = list(rows)
+    values = [*read_params, *params, PAGE_SIZE, page_obj.start_index() - 1 if total else 0]
+    notices = list(Notice.objects.raw(prepared.server_statement(connection, sql, len(values)) or sql, values))
     for row in notices:
         row.is_read = bool(row.is_read)  # SQLite answers 0 or 1
         if row.region_id is not None:
@@ -154,9 +156,8 @@ def unread_notice_count(employer: Employer, now: datetime | None = None) -> int:
     """
     where, is_read, params, read_params = _visible_sql(employer, now or timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM {Notice._meta.db_table} n WHERE {where} AND NOT {is_read}", [*params, *read_params]
-        )
+        sql = f"SELECT COUNT(*) FROM {Notice._meta.db_table} n WHERE {where} AND NOT {is_read}"
+        prepared.execute(cursor, sql, [*params, *read_params])
         return cursor.fetchone()[0]
 
 

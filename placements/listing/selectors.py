@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Q, Window
 from django.db.models.query import RawQuerySet
 from django.db.models.sql.query import RawQuery
 
+from core import prepared
 from core.filing import Window as FilingWindowRule
 from core.filing import pick_filing_year, province_of, unit_filing_year
 from core.models import FilingExtension, FilingWindow
@@ -180,7 +181,7 @@ def _header_rows(employer: Employer, year: int, province: str, today: date, fing
         year,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
         return [tuple(row) for row in cursor.fetchall()]
 
 
@@ -333,7 +334,7 @@ def fetch_list_page(
 
 def _fetch(number: int, count: int | None, sql: str, params: tuple) -> FetchedPage:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
         columns = tuple(tuple(c)[:2] for c in cursor.description)
         rows = tuple(tuple(row) for row in cursor.fetchall())
     return FetchedPage(number, count, sql, params, columns, rows)

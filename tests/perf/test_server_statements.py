@@ -1,0 +1,88 @@
+"""core.prepared.server_statement / execute: the statements of every signed-in page prepared once per PostgreSQL
+session (PREPARE), then executed by name — the same rows as the statement itself, inside a transaction or not, again
+after a reconnect, and the plain statement wherever preparing is off or impossible."""
+
+import pytest
+from django.db import connection, transaction
+
+from core import prepared
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side statements are PostgreSQL's"),
+]
+
+
+def _run(sql: str, params: list) -> list:
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, sql, params)
+        return cursor.fetchall()
+
+
+def _plain(sql: str, params: list) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _session_statements() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+SQL = "SELECT code, name FROM core_region WHERE code = %s OR name LIKE %s ORDER BY code"
+
+
+def test_a_statement_is_prepared_once_and_gives_the_statements_rows(settings):
+    settings.DB_SERVER_PREPARE = True
+    from tests.factories import region
+
+    region("110105"), region("110108")
+    params = ["110105", "%淀%"]
+    assert _run(SQL, params) == _plain(SQL, params) != []
+    names = [n for n, text in _session_statements().items() if "core_region" in text and n.startswith("wb_")]
+    assert len(names) == 1
+    statement = prepared.server_statement(connection, SQL, 2)
+    assert statement.startswith(f"EXECUTE {names[0]}(%s, %s) /* SELECT code")
+    assert _run(SQL, ["110108", "none"]) == _plain(SQL, ["110108", "none"])
+    assert [n for n, text in _session_statements().items() if "core_region" in text and n.startswith("wb_")] == names
+
+
+def test_literal_percent_signs_and_comment_ends_survive(settings):
+    settings.DB_SERVER_PREPARE = True
+    sql = "SELECT %s::text || '*/ 100%%' WHERE 'a%%' LIKE %s"
+    assert _run(sql, ["x", "a%%"]) == _plain(sql, ["x", "a%%"]) == [("x*/ 100%",)]
+    no_params = "SELECT '100%' || '*/'"
+    assert _run(no_params, []) == [("100%*/",)]
+    assert prepared.server_statement(connection, no_params, 0).startswith("EXECUTE ")
+
+
+def test_inside_a_transaction_and_after_a_failed_prepare_the_transaction_goes_on(settings):
+    settings.DB_SERVER_PREPARE = True
+    with transaction.atomic():
+        assert _run("SELECT %s::int + 1", [41]) == [(42,)]
+        # PostgreSQL cannot tell the parameter's type: not prepared, run as it is, the transaction still usable
+        assert prepared.server_statement(connection, "SELECT %s IS NULL", 1) is None
+        assert _run("SELECT %s IS NULL", [None]) == [(True,)]
+        assert _run("SELECT %s::int + 2", [40]) == [(42,)]
+
+
+def test_a_new_session_prepares_again(settings):
+    settings.DB_SERVER_PREPARE = True
+    assert _run("SELECT %s::int * 2", [21]) == [(42,)]
+    connection.close()
+    assert not any("* 2" in text for text in _session_statements().values())
+    assert _run("SELECT %s::int * 2", [4]) == [(8,)]
+    assert any("* 2" in text for text in _session_statements().values())
+
+
+def test_off_means_the_plain_statement(settings):
+    settings.DB_SERVER_PREPARE = False
+    assert prepared.server_statement(connection, "SELECT %s::int", 1) is None
+    assert _run("SELECT %s::int", [7]) == [(7,)]
+
+
+def test_a_wrong_number_of_parameters_is_left_to_the_driver(settings):
+    settings.DB_SERVER_PREPARE = True
+    assert prepared.server_statement(connection, "SELECT %s::int, %s::int", 1) is None

@@ -8,8 +8,11 @@ Needs the cluster (``make cluster``) with the demo data (``make cluster-seed``).
 refused. Each client is a thread with its own keep-alive connection and session; it logs in (GET the login page,
 POST the form) and then, until the time is up, repeats a clerk's round: the login page as an anonymous visitor
 (the reference of the ratios, sampled as often as every other page), 首页 (/), the placement list, one
-placement's month grid (its detail page) and its four step pages, the levy calculator, the notices, and every tenth
-round logs out and in again. Bounded in time (``--duration`` per concurrency level) and in count (``--max-requests``).
+placement's month grid (its detail page) and its four step pages — every fifth round with an evidence upload (a
+16×16 PNG, multipart, stored in the object store) where step 3 offers one —, the levy calculator, the notices, the
+review queue in the admin as the reviewer (``--reviewer``: signed in once with password and TOTP, bench/load_roles.py),
+and every tenth round logs out and in again. Bounded in time (``--duration`` per concurrency level) and in count
+(``--max-requests``). Each upload adds a row and an object: a placement's upload list grows by the runs.
 
 Prints, per concurrency level, the requests/s and the errors in all, then per page: requests, p50 / p95 / p99 in
 ms, errors (status ≥ 400 other than the expected, a redirect to the login page, a connection error) and the page's
@@ -37,6 +40,8 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
+
+import load_roles as roles
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -77,6 +82,7 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
         self.placements: list[int] = []
+        self.reviewer: Client | None = None  # the shared verified reviewer session, on a connection of its own
 
     def _connection(self) -> http.client.HTTPConnection:
         if self.conn is None:
@@ -84,16 +90,24 @@ class Client:
         return self.conn
 
     def request(
-        self, page: str, method: str, path: str, body: dict | None = None, expect=(200,), anonymous: bool = False
+        self,
+        page: str,
+        method: str,
+        path: str,
+        body: dict | bytes | None = None,
+        expect=(200,),
+        anonymous: bool = False,
+        content_type: str = "application/x-www-form-urlencoded",
     ) -> str | None:
-        """One request; ``anonymous``: without the clerk's cookies, and whatever cookies it sets are not kept."""
+        """One request; ``anonymous``: without the clerk's cookies, and whatever cookies it sets are not kept; a
+        ``body`` of bytes is sent as it is (with ``content_type``), a dict as a form."""
         headers = {"Host": f"{self.host}:{self.port}", "User-Agent": "bench-load/1"}
         if self.cookies and not anonymous:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         data = None
         if body is not None:
-            data = urlencode(body)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            data = body if isinstance(body, bytes) else urlencode(body, doseq=True)
+            headers["Content-Type"] = content_type
             headers["Origin"] = f"http://{self.host}:{self.port}"
             headers["Referer"] = f"http://{self.host}:{self.port}{path}"
         started = time.perf_counter()
@@ -163,9 +177,16 @@ class Client:
             self.request("grid /placements/<pk>/", "GET", f"/placements/{pk}/")
             for step in (1, 2, 3, 4):
                 # a step the placement has not reached (or may no longer change) redirects to the right one
-                self.request(f"step-{step}", "GET", f"/placements/{pk}/step-{step}/", expect=(200, 302))
+                page = self.request(f"step-{step}", "GET", f"/placements/{pk}/step-{step}/", expect=(200, 302))
+                form = roles.upload_form(page or "") if step == 3 and number % 5 == 2 else None
+                if form:  # every fifth round, where step 3 offers it: one evidence upload (a 16×16 PNG)
+                    body, kind = roles.multipart(form, "file", "证明.png", roles.PNG, "image/png")
+                    # 302: stored; 200: the form again, e.g. another clerk changed the placement meanwhile
+                    self.request("evidence upload", "POST", f"/placements/{pk}/step-3/", body, (302, 200), False, kind)
         self.request("calculator", "GET", "/levy/calculator/")
         self.request("notices", "GET", "/notices/")
+        if self.reviewer is not None:
+            self.reviewer.request("review queue (admin)", "GET", roles.REVIEW_QUEUE)
         if number % 10 == 9:
             self.logout()
             self.login()
@@ -180,6 +201,9 @@ def run_level(args, concurrency: int) -> dict:
     def clerk(index: int) -> None:
         rng = random.Random(index)
         client = Client(args.url, stats, args.user, args.password, args.timeout)
+        if args.reviewer_cookies:
+            client.reviewer = Client(args.url, stats, args.reviewer, "", args.timeout)
+            client.reviewer.cookies = dict(args.reviewer_cookies)
         number = 0
         while time.monotonic() < deadline:
             with budget_lock:
@@ -346,6 +370,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     parser.add_argument("--user", default="demo")
     parser.add_argument("--password", default="demo-pass-2026")
+    parser.add_argument("--reviewer", default="reviewer", help="the reviewer whose review queue is in the round")
+    parser.add_argument("--reviewer-password", default="review-pass-2026")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument(
         "--cluster-dir",
@@ -367,6 +393,13 @@ def main() -> int:
     probe = Client(args.url, Stats(), args.user, args.password, args.timeout)
     if not probe.login():
         sys.exit(f"cannot log in as {args.user!r} at {args.url} (is the cluster up and seeded? make cluster-seed)")
+    secret_file = Path(args.cluster_dir, "reviewer.totp") if args.cluster_dir else None
+    reviewer = Client(args.url, Stats(), args.reviewer, args.reviewer_password, args.timeout)
+    args.reviewer_cookies, why_not = roles.reviewer_cookies(
+        reviewer, args.reviewer, args.reviewer_password, secret_file
+    )
+    if why_not:
+        print(f"the review queue is left out of the round: {why_not}")
     print(
         f"bench/load.py against {args.url}, {args.duration:.0f} s per level, user {args.user!r}; load average "
         + ", ".join(f"{x:.2f}" for x in os.getloadavg())

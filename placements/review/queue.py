@@ -3,6 +3,7 @@ and the per-request helpers. ``placements.admin`` puts it together."""
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
 
 from core.admin_filters import PendingFirstFilter
 from core.masking import mask_number
@@ -97,6 +99,27 @@ class QueueRow:
     review_url: str
     change_url: str
 
+    def html(self) -> SafeString:
+        """The row of the queue table (written here rather than in the template: 50 rows of 15 values through the
+        template engine, or through format_html, were 4–5 ms of the page's CPU). Every value is escaped."""
+        e = {name: html.escape(str(getattr(self, name))) for name in self.__slots__}
+        waiting = (
+            f'<strong class="review-overdue">{e["waiting"]}</strong>' if self.overdue else f"已等待 {e['waiting']}"
+        )
+        documents = f"<div>待审核证件/协议：{e['documents']}</div>\n" if self.documents != "—" else ""
+        return SafeString(
+            "<tr>\n"
+            f'<td><span class="nowrap">{e["submitted"]}</span><br>{waiting}</td>\n'
+            f'<td>{e["unit"]}<br><span class="quiet">{e["uscc"]}</span> '
+            f'<a href="{e["unit_url"]}" title="只看该单位的待审核人员">只看该单位</a></td>\n'
+            f'<th scope="row"><span class="nowrap">{e["name"]}（{e["year"]}年度）</span><br>'
+            f'<span class="nowrap quiet">{e["masked_id"]}</span></th>\n'
+            f"<td>\n<div>待审核月份：{e['months']}</div>\n<div>未通过核验项：{e['failing']}</div>\n{documents}</td>\n"
+            f'<td class="nowrap"><a class="button" href="{e["review_url"]}" aria-label="审核 {e["name"]}">审核</a> '
+            f'<a href="{e["change_url"]}">详情</a></td>\n'
+            "</tr>"
+        )
+
     @classmethod
     def of(cls, p: Placement, stats, *, base: str, unit_url: str) -> QueueRow:
         w = stats.waiting
@@ -119,6 +142,9 @@ class QueueRow:
         )
 
 
+_UNIT_SLOT = "UNITSLOT0"  # letters and digits: urlencode leaves it as it is
+
+
 class QueueChangeList(ChangeList):
     """The changelist with :class:`LookaheadPaginator` and the per-row queue stats (two queries for a page)."""
 
@@ -133,11 +159,14 @@ class QueueChangeList(ChangeList):
             rows = paginator.rows
         stats = queue_stats(rows, cache=request_cache(request))
         base = reverse("admin:placements_placement_changelist")
+        # 只看该单位: this page's query string with the unit set and the page dropped, built once (the admin's
+        # get_query_string copies and encodes every parameter: ~30 µs a row) and given each row's unit.
+        unit_url = self.get_query_string({UnitFilter.parameter_name: _UNIT_SLOT}, [PAGE_VAR])
         self.queue_rows = []
         for obj in rows:
             obj.queue = stats[obj.pk]
-            unit_url = self.get_query_string({UnitFilter.parameter_name: obj.employer_id}, [PAGE_VAR])
-            self.queue_rows.append(QueueRow.of(obj, obj.queue, base=base, unit_url=unit_url))
+            row_url = unit_url.replace(_UNIT_SLOT, str(obj.employer_id))
+            self.queue_rows.append(QueueRow.of(obj, obj.queue, base=base, unit_url=row_url))
         self.paginator = paginator
         self.result_list = rows
         self.result_count = paginator.count

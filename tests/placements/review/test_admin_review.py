@@ -404,3 +404,15 @@ def test_change_page_links_to_the_review_page(reviewer_client, employer):
     html = response.content.decode()
     assert review_url(p) in html
     assert 'name="_save"' not in html  # read-only
+
+
+def test_queue_rows_escape_every_value_and_link_the_review(reviewer_client, employer):
+    """The rows are written in Python (placements.review.queue.QueueRow.html): hostile names come out as text."""
+    employer.name = '<script>alert(1)</script>"单位" & 公司'
+    employer.save(update_fields=["name"])
+    p = rf.pending_placement(employer, name="<b>王伟</b>")
+    html = reviewer_client.get(reverse(QUEUE)).content.decode()
+    assert "<script>alert(1)</script>" not in html and "<b>王伟</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;单位&quot; &amp; 公司" in html
+    assert f'href="/admin/placements/placement/{p.pk}/review/" aria-label="审核 &lt;b&gt;王伟&lt;/b&gt;"' in html
+    assert f'href="?unit={employer.pk}"' in html and "只看该单位" in html

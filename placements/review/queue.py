@@ -246,12 +246,23 @@ class RegionFilter(admin.SimpleListFilter):
         if not (chosen.isdigit() and len(chosen) == 6 and chosen.startswith(prefix)):
             chosen = ""
         base = chosen or (own.code if own is not None and not user.is_superuser else "")
-        q = Q(code=chosen) if chosen else Q(pk__in=[])
         if base:
-            q |= Q(parent_id=base) | Q(parent__parent_id=base)
+            # The base, its children and grandchildren all share its code's prefix (GB/T 2260): one range on the
+            # primary key, then the two levels picked here. (``parent_id = base OR parent.parent_id = base`` joined
+            # the whole region table to itself: 2 ms of PostgreSQL on every queue view.)
+            prefix = _prefix_of(base)
+            lo, hi = prefix.ljust(6, "0"), prefix.ljust(6, "9")
+            within = list(Region.objects.filter(code__gte=lo, code__lte=hi).order_by("code"))
+            children = {r.code for r in within if r.parent_id == base}  # abolished ones too: their children count
+            regions = [
+                r
+                for r in within
+                if not r.abolished and (r.code == chosen or r.parent_id == base or r.parent_id in children)
+            ]
         else:
-            q |= Q(parent__isnull=True)
-        regions = list(Region.objects.filter(q, abolished=False).order_by("code"))
+            regions = list(
+                Region.objects.filter(Q(code=chosen) | Q(parent__isnull=True), abolished=False).order_by("code")
+            )
         children = [r for r in regions if r.parent_id == base] if base else regions
         if len(children) == 1:  # e.g. 北京市 → 市辖区: show the districts
             only = children[0].code

@@ -416,3 +416,42 @@ def test_queue_rows_escape_every_value_and_link_the_review(reviewer_client, empl
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;单位&quot; &amp; 公司" in html
     assert f'href="/admin/placements/placement/{p.pk}/review/" aria-label="审核 &lt;b&gt;王伟&lt;/b&gt;"' in html
     assert f'href="?unit={employer.pk}"' in html and "只看该单位" in html
+
+
+def _old_region_rows(base: str, chosen: str) -> list[str]:
+    """RegionFilter's query before session 13 (a self-join of the region table), the reference for the range."""
+    from django.db.models import Q
+
+    from core.models import Region
+
+    q = Q(code=chosen) if chosen else Q(pk__in=[])
+    q |= Q(parent_id=base) | Q(parent__parent_id=base)
+    return list(Region.objects.filter(q, abolished=False).order_by("code").values_list("code", flat=True))
+
+
+def test_the_region_filter_offers_what_the_self_join_offered():
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    from core.models import Region
+    from placements.models import Placement
+    from placements.review.queue import RegionFilter
+    from tests.factories import region
+
+    for code in ("110101", "110105", "110108", "120101", "120102", "130102", "130203", "429004", "429005"):
+        region(code)
+    Region.objects.filter(code="110108").update(abolished=True)
+    Region.objects.filter(code="130200").update(abolished=True)  # an abolished city: its counties still count
+    for own, chosen in [("110000", ""), ("110000", "110100"), ("110000", "110105"), ("130000", ""), ("420000", "")]:
+        user = rf.reviewer(own)
+        request = RequestFactory().get("/")
+        request.user = user
+        params = {"region": [chosen]} if chosen else {}
+        spec = RegionFilter(request, params, Placement, django_admin.site._registry[Placement])
+        offered = {code for code, _label in spec.lookup_choices}
+        base = chosen or own
+        expected = _old_region_rows(base, chosen)
+        children = [c for c in expected if Region.objects.get(code=c).parent_id == base]
+        if len(children) == 1:  # the single 市辖区 skipped, as the filter does
+            expected = [c for c in expected if Region.objects.get(code=c).parent_id == children[0]] or expected
+        assert offered == {c for c in expected if c != chosen} | ({chosen} if chosen else set()), (own, chosen)

@@ -70,3 +70,27 @@ def test_a_new_permission_or_region_shows_at_once():
     get_user_model().objects.filter(pk=user.pk).update(is_superuser=True)
     as_superuser, built = _both(user)
     assert as_superuser == built != after_region
+
+
+def test_the_kept_sidebar_is_djangos_include_for_each_page():
+    from django.template import engines
+
+    from employers.services import reviewer_group_ensure as ensure
+
+    user = reviewer_user("110000")
+    user.groups.add(ensure())
+    django_include = engines["django"].from_string(
+        "{% include 'admin/app_list.html' with app_list=available_apps show_changelinks=False %}"
+    )
+    kept = engines["django"].from_string("{% load admin_nav %}{% nav_app_list %}")
+    for path in ("/admin/placements/placement/", "/admin/notices/notice/", "/admin/"):
+        request = _request(user)
+        request.path = path
+        apps = admin.site.get_app_list(request)
+        context = {"available_apps": apps, "request": request}
+        theirs = django_include.render(context)
+        assert kept.render(context) == theirs and "<table>" in theirs
+        assert kept.render(context) == theirs  # the second time from what was kept
+    assert 'class="model-placement current-model"' in kept.render(
+        {"available_apps": apps, "request": type("R", (), {"path": "/admin/placements/placement/"})()}
+    )

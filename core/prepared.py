@@ -28,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import QuerySet
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # a 32-bit integer column's range: larger values go through the ORM
@@ -68,8 +68,10 @@ class _Plan:
 
     def run(self, args: Sequence) -> list:
         params = tuple(value if i is None else value(args[i]) for i, value in self.slots)
+        return run(self.compiler.connection, self.sql, params, lambda text: self._rows(text, params))
+
+    def _rows(self, sql: str, params: tuple) -> list:
         compiler = copy.copy(self.compiler)
-        sql = server_statement(compiler.connection, self.sql, len(params)) or self.sql
         compiler.as_sql = lambda *a, **k: (sql, params)
         queryset = QuerySet.__new__(type(self.queryset))
         queryset.__dict__ = {**self.queryset.__dict__, "_result_cache": None, "_query": None}
@@ -199,19 +201,27 @@ def _same(x, y) -> bool:
 
 _PLACEHOLDER = re.compile(r"%(%|s)")
 _numbers = itertools.count()
-MAX_STATEMENTS = 500  # per connection: the statements of the pages are a few dozen; past this, plain execution
+# Per session. Each prepared statement holds ~0.2 MB of the backend's memory with its plans; the pages use a few
+# dozen (the list's pages and filters each one of their own). Past this, statements run as text.
+MAX_STATEMENTS = 100
+_GONE = frozenset({"0A000", "26000"})  # cached plan must not change result type; prepared statement does not exist
 
 
 def server_statement(connection, sql: str, n_params: int) -> str | None:
-    """``EXECUTE name(%s, …)`` for ``sql`` prepared on the connection's current PostgreSQL session (PREPARE once per
-    session), or None: another backend, ``DB_SERVER_PREPARE`` off, or a statement PostgreSQL would not prepare.
+    """``EXECUTE name(%s, …) /* sql */`` for ``sql`` prepared on the connection's current PostgreSQL session (PREPARE
+    once per session), or None: another backend or driver, ``DB_SERVER_PREPARE`` off, or a statement PostgreSQL will
+    not prepare. Like ``sql``, the statement is formatted by the driver with the parameters (``%%`` for a ``%``).
 
     PostgreSQL then plans the statement once per session, not on every request: on the unit's pages planning was
     most of the server's time for their hand-written and prepared statements (the unit with its regions: 0.33 ms to
     plan, 0.05 ms to run). The names are kept per session (the driver's connection object): a reconnect, after a
-    restart of the database for one, prepares again.
+    restart of the database for one, prepares again. A parameter takes the type its place in the statement gives
+    it (text mode sends each value with its own type): cast in the SQL where that matters. Run it through
+    :func:`run`, which copes with a prepared statement PostgreSQL no longer has or can no longer use.
     """
     if connection.vendor != "postgresql" or not settings.DB_SERVER_PREPARE:
+        return None
+    if connection.Database.__name__ != "psycopg2":  # the savepoints below speak psycopg2
         return None
     connection.ensure_connection()
     session = connection.connection
@@ -229,47 +239,81 @@ def server_statement(connection, sql: str, n_params: int) -> str | None:
         else:
             numbers = iter(range(1, n_params + 1))
             text = _PLACEHOLDER.sub(lambda m: "%" if m.group(1) == "%" else f"${next(numbers)}", sql)
-            if not _prepare(session, name, text):
-                name = ""
+            prepared = _prepare(connection, session, name, text)
+            if prepared is None:  # not now (a failed transaction, a lost connection, a timeout): another time
+                return None
+            name = name if prepared else ""
         names[sql] = name
     if not name:
         return None
-    # The statement's text rides along as a comment, for whoever reads the query (a test's captured queries, a log).
-    comment = sql.replace("*/", "* /")
-    if n_params:
-        return f"EXECUTE {name}({', '.join(['%s'] * n_params)}) /* {comment.replace('%', '%%')} */"
-    return f"EXECUTE {name} /* {comment} */"
+    # The statement's text rides along as a comment, for whoever reads the query (a test's captured queries, a log);
+    # comments nest in PostgreSQL, so neither an opening nor a closing mark of the text may stay as it is.
+    comment = sql.replace("/*", "/ *").replace("*/", "* /").replace("%", "%%")
+    arguments = f"({', '.join(['%s'] * n_params)})" if n_params else ""
+    return f"EXECUTE {name}{arguments} /* {comment} */"
 
 
-def _prepare(session, name: str, text: str) -> bool:
+def _prepare(connection, session, name: str, text: str) -> bool | None:
     """PREPARE on the driver's connection itself: once per session, it is not one of the request's queries (a
-    test's query count, the query log). A prepared statement outlives a rolled-back transaction; inside a
-    transaction a savepoint undoes a PREPARE that fails (e.g. a parameter whose type PostgreSQL cannot tell), so
-    the transaction goes on as if nothing was tried."""
+    test's query count, the query log). True when prepared, False when PostgreSQL will not prepare it (e.g. a
+    parameter whose type it cannot tell: ``%s IS NULL``, Django's ``EXISTS(SELECT %s AS "a" …)``), None when it
+    cannot be tried now. A prepared statement outlives a rolled-back transaction; within a transaction — or at the
+    start of one: psycopg2 sends BEGIN first — a savepoint undoes a PREPARE that fails, so the transaction goes on
+    as if nothing was tried."""
     import psycopg2  # only here: the PostgreSQL backend's driver
 
-    status = session.get_transaction_status()
-    if status not in (psycopg2.extensions.TRANSACTION_STATUS_IDLE, psycopg2.extensions.TRANSACTION_STATUS_INTRANS):
-        return False  # a failed transaction (the statement itself will report it), or a command in progress
-    in_transaction = status == psycopg2.extensions.TRANSACTION_STATUS_INTRANS
+    extensions = psycopg2.extensions
+    if session.get_transaction_status() not in (
+        extensions.TRANSACTION_STATUS_IDLE,
+        extensions.TRANSACTION_STATUS_INTRANS,
+    ):
+        return None  # a failed transaction (the statement itself will report it), or a command in progress
+    guarded = not session.autocommit
     with session.cursor() as cursor:
         try:
             cursor.execute(
                 f"SAVEPOINT wb_prepare; PREPARE {name} AS {text}; RELEASE SAVEPOINT wb_prepare"
-                if in_transaction
+                if guarded
                 else f"PREPARE {name} AS {text}"
             )
-        except psycopg2.Error:
-            if in_transaction:
-                cursor.execute("ROLLBACK TO SAVEPOINT wb_prepare; RELEASE SAVEPOINT wb_prepare")
+        except psycopg2.Error as error:
+            if guarded:
+                try:
+                    cursor.execute("ROLLBACK TO SAVEPOINT wb_prepare; RELEASE SAVEPOINT wb_prepare")
+                except psycopg2.Error:
+                    connection.errors_occurred = True  # the connection is gone: Django drops it after the request
+                    return None
+            if isinstance(error, psycopg2.OperationalError):  # a lost connection, a lock or statement timeout
+                connection.errors_occurred = True
+                return None
             return False
     return True
 
 
-def execute(cursor, sql: str, params: Sequence = ()) -> None:
-    """``cursor.execute(sql, params)`` through :func:`server_statement` where it can (a Django cursor)."""
-    statement = server_statement(cursor.db, sql, len(params))
+def run(connection, sql: str, params: Sequence, execute_text: Callable[[str], Any]) -> Any:
+    """``execute_text(statement)`` with ``sql``'s prepared statement where there is one, else with ``sql``.
+
+    A prepared statement PostgreSQL no longer has (a pooler or DISCARD ALL dropped it: 26000) or can no longer use
+    (a migration changed the type of a column it returns — "cached plan must not change result type": 0A000) is
+    forgotten, so that the next call prepares it again, and outside a transaction ``sql`` runs at once instead. In a
+    transaction the error stands: the transaction is aborted, as by any failed statement.
+    """
+    statement = server_statement(connection, sql, len(params))
     if statement is None:
-        cursor.execute(sql, params)
-    else:
-        cursor.execute(statement, params or None)
+        return execute_text(sql)
+    try:
+        return execute_text(statement)
+    except DatabaseError as error:
+        if getattr(error.__cause__, "pgcode", None) not in _GONE:
+            raise
+        known = getattr(connection, "_server_statements", None)
+        if known is not None:
+            known[1].pop(sql, None)
+        if connection.in_atomic_block:
+            raise
+        return execute_text(sql)
+
+
+def execute(cursor, sql: str, params: Sequence = ()) -> None:
+    """``cursor.execute(sql, params)`` (a Django cursor) through :func:`run`."""
+    run(cursor.db, sql, params, lambda text: cursor.execute(text, params))

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -88,7 +88,7 @@ def _unit_page(employer: Employer, now: datetime, number: int) -> Page:
     (bench/page_cpu.py); tests/notices/test_notice_page_sql.py holds them equal to the querysets."""
     where, is_read, params, read_params = _visible_sql(employer, now)
     notice, region = Notice._meta.db_table, Region._meta.db_table
-    with connection.cursor() as cursor:
+    with connections[Notice.objects.db].cursor() as cursor:
         prepared.execute(
             cursor,
             f"SELECT COUNT(*), SUM(CASE WHEN {is_read} THEN 0 ELSE 1 END) FROM {notice} n WHERE {where}",
@@ -104,7 +104,10 @@ def _unit_page(employer: Employer, now: datetime, number: int) -> Page:
         " ORDER BY n.pinned DESC, n.publish_at DESC, n.id DESC LIMIT %s OFFSET %s"
     )
     values = [*read_params, *params, PAGE_SIZE, page_obj.start_index() - 1 if total else 0]
-    notices = list(Notice.objects.raw(prepared.server_statement(connection, sql, len(values)) or sql, values))
+    using = Notice.objects.db  # where the router reads notices (the counts above too)
+    notices = prepared.run(
+        connections[using], sql, values, lambda text: list(Notice.objects.using(using).raw(text, values))
+    )
     for row in notices:
         row.is_read = bool(row.is_read)  # SQLite answers 0 or 1
         if row.region_id is not None:

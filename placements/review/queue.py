@@ -162,10 +162,11 @@ class QueueChangeList(ChangeList):
         # 只看该单位: this page's query string with the unit set and the page dropped, built once (the admin's
         # get_query_string copies and encodes every parameter: ~30 µs a row) and given each row's unit.
         unit_url = self.get_query_string({UnitFilter.parameter_name: _UNIT_SLOT}, [PAGE_VAR])
+        slot = f"{UnitFilter.parameter_name}={_UNIT_SLOT}"  # a typed search "unit=…" would be encoded: no clash
         self.queue_rows = []
         for obj in rows:
             obj.queue = stats[obj.pk]
-            row_url = unit_url.replace(_UNIT_SLOT, str(obj.employer_id))
+            row_url = unit_url.replace(slot, f"{UnitFilter.parameter_name}={obj.employer_id}")
             self.queue_rows.append(QueueRow.of(obj, obj.queue, base=base, unit_url=row_url))
         self.paginator = paginator
         self.result_list = rows

@@ -3,7 +3,7 @@ session (PREPARE), then executed by name — the same rows as the statement itse
 after a reconnect, and the plain statement wherever preparing is off or impossible."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from core import prepared
 
@@ -41,21 +41,59 @@ def test_a_statement_is_prepared_once_and_gives_the_statements_rows(settings):
     region("110105"), region("110108")
     params = ["110105", "%淀%"]
     assert _run(SQL, params) == _plain(SQL, params) != []
-    names = [n for n, text in _session_statements().items() if "core_region" in text and n.startswith("wb_")]
+    names = [n for n, text in _session_statements().items() if "WHERE code = $1 OR name LIKE $2 ORDER BY code" in text]
     assert len(names) == 1
     statement = prepared.server_statement(connection, SQL, 2)
     assert statement.startswith(f"EXECUTE {names[0]}(%s, %s) /* SELECT code")
     assert _run(SQL, ["110108", "none"]) == _plain(SQL, ["110108", "none"])
-    assert [n for n, text in _session_statements().items() if "core_region" in text and n.startswith("wb_")] == names
+    again = [n for n, text in _session_statements().items() if "WHERE code = $1 OR name LIKE $2 ORDER BY code" in text]
+    assert again == names
 
 
 def test_literal_percent_signs_and_comment_ends_survive(settings):
     settings.DB_SERVER_PREPARE = True
     sql = "SELECT %s::text || '*/ 100%%' WHERE 'a%%' LIKE %s"
     assert _run(sql, ["x", "a%%"]) == _plain(sql, ["x", "a%%"]) == [("x*/ 100%",)]
-    no_params = "SELECT '100%' || '*/'"
-    assert _run(no_params, []) == [("100%*/",)]
+    no_params = "SELECT '100%%' || '*/' || '/*'"  # formatted by the driver like any statement with parameters
+    assert _run(no_params, []) == _plain(no_params, []) == [("100%*//*",)]
     assert prepared.server_statement(connection, no_params, 0).startswith("EXECUTE ")
+    nested = "SELECT code FROM core_region WHERE name NOT LIKE '/*%%' AND code = %s"  # comments nest in PostgreSQL
+    assert _run(nested, ["110000"]) == _plain(nested, ["110000"])
+
+
+def test_a_failed_prepare_as_the_first_statement_of_a_transaction_leaves_it_usable(settings):
+    settings.DB_SERVER_PREPARE = True
+    with transaction.atomic():
+        assert _run("SELECT %s IS NULL AND %s::int = 1", [None, 1]) == [(True,)]
+        assert _run("SELECT %s::int + 2", [40]) == [(42,)]
+
+
+def test_a_statement_postgresql_no_longer_has_or_can_use_runs_as_text_and_is_prepared_again(settings):
+    """A migration that changes a returned column's type (cached plan must not change result type), a pooler or
+    DISCARD ALL that drops the statements (prepared statement does not exist)."""
+    settings.DB_SERVER_PREPARE = True
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE wb_probe (a varchar(10))")
+        cursor.execute("INSERT INTO wb_probe VALUES ('x')")
+    try:
+        sql = "SELECT a FROM wb_probe WHERE a = %s"
+        assert _run(sql, ["x"]) == [("x",)]
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE wb_probe ALTER COLUMN a TYPE varchar(20)")
+        assert _run(sql, ["x"]) == [("x",)]  # the old statement refused, the text ran, the name forgotten
+        assert _run(sql, ["x"]) == [("x",)]  # prepared again
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        assert _run(sql, ["x"]) == [("x",)]  # not there any more: the text ran
+        assert _run(sql, ["x"]) == [("x",)]  # prepared again
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE wb_probe ALTER COLUMN a TYPE text")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            _run(sql, ["x"])  # in a transaction the error stands (the transaction is aborted)
+        assert _run(sql, ["x"]) == [("x",)]  # and the next one prepares again
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE wb_probe")
 
 
 def test_inside_a_transaction_and_after_a_failed_prepare_the_transaction_goes_on(settings):

@@ -204,7 +204,8 @@ _numbers = itertools.count()
 # Per session. Each prepared statement holds ~0.2 MB of the backend's memory with its plans; the pages use a few
 # dozen (the list's pages and filters each one of their own). Past this, statements run as text.
 MAX_STATEMENTS = 100
-_GONE = frozenset({"0A000", "26000"})  # cached plan must not change result type; prepared statement does not exist
+_RETYPED, _MISSING = "0A000", "26000"  # cached plan must not change result type; prepared statement does not exist
+_OFF: dict = {}  # a session's names when its statements vanish: nothing is prepared on it any more
 
 
 def server_statement(connection, sql: str, n_params: int) -> str | None:
@@ -231,7 +232,7 @@ def server_statement(connection, sql: str, n_params: int) -> str | None:
     names = known[1]
     name = names.get(sql)
     if name is None:
-        if len(names) >= MAX_STATEMENTS:
+        if names is _OFF or len(names) >= MAX_STATEMENTS:
             return None
         name = f"wb_{next(_numbers)}"  # unique in the process, so never one the session already has
         if sum(m.group(1) == "s" for m in _PLACEHOLDER.finditer(sql)) != n_params:
@@ -293,10 +294,12 @@ def _prepare(connection, session, name: str, text: str) -> bool | None:
 def run(connection, sql: str, params: Sequence, execute_text: Callable[[str], Any]) -> Any:
     """``execute_text(statement)`` with ``sql``'s prepared statement where there is one, else with ``sql``.
 
-    A prepared statement PostgreSQL no longer has (a pooler or DISCARD ALL dropped it: 26000) or can no longer use
-    (a migration changed the type of a column it returns — "cached plan must not change result type": 0A000) is
-    forgotten, so that the next call prepares it again, and outside a transaction ``sql`` runs at once instead. In a
-    transaction the error stands: the transaction is aborted, as by any failed statement.
+    A prepared statement PostgreSQL can no longer use (a migration changed the type of a column it returns — "cached
+    plan must not change result type": 0A000) is forgotten, so that the next call prepares it again. One it no longer
+    has (26000: a pooler in transaction mode sent the EXECUTE to another server connection, or DISCARD ALL dropped
+    it) turns preparing off for the session: nothing is prepared on it any more. Either way, outside a transaction
+    ``sql`` runs at once instead; in a transaction the error stands, as for any failed statement (the transaction is
+    aborted), once per session at most for a pooler.
     """
     statement = server_statement(connection, sql, len(params))
     if statement is None:
@@ -304,10 +307,13 @@ def run(connection, sql: str, params: Sequence, execute_text: Callable[[str], An
     try:
         return execute_text(statement)
     except DatabaseError as error:
-        if getattr(error.__cause__, "pgcode", None) not in _GONE:
+        code = getattr(error.__cause__, "pgcode", None)
+        if code not in (_RETYPED, _MISSING):
             raise
         known = getattr(connection, "_server_statements", None)
-        if known is not None:
+        if known is not None and code == _MISSING:
+            connection._server_statements = (known[0], _OFF)
+        elif known is not None and known[1] is not _OFF:
             known[1].pop(sql, None)
         if connection.in_atomic_block:
             raise

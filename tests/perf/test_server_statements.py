@@ -68,9 +68,9 @@ def test_a_failed_prepare_as_the_first_statement_of_a_transaction_leaves_it_usab
         assert _run("SELECT %s::int + 2", [40]) == [(42,)]
 
 
-def test_a_statement_postgresql_no_longer_has_or_can_use_runs_as_text_and_is_prepared_again(settings):
-    """A migration that changes a returned column's type (cached plan must not change result type), a pooler or
-    DISCARD ALL that drops the statements (prepared statement does not exist)."""
+def test_a_statement_postgresql_no_longer_has_or_can_use_runs_as_text(settings):
+    """A migration that changes a returned column's type (cached plan must not change result type): prepared again.
+    A pooler or DISCARD ALL that drops the statements (prepared statement does not exist): off for the session."""
     settings.DB_SERVER_PREPARE = True
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE wb_probe (a varchar(10))")
@@ -83,14 +83,20 @@ def test_a_statement_postgresql_no_longer_has_or_can_use_runs_as_text_and_is_pre
         assert _run(sql, ["x"]) == [("x",)]  # the old statement refused, the text ran, the name forgotten
         assert _run(sql, ["x"]) == [("x",)]  # prepared again
         with connection.cursor() as cursor:
-            cursor.execute("DEALLOCATE ALL")
-        assert _run(sql, ["x"]) == [("x",)]  # not there any more: the text ran
-        assert _run(sql, ["x"]) == [("x",)]  # prepared again
-        with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE wb_probe ALTER COLUMN a TYPE text")
         with pytest.raises(DatabaseError), transaction.atomic():
             _run(sql, ["x"])  # in a transaction the error stands (the transaction is aborted)
         assert _run(sql, ["x"]) == [("x",)]  # and the next one prepares again
+        assert prepared.server_statement(connection, sql, 1) is not None
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")  # as a pooler in transaction mode would make it look
+        assert _run(sql, ["x"]) == [("x",)]  # not there any more: the text ran
+        assert prepared.server_statement(connection, sql, 1) is None  # and nothing is prepared on this session
+        assert _run("SELECT %s::int * 3", [2]) == [(6,)]
+        assert not any("* 3" in text for text in _session_statements().values())
+        connection.close()
+        assert _run(sql, ["x"]) == [("x",)]
+        assert prepared.server_statement(connection, sql, 1) is not None  # a new session prepares again
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE wb_probe")

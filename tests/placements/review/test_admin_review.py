@@ -455,3 +455,20 @@ def test_the_region_filter_offers_what_the_self_join_offered():
         if len(children) == 1:  # the single 市辖区 skipped, as the filter does
             expected = [c for c in expected if Region.objects.get(code=c).parent_id == children[0]] or expected
         assert offered == {c for c in expected if c != chosen} | ({chosen} if chosen else set()), (own, chosen)
+
+
+def test_the_kept_awaiting_review_condition_is_not_changed_by_use(employer):
+    """placements.review.selectors.awaiting_review_q is built once per process: using it in queries must leave it
+    as it was (the same SQL the tenth time as the first, and the same rows as a freshly built one)."""
+    from placements.models import Placement
+    from placements.review import selectors
+
+    pending = rf.pending_placement(employer)
+    rf.pending_placement(employer, failing=())  # nothing to review
+    first = str(Placement.objects.filter(selectors.awaiting_review_q()).query)
+    for _ in range(10):
+        assert list(Placement.objects.filter(selectors.awaiting_review_q())) == [pending]
+        list(Placement.objects.filter(employer=employer).filter(selectors.awaiting_review_q()).order_by("-pk")[:3])
+    assert str(Placement.objects.filter(selectors.awaiting_review_q()).query) == first
+    fresh = selectors.awaiting_review_q.__wrapped__()
+    assert str(Placement.objects.filter(fresh).query) == first

@@ -21,6 +21,7 @@ from core.admin_filters import PendingFirstFilter
 from core.masking import mask_number
 from core.models import Region
 from core.numbers import ascii_int
+from core.prepared import PreparedQuery
 from employers.access import employer_scope_q, reviewer_region_prefix
 from employers.models import Employer, ReviewerProfile
 from placements.grid.checks import CHECK_LABELS, CHECKS
@@ -37,8 +38,15 @@ def load_reviewer(request: HttpRequest) -> None:
     related = ReviewerProfile._meta.get_field("user").remote_field  # the reverse side: user.reviewer_profile
     if related.is_cached(user):
         return
-    profile = ReviewerProfile.objects.select_related("region").filter(user=user).first()
-    related.set_cached_value(user, profile)
+    found = _profile_prepared(user.pk)
+    related.set_cached_value(user, found[0] if found else None)
+
+
+def _profile_of(user_id: int):
+    return ReviewerProfile.objects.select_related("region").filter(user_id=user_id).order_by("pk")[:1]
+
+
+_profile_prepared = PreparedQuery(_profile_of, ((-740001,), (-740002,)))  # compiled and prepared once (core.prepared)
 
 
 def request_cache(request: HttpRequest) -> dict:

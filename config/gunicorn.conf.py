@@ -7,7 +7,9 @@ Every value can be overridden from the environment (``GUNICORN_*`` below) or gun
   nodes × workers must stay under PostgreSQL's ``max_connections`` (or go through pgbouncer).
 * Timeouts: a worker silent for ``GUNICORN_TIMEOUT`` (60 s) is killed and replaced — above the slowest legitimate
   request (a PDF, an upload to object storage with its own 5 s connect / 15 s read timeouts and retries); workers are
-  recycled after ~1,000 requests (jittered) so a leak cannot grow without bound.
+  recycled after 10,000–15,000 requests (jittered) so a leak cannot grow without bound. A new worker takes ~1.5–3 s
+  (start, warm-up) before it serves: at 1,000 ± 100 the workers of a busy node recycled within seconds of each
+  other every ~30 s of load, and requests waited for them (a 4.1 s logout at c=4, bench/load.py, session 13).
 * Logs on stderr (journald): gunicorn's own lines and the access lines go through the application's formatter
   (``core.requestid.LogFormatter``: ISO time in ``TIME_ZONE``, level, request id; JSON lines with
   ``LOG_FORMAT=json``). The access line carries the request id the application returned in ``X-Request-ID``.
@@ -47,8 +49,8 @@ worker_class = "sync"
 timeout = _int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)  # below the load balancer's idle timeout
-max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 10_000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 5_000)
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Request size: Django bounds the body (DATA_UPLOAD_MAX_MEMORY_SIZE, UPLOAD_MAX_BYTES); gunicorn the request line.
 limit_request_line = 8190

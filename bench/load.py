@@ -44,7 +44,7 @@ from urllib.parse import urlencode, urlsplit
 import load_roles as roles
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+CSRF_INPUT = roles.CSRF
 PLACEMENT_LINK = re.compile(r'href="/placements/(\d+)/"')
 
 

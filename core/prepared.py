@@ -229,26 +229,28 @@ def server_statement(connection, sql: str, n_params: int) -> str | None:
     known = getattr(connection, "_server_statements", None)  # getattr: django.db.connection is a proxy
     if known is None or known[0] is not session:
         known = connection._server_statements = (session, {})
-    names = known[1]
-    name = names.get(sql)
-    if name is None:
-        if names is _OFF or len(names) >= MAX_STATEMENTS:
+    statements = known[1]  # sql → its EXECUTE statement, "" when PostgreSQL will not prepare it
+    statement = statements.get(sql)
+    if statement is None:
+        if statements is _OFF or len(statements) >= MAX_STATEMENTS:
             return None
-        name = f"wb_{next(_numbers)}"  # unique in the process, so never one the session already has
-        if sum(m.group(1) == "s" for m in _PLACEHOLDER.finditer(sql)) != n_params:
-            name = ""  # not one placeholder per parameter: the driver will say what is wrong
-        else:
+        statement = ""
+        if sum(m.group(1) == "s" for m in _PLACEHOLDER.finditer(sql)) == n_params:  # else the driver will object
+            name = f"wb_{next(_numbers)}"  # unique in the process, so never one the session already has
             numbers = iter(range(1, n_params + 1))
             text = _PLACEHOLDER.sub(lambda m: "%" if m.group(1) == "%" else f"${next(numbers)}", sql)
             prepared = _prepare(connection, session, name, text)
             if prepared is None:  # not now (a failed transaction, a lost connection, a timeout): another time
                 return None
-            name = name if prepared else ""
-        names[sql] = name
-    if not name:
-        return None
-    # The statement's text rides along as a comment, for whoever reads the query (a test's captured queries, a log);
-    # comments nest in PostgreSQL, so neither an opening nor a closing mark of the text may stay as it is.
+            if prepared:
+                statement = _execute_statement(name, sql, n_params)
+        statements[sql] = statement
+    return statement or None
+
+
+def _execute_statement(name: str, sql: str, n_params: int) -> str:
+    """The statement's text rides along as a comment, for whoever reads the query (a test's captured queries, a log);
+    comments nest in PostgreSQL, so neither an opening nor a closing mark of the text may stay as it is."""
     comment = sql.replace("/*", "/ *").replace("*/", "* /").replace("%", "%%")
     arguments = f"({', '.join(['%s'] * n_params)})" if n_params else ""
     return f"EXECUTE {name}{arguments} /* {comment} */"

@@ -13,7 +13,6 @@ import logging
 from pathlib import Path
 
 from django.template import TemplateSyntaxError, engines
-from django.template.exceptions import TemplateDoesNotExist
 from django.urls import get_resolver
 
 log = logging.getLogger(__name__)
@@ -34,10 +33,8 @@ def warm() -> int:
             for path in sorted(folder.rglob("*")):
                 if path.suffix not in SUFFIXES or not path.is_file():
                     continue
-                try:
+                try:  # a name shadowed by a folder earlier in the search path warms that one (a cache hit here)
                     engine.get_template(path.relative_to(folder).as_posix())
-                except TemplateDoesNotExist:  # shadowed by a folder earlier in the search path: that one is warmed
-                    continue
                 except (TemplateSyntaxError, UnicodeDecodeError) as error:
                     log.warning("warm-up: template %s not compiled: %s", path, error)
                     continue

@@ -215,6 +215,11 @@ KNOWN: dict[str, list[str]] = {}
 # None now: every listed page reflows at 320 px (wide tables scroll inside their own labelled region).
 REFLOW_KNOWN: set[str] = set()
 SCREENSHOTS = {
+    "step1",
+    "step1-invalid",
+    "notices",
+    "admin-queue",
+    "admin",
     "step2",
     "placements",
     "step2-confirm",

@@ -166,6 +166,9 @@ class OTPAdminSite(admin.AdminSite):
 
         @wraps(inner)
         def wrapper(request, *args, **kwargs):
+            from core.permissions import load_permissions  # models: not importable when the admin site is built
+
+            load_permissions(request.user)  # the same sets Django would read, by prepared statements
             if self.needs_second_factor(request):
                 if request.path == reverse("admin:logout", current_app=self.name):
                     return view(request, *args, **kwargs)  # a half-signed-in user may always sign out

@@ -16,6 +16,7 @@ import re
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.forms import Media
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -201,7 +202,9 @@ class PlacementAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         load_reviewer(request)
-        return super().changelist_view(request, extra_context)
+        # No script of ModelAdmin.media serves the queue (no actions, no editable or related fields; the filters'
+        # filters.js comes with the template): jQuery and seven more files left out, ~1.5 ms of CPU for their tags.
+        return super().changelist_view(request, {"media": Media(), **(extra_context or {})})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         load_reviewer(request)

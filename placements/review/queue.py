@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
@@ -21,11 +23,10 @@ from core.admin_filters import PendingFirstFilter
 from core.masking import mask_number
 from core.models import Region
 from core.numbers import ascii_int
-from core.prepared import PreparedQuery
+from core.prepared import PreparedQuery, server_list
 from employers.access import employer_scope_q, reviewer_region_prefix
 from employers.models import Employer, ReviewerProfile
 from placements.grid.checks import CHECK_LABELS, CHECKS
-from placements.models import Placement
 from placements.review.selectors import DOCUMENTS, awaiting_review_q, failing_check_q, overdue_q, queue_stats
 
 
@@ -68,7 +69,10 @@ class LookaheadPaginator(Paginator):
     @cached_property
     def fetched(self) -> list:
         offset = (self.number - 1) * self.per_page
-        return list(self.object_list[offset : offset + self.per_page + 1])
+        page = self.object_list[offset : offset + self.per_page + 1]
+        # The first page's statement is prepared on the server (its text repeats for a view; the others' OFFSET
+        # would make one statement per page): PostgreSQL plans it once per session instead of on every view.
+        return server_list(page) if offset == 0 else list(page)
 
     @property
     def rows(self) -> list:
@@ -129,15 +133,15 @@ class QueueRow:
         )
 
     @classmethod
-    def of(cls, p: Placement, stats, *, base: str, unit_url: str) -> QueueRow:
+    def of(cls, p: QueueItem, stats, *, base: str, unit_url: str) -> QueueRow:
         w = stats.waiting
         return cls(
             pk=p.pk,
             submitted=f"{timezone.localtime(p.submitted_at):%Y-%m-%d %H:%M}" if p.submitted_at else "未提交",
             waiting=w.text if w else "—",
             overdue=bool(w and w.overdue),
-            unit=p.employer.name,
-            uscc=p.employer.uscc,
+            unit=p.employer_name,
+            uscc=p.employer_uscc,
             unit_url=unit_url,
             name=p.name,
             masked_id=mask_number(p.id_number),
@@ -150,7 +154,22 @@ class QueueRow:
         )
 
 
-ROW_FIELDS = ("submitted_at", "name", "id_number", "year", "employer_id", "employer__name", "employer__uscc")
+class QueueItem(NamedTuple):
+    """One placement of the queue's page: what its row and statistics read (QueueRow.of, queue_stats)."""
+
+    pk: int
+    submitted_at: datetime | None
+    name: str
+    id_number: str
+    year: int
+    employer_id: int
+    employer_name: str
+    employer_uscc: str
+
+
+# QueueItem's columns. Read as tuples: a placement and its unit have ~60 columns, and 51 of each built into model
+# objects (deferred ones, with ``only``) were ~3 ms of the page's CPU (bench/page_cpu.py).
+ROW_FIELDS = ("pk", "submitted_at", "name", "id_number", "year", "employer_id", "employer__name", "employer__uscc")
 _UNIT_SLOT = "UNITSLOT0"  # letters and digits: urlencode leaves it as it is
 
 
@@ -159,16 +178,14 @@ class QueueChangeList(ChangeList):
 
     def get_results(self, request):
         self.page_num = max(self.page_num, 1)
-        # Only what the rows and their statistics read (QueueRow.of, queue_stats): a placement and its unit have ~60
-        # columns, 51 of each were read and built into objects on every view.
-        queryset = self.queryset.only(*ROW_FIELDS)
+        queryset = self.queryset.values_list(*ROW_FIELDS)
         paginator = LookaheadPaginator(queryset, self.list_per_page, number=self.page_num)
-        rows = paginator.rows
+        rows = [QueueItem._make(row) for row in paginator.rows]
         if not rows and self.page_num > 1:
             # Past the end (the queue shrank meanwhile): show the last page that has rows.
             self.page_num = max(1, math.ceil(self._count_up_to(paginator) / self.list_per_page))
             paginator = LookaheadPaginator(queryset, self.list_per_page, number=self.page_num)
-            rows = paginator.rows
+            rows = [QueueItem._make(row) for row in paginator.rows]
         stats = queue_stats(rows, cache=request_cache(request))
         base = reverse("admin:placements_placement_changelist")
         # 只看该单位: this page's query string with the unit set and the page dropped, built once (the admin's
@@ -176,10 +193,9 @@ class QueueChangeList(ChangeList):
         unit_url = self.get_query_string({UnitFilter.parameter_name: _UNIT_SLOT}, [PAGE_VAR])
         slot = f"{UnitFilter.parameter_name}={_UNIT_SLOT}"  # a typed search "unit=…" would be encoded: no clash
         self.queue_rows = []
-        for obj in rows:
-            obj.queue = stats[obj.pk]
-            row_url = unit_url.replace(slot, f"{UnitFilter.parameter_name}={obj.employer_id}")
-            self.queue_rows.append(QueueRow.of(obj, obj.queue, base=base, unit_url=row_url))
+        for item in rows:
+            row_url = unit_url.replace(slot, f"{UnitFilter.parameter_name}={item.employer_id}")
+            self.queue_rows.append(QueueRow.of(item, stats[item.pk], base=base, unit_url=row_url))
         self.paginator = paginator
         self.result_list = rows
         self.result_count = paginator.count
@@ -265,7 +281,7 @@ class RegionFilter(admin.SimpleListFilter):
             # the whole region table to itself: 2 ms of PostgreSQL on every queue view.)
             prefix = _prefix_of(base)
             lo, hi = prefix.ljust(6, "0"), prefix.ljust(6, "9")
-            within = list(Region.objects.filter(code__gte=lo, code__lte=hi).order_by("code"))
+            within = [RegionRow(*row) for row in _regions_between(lo, hi)]
             children = {r.code for r in within if r.parent_id == base}  # abolished ones too: their children count
             regions = [
                 r
@@ -273,9 +289,12 @@ class RegionFilter(admin.SimpleListFilter):
                 if not r.abolished and (r.code == chosen or r.parent_id == base or r.parent_id in children)
             ]
         else:
-            regions = list(
-                Region.objects.filter(Q(code=chosen) | Q(parent__isnull=True), abolished=False).order_by("code")
-            )
+            regions = [
+                RegionRow(*row)
+                for row in Region.objects.filter(Q(code=chosen) | Q(parent__isnull=True), abolished=False)
+                .order_by("code")
+                .values_list(*RegionRow._fields)
+            ]
         children = [r for r in regions if r.parent_id == base] if base else regions
         if len(children) == 1:  # e.g. 北京市 → 市辖区: show the districts
             only = children[0].code
@@ -291,6 +310,20 @@ class RegionFilter(admin.SimpleListFilter):
         if value.isdigit() and len(value) == 6:
             return queryset.filter(employer__federation_region__code__startswith=_prefix_of(value))
         return queryset
+
+
+class RegionRow(NamedTuple):
+    code: str
+    name: str
+    parent_id: str | None
+    abolished: bool
+
+
+def _regions_in(lo: str, hi: str):
+    return Region.objects.filter(code__gte=lo, code__lte=hi).order_by("code").values_list(*RegionRow._fields)
+
+
+_regions_between = PreparedQuery(_regions_in, (("~a", "~b"), ("~c", "~d")))  # on every queue view: compiled once
 
 
 class UnitFilter(admin.SimpleListFilter):

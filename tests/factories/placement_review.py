@@ -138,3 +138,9 @@ def submitted_on(p: Placement, day: date) -> Placement:
     Placement.objects.filter(pk=p.pk).update(submitted_at=timezone.make_aware(datetime.combine(day, time(10))))
     p.refresh_from_db()
     return p
+
+
+def queued(response) -> list[Placement]:
+    """The placements of a review-queue page, in order: its rows are tuples (placements.review.queue.QueueItem);
+    ``Placement(pk=…)`` compares equal to the placement."""
+    return [Placement(pk=item.pk) for item in response.context["cl"].result_list]

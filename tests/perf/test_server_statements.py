@@ -130,3 +130,27 @@ def test_off_means_the_plain_statement(settings):
 def test_a_wrong_number_of_parameters_is_left_to_the_driver(settings):
     settings.DB_SERVER_PREPARE = True
     assert prepared.server_statement(connection, "SELECT %s::int, %s::int", 1) is None
+
+
+def test_server_list_gives_the_querysets_rows_by_a_prepared_statement(settings, django_assert_num_queries):
+    settings.DB_SERVER_PREPARE = True
+    from django.test.utils import CaptureQueriesContext
+
+    from core.models import Region
+    from tests.factories import region
+
+    region("110105"), region("110108")
+    objects = Region.objects.select_related("parent").filter(code__startswith="1101").order_by("code")
+    tuples = Region.objects.filter(code__gte="110100").order_by("-code").values_list("code", "name")[:5]
+    for queryset in (objects, tuples):
+        with CaptureQueriesContext(connection) as queries:
+            first, second = prepared.server_list(queryset), prepared.server_list(queryset.all())
+        assert first == second == list(queryset.all()) != []
+        assert [q["sql"].split("(", 1)[0].split()[0] for q in queries] == ["EXECUTE", "EXECUTE"]
+    assert [r.parent.code for r in prepared.server_list(objects)] == [r.parent.code for r in objects.all()]
+    with django_assert_num_queries(0):
+        assert prepared.server_list(Region.objects.filter(code__in=[])) == []
+    settings.DB_SERVER_PREPARE = False
+    with CaptureQueriesContext(connection) as queries:
+        assert prepared.server_list(tuples.all()) == list(tuples.all())
+    assert not any(q["sql"].startswith("EXECUTE") for q in queries)

@@ -35,7 +35,7 @@ def test_a_reviewer_sees_only_their_region(client, employer, other_employer):
     rf.otp_login(client, rf.reviewer("110000"))
     response = client.get(reverse(CHANGELIST), {"queue": "all"})
     assert response.status_code == 200
-    assert list(response.context["cl"].result_list) == [mine]
+    assert rf.queued(response) == [mine]
     assert client.get(reverse("admin:placements_placement_change", args=[theirs.pk])).status_code == 302
 
 

@@ -45,7 +45,7 @@ def test_queue_lists_what_awaits_review_oldest_first(reviewer_client, employer):
     rf.pending_placement(employer, submit=False)  # not submitted yet
     response = reviewer_client.get(reverse(QUEUE))
     assert response.status_code == 200
-    assert list(response.context["cl"].result_list) == [older, newer]
+    assert rf.queued(response) == [older, newer]
     html = response.content.decode()
     assert "3 个月（2025年1月–3月）" in html
     assert "社保参保状态" in html
@@ -56,7 +56,7 @@ def test_queue_shows_pending_documents(reviewer_client, employer):
     p = rf.dispatch_pending_placement(employer)
     q = rf.certificate_pending_placement(employer)
     response = reviewer_client.get(reverse(QUEUE))
-    assert set(response.context["cl"].result_list) == {p, q}
+    assert set(rf.queued(response)) == {p, q}
     html = response.content.decode()
     assert "劳务派遣协议 1 份" in html and "补录残疾证 1 份" in html
 
@@ -71,16 +71,16 @@ def test_overdue_is_written_as_text_and_filterable(reviewer_client, employer):
     assert "已超期（10 个工作日）" in html
     assert "4 个工作日" in html
     overdue = reviewer_client.get(reverse(QUEUE), {"age": "overdue"})
-    assert list(overdue.context["cl"].result_list) == [late]
+    assert rf.queued(overdue) == [late]
     recent = reviewer_client.get(reverse(QUEUE), {"age": "recent"})
-    assert list(recent.context["cl"].result_list) == [fresh]
+    assert rf.queued(recent) == [fresh]
 
 
 def test_filter_by_failing_check(reviewer_client, employer):
     pension = rf.pending_placement(employer, check="pension")
     medical = rf.pending_placement(employer, check="medical")
     documents = rf.dispatch_pending_placement(employer)
-    cl = lambda **q: list(reviewer_client.get(reverse(QUEUE), q).context["cl"].result_list)  # noqa: E731
+    cl = lambda **q: rf.queued(reviewer_client.get(reverse(QUEUE), q))  # noqa: E731
     assert cl(check="pension") == [pension]
     assert cl(check="medical") == [medical]
     assert cl(check="documents") == [documents]
@@ -91,23 +91,23 @@ def test_filter_by_region_and_unit(reviewer_client, employer):
     mine = rf.pending_placement(employer)
     theirs = rf.pending_placement(other_district)
     response = reviewer_client.get(reverse(QUEUE))
-    assert set(response.context["cl"].result_list) == {mine, theirs}
+    assert set(rf.queued(response)) == {mine, theirs}
     regions = {
         c[0]
         for c in next(f for f in response.context["cl"].filter_specs if f.parameter_name == "region").lookup_choices
     }
     assert {"110101", "110105"} <= regions  # 北京市 → its districts (市辖区 skipped)
     by_region = reviewer_client.get(reverse(QUEUE), {"region": "110105"})
-    assert list(by_region.context["cl"].result_list) == [theirs]
+    assert rf.queued(by_region) == [theirs]
     by_unit = reviewer_client.get(reverse(QUEUE), {"unit": str(employer.pk)})
-    assert list(by_unit.context["cl"].result_list) == [mine]
+    assert rf.queued(by_unit) == [mine]
     assert employer.name in by_unit.content.decode()
 
 
 def test_search_by_unit_name_uscc_and_exact_id(reviewer_client, employer):
     other = rf.employer_in("110105", name="北京远方制造有限公司")
     mine, theirs = rf.pending_placement(employer), rf.pending_placement(other)
-    found = lambda term: list(reviewer_client.get(reverse(QUEUE), {"q": term}).context["cl"].result_list)  # noqa: E731
+    found = lambda term: rf.queued(reviewer_client.get(reverse(QUEUE), {"q": term}))  # noqa: E731
     assert found("远方制造") == [theirs]
     assert found(other.uscc) == [theirs]
     assert found(mine.id_number) == [mine]
@@ -136,10 +136,10 @@ def test_queue_pages_without_counting(reviewer_client, employer, settings):
         first = reviewer_client.get(reverse(QUEUE))
         assert first.context["cl"].has_next and "下一页" in first.content.decode()
         second = reviewer_client.get(reverse(QUEUE), {"p": "2"})
-        assert list(second.context["cl"].result_list) == [ps[2]]
+        assert rf.queued(second) == [ps[2]]
         assert "上一页" in second.content.decode() and not second.context["cl"].has_next
         past = reviewer_client.get(reverse(QUEUE), {"p": "99"})
-        assert past.status_code == 200 and list(past.context["cl"].result_list) == [ps[2]]  # the last page
+        assert past.status_code == 200 and rf.queued(past) == [ps[2]]  # the last page
     finally:
         PlacementAdmin.list_per_page = 50
 
@@ -166,7 +166,7 @@ def test_a_district_reviewer_sees_only_their_district(client, employer):
     mine, theirs = rf.pending_placement(employer), rf.pending_placement(other)
     rf.otp_login(client, rf.reviewer("110101"))
     response = client.get(reverse(QUEUE))
-    assert list(response.context["cl"].result_list) == [mine]
+    assert rf.queued(response) == [mine]
     assert client.get(reverse(QUEUE), {"q": theirs.id_number}).context["cl"].result_list == []
     assert client.get(review_url(theirs)).status_code == 404
     assert client.get(review_url(mine)).status_code == 200

@@ -1,0 +1,62 @@
+"""The signed-in user's permissions read by two prepared queries (core.prepared) instead of Django's ModelBackend
+building and compiling its two permission queries on every admin page.
+
+Django's ``ModelBackend`` keeps a user's permissions on the user object for the request (``_user_perm_cache``,
+``_group_perm_cache``) and reads them with two ORM queries the first time ``has_perm`` asks. Every admin page asks
+(the view permission, the navigation's app list), and building and compiling the two queries cost ~1 ms of the
+review queue's CPU (bench/page_cpu.py). :func:`load_permissions` fills the same two attributes with the same sets,
+read by the same statements compiled once per connection; Django then finds them and asks nothing more
+(tests/core/test_permissions.py compares the sets with Django's own and counts the queries). Superusers, inactive
+users and a project whose backend reads permissions another way are left to Django.
+"""
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+
+from core.prepared import PreparedQuery
+
+_COLUMNS = ("content_type__app_label", "codename")
+
+
+def _direct(user_id: int):
+    return Permission.objects.filter(user=user_id).values_list(*_COLUMNS).order_by()
+
+
+def _through_groups(user_id: int):
+    return Permission.objects.filter(group__user=user_id).values_list(*_COLUMNS).order_by()
+
+
+_QUERIES = (
+    ("_user_perm_cache", PreparedQuery(_direct, ((-780001,), (-780002,)))),
+    ("_group_perm_cache", PreparedQuery(_through_groups, ((-780011,), (-780012,)))),
+)
+_METHODS = ("_get_permissions", "_get_user_permissions", "_get_group_permissions")
+
+
+@lru_cache(maxsize=8)
+def _django_reads(paths: tuple[str, ...]) -> bool:
+    """Whether a permission check reaches Django's own ModelBackend reads: one of ``paths`` (the settings'
+    backends) is its class or a subclass that keeps them."""
+    from django.utils.module_loading import import_string
+
+    classes = [import_string(path) for path in paths]
+    return any(
+        isinstance(c, type)
+        and issubclass(c, ModelBackend)
+        and all(getattr(c, m) is getattr(ModelBackend, m) for m in _METHODS)
+        for c in classes
+    )
+
+
+def load_permissions(user) -> None:
+    """Fill ModelBackend's per-request permission sets of ``user`` (if not there yet)."""
+    if not (user.is_authenticated and user.is_active) or user.is_superuser:
+        return
+    missing = [(name, query) for name, query in _QUERIES if not hasattr(user, name)]
+    if not missing or not _django_reads(tuple(settings.AUTHENTICATION_BACKENDS)):
+        return
+    for name, query in missing:
+        setattr(user, name, {f"{app_label}.{codename}" for app_label, codename in query(user.pk)})

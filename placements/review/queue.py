@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
+from urllib.parse import quote_plus
 
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
@@ -182,6 +183,32 @@ _UNIT_SLOT = "UNITSLOT0"  # letters and digits: urlencode leaves it as it is
 
 class QueueChangeList(ChangeList):
     """The changelist with :class:`LookaheadPaginator` and the per-row queue stats (two queries for a page)."""
+
+    def get_query_string(self, new_params=None, remove=None):
+        """Django's, without its general ``urlencode``: the filters ask for ~40 links a view, ~1 ms of the page's
+        CPU. Parameters of other types than text, whole numbers, truth values and lists of text go to Django's
+        (tests/placements/review/test_queue_speed.py holds the two equal)."""
+        params = self.filter_params.copy()
+        for prefix in remove or ():
+            for key in [k for k in params if k.startswith(prefix)]:
+                del params[key]
+        for key, value in (new_params or {}).items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = value
+        parts = []
+        for key, value in sorted(params.items()):
+            if type(key) is not str:
+                return super().get_query_string(new_params, remove)
+            if type(value) is list and all(type(v) is str for v in value):
+                name = quote_plus(key)
+                parts.extend(f"{name}={quote_plus(v)}" for v in value)
+            elif type(value) in (str, int, bool):
+                parts.append(f"{quote_plus(key)}={quote_plus(str(value))}")
+            else:
+                return super().get_query_string(new_params, remove)
+        return "?" + "&".join(parts)
 
     def get_results(self, request):
         self.page_num = max(self.page_num, 1)

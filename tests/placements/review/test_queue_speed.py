@@ -5,6 +5,8 @@ Precompiled), the page's rows read as tuples, and no admin script the queue does
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from django.contrib.admin.templatetags.admin_list import admin_list_filter
 from django.db.models import Q
 from django.urls import reverse
@@ -122,3 +124,26 @@ def test_the_queue_rows_are_the_placements_fields(reviewer_client, employer):
         p.submitted_at,
     )
     assert (item.employer_id, item.employer_name, item.employer_uscc) == (employer.pk, employer.name, employer.uscc)
+
+
+_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    params=st.dictionaries(_text, st.lists(_text, max_size=3), max_size=5),
+    new=st.dictionaries(
+        _text, st.one_of(st.none(), _text, st.integers(-5, 10**6), st.booleans(), st.lists(_text, max_size=2))
+    ),
+    remove=st.lists(_text, max_size=3),
+)
+def test_the_queues_query_strings_are_djangos(params, new, remove):
+    from django.contrib.admin.views.main import ChangeList
+
+    from placements.review.queue import QueueChangeList
+
+    cl = QueueChangeList.__new__(QueueChangeList)
+    cl.filter_params = params
+    assert cl.get_query_string(new, remove) == ChangeList.get_query_string(cl, new, remove)
+    assert cl.get_query_string() == ChangeList.get_query_string(cl)
+    assert cl.filter_params == params  # not changed in place

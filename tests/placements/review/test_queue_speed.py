@@ -5,11 +5,11 @@ Precompiled), the page's rows read as tuples, and no admin script the queue does
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from django.contrib.admin.templatetags.admin_list import admin_list_filter
 from django.db.models import Q
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.templatetags.admin_sidebar import list_filter
 from placements.models import Placement

@@ -199,6 +199,14 @@ class Contract(models.Model):
                 condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="contract_end_after_start"
             )
         ]
+        indexes = [
+            # The review queue probes every placement it passes for a dispatch agreement awaiting review.
+            models.Index(
+                fields=["placement"],
+                condition=Q(is_dispatched=True, review_state="pending"),
+                name="contract_dispatch_pending_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_contract_type_display()} {self.start}…{self.end or ''}"
@@ -244,7 +252,11 @@ class HandCertificate(models.Model):
             models.CheckConstraint(condition=Q(valid_to__gte=models.F("valid_from")), name="handcert_valid_range")
         ]
         indexes = [
-            models.Index(fields=["created_at"], condition=Q(review_state="pending"), name="handcert_pending_idx")
+            models.Index(fields=["created_at"], condition=Q(review_state="pending"), name="handcert_pending_idx"),
+            # The review queue probes every placement it passes for a certificate awaiting review.
+            models.Index(
+                fields=["placement"], condition=Q(review_state="pending"), name="handcert_placement_pending_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -110,8 +110,9 @@ def test_the_precompiled_condition_is_compiled_once_per_connection(employer):
     list(Placement.objects.filter(selectors.awaiting_review_q()).filter(year=2025))
     assert vars(connection)["_precompiled_conditions"][selectors._awaiting_subqueries] is kept
     assert kept[0].count("SELECT") == 3 and not re.search(r'"U\d+"', kept[0])
-    # the code's constants written in (a prepared statement's generic plan can then use the partial indexes)
-    assert kept[1] == () and kept[0].count("'pending'") == 3 and "%s" not in kept[0]
+    if connection.vendor == "postgresql":  # SQLite's booleans are parameters: kept as they are (nothing is prepared)
+        # the code's constants written in (a prepared statement's generic plan can then use the partial indexes)
+        assert kept[1] == () and kept[0].count("'pending'") == 3 and "%s" not in kept[0]
 
 
 def test_the_queue_rows_are_the_placements_fields(reviewer_client, employer):

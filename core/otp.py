@@ -166,13 +166,14 @@ class OTPAdminSite(admin.AdminSite):
 
         @wraps(inner)
         def wrapper(request, *args, **kwargs):
-            from core.permissions import load_permissions  # models: not importable when the admin site is built
-
-            load_permissions(request.user)  # the same sets Django would read, by prepared statements
             if self.needs_second_factor(request):
                 if request.path == reverse("admin:logout", current_app=self.name):
                     return view(request, *args, **kwargs)  # a half-signed-in user may always sign out
                 return self.second_factor_redirect(request, request.get_full_path())
+            if request.user.is_staff:  # the admin's users: the same sets Django would read, by one prepared statement
+                from core.permissions import load_permissions  # models: not importable when the site is built
+
+                load_permissions(request.user)
             return inner(request, *args, **kwargs)
 
         return wrapper

@@ -40,17 +40,13 @@ _METHODS = ("_get_permissions", "_get_user_permissions", "_get_group_permissions
 
 @lru_cache(maxsize=8)
 def _django_reads(paths: tuple[str, ...]) -> bool:
-    """Whether a permission check reaches Django's own ModelBackend reads: one of ``paths`` (the settings'
-    backends) is its class or a subclass that keeps them."""
+    """Whether every permission check reads what Django's own ModelBackend reads: among ``paths`` (the settings'
+    backends) there is a ModelBackend, and none of them is a subclass that reads permissions its own way (it would
+    find the sets filled here in the same attributes and answer with them instead of its own)."""
     from django.utils.module_loading import import_string
 
-    classes = [import_string(path) for path in paths]
-    return any(
-        isinstance(c, type)
-        and issubclass(c, ModelBackend)
-        and all(getattr(c, m) is getattr(ModelBackend, m) for m in _METHODS)
-        for c in classes
-    )
+    models = [c for c in map(import_string, paths) if isinstance(c, type) and issubclass(c, ModelBackend)]
+    return bool(models) and all(getattr(c, m) is getattr(ModelBackend, m) for c in models for m in _METHODS)
 
 
 def load_permissions(user) -> None:

@@ -10,14 +10,7 @@ from django.db.models.functions import Now
 
 from core import idnumbers
 from core.months import month_label
-from placements.constants import (
-    ContractRelation,
-    ContractType,
-    Degree,
-    DocumentReview,
-    MonthReview,
-    RetirementBaseline,
-)
+from placements.constants import ContractRelation, ContractType, Degree, DocumentReview, MonthReview, RetirementBaseline
 from placements.querysets import PlacementMonthQuerySet, PlacementQuerySet
 
 
@@ -199,8 +192,7 @@ class Contract(models.Model):
                 condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="contract_end_after_start"
             )
         ]
-        indexes = [
-            # The review queue probes every placement it passes for a dispatch agreement awaiting review.
+        indexes = [  # the review queue probes every placement it passes for a dispatch agreement awaiting review
             models.Index(
                 fields=["placement"],
                 condition=Q(is_dispatched=True, review_state="pending"),
@@ -253,8 +245,7 @@ class HandCertificate(models.Model):
         ]
         indexes = [
             models.Index(fields=["created_at"], condition=Q(review_state="pending"), name="handcert_pending_idx"),
-            # The review queue probes every placement it passes for a certificate awaiting review.
-            models.Index(
+            models.Index(  # the review queue probes every placement it passes for a pending certificate
                 fields=["placement"], condition=Q(review_state="pending"), name="handcert_placement_pending_idx"
             ),
         ]

@@ -64,17 +64,19 @@ class LookaheadPaginator(Paginator):
     """Fetches one page plus one row instead of counting: ``count`` is exact on the last page and a lower bound
     (``offset + per_page + 1``) before it, which is all "next page" needs. One query per page view."""
 
-    def __init__(self, object_list, per_page: int, *, number: int = 1) -> None:
+    def __init__(self, object_list, per_page: int, *, number: int = 1, prepare: bool = False) -> None:
         super().__init__(object_list, per_page, allow_empty_first_page=True)
         self.number = max(int(number), 1)
+        self.prepare = prepare
 
     @cached_property
     def fetched(self) -> list:
         offset = (self.number - 1) * self.per_page
         page = self.object_list[offset : offset + self.per_page + 1]
-        # The first page's statement is prepared on the server (its text repeats for a view; the others' OFFSET
-        # would make one statement per page): PostgreSQL plans it once per session instead of on every view.
-        return server_list(page) if offset == 0 else list(page)
+        # The default view's first page is prepared on the server (PostgreSQL plans it once per session instead of
+        # on every view). Not the other pages (OFFSET: one statement a page) nor each filter's own text: the
+        # session's prepared statements are bounded (core.prepared.MAX_STATEMENTS) and shared with every page.
+        return server_list(page) if offset == 0 and self.prepare else list(page)
 
     @property
     def rows(self) -> list:
@@ -213,7 +215,8 @@ class QueueChangeList(ChangeList):
     def get_results(self, request):
         self.page_num = max(self.page_num, 1)
         queryset = self.queryset.values_list(*ROW_FIELDS)
-        paginator = LookaheadPaginator(queryset, self.list_per_page, number=self.page_num)
+        default = not self.filter_params  # the page as the queue opens: no filter, search or ordering chosen
+        paginator = LookaheadPaginator(queryset, self.list_per_page, number=self.page_num, prepare=default)
         rows = [QueueItem._make(row) for row in paginator.rows]
         if not rows and self.page_num > 1:
             # Past the end (the queue shrank meanwhile): show the last page that has rows.

@@ -65,7 +65,7 @@ class Precompiled(Expression):
     The review queue filters by :func:`awaiting_review_q` on every view; resolving its three subqueries against the
     page's query and compiling them were ~1.7 ms of the page's CPU (bench/page_cpu.py). The SQL is what the ORM
     gives for ``make_q()``, with the inner tables' aliases renamed (``"U0"`` → ``"RQ0"``) so that the outer query
-    may itself be nested under Django's own ``U``/``V``/… aliases (tests/placements/review/test_queue_sql.py)."""
+    may itself be nested under Django's own ``U``/``V``/… aliases (tests/placements/review/test_queue_speed.py)."""
 
     _OUTER = "\x00pk\x00"
 
@@ -122,7 +122,7 @@ def _literal(value) -> str:
     if isinstance(value, bool):
         return ""
     if isinstance(value, int):
-        return str(value)
+        return str(value) if value >= 0 else ""  # a negative one next to a "-" would open a comment ("--5")
     text = str(value)  # a TextChoices member: its value
     return f"'{text}'" if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_]+", text) else ""
 
@@ -235,8 +235,10 @@ def queue_stats(placements: list, *, today: date | None = None, cache: dict | No
     out = {pk: QueueStats() for pk in pks}
     if not pks:
         return out
+    size = 1 << (len(pks) - 1).bit_length()  # 1, 2, 4 … 64 ids (the first repeated): a few statements, not one a size
+    ids = pks + pks[:1] * (size - len(pks))
     with connection.cursor() as cursor:
-        prepared.execute(cursor, _stats_sql(len(pks)), [*pks, *pks, *pks])
+        prepared.execute(cursor, _stats_sql(size), [*ids, *ids, *ids])
         rows = cursor.fetchall()
     for pk, kind, n, first, last, *fails in rows:
         stats = out[pk]

@@ -89,3 +89,20 @@ def test_an_admin_page_asks_no_permission_query(staff, client):
         assert client.get("/admin/").status_code == 200
     asked = [q["sql"] for q in queries if "auth_permission" in q["sql"]]
     assert len(asked) == 1 and "UNION ALL" in asked[0]  # core.permissions' one statement, not Django's two
+
+
+class _OwnGroupReads(__import__("django.contrib.auth.backends", fromlist=["ModelBackend"]).ModelBackend):
+    """A backend that reads group permissions its own way (none of them may delete)."""
+
+    def _get_group_permissions(self, user_obj):
+        return super()._get_group_permissions(user_obj).exclude(codename__startswith="delete_")
+
+
+def test_nothing_is_loaded_when_another_backend_reads_them_its_own_way(staff, settings):
+    Group.objects.get(name="审核甲").permissions.add(Permission.objects.get(codename="delete_placement"))
+    settings.AUTHENTICATION_BACKENDS = [f"{__name__}._OwnGroupReads", "django.contrib.auth.backends.ModelBackend"]
+    expected = fresh(staff).has_perm("placements.delete_placement")
+    user = fresh(staff)
+    load_permissions(user)
+    assert not any(hasattr(user, name) for name in CACHES)
+    assert user.has_perm("placements.delete_placement") == expected

@@ -95,6 +95,8 @@ def test_the_precompiled_condition_selects_what_the_orm_condition_selects(employ
     nested_fast = Placement.objects.filter(pk__in=Placement.objects.filter(selectors.awaiting_review_q()).values("pk"))
     assert sorted(nested_fast.values_list("pk", flat=True)) == sorted([months.pk, certificate.pk, agreement.pk])
     excluded = Placement.objects.exclude(Q(selectors.Precompiled(selectors._awaiting_subqueries)))
+    orm_excluded = Placement.objects.exclude(selectors._awaiting_subqueries())
+    assert sorted(excluded.values_list("pk", flat=True)) == sorted(orm_excluded.values_list("pk", flat=True)) != []
     assert set(excluded.values_list("pk", flat=True)).isdisjoint({months.pk, certificate.pk, agreement.pk})
     sql = str(nested_fast.query)
     assert '"RQ0"' in sql and '"U0"."id"' in sql
@@ -150,3 +152,21 @@ def test_the_queues_query_strings_are_djangos(params, new, remove):
     assert cl.get_query_string(new, remove) == ChangeList.get_query_string(cl, new, remove)
     assert cl.get_query_string() == ChangeList.get_query_string(cl)
     assert cl.filter_params == params  # not changed in place
+
+
+def test_the_filters_block_leaves_out_only_what_the_queue_never_shows():
+    from django.contrib import admin
+
+    from placements.review.admin import PlacementAdmin
+
+    assert PlacementAdmin.show_facets is admin.ShowFacets.NEVER  # the template's block has no facet toggle
+
+
+def test_page_statistics_are_the_same_whatever_the_page_size(employer):
+    """queue_stats pads the page's ids to 1, 2, 4 … (a few statement texts): each placement's figures are its own."""
+    ps = [rf.pending_placement(employer) for _ in range(5)]
+    ps.append(rf.dispatch_pending_placement(employer))
+    alone = {p.pk: selectors.queue_stats([p])[p.pk] for p in ps}
+    for n in range(1, len(ps) + 1):
+        together = selectors.queue_stats(ps[:n])
+        assert together == {p.pk: alone[p.pk] for p in ps[:n]}

@@ -3,8 +3,8 @@
 Django renders each list filter through ``admin/filter.html`` with the template engine: on the review queue its five
 filters and ~25 choices were ~3 ms of the page's CPU (bench/page_cpu.py), more than the page's rows. The markup
 here is that template's, byte for byte — the same escaping, ``iriencode`` and translation
-(tests/placements/review/test_queue_speed.py renders both and compares). A filter with a template of its own, or a project
-override of ``admin/filter.html``, goes through Django's tag as before.
+(tests/placements/review/test_queue_speed.py renders both and compares). A filter with a template of its own, or a
+project override of ``admin/filter.html``, goes through Django's tag as before.
 """
 
 from django import template

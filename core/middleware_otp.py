@@ -26,7 +26,6 @@ def _device_query(device_cls: type) -> PreparedQuery:
         def first(pk: int):  # ``.filter(id=pk).first()``: ordered by pk, one row
             return device_cls.objects.filter(id=pk).order_by("pk")[:1]
 
-        first.__qualname__ = f"first {device_cls._meta.label_lower}"
         query = _queries[device_cls] = PreparedQuery(first, ((-790001,), (-790002,)))
     return query
 

@@ -217,12 +217,11 @@ class QueueChangeList(ChangeList):
         queryset = self.queryset.values_list(*ROW_FIELDS)
         default = not self.filter_params  # the page as the queue opens: no filter, search or ordering chosen
         paginator = LookaheadPaginator(queryset, self.list_per_page, number=self.page_num, prepare=default)
-        rows = [QueueItem._make(row) for row in paginator.rows]
-        if not rows and self.page_num > 1:
+        if not paginator.rows and self.page_num > 1:
             # Past the end (the queue shrank meanwhile): show the last page that has rows.
             self.page_num = max(1, math.ceil(self._count_up_to(paginator) / self.list_per_page))
             paginator = LookaheadPaginator(queryset, self.list_per_page, number=self.page_num)
-            rows = [QueueItem._make(row) for row in paginator.rows]
+        rows = [QueueItem._make(row) for row in paginator.rows]
         stats = queue_stats(rows, cache=request_cache(request))
         base = reverse("admin:placements_placement_changelist")
         # 只看该单位: this page's query string with the unit set and the page dropped, built once (the admin's
